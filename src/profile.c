@@ -1,0 +1,872 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <ini.h>
+#include <libgen.h>
+#include <stddef.h>
+
+#include "log.h"
+#include "profile.h"
+#include "strv.h"
+
+static const char *const accel_table[_ACCEL_MAX] = {
+        [ACCEL_KVM] = "kvm",
+        [ACCEL_TCG] = "tcg",
+};
+
+static const char *const disk_interface_table[_DISK_INTERFACE_MAX] = {
+        [DISK_VIRTIO] = "virtio",
+        [DISK_NVME] = "nvme",
+        [DISK_SATA] = "sata",
+};
+
+static const char *const network_mode_table[_NETWORK_MODE_MAX] = {
+        [NETWORK_USER] = "user",
+        [NETWORK_NONE] = "none",
+        [NETWORK_BRIDGE] = "bridge",
+};
+
+static const char *const firmware_table[_FIRMWARE_KIND_MAX] = {
+        [FIRMWARE_BIOS] = "bios",
+        [FIRMWARE_UEFI] = "uefi",
+        [FIRMWARE_UEFI_SECURE] = "uefi-secure",
+};
+
+static const char *const disk_format_table[] = { "qcow2", "raw", NULL };
+
+const char *accel_to_string(Accel a) {
+        return a >= 0 && a < _ACCEL_MAX ? accel_table[a] : NULL;
+}
+
+const char *disk_interface_to_string(DiskInterface d) {
+        return d >= 0 && d < _DISK_INTERFACE_MAX ? disk_interface_table[d] : NULL;
+}
+
+const char *network_mode_to_string(NetworkMode m) {
+        return m >= 0 && m < _NETWORK_MODE_MAX ? network_mode_table[m] : NULL;
+}
+
+/* The enum fields are written through int pointers by the table below. */
+_Static_assert(sizeof(Accel) == sizeof(int), "enum size");
+_Static_assert(sizeof(FirmwareKind) == sizeof(int), "enum size");
+_Static_assert(sizeof(DiskInterface) == sizeof(int), "enum size");
+_Static_assert(sizeof(NetworkMode) == sizeof(int), "enum size");
+
+Profile *profile_free(Profile *p) {
+        if (!p)
+                return NULL;
+        free(p->path);
+        free(p->name);
+        free(p->gpu_address);
+        strv_free(p->gpu_functions);
+        free(p->gpu_rom);
+        for (size_t i = 0; i < p->n_disks; i++) {
+                free(p->disks[i].id);
+                free(p->disks[i].file);
+                free(p->disks[i].format);
+        }
+        free(p->disks);
+        free(p->kernel);
+        free(p->initrd);
+        free(p->append);
+        free(p->spice_address);
+        free(p->bridge);
+        free(p->qemu_binary);
+        free(p);
+        return NULL;
+}
+
+/* ---- value checkers shared with the command line ---- */
+
+bool vm_name_is_valid(const char *name) {
+        size_t l = strlen(name);
+
+        /* It becomes a directory name under /run/vmrun and /var/lib/vmrun and
+         * a systemd instance name: keep it to a safe alphabet. */
+        if (l == 0 || l > 64 || name[0] == '.' || name[0] == '-')
+                return false;
+        /* /run/vmrun/locks holds the device locks */
+        if (streq(name, "locks"))
+                return false;
+        for (const char *c = name; *c; c++)
+                if (!isalnum((unsigned char) *c) && !strchr("_.-", *c))
+                        return false;
+        return true;
+}
+
+int pci_address_canonicalize(const char *s, char **ret) {
+        unsigned domain = 0, bus, slot, function;
+        int n = -1;
+
+        /* Accept the short form lspci prints (01:00.0) as well as the full
+         * one; everything downstream sees 0000:01:00.0. */
+        if (sscanf(s, "%4x:%2x:%2x.%1x%n", &domain, &bus, &slot, &function, &n) == 4 && (size_t) n == strlen(s))
+                ;
+        else if (domain = 0, n = -1,
+                 sscanf(s, "%2x:%2x.%1x%n", &bus, &slot, &function, &n) == 3 && (size_t) n == strlen(s))
+                ;
+        else
+                return -EINVAL;
+        for (const char *c = s; *c; c++)
+                if (!isxdigit((unsigned char) *c) && *c != ':' && *c != '.')
+                        return -EINVAL;
+        if (slot > 0x1f || function > 7)
+                return -EINVAL;
+        if (asprintf(ret, "%04x:%02x:%02x.%x", domain, bus, slot, function) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+int parse_size(const char *s, uint64_t *ret) {
+        static const struct {
+                char suffix;
+                unsigned shift;
+        } units[] = {
+                { 'K', 10 }, { 'M', 20 }, { 'G', 30 }, { 'T', 40 },
+        };
+        char *end;
+        unsigned long long v;
+        unsigned shift = 0;
+
+        if (!isdigit((unsigned char) s[0]))
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno != 0)
+                return -ERANGE;
+        if (*end) {
+                char c = (char) toupper((unsigned char) *end);
+                size_t i;
+
+                for (i = 0; i < ELEMENTSOF(units); i++)
+                        if (units[i].suffix == c)
+                                break;
+                if (i == ELEMENTSOF(units))
+                        return -EINVAL;
+                end++;
+                /* "16G", "16GiB" and "16GB" all mean 16 GiB, as in QEMU's -m */
+                if (*end == 'i' || *end == 'I')
+                        end++;
+                if (*end == 'B' || *end == 'b')
+                        end++;
+                if (*end)
+                        return -EINVAL;
+                shift = units[i].shift;
+        }
+        if (shift > 0 && v > (UINT64_MAX >> shift))
+                return -ERANGE;
+        *ret = (uint64_t) v << shift;
+        return 0;
+}
+
+int profile_resolve(const char *name_or_path, char **ret_path) {
+        const char *dir;
+        char *p;
+
+        /* Anything that looks like a file is one; a bare name is looked up
+         * where the systemd unit expects it. */
+        if (strchr(name_or_path, '/') || (strlen(name_or_path) > 8 && streq(name_or_path + strlen(name_or_path) - 8, ".profile")))
+                p = strdup(name_or_path);
+        else {
+                if (!vm_name_is_valid(name_or_path))
+                        return -EINVAL;
+                dir = getenv("VMRUN_PROFILE_DIR");
+                if (!dir)
+                        dir = "/etc/vmrun";
+                if (asprintf(&p, "%s/%s.profile", dir, name_or_path) < 0)
+                        p = NULL;
+        }
+        if (!p)
+                return -ENOMEM;
+        *ret_path = p;
+        return 0;
+}
+
+/* ---- the parser ---- */
+
+typedef struct ParseState ParseState;
+typedef int (*ConfigParser)(ParseState *st, const char *value, void *field, const void *arg);
+
+typedef enum SectionKind {
+        SECTION_VM,
+        SECTION_GPU,
+        SECTION_DISK,
+        SECTION_BOOT,
+        SECTION_DISPLAY,
+        SECTION_NETWORK,
+        SECTION_QEMU,
+        _SECTION_MAX,
+} SectionKind;
+
+static const struct {
+        const char *name;
+        bool repeatable;        /* [disk], [disk data], ... */
+} sections[_SECTION_MAX] = {
+        [SECTION_VM] = { "vm" },
+        [SECTION_GPU] = { "gpu" },
+        [SECTION_DISK] = { "disk", true },
+        [SECTION_BOOT] = { "boot" },
+        [SECTION_DISPLAY] = { "display" },
+        [SECTION_NETWORK] = { "network" },
+        [SECTION_QEMU] = { "qemu" },
+};
+
+typedef struct ConfigItem {
+        SectionKind section;
+        const char *key;
+        ConfigParser parse;
+        size_t offset;          /* into Profile, or into ProfileDisk for [disk] */
+        const void *arg;        /* parser-specific: enum table, range */
+        const char *allowed;    /* said in the error message */
+} ConfigItem;
+
+typedef struct Range {
+        unsigned min, max;
+} Range;
+
+struct ParseState {
+        const char *path;
+        Profile *profile;
+        FILE *f;
+
+        unsigned line;          /* of the line inih is looking at */
+        bool at_line_start;
+
+        /* each "[section]" header starts a new instance, even if the name
+         * repeats: that is how two [disk] sections become two disks */
+        unsigned section_serial;
+        unsigned section_line;
+        SectionKind section_kind;
+        char *section_label;    /* "system" of [disk system] */
+        bool section_valid;
+
+        unsigned handled_serial;        /* the instance keys were last added to */
+        ProfileDisk *disk;              /* current [disk] */
+        unsigned gpu_line, boot_line, network_line;
+        bool seen[_SECTION_MAX];
+
+        struct {
+                unsigned serial;
+                char *key;
+                unsigned line;
+        } *keys;
+        size_t n_keys;
+
+        unsigned errors;
+        bool oom;
+
+        const ConfigItem *item;         /* for messages */
+};
+
+static void parse_error(ParseState *st, const char *format, ...) _printf_(2, 3);
+static void parse_error(ParseState *st, const char *format, ...) {
+        _cleanup_free_ char *msg = NULL;
+        va_list ap;
+
+        va_start(ap, format);
+        if (vasprintf(&msg, format, ap) < 0)
+                msg = NULL;
+        va_end(ap);
+        if (!msg) {
+                st->oom = true;
+                return;
+        }
+        st->errors++;
+        if (st->item)
+                log_error("%s:%u: [%s] %s: %s", st->path, st->line, sections[st->item->section].name,
+                          st->item->key, msg);
+        else
+                log_error("%s:%u: %s", st->path, st->line, msg);
+}
+
+static int item_error(ParseState *st, const char *value, const char *why) {
+        parse_error(st, "'%s' %s; allowed: %s", value, why, st->item->allowed);
+        return 0;
+}
+
+static int set_string(ParseState *st, char **field, const char *value) {
+        char *s = strdup(value);
+        if (!s) {
+                st->oom = true;
+                return -ENOMEM;
+        }
+        free(*field);
+        *field = s;
+        return 0;
+}
+
+static bool has_control_chars(const char *s) {
+        for (; *s; s++)
+                if ((unsigned char) *s < 0x20 || *s == 0x7f)
+                        return true;
+        return false;
+}
+
+static int config_parse_name(ParseState *st, const char *value, void *field, const void *arg) {
+        if (!vm_name_is_valid(value))
+                return item_error(st, value, "is not a valid VM name");
+        return set_string(st, field, value);
+}
+
+static int config_parse_path(ParseState *st, const char *value, void *field, const void *arg) {
+        if (value[0] != '/')
+                return item_error(st, value, "is not an absolute path");
+        if (has_control_chars(value))
+                return item_error(st, value, "contains control characters");
+        return set_string(st, field, value);
+}
+
+static int config_parse_text(ParseState *st, const char *value, void *field, const void *arg) {
+        if (has_control_chars(value))
+                return item_error(st, value, "contains control characters");
+        return set_string(st, field, value);
+}
+
+static int config_parse_size(ParseState *st, const char *value, void *field, const void *arg) {
+        uint64_t v;
+
+        if (parse_size(value, &v) < 0)
+                return item_error(st, value, "is not a size");
+        if (v < 64ULL << 20)
+                return item_error(st, value, "is less than 64M");
+        *(uint64_t *) field = v;
+        return 0;
+}
+
+static int config_parse_unsigned(ParseState *st, const char *value, void *field, const void *arg) {
+        const Range *range = arg;
+        unsigned long v;
+        char *end;
+
+        errno = 0;
+        v = strtoul(value, &end, 10);
+        if (!isdigit((unsigned char) value[0]) || *end || errno != 0 || v < range->min || v > range->max)
+                return item_error(st, value, "is out of range");
+        *(unsigned *) field = (unsigned) v;
+        return 0;
+}
+
+static int config_parse_enum(ParseState *st, const char *value, void *field, const void *arg) {
+        const char *const *table = arg;
+
+        for (int i = 0; table[i]; i++)
+                if (streq(table[i], value)) {
+                        *(int *) field = i;
+                        return 0;
+                }
+        return item_error(st, value, "is not known");
+}
+
+static int config_parse_choice(ParseState *st, const char *value, void *field, const void *arg) {
+        const char *const *table = arg;
+
+        for (int i = 0; table[i]; i++)
+                if (streq(table[i], value))
+                        return set_string(st, field, value);
+        return item_error(st, value, "is not known");
+}
+
+static int config_parse_bool(ParseState *st, const char *value, void *field, const void *arg) {
+        static const char *const yes[] = { "yes", "true", "on", "1", NULL };
+        static const char *const no[] = { "no", "false", "off", "0", NULL };
+
+        for (size_t i = 0; yes[i]; i++) {
+                if (strcasecmp(value, yes[i]) == 0) {
+                        *(bool *) field = true;
+                        return 0;
+                }
+                if (strcasecmp(value, no[i]) == 0) {
+                        *(bool *) field = false;
+                        return 0;
+                }
+        }
+        return item_error(st, value, "is not a boolean");
+}
+
+static int config_parse_pci_address(ParseState *st, const char *value, void *field, const void *arg) {
+        char *a;
+        int r;
+
+        r = pci_address_canonicalize(value, &a);
+        if (r == -ENOMEM) {
+                st->oom = true;
+                return r;
+        }
+        if (r < 0)
+                return item_error(st, value, "is not a PCI address");
+        free(*(char **) field);
+        *(char **) field = a;
+        return 0;
+}
+
+static int config_parse_pci_list(ParseState *st, const char *value, void *field, const void *arg) {
+        _cleanup_strv_ Strv list = { 0 };
+        _cleanup_free_ char *copy = strdup(value);
+        char *save = NULL;
+
+        if (!copy) {
+                st->oom = true;
+                return -ENOMEM;
+        }
+        /* "none" passes the GPU alone, overriding the default of taking
+         * every function of its slot along */
+        if (!streq(value, "none"))
+                for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+                        char *a;
+                        int r = pci_address_canonicalize(t, &a);
+
+                        if (r == -ENOMEM) {
+                                st->oom = true;
+                                return r;
+                        }
+                        if (r < 0)
+                                return item_error(st, t, "is not a PCI address");
+                        if (strv_contains(list.v, a)) {
+                                free(a);
+                                return item_error(st, t, "is listed twice");
+                        }
+                        if (strv_consume(&list, a) < 0) {
+                                st->oom = true;
+                                return -ENOMEM;
+                        }
+                }
+        if (!list.v && !(list.v = calloc(1, sizeof(char *)))) {
+                st->oom = true;
+                return -ENOMEM;
+        }
+        strv_free(*(char ***) field);
+        *(char ***) field = TAKE_PTR(list.v);
+        list = (Strv) { 0 };
+        return 0;
+}
+
+static int config_parse_spice(ParseState *st, const char *value, void *field, const void *arg) {
+        Profile *p = st->profile;
+        _cleanup_free_ char *host = NULL;
+        const char *port;
+        unsigned long v;
+        char *end;
+
+        /* 127.0.0.1:5900, [::1]:5900, or a bare port on loopback: SPICE is
+         * meant to be reached through an ssh tunnel, not the open network */
+        if (value[0] == '[') {
+                const char *close = strchr(value, ']');
+                if (!close || close[1] != ':')
+                        return item_error(st, value, "is not ADDRESS:PORT");
+                host = strndup(value + 1, (size_t) (close - value - 1));
+                port = close + 2;
+        } else if ((port = strrchr(value, ':'))) {
+                host = strndup(value, (size_t) (port - value));
+                port++;
+        } else {
+                host = strdup("127.0.0.1");
+                port = value;
+        }
+        if (!host) {
+                st->oom = true;
+                return -ENOMEM;
+        }
+        errno = 0;
+        v = strtoul(port, &end, 10);
+        if (!isdigit((unsigned char) port[0]) || *end || errno || v == 0 || v > 65535)
+                return item_error(st, value, "has no valid port");
+        if (host[0] == '\0' || strspn(host, "0123456789abcdefABCDEF.:") != strlen(host))
+                return item_error(st, value, "has no valid IP address");
+        free(p->spice_address);
+        p->spice_address = TAKE_PTR(host);
+        p->spice_port = (unsigned) v;
+        return 0;
+}
+
+static int config_parse_ifname(ParseState *st, const char *value, void *field, const void *arg) {
+        size_t l = strlen(value);
+
+        if (l == 0 || l > 15 || strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != l)
+                return item_error(st, value, "is not a network interface name");
+        return set_string(st, field, value);
+}
+
+static const Range range_cpus = { 1, 1024 };
+static const Range range_timeout = { 1, 3600 };
+
+#define P(f) offsetof(Profile, f)
+#define D(f) offsetof(ProfileDisk, f)
+
+static const ConfigItem config_items[] = {
+        { SECTION_VM, "name", config_parse_name, P(name), NULL, "letters, digits, '_', '.', '-' (up to 64)" },
+        { SECTION_VM, "memory", config_parse_size, P(memory), NULL, "a size with K, M, G or T suffix, at least 64M (e.g. 16G)" },
+        { SECTION_VM, "cpus", config_parse_unsigned, P(cpus), &range_cpus, "1 to 1024" },
+        { SECTION_VM, "accel", config_parse_enum, P(accel), accel_table, "kvm, tcg" },
+        { SECTION_VM, "firmware", config_parse_enum, P(firmware), firmware_table, "uefi, uefi-secure, bios" },
+        { SECTION_GPU, "address", config_parse_pci_address, P(gpu_address), NULL, "a PCI address such as 0000:01:00.0" },
+        { SECTION_GPU, "functions", config_parse_pci_list, P(gpu_functions), NULL, "PCI addresses separated by commas, or none" },
+        { SECTION_GPU, "rom", config_parse_path, P(gpu_rom), NULL, "an absolute path to the vBIOS image" },
+        { SECTION_DISK, "file", config_parse_path, D(file), NULL, "an absolute path" },
+        { SECTION_DISK, "format", config_parse_choice, D(format), disk_format_table, "qcow2, raw" },
+        { SECTION_DISK, "interface", config_parse_enum, D(interface), disk_interface_table, "virtio, nvme, sata" },
+        { SECTION_DISK, "read-only", config_parse_bool, D(read_only), NULL, "yes, no" },
+        { SECTION_BOOT, "kernel", config_parse_path, P(kernel), NULL, "an absolute path" },
+        { SECTION_BOOT, "initrd", config_parse_path, P(initrd), NULL, "an absolute path" },
+        { SECTION_BOOT, "append", config_parse_text, P(append), NULL, "a kernel command line" },
+        { SECTION_DISPLAY, "spice", config_parse_spice, 0, NULL, "ADDRESS:PORT, e.g. 127.0.0.1:5900" },
+        { SECTION_NETWORK, "mode", config_parse_enum, P(network), network_mode_table, "user, none, bridge" },
+        { SECTION_NETWORK, "bridge", config_parse_ifname, P(bridge), NULL, "a bridge interface name such as br0" },
+        { SECTION_QEMU, "binary", config_parse_path, P(qemu_binary), NULL, "an absolute path" },
+        { SECTION_QEMU, "timeout-shutdown", config_parse_unsigned, P(timeout_shutdown), &range_timeout, "seconds, 1 to 3600" },
+};
+
+static int section_parse(const char *text, SectionKind *ret_kind, char **ret_label) {
+        for (SectionKind k = 0; k < _SECTION_MAX; k++) {
+                const char *rest = startswith(text, sections[k].name);
+
+                if (!rest)
+                        continue;
+                if (*rest == '\0') {
+                        *ret_kind = k;
+                        *ret_label = NULL;
+                        return 0;
+                }
+                if (sections[k].repeatable && *rest == ' ') {
+                        rest += strspn(rest, " ");
+                        if (!vm_name_is_valid(rest))
+                                return -EINVAL;
+                        *ret_label = strdup(rest);
+                        if (!*ret_label)
+                                return -ENOMEM;
+                        *ret_kind = k;
+                        return 0;
+                }
+        }
+        return -ENOENT;
+}
+
+static const char *skip_space(const char *s) {
+        return s + strspn(s, " \t\r\n");
+}
+
+/* inih hands us lines through this reader, which lets us count lines (the
+ * Debian build of inih does not pass line numbers to the handler) and see
+ * section headers, which inih only reports once a key follows. */
+static void reader_see_line(ParseState *st, const char *line) {
+        const char *s = skip_space(line);
+        size_t n;
+
+        if (*s == '\0' || *s == ';' || *s == '#')
+                return;
+        if (*s != '[') {
+                const char *eq = strpbrk(s, "=:");
+                if (!eq || eq == s)
+                        parse_error(st, "expected 'key = value' or '[section]', got '%.*s'",
+                                    (int) strcspn(s, "\r\n"), s);
+                return;
+        }
+
+        st->section_serial++;
+        st->section_line = st->line;
+        st->section_valid = false;
+        free(st->section_label);
+        st->section_label = NULL;
+
+        n = strcspn(s + 1, "]");
+        if (s[1 + n] != ']') {
+                parse_error(st, "section header without closing ']'");
+                return;
+        }
+        _cleanup_free_ char *name = strndup(s + 1, n);
+        if (!name) {
+                st->oom = true;
+                return;
+        }
+        int r = section_parse(name, &st->section_kind, &st->section_label);
+        if (r == -ENOMEM) {
+                st->oom = true;
+                return;
+        }
+        if (r < 0) {
+                parse_error(st, "unknown section [%s]; known: [vm], [gpu], [disk] or [disk NAME], [boot], [display], [network], [qemu]", name);
+                return;
+        }
+        if (st->seen[st->section_kind] && !sections[st->section_kind].repeatable) {
+                parse_error(st, "section [%s] given twice", name);
+                return;
+        }
+        st->seen[st->section_kind] = true;
+        st->section_valid = true;
+
+        if (st->section_kind == SECTION_GPU)
+                st->profile->has_gpu = true;
+        if (st->section_kind == SECTION_DISK) {
+                Profile *p = st->profile;
+                ProfileDisk *d = reallocarray(p->disks, p->n_disks + 1, sizeof(ProfileDisk));
+                if (!d) {
+                        st->oom = true;
+                        return;
+                }
+                p->disks = d;
+                d = &p->disks[p->n_disks];
+                *d = (ProfileDisk) { .interface = DISK_VIRTIO, .line = st->line };
+                if (st->section_label)
+                        d->id = strdup(st->section_label);
+                else if (asprintf(&d->id, "disk%zu", p->n_disks) < 0)
+                        d->id = NULL;
+                if (!d->id) {
+                        st->oom = true;
+                        return;
+                }
+                for (size_t i = 0; i < p->n_disks; i++)
+                        if (streq(p->disks[i].id, d->id)) {
+                                parse_error(st, "[disk %s] given twice (first at line %u)", d->id, p->disks[i].line);
+                                free(d->id);
+                                st->section_valid = false;
+                                return;
+                        }
+                p->n_disks++;
+                st->disk = d;
+        }
+}
+
+static char *reader(char *str, int num, void *stream) {
+        ParseState *st = stream;
+        char *s = fgets(str, num, st->f);
+
+        if (!s)
+                return NULL;
+        if (st->at_line_start) {
+                st->line++;
+                st->item = NULL;
+                reader_see_line(st, s);
+        }
+        /* a long line comes in several pieces; only a newline ends it */
+        st->at_line_start = strchr(s, '\n') != NULL;
+        return s;
+}
+
+static int handler(void *user, const char *section, const char *key, const char *value) {
+        ParseState *st = user;
+        const ConfigItem *item = NULL;
+        void *base;
+
+        /* inih hands keys before the first header over with section "" */
+        if (st->section_serial == 0) {
+                parse_error(st, "'%s' is outside of any section; it belongs under [vm], [gpu], [disk], [boot], [display], [network] or [qemu]",
+                            key);
+                return 1;
+        }
+        if (!st->section_valid)
+                return 1;       /* the header was already reported */
+
+        for (size_t i = 0; i < ELEMENTSOF(config_items); i++)
+                if (config_items[i].section == st->section_kind && streq(config_items[i].key, key)) {
+                        item = &config_items[i];
+                        break;
+                }
+        if (!item) {
+                _cleanup_free_ char *list = NULL;
+                size_t len = 0;
+                FILE *m = open_memstream(&list, &len);
+
+                if (!m) {
+                        st->oom = true;
+                        return 0;
+                }
+                for (size_t i = 0; i < ELEMENTSOF(config_items); i++)
+                        if (config_items[i].section == st->section_kind)
+                                fprintf(m, "%s%s", ftell(m) > 0 ? ", " : "", config_items[i].key);
+                fclose(m);
+                parse_error(st, "unknown key '%s' in [%s]; known keys: %s", key, section, strempty(list));
+                return 1;
+        }
+
+        for (size_t i = 0; i < st->n_keys; i++)
+                if (st->keys[i].serial == st->section_serial && streq(st->keys[i].key, key)) {
+                        parse_error(st, "[%s] %s given twice (first at line %u)", section, key, st->keys[i].line);
+                        return 1;
+                }
+        void *k = reallocarray(st->keys, st->n_keys + 1, sizeof(*st->keys));
+        if (!k) {
+                st->oom = true;
+                return 0;
+        }
+        st->keys = k;
+        st->keys[st->n_keys].serial = st->section_serial;
+        st->keys[st->n_keys].line = st->line;
+        st->keys[st->n_keys].key = strdup(key);
+        if (!st->keys[st->n_keys].key) {
+                st->oom = true;
+                return 0;
+        }
+        st->n_keys++;
+
+        base = item->section == SECTION_DISK ? (void *) st->disk : (void *) st->profile;
+        st->item = item;
+        (void) item->parse(st, value, (uint8_t *) base + item->offset, item->arg);
+        st->item = NULL;
+        return 1;
+}
+
+static void check_profile(ParseState *st) {
+        Profile *p = st->profile;
+
+        /* Errors about a section as a whole point at its header line. */
+        st->item = NULL;
+
+        if (p->has_gpu && !p->gpu_address) {
+                st->line = st->gpu_line;
+                parse_error(st, "[gpu] needs address = (the GPU's PCI address, see lspci -D)");
+        }
+        if (p->gpu_address && p->gpu_functions && strv_contains(p->gpu_functions, p->gpu_address)) {
+                st->line = st->gpu_line;
+                parse_error(st, "[gpu] functions lists the GPU itself (%s)", p->gpu_address);
+        }
+        for (size_t i = 0; i < p->n_disks; i++) {
+                ProfileDisk *d = &p->disks[i];
+
+                if (!d->file) {
+                        st->line = d->line;
+                        parse_error(st, "this [disk] section needs file = (the image's absolute path)");
+                        continue;
+                }
+                if (!d->format) {
+                        size_t l = strlen(d->file);
+                        /* only the name decides, never the content: QEMU is
+                         * always told the format, so a raw image cannot pose
+                         * as qcow2 */
+                        d->format = strdup(l > 6 && streq(d->file + l - 6, ".qcow2") ? "qcow2" : "raw");
+                        if (!d->format)
+                                st->oom = true;
+                }
+        }
+        if ((p->initrd || p->append) && !p->kernel) {
+                st->line = st->boot_line;
+                parse_error(st, "[boot] initrd and append need kernel =");
+        }
+        if (p->network == NETWORK_BRIDGE && !p->bridge && !(p->bridge = strdup("br0")))
+                st->oom = true;
+        if (p->bridge && p->network != NETWORK_BRIDGE) {
+                st->line = st->network_line;
+                parse_error(st, "[network] bridge = is only used with mode = bridge");
+        }
+}
+
+/* Remember where the single-instance sections start, for check_profile(). */
+static void note_section_lines(ParseState *st) {
+        if (!st->section_valid)
+                return;
+        switch (st->section_kind) {
+        case SECTION_GPU:
+                st->gpu_line = st->section_line;
+                break;
+        case SECTION_BOOT:
+                st->boot_line = st->section_line;
+                break;
+        case SECTION_NETWORK:
+                st->network_line = st->section_line;
+                break;
+        default:
+                break;
+        }
+}
+
+static char *reader_tracking(char *str, int num, void *stream) {
+        ParseState *st = stream;
+        unsigned serial = st->section_serial;
+        char *s = reader(str, num, stream);
+
+        if (s && serial != st->section_serial)
+                note_section_lines(st);
+        return s;
+}
+
+static int default_name(const char *path, char **ret) {
+        _cleanup_free_ char *copy = strdup(path);
+        char *b;
+        size_t l;
+
+        if (!copy)
+                return -ENOMEM;
+        b = basename(copy);
+        l = strlen(b);
+        if (l > 8 && streq(b + l - 8, ".profile"))
+                b[l - 8] = '\0';
+        if (!vm_name_is_valid(b))
+                return -EINVAL;
+        *ret = strdup(b);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int profile_parse(const char *path, FILE *f, Profile **ret) {
+        _cleanup_profile_ Profile *p = NULL;
+        ParseState st = { .path = path, .f = f, .at_line_start = true };
+        int r;
+
+        p = calloc(1, sizeof(Profile));
+        if (!p)
+                return log_oom();
+        *p = (Profile) {
+                .memory = 2ULL << 30,
+                .cpus = 2,
+                .accel = ACCEL_KVM,
+                .firmware = FIRMWARE_UEFI,
+                .network = NETWORK_USER,
+                .timeout_shutdown = 120,
+        };
+        p->path = strdup(path);
+        p->qemu_binary = strdup("/usr/bin/qemu-system-x86_64");
+        if (!p->path || !p->qemu_binary)
+                return log_oom();
+        st.profile = p;
+
+        /* Lines of any length (a kernel command line can be long), and no
+         * multi-line values: an indented line is a mistake, not a value. */
+        ini_use_stack = false;
+        ini_allow_realloc = true;
+        ini_max_line = 64 * 1024;
+        ini_allow_multiline = false;
+
+        r = ini_parse_stream(reader_tracking, &st, handler, &st);
+        if (r == -2)
+                st.oom = true;
+
+        if (!st.oom)
+                check_profile(&st);
+
+        for (size_t i = 0; i < st.n_keys; i++)
+                free(st.keys[i].key);
+        free(st.keys);
+        free(st.section_label);
+
+        if (st.oom)
+                return log_oom();
+        if (st.errors > 0)
+                return log_error_errno(-EINVAL, "%s: %u error%s, nothing was started", path, st.errors,
+                                       st.errors == 1 ? "" : "s");
+
+        if (!p->name) {
+                r = default_name(path, &p->name);
+                if (r == -ENOMEM)
+                        return log_oom();
+                if (r < 0)
+                        return log_error_errno(r, "%s: cannot make a VM name from the file name; set [vm] name =", path);
+        }
+
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+int profile_load(const char *path, Profile **ret) {
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        int r;
+
+        if (!f) {
+                r = negative_errno();
+                return log_error_errno(r, "cannot open profile %s: %s", path, STRERROR(r));
+        }
+        return profile_parse(path, f, ret);
+}
+
+int profile_load_string(const char *path, const char *text, Profile **ret) {
+        _cleanup_fclose_ FILE *f = fmemopen((void *) text, strlen(text), "r");
+
+        if (!f)
+                return log_oom();
+        return profile_parse(path, f, ret);
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* The profile: one INI file per VM (libinih syntax), read into a Profile.
+ * Unknown sections and keys are errors, as are keys given twice: a typo
+ * must never silently drop a setting. Every error names file:line, the
+ * section and key, and what is allowed. */
+
+#include "firmware.h"
+#include "util.h"
+
+typedef enum Accel {
+        ACCEL_KVM,
+        ACCEL_TCG,
+        _ACCEL_MAX,
+} Accel;
+
+typedef enum DiskInterface {
+        DISK_VIRTIO,
+        DISK_NVME,
+        DISK_SATA,
+        _DISK_INTERFACE_MAX,
+} DiskInterface;
+
+typedef enum NetworkMode {
+        NETWORK_USER,
+        NETWORK_NONE,
+        NETWORK_BRIDGE,
+        _NETWORK_MODE_MAX,
+} NetworkMode;
+
+typedef struct ProfileDisk {
+        char *id;               /* "system" for [disk system]; "disk0", "disk1"... otherwise */
+        char *file;
+        char *format;           /* qcow2 | raw; NULL until validation picks one */
+        DiskInterface interface;
+        bool read_only;
+        unsigned line;          /* where its section starts, for messages */
+} ProfileDisk;
+
+typedef struct Profile {
+        char *path;
+        char *name;
+
+        /* [vm] */
+        uint64_t memory;        /* bytes */
+        unsigned cpus;
+        Accel accel;
+        FirmwareKind firmware;
+
+        /* [gpu] */
+        bool has_gpu;
+        char *gpu_address;      /* canonical 0000:01:00.0 */
+        char **gpu_functions;   /* companions; NULL: every other function of the slot */
+        char *gpu_rom;
+
+        /* [disk ...] */
+        ProfileDisk *disks;
+        size_t n_disks;
+
+        /* [boot] */
+        char *kernel;
+        char *initrd;
+        char *append;
+
+        /* [display] */
+        char *spice_address;    /* NULL: no SPICE */
+        unsigned spice_port;
+
+        /* [network] */
+        NetworkMode network;
+        char *bridge;
+
+        /* [qemu] */
+        char *qemu_binary;
+        unsigned timeout_shutdown;      /* seconds */
+} Profile;
+
+const char *accel_to_string(Accel a);
+const char *disk_interface_to_string(DiskInterface d);
+const char *network_mode_to_string(NetworkMode m);
+
+Profile *profile_free(Profile *p);
+static inline void profile_freep(Profile **p) {
+        profile_free(*p);
+}
+#define _cleanup_profile_ _cleanup_(profile_freep)
+
+/* Read and check a profile. Logs every problem found (all of them, not just
+ * the first) at error level, then returns -EINVAL; -ENOENT/-EACCES when the
+ * file cannot be opened (logged too). */
+int profile_load(const char *path, Profile **ret);
+
+/* The same, from a string; `path` is only used in messages and for the
+ * default name. */
+int profile_load_string(const char *path, const char *text, Profile **ret);
+
+/* Where `vmrun run NAME` looks when NAME is not a path: /etc/vmrun/NAME.profile
+ * (VMRUN_PROFILE_DIR overrides the directory). */
+int profile_resolve(const char *name_or_path, char **ret_path);
+
+/* Validators shared with the command line. */
+bool vm_name_is_valid(const char *name);
+int pci_address_canonicalize(const char *s, char **ret);
+int parse_size(const char *s, uint64_t *ret);

@@ -1,0 +1,680 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "log.h"
+#include "qemu_argv.h"
+#include "qmp.h"
+#include "runstate.h"
+#include "supervisor.h"
+
+/* How long QEMU gets to open QMP after exec, and to answer a command. */
+#define QMP_START_TIMEOUT (60 * USEC_PER_SEC)
+#define QMP_COMMAND_TIMEOUT (10 * USEC_PER_SEC)
+/* After quit, and after SIGKILL, how long before saying so again. */
+#define ESCALATION_STEP (10 * USEC_PER_SEC)
+
+typedef enum Phase {
+        PHASE_RUNNING,
+        PHASE_POWERDOWN,        /* ACPI power button pressed, waiting for the guest */
+        PHASE_QUIT,             /* quit sent (or SIGTERM when QMP is gone) */
+        PHASE_KILL,             /* SIGKILL sent */
+} Phase;
+
+typedef struct Supervisor {
+        const Plan *plan;
+        const Profile *profile;
+
+        pid_t qemu_pid;
+        int pidfd;
+        int sigfd;
+        int timerfd;
+        int epfd;
+        int stderr_fd;          /* QEMU's stdout and stderr, logged line by line */
+        Qmp *qmp;
+
+        char stderr_buf[4096];
+        size_t stderr_len;
+
+        Phase phase;
+        char *shutdown_reason;  /* from QMP's SHUTDOWN event */
+        bool guest_panicked;
+        bool qemu_exited;
+        siginfo_t exit_info;
+} Supervisor;
+
+static void supervisor_done(Supervisor *s) {
+        qmp_free(s->qmp);
+        closep(&s->pidfd);
+        closep(&s->sigfd);
+        closep(&s->timerfd);
+        closep(&s->epfd);
+        closep(&s->stderr_fd);
+        free(s->shutdown_reason);
+}
+
+static void status(const char *format, ...) _printf_(1, 2);
+static void status(const char *format, ...) {
+        _cleanup_free_ char *s = NULL;
+        va_list ap;
+
+        va_start(ap, format);
+        if (vasprintf(&s, format, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        if (s)
+                (void) sd_notifyf(false, "STATUS=%s", s);
+}
+
+static int copy_file(const char *from, const char *to, mode_t mode) {
+        _cleanup_close_ int in = -1, out = -1;
+        _cleanup_free_ char *tmp = NULL;
+        char buf[65536];
+        ssize_t n;
+        int r;
+
+        if (asprintf(&tmp, "%s.tmp", to) < 0)
+                return -ENOMEM;
+        in = open(from, O_RDONLY | O_CLOEXEC);
+        if (in < 0)
+                return negative_errno();
+        out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+        if (out < 0)
+                return negative_errno();
+        while ((n = read(in, buf, sizeof buf)) != 0) {
+                if (n < 0 || write(out, buf, (size_t) n) != n) {
+                        r = errno > 0 ? -errno : -EIO;
+                        unlink(tmp);
+                        return r;
+                }
+        }
+        if (fsync(out) < 0 || rename(tmp, to) < 0) {
+                r = negative_errno();
+                unlink(tmp);
+                return r;
+        }
+        return 0;
+}
+
+static int prepare_dirs(const Plan *plan) {
+        const VmPaths *paths = plan->paths;
+        int r;
+
+        r = mkdir_parents(paths->run_dir, 0700);
+        if (r < 0)
+                return log_error_errno(r, "create %s: %s", paths->run_dir, STRERROR(r));
+        /* also when it existed: nobody but root talks to QEMU's monitor */
+        if (chmod(paths->run_dir, 0700) < 0) {
+                r = negative_errno();
+                return log_error_errno(r, "chmod %s: %s", paths->run_dir, STRERROR(r));
+        }
+        r = mkdir_parents(paths->state_dir, 0700);
+        if (r < 0)
+                return log_error_errno(r, "create %s: %s", paths->state_dir, STRERROR(r));
+
+        if (plan->firmware && access(paths->vars, F_OK) < 0) {
+                if (!plan->firmware->vars_template)
+                        return log_error_errno(-ENOENT, "firmware %s has no variable store template",
+                                               plan->firmware->descriptor);
+                r = copy_file(plan->firmware->vars_template, paths->vars, 0600);
+                if (r < 0)
+                        return log_error_errno(r, "copy UEFI variable template %s to %s: %s",
+                                               plan->firmware->vars_template, paths->vars, STRERROR(r));
+                log_info("UEFI variables: new store %s from %s", paths->vars, plan->firmware->vars_template);
+        }
+        return 0;
+}
+
+static int preflight(const Plan *plan) {
+        const Profile *p = plan->profile;
+        int r = 0;
+
+        /* The notes that `plan` only reports are fatal for a real start:
+         * better now, with the file named, than as a QEMU error later. */
+        if (access(p->qemu_binary, X_OK) < 0)
+                RET_GATHER(r, log_error_errno(negative_errno(), "cannot execute %s: %s; install qemu-system-x86 or set [qemu] binary =",
+                                              p->qemu_binary, strerror(errno)));
+        if (p->accel == ACCEL_KVM && access("/dev/kvm", R_OK | W_OK) < 0)
+                RET_GATHER(r, log_error_errno(negative_errno(), "accel = kvm, but /dev/kvm: %s; enable virtualization in the firmware setup and load kvm_intel or kvm_amd, or set [vm] accel = tcg",
+                                              strerror(errno)));
+        for (size_t i = 0; i < p->n_disks; i++)
+                if (access(p->disks[i].file, R_OK) < 0)
+                        RET_GATHER(r, log_error_errno(negative_errno(), "disk %s: %s: %s", p->disks[i].id, p->disks[i].file,
+                                                      strerror(errno)));
+        if (p->kernel && access(p->kernel, R_OK) < 0)
+                RET_GATHER(r, log_error_errno(negative_errno(), "kernel %s: %s", p->kernel, strerror(errno)));
+        if (p->initrd && access(p->initrd, R_OK) < 0)
+                RET_GATHER(r, log_error_errno(negative_errno(), "initrd %s: %s", p->initrd, strerror(errno)));
+        if (p->gpu_rom && access(p->gpu_rom, R_OK) < 0)
+                RET_GATHER(r, log_error_errno(negative_errno(), "vBIOS ROM %s: %s; dump it with `vmrun rom dump` or fix [gpu] rom =",
+                                              p->gpu_rom, strerror(errno)));
+        return r;
+}
+
+static int listen_public_qmp(const char *path, int *ret_fd) {
+        _cleanup_close_ int fd = -1;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        mode_t old;
+        int r;
+
+        if (strlen(path) >= sizeof sa.sun_path)
+                return -ENAMETOOLONG;
+        strcpy(sa.sun_path, path);
+
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return negative_errno();
+        /* we hold the VM's lock: a socket left here is from a dead run */
+        if (unlink(path) < 0 && errno != ENOENT)
+                return negative_errno();
+        old = umask(0177);
+        r = bind(fd, (struct sockaddr *) &sa, sizeof sa);
+        umask(old);
+        if (r < 0 || listen(fd, 8) < 0)
+                return negative_errno();
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+/* In the child between fork and exec: only async-signal-safe calls. */
+_Noreturn static void exec_qemu(const Plan *plan, int qmp_fd, int public_fd, int out_fd) {
+        int devnull, a, b, o;
+        sigset_t none;
+
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
+
+        /* Its own session: a terminal hangup or ^C meant for vmrun (an ssh
+         * connection dropping) never reaches QEMU; vmrun decides. */
+        setsid();
+
+        /* lift every source above the target numbers first, so no dup2()
+         * overwrites one still to be moved */
+        a = fcntl(qmp_fd, F_DUPFD, 10);
+        b = fcntl(public_fd, F_DUPFD, 10);
+        o = fcntl(out_fd, F_DUPFD, 10);
+        devnull = open("/dev/null", O_RDONLY);
+        if (a < 0 || b < 0 || o < 0 || devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(o, STDOUT_FILENO) < 0 ||
+            dup2(o, STDERR_FILENO) < 0 || dup2(a, QEMU_FD_QMP_SUPERVISOR) < 0 || dup2(b, QEMU_FD_QMP_PUBLIC) < 0)
+                _exit(126);
+        syscall(SYS_close_range, QEMU_FD_QMP_PUBLIC + 1, ~0U, 0);
+
+        execv(plan->argv.v[0], plan->argv.v);
+        dprintf(STDERR_FILENO, "cannot execute %s: %s\n", plan->argv.v[0], strerror(errno));
+        _exit(127);
+}
+
+static int spawn_qemu(Supervisor *s, int *qmp_parent_fd) {
+        _cleanup_close_pair_ int pair[2] = { -1, -1 }, out[2] = { -1, -1 };
+        _cleanup_close_ int public_fd = -1;
+        int r;
+        pid_t pid;
+
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+                return log_error_errno(negative_errno(), "socketpair for QMP: %s", strerror(errno));
+        r = listen_public_qmp(s->plan->paths->qmp_public, &public_fd);
+        if (r < 0)
+                return log_error_errno(r, "listen on %s: %s", s->plan->paths->qmp_public, STRERROR(r));
+        if (pipe2(out, O_CLOEXEC) < 0)
+                return log_error_errno(negative_errno(), "pipe for QEMU's output: %s", strerror(errno));
+
+        pid = fork();
+        if (pid < 0)
+                return log_error_errno(negative_errno(), "fork: %s", strerror(errno));
+        if (pid == 0)
+                exec_qemu(s->plan, pair[1], public_fd, out[1]);
+
+        s->qemu_pid = pid;
+        /* our own unreaped child: its PID cannot be reused under us */
+        s->pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+        if (s->pidfd < 0) {
+                r = negative_errno();
+                kill(pid, SIGKILL);
+                return log_error_errno(r, "pidfd_open(%d): %s (Linux 5.3 or newer is needed)", (int) pid, STRERROR(r));
+        }
+        s->stderr_fd = TAKE_FD(out[0]);
+        if (fcntl(s->stderr_fd, F_SETFL, O_NONBLOCK) < 0)
+                return log_error_errno(negative_errno(), "fcntl: %s", strerror(errno));
+        *qmp_parent_fd = TAKE_FD(pair[0]);
+        return 0;
+}
+
+static void log_qemu_output(Supervisor *s, bool flush) {
+        char *start = s->stderr_buf, *nl;
+
+        while ((nl = memchr(start, '\n', s->stderr_len - (size_t) (start - s->stderr_buf)))) {
+                *nl = '\0';
+                if (*start)
+                        log_warning("qemu: %s", start);
+                start = nl + 1;
+        }
+        s->stderr_len -= (size_t) (start - s->stderr_buf);
+        memmove(s->stderr_buf, start, s->stderr_len);
+        /* a full buffer without a newline, or the end: say what there is */
+        if (s->stderr_len > 0 && (flush || s->stderr_len == sizeof s->stderr_buf)) {
+                log_warning("qemu: %.*s", (int) s->stderr_len, s->stderr_buf);
+                s->stderr_len = 0;
+        }
+}
+
+/* Returns false at EOF. */
+static bool read_qemu_output(Supervisor *s) {
+        for (;;) {
+                ssize_t n = read(s->stderr_fd, s->stderr_buf + s->stderr_len, sizeof s->stderr_buf - s->stderr_len);
+                if (n < 0)
+                        return errno == EAGAIN || errno == EINTR;
+                if (n == 0) {
+                        log_qemu_output(s, true);
+                        return false;
+                }
+                s->stderr_len += (size_t) n;
+                log_qemu_output(s, false);
+        }
+}
+
+static void handle_event(Supervisor *s, json_t *event) {
+        const char *name = json_string_value(json_object_get(event, "event"));
+        json_t *data = json_object_get(event, "data");
+
+        if (!name)
+                return;
+        if (streq(name, "SHUTDOWN")) {
+                const char *reason = json_string_value(json_object_get(data, "reason"));
+                free(s->shutdown_reason);
+                s->shutdown_reason = reason ? strdup(reason) : NULL;
+                log_info("qemu: shutdown (%s)", strempty(reason));
+        } else if (streq(name, "POWERDOWN"))
+                log_info("qemu: ACPI power button pressed");
+        else if (streq(name, "RESET"))
+                log_info("guest reset (%s)", strempty(json_string_value(json_object_get(data, "reason"))));
+        else if (streq(name, "GUEST_PANICKED")) {
+                s->guest_panicked = true;
+                log_error("guest panicked");
+        } else if (streq(name, "STOP") || streq(name, "RESUME"))
+                log_debug("qemu: %s", name);
+        else
+                log_debug("qemu event %s", name);
+}
+
+static void drain_events(Supervisor *s) {
+        json_t *e;
+
+        while ((e = qmp_next_event(s->qmp))) {
+                handle_event(s, e);
+                json_decref(e);
+        }
+}
+
+static int arm_timer(Supervisor *s, usec_t usec) {
+        struct itimerspec its = {
+                .it_value.tv_sec = (time_t) (usec / USEC_PER_SEC),
+                .it_value.tv_nsec = (long) (usec % USEC_PER_SEC) * 1000,
+        };
+
+        if (timerfd_settime(s->timerfd, 0, &its, NULL) < 0)
+                return log_error_errno(negative_errno(), "timerfd_settime: %s", strerror(errno));
+        return 0;
+}
+
+static int qmp_simple(Supervisor *s, const char *command) {
+        int r;
+
+        if (!s->qmp)
+                return -ENOTCONN;
+        r = qmp_execute(s->qmp, command, NULL, deadline_after(QMP_COMMAND_TIMEOUT), NULL);
+        drain_events(s);
+        if (r == -EREMOTEIO)
+                log_warning("qmp %s: %s", command, strempty(qmp_last_error(s->qmp)));
+        return r;
+}
+
+/* One step further towards a stopped QEMU: power button, then quit, then
+ * SIGKILL, each with a deadline that takes the next step by itself. */
+static void escalate(Supervisor *s) {
+        switch (s->phase) {
+        case PHASE_RUNNING:
+                s->phase = PHASE_POWERDOWN;
+                (void) sd_notify(false, "STOPPING=1");
+                status("asking the guest to power off");
+                log_info("asking the guest to power off (ACPI); up to %us, then quit", s->profile->timeout_shutdown);
+                if (qmp_simple(s, "system_powerdown") >= 0) {
+                        (void) arm_timer(s, (usec_t) s->profile->timeout_shutdown * USEC_PER_SEC);
+                        break;
+                }
+                _fallthrough_;
+        case PHASE_POWERDOWN:
+                s->phase = PHASE_QUIT;
+                status("stopping QEMU");
+                if (qmp_simple(s, "quit") >= 0)
+                        log_warning("guest did not power off; sent quit to QEMU (pid %d)", (int) s->qemu_pid);
+                else {
+                        /* no monitor: QEMU treats SIGTERM like quit */
+                        log_warning("guest did not power off and QMP is gone; sending SIGTERM to QEMU (pid %d)",
+                                    (int) s->qemu_pid);
+                        (void) syscall(SYS_pidfd_send_signal, s->pidfd, SIGTERM, NULL, 0);
+                }
+                (void) arm_timer(s, ESCALATION_STEP);
+                break;
+        case PHASE_QUIT:
+                s->phase = PHASE_KILL;
+                log_error("QEMU (pid %d) did not exit; killing it", (int) s->qemu_pid);
+                (void) syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
+                (void) arm_timer(s, ESCALATION_STEP);
+                break;
+        case PHASE_KILL:
+                /* stuck in the kernel (a device reset that never ends): the
+                 * devices are still in use, so the host cannot be restored */
+                log_error("QEMU (pid %d) still exists after SIGKILL: stuck in the kernel? Waiting; see its state in /proc/%d/stack",
+                          (int) s->qemu_pid, (int) s->qemu_pid);
+                (void) arm_timer(s, ESCALATION_STEP);
+                break;
+        }
+}
+
+static void handle_signal(Supervisor *s) {
+        struct signalfd_siginfo si;
+
+        while (read(s->sigfd, &si, sizeof si) == (ssize_t) sizeof si) {
+                switch (si.ssi_signo) {
+                case SIGHUP:
+                        /* The ssh connection dropped, most likely. The VM is
+                         * not the terminal's to end. */
+                        log_info("SIGHUP: terminal gone; the VM keeps running (`vmrun shutdown %s` ends it)",
+                                 s->profile->name);
+                        break;
+                case SIGTERM:
+                case SIGINT:
+                        if (s->phase != PHASE_RUNNING)
+                                log_info("%s again: not waiting any longer", strsignal((int) si.ssi_signo));
+                        escalate(s);
+                        break;
+                default:
+                        break;
+                }
+        }
+}
+
+static int epoll_add(int epfd, int fd) {
+        struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+        return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? negative_errno() : 0;
+}
+
+static int event_loop(Supervisor *s) {
+        int r;
+
+        s->epfd = epoll_create1(EPOLL_CLOEXEC);
+        if (s->epfd < 0)
+                return log_error_errno(negative_errno(), "epoll_create1: %s", strerror(errno));
+        r = epoll_add(s->epfd, s->sigfd);
+        if (r >= 0)
+                r = epoll_add(s->epfd, s->pidfd);
+        if (r >= 0)
+                r = epoll_add(s->epfd, s->timerfd);
+        if (r >= 0)
+                r = epoll_add(s->epfd, s->stderr_fd);
+        if (r >= 0 && s->qmp)
+                r = epoll_add(s->epfd, qmp_fd(s->qmp));
+        if (r < 0)
+                return log_error_errno(r, "epoll_ctl: %s", STRERROR(r));
+
+        while (!s->qemu_exited) {
+                struct epoll_event evs[8];
+                int n = epoll_wait(s->epfd, evs, ELEMENTSOF(evs), -1);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return log_error_errno(negative_errno(), "epoll_wait: %s", strerror(errno));
+                }
+                for (int i = 0; i < n; i++) {
+                        int fd = evs[i].data.fd;
+
+                        if (fd == s->sigfd)
+                                handle_signal(s);
+                        else if (fd == s->timerfd) {
+                                uint64_t ticks;
+                                if (read(s->timerfd, &ticks, sizeof ticks) == (ssize_t) sizeof ticks)
+                                        escalate(s);
+                        } else if (fd == s->stderr_fd) {
+                                if (!read_qemu_output(s)) {
+                                        (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);
+                                        closep(&s->stderr_fd);
+                                        s->stderr_fd = -1;
+                                }
+                        } else if (s->qmp && fd == qmp_fd(s->qmp)) {
+                                r = qmp_process(s->qmp);
+                                drain_events(s);
+                                if (r < 0) {
+                                        if (r != -ECONNRESET)
+                                                log_warning("QMP: %s; watching QEMU through its pidfd only",
+                                                            r == -EBADMSG ? "protocol error" : STRERROR(r));
+                                        else
+                                                log_debug("QMP connection closed");
+                                        (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);
+                                        s->qmp = qmp_free(s->qmp);
+                                }
+                        } else if (fd == s->pidfd) {
+                                s->exit_info = (siginfo_t) { 0 };
+                                if (waitid((idtype_t) P_PIDFD, (id_t) s->pidfd, &s->exit_info, WEXITED) < 0)
+                                        return log_error_errno(negative_errno(), "waitid(QEMU pid %d): %s",
+                                                               (int) s->qemu_pid, strerror(errno));
+                                s->qemu_exited = true;
+                        }
+                }
+        }
+
+        /* whatever QEMU said last, and the events that came with it */
+        if (s->stderr_fd >= 0)
+                (void) read_qemu_output(s);
+        if (s->qmp) {
+                (void) qmp_process(s->qmp);
+                drain_events(s);
+        }
+        return 0;
+}
+
+static VmrunExit judge_exit(const Supervisor *s) {
+        const siginfo_t *si = &s->exit_info;
+        const char *reason = s->shutdown_reason;
+
+        if (si->si_code == CLD_EXITED && si->si_status == 0 && reason) {
+                if (streq(reason, "guest-shutdown")) {
+                        log_info("guest powered off");
+                        return VMRUN_EXIT_POWEROFF;
+                }
+                if (streq(reason, "host-qmp-quit")) {
+                        log_info(s->phase == PHASE_QUIT ? "QEMU stopped by vmrun's quit (the guest did not power off)"
+                                                        : "QEMU stopped by quit from a QMP client");
+                        return VMRUN_EXIT_QUIT;
+                }
+                log_info("QEMU stopped (%s)", reason);
+                return s->guest_panicked ? VMRUN_EXIT_CRASH : VMRUN_EXIT_QUIT;
+        }
+        if (si->si_code == CLD_EXITED) {
+                log_error("QEMU (pid %d) exited with status %d%s", (int) s->qemu_pid, si->si_status,
+                          si->si_status == 0 ? " without a shutdown event" : "; its last words are above");
+                return VMRUN_EXIT_CRASH;
+        }
+        if (si->si_status == SIGKILL && s->phase == PHASE_KILL) {
+                log_warning("QEMU (pid %d) was killed by vmrun", (int) s->qemu_pid);
+                return VMRUN_EXIT_KILLED;
+        }
+        log_error("QEMU (pid %d) was killed by signal %s%s, not by vmrun", (int) s->qemu_pid, strsignal(si->si_status),
+                  si->si_code == CLD_DUMPED ? " (core dumped)" : "");
+        return VMRUN_EXIT_CRASH;
+}
+
+static int write_state(const Supervisor *s, const char *phase) {
+        RunState st = {
+                .name = s->profile->name,
+                .profile = s->profile->path,
+                .supervisor_pid = getpid(),
+                .qemu_pid = s->qemu_pid,
+                .timeout_shutdown = s->profile->timeout_shutdown,
+                .phase = (char *) phase,
+        };
+        int r;
+
+        if (s->qemu_pid > 0) {
+                r = pid_start_time(s->qemu_pid, &st.qemu_start_time);
+                if (r < 0)
+                        return r;
+        }
+        return runstate_write(s->plan->paths->state_file, &st);
+}
+
+/* Start QEMU, get it running, and watch it until it exits. */
+static VmrunExit run_qemu(Supervisor *s) {
+        _cleanup_close_ int qmp_parent = -1;
+        int r;
+
+        log_info("starting %s", s->profile->qemu_binary);
+        status("starting QEMU");
+        r = spawn_qemu(s, &qmp_parent);
+        if (r < 0)
+                return VMRUN_EXIT_FAILURE;
+        log_info("qemu started (pid %d)", (int) s->qemu_pid);
+
+        r = write_state(s, "starting");
+        if (r < 0)
+                log_warning("write %s: %s; `vmrun status` will not see this VM", s->plan->paths->state_file, STRERROR(r));
+
+        r = qmp_new(TAKE_FD(qmp_parent), &s->qmp);
+        if (r >= 0)
+                r = qmp_handshake(s->qmp, deadline_after(QMP_START_TIMEOUT));
+        if (r >= 0) {
+                json_t *v = json_object_get(qmp_greeting(s->qmp), "version");
+                log_info("QMP connected (QEMU %" JSON_INTEGER_FORMAT ".%" JSON_INTEGER_FORMAT ".%" JSON_INTEGER_FORMAT ")",
+                         json_integer_value(json_object_get(json_object_get(v, "qemu"), "major")),
+                         json_integer_value(json_object_get(json_object_get(v, "qemu"), "minor")),
+                         json_integer_value(json_object_get(json_object_get(v, "qemu"), "micro")));
+                r = qmp_simple(s, "cont");
+        }
+        if (r < 0) {
+                /* Most often QEMU refused its command line and exited: its
+                 * own message (logged from its stderr) says why. */
+                if (r == -ETIMEDOUT)
+                        log_error("QEMU (pid %d) did not answer on QMP within %llus", (int) s->qemu_pid,
+                                  (unsigned long long) (QMP_START_TIMEOUT / USEC_PER_SEC));
+                else
+                        log_error("QEMU (pid %d) failed to start: %s", (int) s->qemu_pid,
+                                  r == -ECONNRESET ? "it closed QMP" : STRERROR(r));
+                s->qmp = qmp_free(s->qmp);
+                s->phase = PHASE_QUIT;
+                (void) syscall(SYS_pidfd_send_signal, s->pidfd, SIGTERM, NULL, 0);
+                (void) arm_timer(s, ESCALATION_STEP);
+                if (event_loop(s) < 0)
+                        return VMRUN_EXIT_FAILURE;
+                (void) judge_exit(s);
+                return VMRUN_EXIT_FAILURE;
+        }
+
+        log_info("guest running");
+        (void) write_state(s, "running");
+        (void) sd_notifyf(false, "READY=1\nSTATUS=guest running (QEMU pid %d)", (int) s->qemu_pid);
+
+        r = event_loop(s);
+        if (r < 0) {
+                /* the loop itself broke: do not leave QEMU unsupervised */
+                (void) syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
+                (void) waitid((idtype_t) P_PIDFD, (id_t) s->pidfd, &s->exit_info, WEXITED);
+                return VMRUN_EXIT_CRASH;
+        }
+        return judge_exit(s);
+}
+
+static void cleanup_run_dir(const Plan *plan) {
+        const char *files[] = { plan->paths->qmp_public, plan->paths->state_file };
+
+        /* console.log stays, for a post-mortem of the guest */
+        for (size_t i = 0; i < ELEMENTSOF(files); i++)
+                if (unlink(files[i]) < 0 && errno != ENOENT)
+                        log_warning("remove %s: %s", files[i], strerror(errno));
+}
+
+int supervisor_run(const Plan *plan) {
+        const Profile *p = plan->profile;
+        _cleanup_(supervisor_done) Supervisor s = {
+                .plan = plan,
+                .profile = p,
+                .pidfd = -1,
+                .sigfd = -1,
+                .timerfd = -1,
+                .epfd = -1,
+                .stderr_fd = -1,
+        };
+        _cleanup_close_ int lock_fd = -1;
+        HostContext host = { .root = host_root() };
+        VmrunExit ret;
+        sigset_t mask;
+        int r;
+
+        log_info("vmrun %s: VM %s from %s", VMRUN_VERSION, p->name, p->path);
+
+        r = vm_lock(p->name, &lock_fd);
+        if (r == -EBUSY) {
+                log_error("VM %s is already running (its supervisor holds the lock); see `vmrun status %s`", p->name,
+                          p->name);
+                return VMRUN_EXIT_FAILURE;
+        }
+        if (r < 0) {
+                log_error_errno(r, "lock VM %s under %s/locks: %s", p->name, vm_run_root(), STRERROR(r));
+                return VMRUN_EXIT_FAILURE;
+        }
+        if (access(plan->paths->journal, F_OK) >= 0) {
+                log_error("%s exists: an earlier run of %s did not give the host back. Run `vmrun restore %s` first",
+                          plan->paths->journal, p->name, p->name);
+                return VMRUN_EXIT_FAILURE;
+        }
+
+        if (preflight(plan) < 0 || prepare_dirs(plan) < 0)
+                return VMRUN_EXIT_FAILURE;
+
+        /* Signals become events before anything changes on the host, so a
+         * ^C during the handover is seen after the step at hand, not in
+         * the middle of it. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return VMRUN_EXIT_FAILURE;
+        signal(SIGPIPE, SIG_IGN);
+        s.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+        s.timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        if (s.sigfd < 0 || s.timerfd < 0) {
+                log_error_errno(negative_errno(), "signalfd/timerfd: %s", strerror(errno));
+                return VMRUN_EXIT_FAILURE;
+        }
+
+        status("handing the host over");
+        r = handover_apply(&host, &plan->steps, p->name, plan->paths->journal);
+        if (r < 0)
+                return VMRUN_EXIT_FAILURE;
+
+        ret = run_qemu(&s);
+
+        status("giving the host back");
+        r = handover_restore(&host, plan->paths->journal);
+        if (r < 0) {
+                log_error("the host was not fully given back; fix what the errors above name, then run `vmrun restore %s`",
+                          p->name);
+                ret = VMRUN_EXIT_RESTORE;
+        } else if (plan->steps.n > 0)
+                log_info("host restored");
+
+        cleanup_run_dir(plan);
+        log_info("vmrun: done (exit status %d)", (int) ret);
+        return ret;
+}
