@@ -91,39 +91,54 @@ static int journal_write(const char *path, const char *vm, json_t *done) {
 }
 
 /* Undo the records in `done` from the last to the first, shrinking the
- * journal as it goes so a crash in between repeats no undo that finished. */
+ * journal as it goes so a crash in between repeats no undo that finished.
+ * An undo that fails stays in the journal: once its cause is fixed, the
+ * next `vmrun restore` tries it again. */
 static int undo_records(HostContext *ctx, json_t *done, const char *vm, const char *journal_path) {
-        int ret = 0;
+        HostStepLookup lookup = ctx->lookup ? ctx->lookup : host_step_type_find;
+        size_t kept = 0;        /* failed entries, kept at the front of `done` */
+        int ret = 0, r;
 
-        while (json_array_size(done) > 0) {
+        while (json_array_size(done) > kept) {
                 size_t i = json_array_size(done) - 1;
                 json_t *entry = json_array_get(done, i);
                 const char *type_name = NULL, *summary = NULL;
                 json_t *record = NULL;
                 const HostStepType *type;
                 double t0 = log_elapsed();
-                int r;
+                bool failed = false;
 
                 if (json_unpack(entry, "{s:s, s?s, s:o}", "type", &type_name, "summary", &summary, "record", &record) < 0) {
-                        log_error("journal %s: entry %zu is damaged; skipping it, its step is not undone", journal_path, i);
+                        log_error("journal %s: entry %zu is damaged; its step cannot be undone automatically", journal_path, i);
+                        failed = true;
                         RET_GATHER(ret, -EBADMSG);
-                } else if (!(type = host_step_type_find(type_name))) {
+                } else if (!(type = lookup(type_name))) {
                         log_error("journal %s: unknown step type '%s'; was it written by another vmrun version?",
                                   journal_path, type_name);
+                        failed = true;
                         RET_GATHER(ret, -EBADMSG);
                 } else {
                         r = type->undo(ctx, record);
                         if (r < 0) {
                                 /* the undo logged what went wrong with which
                                  * device; the rest is still worth trying */
-                                log_error("undo '%s' failed; continuing with the remaining steps", strempty(summary));
+                                log_error("undo '%s' failed; it stays in %s for the next `vmrun restore %s`",
+                                          strempty(summary), journal_path, vm);
+                                failed = true;
                                 RET_GATHER(ret, r);
                         } else
                                 log_info("undone: %s (%.0f ms)", strempty(summary), (log_elapsed() - t0) * 1000);
                 }
 
-                if (json_array_remove(done, i) < 0)
+                if (failed) {
+                        /* to the front: going newest first, that keeps the
+                         * kept ones in their original order */
+                        if (json_array_insert(done, 0, entry) < 0 || json_array_remove(done, i + 1) < 0)
+                                return -ENOMEM;
+                        kept++;
+                } else if (json_array_remove(done, i) < 0)
                         return -ENOMEM;
+
                 r = journal_write(journal_path, vm, done);
                 if (r < 0) {
                         log_error_errno(r, "rewrite journal %s: %s", journal_path, STRERROR(r));
@@ -131,8 +146,8 @@ static int undo_records(HostContext *ctx, json_t *done, const char *vm, const ch
                 }
         }
 
-        if (unlink(journal_path) < 0 && errno != ENOENT) {
-                int r = negative_errno();
+        if (kept == 0 && unlink(journal_path) < 0 && errno != ENOENT) {
+                r = negative_errno();
                 log_error_errno(r, "remove journal %s: %s", journal_path, STRERROR(r));
                 RET_GATHER(ret, r);
         }

@@ -12,18 +12,26 @@
 
 #include "util.h"
 
+typedef struct HostStepType HostStepType;
+
+/* Finds the step type a journal record names; NULL if there is none. */
+typedef const HostStepType *(*HostStepLookup)(const char *name);
+
 typedef struct HostContext {
         const char *root;       /* prefix for /sys, /proc, /dev, /run: "/" normally */
+        /* Where undo looks up the step types named in the journal; NULL (as
+         * everywhere but in the unit tests): host_step_type_find(). */
+        HostStepLookup lookup;
 } HostContext;
 
-typedef struct HostStepType {
+struct HostStepType {
         const char *name;
         /* Do the step; on success *ret_record describes what to undo. */
         int (*apply)(HostContext *ctx, const json_t *params, json_t **ret_record);
         /* Undo from a record; must be idempotent: restore may run it again
          * after a crash in the middle of an undo. */
         int (*undo)(HostContext *ctx, const json_t *record);
-} HostStepType;
+};
 
 typedef struct HostStep {
         const HostStepType *type;

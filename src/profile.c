@@ -8,24 +8,25 @@
 #include "profile.h"
 #include "strv.h"
 
-static const char *const accel_table[_ACCEL_MAX] = {
+/* NULL-terminated: config_parse_enum() walks them to the end */
+static const char *const accel_table[_ACCEL_MAX + 1] = {
         [ACCEL_KVM] = "kvm",
         [ACCEL_TCG] = "tcg",
 };
 
-static const char *const disk_interface_table[_DISK_INTERFACE_MAX] = {
+static const char *const disk_interface_table[_DISK_INTERFACE_MAX + 1] = {
         [DISK_VIRTIO] = "virtio",
         [DISK_NVME] = "nvme",
         [DISK_SATA] = "sata",
 };
 
-static const char *const network_mode_table[_NETWORK_MODE_MAX] = {
+static const char *const network_mode_table[_NETWORK_MODE_MAX + 1] = {
         [NETWORK_USER] = "user",
         [NETWORK_NONE] = "none",
         [NETWORK_BRIDGE] = "bridge",
 };
 
-static const char *const firmware_table[_FIRMWARE_KIND_MAX] = {
+static const char *const firmware_table[_FIRMWARE_KIND_MAX + 1] = {
         [FIRMWARE_BIOS] = "bios",
         [FIRMWARE_UEFI] = "uefi",
         [FIRMWARE_UEFI_SECURE] = "uefi-secure",
@@ -590,7 +591,6 @@ static void reader_see_line(ParseState *st, const char *line) {
                 return;
         }
         st->seen[st->section_kind] = true;
-        st->section_valid = true;
 
         if (st->section_kind == SECTION_GPU)
                 st->profile->has_gpu = true;
@@ -622,6 +622,8 @@ static void reader_see_line(ParseState *st, const char *line) {
                 p->n_disks++;
                 st->disk = d;
         }
+        /* only now: keys of a section whose set-up failed go nowhere */
+        st->section_valid = true;
 }
 
 static char *reader(char *str, int num, void *stream) {

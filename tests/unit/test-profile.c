@@ -1,0 +1,1062 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "profile.h"
+#include "strv.h"
+
+/* The profile's path decides the default name ("test") and starts every
+ * error message. */
+#define PATH "/etc/vmrun/test.profile"
+
+#define GiB (1ULL << 30)
+#define MiB (1ULL << 20)
+
+/* ---- helpers ---- */
+
+static char *read_all(int fd) {
+        char *buf = NULL;
+        size_t size = 0;
+
+        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+        for (;;) {
+                char *n = realloc(buf, size + 4096 + 1);
+                ssize_t k;
+
+                assert_non_null(n);
+                buf = n;
+                k = read(fd, buf + size, 4096);
+                assert_true(k >= 0);
+                if (k == 0)
+                        break;
+                size += (size_t) k;
+        }
+        buf[size] = '\0';
+        return buf;
+}
+
+/* profile_load_string() with stderr going to a temporary file: returns
+ * what the user would have seen in *ret_log. Asserts only after stderr is
+ * back, so a failure is printed where it can be read. */
+static int load_logged(const char *path, const char *text, Profile **ret, char **ret_log) {
+        char tmp[] = "/tmp/test-profile-stderr.XXXXXX";
+        _cleanup_close_ int fd = -1, saved = -1;
+        int r, restored;
+
+        fd = mkostemp(tmp, O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(unlink(tmp), 0);
+        saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+        assert_true(saved >= 0);
+
+        fflush(stderr);
+        assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+        r = profile_load_string(path, text, ret);
+        fflush(stderr);
+        restored = dup2(saved, STDERR_FILENO);
+        assert_int_equal(restored, STDERR_FILENO);
+
+        *ret_log = read_all(fd);
+        return r;
+}
+
+/* A profile that must be refused: returns the log that explains why. */
+static char *load_error(const char *text) {
+        Profile *p = NULL;
+        char *log = NULL;
+        int r;
+
+        r = load_logged(PATH, text, &p, &log);
+        if (r != -EINVAL || p) {
+                profile_free(p);
+                fail_msg("expected -EINVAL, got %d; the log:\n%s", r, log);
+        }
+        return log;
+}
+
+static Profile *load_ok(const char *text) {
+        Profile *p = NULL;
+        char *log = NULL;
+        int r;
+
+        r = load_logged(PATH, text, &p, &log);
+        if (r != 0 || !p)
+                fail_msg("expected success, got %d; the log:\n%s", r, log);
+        free(log);
+        return p;
+}
+
+#define assert_logged(log, needle)                                                        \
+        do {                                                                              \
+                if (!strstr((log), (needle)))                                             \
+                        fail_msg("expected \"%s\" in the log:\n%s", (needle), (log));     \
+        } while (0)
+
+#define assert_not_logged(log, needle)                                                    \
+        do {                                                                              \
+                if (strstr((log), (needle)))                                              \
+                        fail_msg("did not expect \"%s\" in the log:\n%s", (needle), (log)); \
+        } while (0)
+
+static void assert_refused(const char *text) {
+        _cleanup_free_ char *log = load_error(text);
+        assert_logged(log, "error: " PATH ":");
+}
+
+/* ---- defaults ---- */
+
+static void test_an_empty_profile_gives_the_defaults(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("");
+
+        assert_string_equal(p->path, PATH);
+        assert_string_equal(p->name, "test");
+        assert_int_equal(p->memory, 2 * GiB);
+        assert_int_equal(p->cpus, 2);
+        assert_int_equal(p->accel, ACCEL_KVM);
+        assert_int_equal(p->firmware, FIRMWARE_UEFI);
+        assert_false(p->has_gpu);
+        assert_null(p->gpu_address);
+        assert_null(p->gpu_functions);
+        assert_null(p->gpu_rom);
+        assert_int_equal(p->n_disks, 0);
+        assert_null(p->kernel);
+        assert_null(p->initrd);
+        assert_null(p->append);
+        assert_null(p->spice_address);
+        assert_int_equal(p->network, NETWORK_USER);
+        assert_null(p->bridge);
+        assert_string_equal(p->qemu_binary, "/usr/bin/qemu-system-x86_64");
+        assert_int_equal(p->timeout_shutdown, 120);
+}
+
+static void test_comments_and_blank_lines_alone_give_the_defaults(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("; a comment\n"
+                                               "# another\n"
+                                               "\n"
+                                               "   \n"
+                                               "[vm]\n"
+                                               "; nothing set\n");
+
+        assert_int_equal(p->memory, 2 * GiB);
+        assert_int_equal(p->cpus, 2);
+}
+
+static void test_the_name_defaults_to_the_file_name_without_dot_profile(void **state) {
+        Profile *p = NULL;
+
+        assert_int_equal(profile_load_string("/somewhere/else/win10.profile", "", &p), 0);
+        assert_string_equal(p->name, "win10");
+        p = profile_free(p);
+
+        /* only the ".profile" suffix goes */
+        assert_int_equal(profile_load_string("/somewhere/gaming.vm", "", &p), 0);
+        assert_string_equal(p->name, "gaming.vm");
+        p = profile_free(p);
+}
+
+static void test_a_file_name_that_is_no_vm_name_needs_a_name_key(void **state) {
+        _cleanup_free_ char *log = NULL;
+        Profile *p = NULL;
+
+        assert_int_equal(load_logged("/tmp/my vm.profile", "", &p, &log), -EINVAL);
+        assert_null(p);
+        assert_logged(log, "set [vm] name =");
+
+        assert_int_equal(profile_load_string("/tmp/my vm.profile", "[vm]\nname = myvm\n", &p), 0);
+        assert_string_equal(p->name, "myvm");
+        p = profile_free(p);
+}
+
+/* ---- a whole profile ---- */
+
+#define LAPTOP_PROFILE                                          \
+        "; the laptop: an RTX 4060 Mobile and its audio function\n" \
+        "[vm]\n"                                                \
+        "name = win10\n"                                        \
+        "memory = 16G\n"                                        \
+        "cpus = 8\n"                                            \
+        "accel = kvm\n"                                         \
+        "firmware = uefi-secure\n"                              \
+        "\n"                                                    \
+        "[gpu]\n"                                               \
+        "address = 0000:01:00.0\n"                              \
+        "functions = 01:00.1\n"                                 \
+        "rom = /var/lib/vmrun/win10/vbios.rom\n"                \
+        "\n"                                                    \
+        "[disk system]\n"                                       \
+        "file = /var/lib/vmrun/win10/disk.qcow2\n"              \
+        "interface = nvme\n"                                    \
+        "\n"                                                    \
+        "[display]\n"                                           \
+        "spice = 127.0.0.1:5900\n"                              \
+        "\n"                                                    \
+        "[network]\n"                                           \
+        "mode = user\n"                                         \
+        "\n"                                                    \
+        "[qemu]\n"                                              \
+        "binary = /usr/bin/qemu-system-x86_64\n"                \
+        "timeout-shutdown = 90\n"
+
+static void test_the_laptop_profile_is_read_whole(void **state) {
+        _cleanup_profile_ Profile *p = load_ok(LAPTOP_PROFILE);
+
+        assert_string_equal(p->name, "win10");
+        assert_int_equal(p->memory, 16 * GiB);
+        assert_int_equal(p->cpus, 8);
+        assert_int_equal(p->accel, ACCEL_KVM);
+        assert_int_equal(p->firmware, FIRMWARE_UEFI_SECURE);
+
+        assert_true(p->has_gpu);
+        assert_string_equal(p->gpu_address, "0000:01:00.0");
+        assert_non_null(p->gpu_functions);
+        assert_string_equal(p->gpu_functions[0], "0000:01:00.1");
+        assert_null(p->gpu_functions[1]);
+        assert_string_equal(p->gpu_rom, "/var/lib/vmrun/win10/vbios.rom");
+
+        assert_int_equal(p->n_disks, 1);
+        assert_string_equal(p->disks[0].id, "system");
+        assert_string_equal(p->disks[0].file, "/var/lib/vmrun/win10/disk.qcow2");
+        assert_string_equal(p->disks[0].format, "qcow2");
+        assert_int_equal(p->disks[0].interface, DISK_NVME);
+        assert_false(p->disks[0].read_only);
+
+        assert_string_equal(p->spice_address, "127.0.0.1");
+        assert_int_equal(p->spice_port, 5900);
+        assert_int_equal(p->network, NETWORK_USER);
+        assert_null(p->bridge);
+        assert_string_equal(p->qemu_binary, "/usr/bin/qemu-system-x86_64");
+        assert_int_equal(p->timeout_shutdown, 90);
+}
+
+static void test_profile_load_reads_a_file_and_names_the_vm_after_it(void **state) {
+        char dir[] = "/tmp/test-profile.XXXXXX";
+        _cleanup_free_ char *path = NULL;
+        _cleanup_profile_ Profile *p = NULL;
+        FILE *f;
+
+        assert_non_null(mkdtemp(dir));
+        assert_true(asprintf(&path, "%s/gaming.profile", dir) > 0);
+        f = fopen(path, "we");
+        assert_non_null(f);
+        assert_true(fputs("[vm]\nmemory = 8G\n[gpu]\naddress = 01:00.0\n", f) >= 0);
+        assert_int_equal(fclose(f), 0);
+
+        assert_int_equal(profile_load(path, &p), 0);
+        assert_string_equal(p->path, path);
+        assert_string_equal(p->name, "gaming");
+        assert_int_equal(p->memory, 8 * GiB);
+        assert_string_equal(p->gpu_address, "0000:01:00.0");
+
+        assert_int_equal(unlink(path), 0);
+        assert_int_equal(rmdir(dir), 0);
+}
+
+static void test_profile_load_of_a_missing_file_is_enoent(void **state) {
+        Profile *p = NULL;
+
+        assert_int_equal(profile_load("/nonexistent/vmrun/none.profile", &p), -ENOENT);
+        assert_null(p);
+}
+
+/* ---- [vm] ---- */
+
+static void test_sizes_take_k_m_g_t_suffixes_in_either_case(void **state) {
+        static const struct {
+                const char *text;
+                uint64_t bytes;
+        } cases[] = {
+                { "1024", 1024 },
+                { "0", 0 },
+                { "64K", 64ULL << 10 },
+                { "512M", 512 * MiB },
+                { "512m", 512 * MiB },
+                { "16G", 16 * GiB },
+                { "16g", 16 * GiB },
+                { "1T", 1ULL << 40 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                uint64_t v = 1;
+
+                assert_int_equal(parse_size(cases[i].text, &v), 0);
+                assert_int_equal(v, cases[i].bytes);
+        }
+}
+
+static void test_16g_16gib_and_16gb_all_mean_16_gibibytes_as_in_qemu(void **state) {
+        static const char *const spellings[] = { "16G", "16GiB", "16GB", "16gib", "16gb", "16Gi" };
+
+        for (size_t i = 0; i < ELEMENTSOF(spellings); i++) {
+                uint64_t v = 0;
+
+                assert_int_equal(parse_size(spellings[i], &v), 0);
+                assert_int_equal(v, 16 * GiB);
+        }
+}
+
+static void test_parse_size_rejects_what_is_not_a_size(void **state) {
+        static const char *const bad[] = {
+                "", "G", "-1", "+1G", " 16G", "16 G", "16G ", "1.5G", "16X", "16GiBs", "16iB", "16GG", "0x10", "sixteen",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                uint64_t v = 42;
+
+                if (parse_size(bad[i], &v) != -EINVAL)
+                        fail_msg("parse_size(\"%s\") should be -EINVAL", bad[i]);
+                assert_int_equal(v, 42);
+        }
+}
+
+static void test_parse_size_rejects_sizes_that_do_not_fit_64_bits(void **state) {
+        uint64_t v = 42;
+
+        assert_int_equal(parse_size("99999999999999999999", &v), -ERANGE);
+        assert_int_equal(parse_size("17179869184G", &v), -ERANGE);     /* 2^64 */
+        assert_int_equal(v, 42);
+        assert_int_equal(parse_size("17179869183G", &v), 0);
+        assert_int_equal(v, 17179869183ULL << 30);
+}
+
+static void test_memory_in_the_profile_is_a_size(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[vm]\nmemory = 16GiB\n");
+
+        assert_int_equal(p->memory, 16 * GiB);
+}
+
+static void test_memory_that_is_no_size_or_below_64m_is_an_error(void **state) {
+        _cleanup_free_ char *log = NULL, *log2 = NULL;
+
+        log = load_error("[vm]\nmemory = lots\n");
+        assert_logged(log, PATH ":2: [vm] memory: 'lots' is not a size; allowed: ");
+        assert_logged(log, "K, M, G or T");
+
+        log2 = load_error("[vm]\nmemory = 63M\n");
+        assert_logged(log2, PATH ":2: [vm] memory: '63M' is less than 64M");
+}
+
+static void test_cpus_must_be_1_to_1024(void **state) {
+        static const char *const bad[] = { "0", "1025", "-1", "two", "4x", "" };
+        _cleanup_profile_ Profile *p = load_ok("[vm]\ncpus = 1024\n");
+        _cleanup_free_ char *log = NULL;
+
+        assert_int_equal(p->cpus, 1024);
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_free_ char *text = NULL;
+
+                assert_true(asprintf(&text, "[vm]\ncpus = %s\n", bad[i]) > 0);
+                assert_refused(text);
+        }
+        log = load_error("[vm]\ncpus = 0\n");
+        assert_logged(log, PATH ":2: [vm] cpus: '0' is out of range; allowed: 1 to 1024");
+}
+
+static void test_accel_and_firmware_take_their_listed_values(void **state) {
+        _cleanup_profile_ Profile *tcg = load_ok("[vm]\naccel = tcg\nfirmware = bios\n");
+        _cleanup_profile_ Profile *uefi = load_ok("[vm]\nfirmware = uefi\n");
+        _cleanup_free_ char *log = NULL;
+
+        assert_int_equal(tcg->accel, ACCEL_TCG);
+        assert_int_equal(tcg->firmware, FIRMWARE_BIOS);
+        assert_int_equal(uefi->firmware, FIRMWARE_UEFI);
+
+        log = load_error("[vm]\naccel = hvf\nfirmware = coreboot\n");
+        assert_logged(log, PATH ":2: [vm] accel: 'hvf' is not known; allowed: kvm, tcg");
+        assert_logged(log, PATH ":3: [vm] firmware: 'coreboot' is not known; allowed: uefi, uefi-secure, bios");
+}
+
+/* ---- names ---- */
+
+static void test_vm_name_is_valid_allows_a_safe_alphabet_only(void **state) {
+        static const char *const good[] = { "win10", "a", "Gaming_VM-2.0", "a.", "0" };
+        static const char *const bad[] = {
+                "", ".hidden", "-x", "locks", "a/b", "../x", "a b", "a,b", "a:b", "ä", "a\nb",
+        };
+        char longest[66];
+
+        for (size_t i = 0; i < ELEMENTSOF(good); i++)
+                if (!vm_name_is_valid(good[i]))
+                        fail_msg("\"%s\" should be a valid name", good[i]);
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                if (vm_name_is_valid(bad[i]))
+                        fail_msg("\"%s\" should not be a valid name", bad[i]);
+
+        memset(longest, 'x', 64);
+        longest[64] = '\0';
+        assert_true(vm_name_is_valid(longest));
+        longest[64] = 'x';
+        longest[65] = '\0';
+        assert_false(vm_name_is_valid(longest));
+}
+
+static void test_a_vm_name_locks_or_with_a_slash_is_an_error(void **state) {
+        _cleanup_free_ char *log = NULL;
+        _cleanup_free_ char *log_file = NULL;
+        Profile *p = NULL;
+
+        /* /run/vmrun/locks holds the device locks */
+        log = load_error("[vm]\nname = locks\n");
+        assert_logged(log, PATH ":2: [vm] name: 'locks' is not a valid VM name; allowed: ");
+        assert_refused("[vm]\nname = ../etc\n");
+        assert_refused("[vm]\nname = a/b\n");
+
+        /* nor does the file name make one */
+        assert_int_equal(load_logged("/etc/vmrun/locks.profile", "", &p, &log_file), -EINVAL);
+        assert_null(p);
+}
+
+/* ---- [disk] ---- */
+
+static void test_two_plain_disk_sections_give_disk0_and_disk1(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[disk]\n"
+                                               "file = /vm/a.img\n"
+                                               "[disk]\n"
+                                               "file = /vm/b.img\n");
+
+        assert_int_equal(p->n_disks, 2);
+        assert_string_equal(p->disks[0].id, "disk0");
+        assert_string_equal(p->disks[0].file, "/vm/a.img");
+        assert_int_equal(p->disks[0].line, 1);
+        assert_string_equal(p->disks[1].id, "disk1");
+        assert_string_equal(p->disks[1].file, "/vm/b.img");
+        assert_int_equal(p->disks[1].line, 3);
+}
+
+static void test_named_disk_sections_take_their_name_as_id(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[disk system]\n"
+                                               "file = /vm/system.qcow2\n"
+                                               "[disk data]\n"
+                                               "file = /vm/data.img\n"
+                                               "read-only = yes\n");
+
+        assert_int_equal(p->n_disks, 2);
+        assert_string_equal(p->disks[0].id, "system");
+        assert_false(p->disks[0].read_only);
+        assert_string_equal(p->disks[1].id, "data");
+        assert_true(p->disks[1].read_only);
+}
+
+static void test_a_disk_name_given_twice_is_an_error_naming_the_first(void **state) {
+        _cleanup_free_ char *log = load_error("[disk data]\n"
+                                              "file = /vm/a.img\n"
+                                              "[disk data]\n"
+                                              "file = /vm/b.img\n");
+
+        assert_logged(log, PATH ":3: [disk data] given twice (first at line 1)");
+}
+
+static void test_a_disk_name_must_be_a_valid_name(void **state) {
+        _cleanup_free_ char *log = load_error("[disk ../x]\nfile = /vm/a.img\n");
+
+        assert_logged(log, PATH ":1: unknown section [disk ../x]");
+}
+
+static void test_the_format_is_qcow2_for_a_qcow2_file_else_raw(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[disk]\nfile = /vm/a.qcow2\n"
+                                               "[disk]\nfile = /vm/b.img\n"
+                                               "[disk]\nfile = /dev/nvme0n1\n"
+                                               "[disk]\nfile = /vm/qcow2\n");
+
+        assert_int_equal(p->n_disks, 4);
+        assert_string_equal(p->disks[0].format, "qcow2");
+        assert_string_equal(p->disks[1].format, "raw");
+        assert_string_equal(p->disks[2].format, "raw");
+        assert_string_equal(p->disks[3].format, "raw");
+}
+
+static void test_an_explicit_format_wins_over_the_file_name(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[disk]\nfile = /vm/a.qcow2\nformat = raw\n"
+                                               "[disk]\nfile = /vm/b.img\nformat = qcow2\n");
+
+        assert_string_equal(p->disks[0].format, "raw");
+        assert_string_equal(p->disks[1].format, "qcow2");
+}
+
+static void test_an_unknown_format_is_an_error_listing_qcow2_and_raw(void **state) {
+        _cleanup_free_ char *log = load_error("[disk]\nfile = /vm/a.vmdk\nformat = vmdk\n");
+
+        assert_logged(log, PATH ":3: [disk] format: 'vmdk' is not known; allowed: qcow2, raw");
+}
+
+static void test_the_interface_is_virtio_nvme_or_sata_virtio_by_default(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[disk]\nfile = /vm/a.img\n"
+                                               "[disk]\nfile = /vm/b.img\ninterface = virtio\n"
+                                               "[disk]\nfile = /vm/c.img\ninterface = nvme\n"
+                                               "[disk]\nfile = /vm/d.img\ninterface = sata\n");
+        _cleanup_free_ char *log = NULL;
+
+        assert_int_equal(p->disks[0].interface, DISK_VIRTIO);
+        assert_int_equal(p->disks[1].interface, DISK_VIRTIO);
+        assert_int_equal(p->disks[2].interface, DISK_NVME);
+        assert_int_equal(p->disks[3].interface, DISK_SATA);
+
+        log = load_error("[disk]\nfile = /vm/a.img\ninterface = scsi\n");
+        assert_logged(log, PATH ":3: [disk] interface: 'scsi' is not known; allowed: virtio, nvme, sata");
+}
+
+static void test_read_only_is_a_boolean(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[disk]\nfile = /a\nread-only = true\n"
+                                               "[disk]\nfile = /b\nread-only = off\n"
+                                               "[disk]\nfile = /c\nread-only = 1\n");
+        _cleanup_free_ char *log = NULL;
+
+        assert_true(p->disks[0].read_only);
+        assert_false(p->disks[1].read_only);
+        assert_true(p->disks[2].read_only);
+
+        log = load_error("[disk]\nfile = /a\nread-only = maybe\n");
+        assert_logged(log, PATH ":3: [disk] read-only: 'maybe' is not a boolean; allowed: yes, no");
+}
+
+static void test_a_disk_without_file_is_an_error_at_its_section_line(void **state) {
+        _cleanup_free_ char *log = load_error("[vm]\n"
+                                              "cpus = 2\n"
+                                              "[disk data]\n"
+                                              "interface = sata\n");
+
+        assert_logged(log, PATH ":3: this [disk] section needs file =");
+}
+
+static void test_a_relative_path_is_an_error(void **state) {
+        _cleanup_free_ char *log = load_error("[disk]\nfile = vm/disk.img\n"
+                                              "[boot]\nkernel = vmlinuz\n"
+                                              "[gpu]\naddress = 01:00.0\nrom = ./vbios.rom\n"
+                                              "[qemu]\nbinary = qemu-system-x86_64\n");
+
+        assert_logged(log, PATH ":2: [disk] file: 'vm/disk.img' is not an absolute path; allowed: an absolute path");
+        assert_logged(log, PATH ":4: [boot] kernel: 'vmlinuz' is not an absolute path");
+        assert_logged(log, PATH ":7: [gpu] rom: './vbios.rom' is not an absolute path");
+        assert_logged(log, PATH ":9: [qemu] binary: 'qemu-system-x86_64' is not an absolute path");
+}
+
+static void test_control_characters_in_a_value_are_an_error(void **state) {
+        _cleanup_free_ char *log = load_error("[disk]\nfile = /vm/a\x1b[2Jb.img\n"
+                                              "[boot]\nkernel = /k\nappend = quiet\x01splash\n"
+                                              "[qemu]\nbinary = /usr/bin/qemu\x7f\n");
+
+        assert_logged(log, PATH ":2: [disk] file: ");
+        assert_logged(log, PATH ":5: [boot] append: ");
+        assert_logged(log, PATH ":7: [qemu] binary: ");
+        assert_logged(log, "contains control characters");
+        /* the refused file leaves its disk without one, which is said too */
+        assert_logged(log, PATH ":1: this [disk] section needs file =");
+        assert_logged(log, "4 errors");
+}
+
+/* ---- [gpu] ---- */
+
+static void test_pci_addresses_are_canonicalized_to_the_full_lowercase_form(void **state) {
+        static const struct {
+                const char *in, *out;
+        } cases[] = {
+                { "01:00.0", "0000:01:00.0" },
+                { "0000:01:00.0", "0000:01:00.0" },
+                { "0000:0A:1F.7", "0000:0a:1f.7" },
+                { "c1:00.1", "0000:c1:00.1" },
+                { "ABCD:EF:01.2", "abcd:ef:01.2" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *a = NULL;
+
+                assert_int_equal(pci_address_canonicalize(cases[i].in, &a), 0);
+                assert_string_equal(a, cases[i].out);
+        }
+}
+
+static void test_pci_address_canonicalize_rejects_malformed_addresses(void **state) {
+        static const char *const bad[] = {
+                "", "01:00", "01.00.0", "01:00.8", "01:20.0", "g1:00.0", "0000:01:00.0x", "00000:01:00.0",
+                "0000:01:00.0 ", " 01:00.0", "+1:00.0", "0x1:00.0", "001:00.0", "01:00.00", "01:00.-1", "1:2:3:4.5",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                char *a = NULL;
+
+                if (pci_address_canonicalize(bad[i], &a) != -EINVAL)
+                        fail_msg("pci_address_canonicalize(\"%s\") should be -EINVAL, gave %s", bad[i], strempty(a));
+                assert_null(a);
+        }
+}
+
+static void test_the_gpu_address_is_canonicalized(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[gpu]\naddress = 0A:00.0\n");
+
+        assert_true(p->has_gpu);
+        assert_string_equal(p->gpu_address, "0000:0a:00.0");
+}
+
+static void test_a_bad_gpu_address_is_an_error(void **state) {
+        _cleanup_free_ char *log = load_error("[gpu]\naddress = 01:00\n");
+
+        assert_logged(log, PATH ":2: [gpu] address: '01:00' is not a PCI address; allowed: a PCI address such as 0000:01:00.0");
+}
+
+static void test_gpu_without_address_is_an_error_at_the_section_line(void **state) {
+        _cleanup_free_ char *log = load_error("[vm]\n"
+                                              "cpus = 4\n"
+                                              "\n"
+                                              "[gpu]\n"
+                                              "rom = /vm/vbios.rom\n"
+                                              "[network]\n"
+                                              "mode = none\n");
+
+        assert_logged(log, PATH ":4: [gpu] needs address =");
+}
+
+static void test_functions_are_canonicalized_in_the_order_given(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[gpu]\n"
+                                               "address = 01:00.0\n"
+                                               "functions = 01:00.2, 0000:01:00.1,01:00.3\n");
+
+        assert_non_null(p->gpu_functions);
+        assert_int_equal(strv_length(p->gpu_functions), 3);
+        assert_string_equal(p->gpu_functions[0], "0000:01:00.2");
+        assert_string_equal(p->gpu_functions[1], "0000:01:00.1");
+        assert_string_equal(p->gpu_functions[2], "0000:01:00.3");
+}
+
+static void test_functions_none_gives_an_empty_list(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[gpu]\naddress = 01:00.0\nfunctions = none\n");
+
+        assert_non_null(p->gpu_functions);
+        assert_null(p->gpu_functions[0]);
+}
+
+static void test_no_functions_key_leaves_the_companions_to_the_plan(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[gpu]\naddress = 01:00.0\n");
+
+        assert_null(p->gpu_functions);
+}
+
+static void test_functions_listing_the_gpu_itself_is_an_error(void **state) {
+        _cleanup_free_ char *log = load_error("[vm]\n"
+                                              "[gpu]\n"
+                                              "address = 0000:01:00.0\n"
+                                              "functions = 01:00.1, 01:00.0\n");
+
+        assert_logged(log, PATH ":2: [gpu] functions lists the GPU itself (0000:01:00.0)");
+}
+
+static void test_functions_with_a_bad_or_repeated_address_is_an_error(void **state) {
+        _cleanup_free_ char *log = NULL, *log2 = NULL;
+
+        log = load_error("[gpu]\naddress = 01:00.0\nfunctions = 01:00.1, 01:00.9\n");
+        assert_logged(log, PATH ":3: [gpu] functions: '01:00.9' is not a PCI address; allowed: ");
+        assert_logged(log, "or none");
+
+        log2 = load_error("[gpu]\naddress = 01:00.0\nfunctions = 01:00.1, 0000:01:00.1\n");
+        assert_logged(log2, PATH ":3: [gpu] functions: '0000:01:00.1' is listed twice");
+}
+
+/* ---- syntax ---- */
+
+static void test_unknown_section_is_an_error_listing_the_known_sections(void **state) {
+        _cleanup_free_ char *log = load_error("[vm]\n"
+                                              "cpus = 2\n"
+                                              "[gpus]\n"
+                                              "address = 01:00.0\n");
+
+        assert_logged(log, PATH ":3: unknown section [gpus]; known: [vm], [gpu], [disk] or [disk NAME], [boot], "
+                           "[display], [network], [qemu]");
+        /* its keys are not reported again as unknown */
+        assert_not_logged(log, ":4:");
+        assert_logged(log, "1 error,");
+}
+
+static void test_unknown_key_is_an_error_naming_file_line_and_the_known_keys(void **state) {
+        _cleanup_free_ char *log = load_error("[vm]\n"
+                                              "name = win10\n"
+                                              "memroy = 16G\n");
+
+        assert_logged(log, PATH ":3: unknown key 'memroy' in [vm]; known keys: name, memory, cpus, accel, firmware");
+}
+
+static void test_a_key_given_twice_is_an_error_naming_the_first_line(void **state) {
+        _cleanup_free_ char *log = load_error("[vm]\n"
+                                              "memory = 8G\n"
+                                              "cpus = 2\n"
+                                              "memory = 16G\n");
+
+        assert_logged(log, PATH ":4: [vm] memory given twice (first at line 2)");
+}
+
+static void test_the_same_key_in_two_disk_sections_is_fine(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[disk]\nfile = /a\ninterface = sata\n"
+                                               "[disk]\nfile = /b\ninterface = sata\n");
+
+        assert_int_equal(p->n_disks, 2);
+}
+
+static void test_a_section_given_twice_is_an_error(void **state) {
+        _cleanup_free_ char *log = load_error("[vm]\n"
+                                              "cpus = 2\n"
+                                              "[network]\n"
+                                              "mode = none\n"
+                                              "[vm]\n"
+                                              "memory = 4G\n");
+
+        assert_logged(log, PATH ":5: section [vm] given twice");
+}
+
+static void test_a_line_without_equals_is_an_error(void **state) {
+        _cleanup_free_ char *log = load_error("[vm]\n"
+                                              "memory 16G\n");
+
+        assert_logged(log, PATH ":2: expected 'key = value' or '[section]', got 'memory 16G'");
+}
+
+static void test_a_section_header_without_closing_bracket_is_an_error(void **state) {
+        _cleanup_free_ char *log = load_error("[vm\nmemory = 4G\n");
+
+        assert_logged(log, PATH ":1: section header without closing ']'");
+}
+
+static void test_a_key_before_any_section_is_an_error(void **state) {
+        _cleanup_free_ char *log = load_error("memory = 16G\n"
+                                              "[vm]\n"
+                                              "cpus = 4\n");
+
+        assert_logged(log, PATH ":1: 'memory' is outside of any section");
+}
+
+static void test_every_error_is_reported_not_only_the_first(void **state) {
+        _cleanup_free_ char *log = load_error("[vm]\n"                  /* 1 */
+                                              "memory = lots\n"         /* 2 */
+                                              "cpus = 0\n"              /* 3 */
+                                              "accel = hvf\n"           /* 4 */
+                                              "[disk]\n"                /* 5 */
+                                              "file = disk.img\n"       /* 6 */
+                                              "interface = scsi\n"      /* 7 */
+                                              "[network]\n"             /* 8 */
+                                              "mode = bridged\n"        /* 9 */
+                                              "[displya]\n"             /* 10 */
+                                              "spice = 5900\n");        /* 11 */
+
+        assert_logged(log, PATH ":2: [vm] memory: 'lots'");
+        assert_logged(log, PATH ":3: [vm] cpus: '0'");
+        assert_logged(log, PATH ":4: [vm] accel: 'hvf' is not known; allowed: kvm, tcg");
+        /* the bad file, then the disk left without one */
+        assert_logged(log, PATH ":6: [disk] file: 'disk.img'");
+        assert_logged(log, PATH ":5: this [disk] section needs file =");
+        assert_logged(log, PATH ":7: [disk] interface: 'scsi' is not known; allowed: virtio, nvme, sata");
+        assert_logged(log, PATH ":9: [network] mode: 'bridged' is not known; allowed: user, none, bridge");
+        assert_logged(log, PATH ":10: unknown section [displya]");
+        assert_logged(log, PATH ": 8 errors, nothing was started");
+}
+
+static void test_a_very_long_append_line_is_read_whole(void **state) {
+        _cleanup_free_ char *append = NULL, *text = NULL;
+        _cleanup_profile_ Profile *p = NULL;
+        size_t size = 0;
+        FILE *m = open_memstream(&append, &size);
+
+        assert_non_null(m);
+        fputs("console=ttyS0", m);
+        for (int i = 0; ftell(m) < 5000; i++)
+                fprintf(m, " option%d=value%d", i, i);
+        assert_int_equal(fclose(m), 0);
+        assert_true(strlen(append) > 1000);
+
+        assert_true(asprintf(&text, "[boot]\nkernel = /vm/vmlinuz\nappend = %s\n[vm]\ncpus = 3\n", append) > 0);
+        p = load_ok(text);
+        assert_string_equal(p->append, append);
+        /* and the lines after it are still counted and read */
+        assert_int_equal(p->cpus, 3);
+}
+
+static void test_line_numbers_stay_right_after_a_very_long_line(void **state) {
+        _cleanup_free_ char *text = NULL, *log = NULL;
+        char long_value[3000];
+
+        memset(long_value, 'x', sizeof(long_value) - 1);
+        long_value[sizeof(long_value) - 1] = '\0';
+        assert_true(asprintf(&text, "[boot]\nkernel = /k\nappend = %s\n[vm]\ncpus = zero\n", long_value) > 0);
+        log = load_error(text);
+        assert_logged(log, PATH ":5: [vm] cpus: 'zero'");
+}
+
+static void test_inline_comments_are_stripped(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[vm] ; the machine\n"
+                                               "memory = 4G ; half of what the laptop has\n"
+                                               "cpus = 4 ; comment\n"
+                                               "[boot]\n"
+                                               "kernel = /vm/vmlinuz\n"
+                                               "append = console=ttyS0;quiet\n");
+
+        assert_int_equal(p->memory, 4 * GiB);
+        assert_int_equal(p->cpus, 4);
+        /* only "space ;" starts a comment */
+        assert_string_equal(p->append, "console=ttyS0;quiet");
+}
+
+/* ---- [boot] ---- */
+
+static void test_kernel_initrd_and_append_are_taken_as_given(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[boot]\n"
+                                               "kernel = /vm/vmlinuz\n"
+                                               "initrd = /vm/initrd.img\n"
+                                               "append = console=ttyS0,115200 root=/dev/vda1  quiet\n");
+
+        assert_string_equal(p->kernel, "/vm/vmlinuz");
+        assert_string_equal(p->initrd, "/vm/initrd.img");
+        assert_string_equal(p->append, "console=ttyS0,115200 root=/dev/vda1  quiet");
+}
+
+static void test_initrd_or_append_without_kernel_is_an_error(void **state) {
+        _cleanup_free_ char *log = NULL, *log2 = NULL;
+
+        log = load_error("[vm]\n"
+                         "[boot]\n"
+                         "initrd = /vm/initrd.img\n");
+        assert_logged(log, PATH ":2: [boot] initrd and append need kernel =");
+
+        log2 = load_error("[boot]\nappend = quiet\n");
+        assert_logged(log2, PATH ":1: [boot] initrd and append need kernel =");
+}
+
+/* ---- [network] ---- */
+
+static void test_network_mode_none_and_user(void **state) {
+        _cleanup_profile_ Profile *none = load_ok("[network]\nmode = none\n");
+        _cleanup_profile_ Profile *user = load_ok("[network]\nmode = user\n");
+
+        assert_int_equal(none->network, NETWORK_NONE);
+        assert_int_equal(user->network, NETWORK_USER);
+        assert_null(user->bridge);
+}
+
+static void test_mode_bridge_defaults_the_bridge_to_br0(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[network]\nmode = bridge\n");
+        _cleanup_profile_ Profile *q = load_ok("[network]\nmode = bridge\nbridge = virbr1\n");
+
+        assert_int_equal(p->network, NETWORK_BRIDGE);
+        assert_string_equal(p->bridge, "br0");
+        assert_string_equal(q->bridge, "virbr1");
+}
+
+static void test_bridge_without_mode_bridge_is_an_error(void **state) {
+        _cleanup_free_ char *log = load_error("[vm]\n"
+                                              "[network]\n"
+                                              "bridge = br0\n");
+
+        assert_logged(log, PATH ":2: [network] bridge = is only used with mode = bridge");
+}
+
+static void test_a_bridge_that_is_no_interface_name_is_an_error(void **state) {
+        _cleanup_free_ char *log = load_error("[network]\nmode = bridge\nbridge = br0,script=/x\n");
+
+        assert_logged(log, PATH ":3: [network] bridge: 'br0,script=/x' is not a network interface name");
+        assert_refused("[network]\nmode = bridge\nbridge = a-name-longer-than-15\n");
+}
+
+/* ---- [display] ---- */
+
+static void test_spice_address_and_port(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[display]\nspice = 127.0.0.1:5900\n");
+
+        assert_string_equal(p->spice_address, "127.0.0.1");
+        assert_int_equal(p->spice_port, 5900);
+}
+
+static void test_spice_port_alone_means_loopback(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[display]\nspice = 5900\n");
+
+        assert_string_equal(p->spice_address, "127.0.0.1");
+        assert_int_equal(p->spice_port, 5900);
+}
+
+static void test_spice_takes_a_bracketed_ipv6_address(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[display]\nspice = [::1]:5901\n");
+
+        assert_string_equal(p->spice_address, "::1");
+        assert_int_equal(p->spice_port, 5901);
+}
+
+static void test_spice_rejects_a_bad_port_or_address(void **state) {
+        static const char *const bad[] = {
+                "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:", "127.0.0.1:59x", "0", "-5900", "[::1]5901",
+                "[::1", "localhost:5900", ":5900", "127.0.0.1,a:5900",
+        };
+        _cleanup_free_ char *log = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_free_ char *text = NULL;
+
+                assert_true(asprintf(&text, "[display]\nspice = %s\n", bad[i]) > 0);
+                assert_refused(text);
+        }
+        log = load_error("[display]\nspice = 127.0.0.1:70000\n");
+        assert_logged(log, PATH ":2: [display] spice: '127.0.0.1:70000' has no valid port; allowed: ADDRESS:PORT");
+}
+
+/* ---- [qemu] ---- */
+
+static void test_qemu_binary_and_shutdown_timeout(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[qemu]\nbinary = /opt/qemu/bin/qemu-system-x86_64\ntimeout-shutdown = 3600\n");
+        _cleanup_free_ char *log = NULL;
+
+        assert_string_equal(p->qemu_binary, "/opt/qemu/bin/qemu-system-x86_64");
+        assert_int_equal(p->timeout_shutdown, 3600);
+
+        log = load_error("[qemu]\ntimeout-shutdown = 0\n");
+        assert_logged(log, PATH ":2: [qemu] timeout-shutdown: '0' is out of range; allowed: seconds, 1 to 3600");
+}
+
+/* ---- profile_resolve() ---- */
+
+typedef struct SavedEnv {
+        char *value;
+        bool was_set;
+} SavedEnv;
+
+static SavedEnv env_save(const char *name) {
+        const char *v = getenv(name);
+        SavedEnv s = { .was_set = v != NULL, .value = v ? strdup(v) : NULL };
+
+        assert_true(!v || s.value);
+        return s;
+}
+
+static void env_restore(const char *name, SavedEnv *s) {
+        if (s->was_set)
+                assert_int_equal(setenv(name, s->value, 1), 0);
+        else
+                assert_int_equal(unsetenv(name), 0);
+        free(s->value);
+}
+
+static void test_resolve_looks_a_name_up_in_the_profile_dir(void **state) {
+        SavedEnv saved = env_save("VMRUN_PROFILE_DIR");
+        _cleanup_free_ char *path = NULL;
+
+        assert_int_equal(setenv("VMRUN_PROFILE_DIR", "/srv/profiles", 1), 0);
+        assert_int_equal(profile_resolve("win10", &path), 0);
+        assert_string_equal(path, "/srv/profiles/win10.profile");
+        env_restore("VMRUN_PROFILE_DIR", &saved);
+}
+
+static void test_resolve_defaults_to_etc_vmrun(void **state) {
+        SavedEnv saved = env_save("VMRUN_PROFILE_DIR");
+        _cleanup_free_ char *path = NULL;
+
+        assert_int_equal(unsetenv("VMRUN_PROFILE_DIR"), 0);
+        assert_int_equal(profile_resolve("win10", &path), 0);
+        assert_string_equal(path, "/etc/vmrun/win10.profile");
+        env_restore("VMRUN_PROFILE_DIR", &saved);
+}
+
+static void test_resolve_keeps_a_path(void **state) {
+        static const char *const paths[] = {
+                "./win10.profile", "/etc/vmrun/win10.profile", "profiles/win10", "win10.profile",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
+                _cleanup_free_ char *path = NULL;
+
+                assert_int_equal(profile_resolve(paths[i], &path), 0);
+                assert_string_equal(path, paths[i]);
+        }
+}
+
+static void test_resolve_rejects_a_name_that_is_no_vm_name(void **state) {
+        static const char *const bad[] = { "", "locks", ".x", "my vm" };
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                char *path = NULL;
+
+                assert_int_equal(profile_resolve(bad[i], &path), -EINVAL);
+                assert_null(path);
+        }
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_an_empty_profile_gives_the_defaults),
+                cmocka_unit_test(test_comments_and_blank_lines_alone_give_the_defaults),
+                cmocka_unit_test(test_the_name_defaults_to_the_file_name_without_dot_profile),
+                cmocka_unit_test(test_a_file_name_that_is_no_vm_name_needs_a_name_key),
+                cmocka_unit_test(test_the_laptop_profile_is_read_whole),
+                cmocka_unit_test(test_profile_load_reads_a_file_and_names_the_vm_after_it),
+                cmocka_unit_test(test_profile_load_of_a_missing_file_is_enoent),
+
+                cmocka_unit_test(test_sizes_take_k_m_g_t_suffixes_in_either_case),
+                cmocka_unit_test(test_16g_16gib_and_16gb_all_mean_16_gibibytes_as_in_qemu),
+                cmocka_unit_test(test_parse_size_rejects_what_is_not_a_size),
+                cmocka_unit_test(test_parse_size_rejects_sizes_that_do_not_fit_64_bits),
+                cmocka_unit_test(test_memory_in_the_profile_is_a_size),
+                cmocka_unit_test(test_memory_that_is_no_size_or_below_64m_is_an_error),
+                cmocka_unit_test(test_cpus_must_be_1_to_1024),
+                cmocka_unit_test(test_accel_and_firmware_take_their_listed_values),
+
+                cmocka_unit_test(test_vm_name_is_valid_allows_a_safe_alphabet_only),
+                cmocka_unit_test(test_a_vm_name_locks_or_with_a_slash_is_an_error),
+
+                cmocka_unit_test(test_two_plain_disk_sections_give_disk0_and_disk1),
+                cmocka_unit_test(test_named_disk_sections_take_their_name_as_id),
+                cmocka_unit_test(test_a_disk_name_given_twice_is_an_error_naming_the_first),
+                cmocka_unit_test(test_a_disk_name_must_be_a_valid_name),
+                cmocka_unit_test(test_the_format_is_qcow2_for_a_qcow2_file_else_raw),
+                cmocka_unit_test(test_an_explicit_format_wins_over_the_file_name),
+                cmocka_unit_test(test_an_unknown_format_is_an_error_listing_qcow2_and_raw),
+                cmocka_unit_test(test_the_interface_is_virtio_nvme_or_sata_virtio_by_default),
+                cmocka_unit_test(test_read_only_is_a_boolean),
+                cmocka_unit_test(test_a_disk_without_file_is_an_error_at_its_section_line),
+                cmocka_unit_test(test_a_relative_path_is_an_error),
+                cmocka_unit_test(test_control_characters_in_a_value_are_an_error),
+
+                cmocka_unit_test(test_pci_addresses_are_canonicalized_to_the_full_lowercase_form),
+                cmocka_unit_test(test_pci_address_canonicalize_rejects_malformed_addresses),
+                cmocka_unit_test(test_the_gpu_address_is_canonicalized),
+                cmocka_unit_test(test_a_bad_gpu_address_is_an_error),
+                cmocka_unit_test(test_gpu_without_address_is_an_error_at_the_section_line),
+                cmocka_unit_test(test_functions_are_canonicalized_in_the_order_given),
+                cmocka_unit_test(test_functions_none_gives_an_empty_list),
+                cmocka_unit_test(test_no_functions_key_leaves_the_companions_to_the_plan),
+                cmocka_unit_test(test_functions_listing_the_gpu_itself_is_an_error),
+                cmocka_unit_test(test_functions_with_a_bad_or_repeated_address_is_an_error),
+
+                cmocka_unit_test(test_unknown_section_is_an_error_listing_the_known_sections),
+                cmocka_unit_test(test_unknown_key_is_an_error_naming_file_line_and_the_known_keys),
+                cmocka_unit_test(test_a_key_given_twice_is_an_error_naming_the_first_line),
+                cmocka_unit_test(test_the_same_key_in_two_disk_sections_is_fine),
+                cmocka_unit_test(test_a_section_given_twice_is_an_error),
+                cmocka_unit_test(test_a_line_without_equals_is_an_error),
+                cmocka_unit_test(test_a_section_header_without_closing_bracket_is_an_error),
+                cmocka_unit_test(test_a_key_before_any_section_is_an_error),
+                cmocka_unit_test(test_every_error_is_reported_not_only_the_first),
+                cmocka_unit_test(test_a_very_long_append_line_is_read_whole),
+                cmocka_unit_test(test_line_numbers_stay_right_after_a_very_long_line),
+                cmocka_unit_test(test_inline_comments_are_stripped),
+
+                cmocka_unit_test(test_kernel_initrd_and_append_are_taken_as_given),
+                cmocka_unit_test(test_initrd_or_append_without_kernel_is_an_error),
+
+                cmocka_unit_test(test_network_mode_none_and_user),
+                cmocka_unit_test(test_mode_bridge_defaults_the_bridge_to_br0),
+                cmocka_unit_test(test_bridge_without_mode_bridge_is_an_error),
+                cmocka_unit_test(test_a_bridge_that_is_no_interface_name_is_an_error),
+
+                cmocka_unit_test(test_spice_address_and_port),
+                cmocka_unit_test(test_spice_port_alone_means_loopback),
+                cmocka_unit_test(test_spice_takes_a_bracketed_ipv6_address),
+                cmocka_unit_test(test_spice_rejects_a_bad_port_or_address),
+
+                cmocka_unit_test(test_qemu_binary_and_shutdown_timeout),
+
+                cmocka_unit_test(test_resolve_looks_a_name_up_in_the_profile_dir),
+                cmocka_unit_test(test_resolve_defaults_to_etc_vmrun),
+                cmocka_unit_test(test_resolve_keeps_a_path),
+                cmocka_unit_test(test_resolve_rejects_a_name_that_is_no_vm_name),
+        };
+
+        log_setup();
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
