@@ -5,15 +5,17 @@
  * (docs/interop/firmware.json): JSON files in /usr/share/qemu/firmware,
  * /etc/qemu/firmware (a file of the same name there overrides or, when
  * empty, masks the one in /usr/share), taken in the order of their file
- * names. The first one that fits the interface, architecture, machine and
- * the features the profile asks for wins. */
+ * names. Among those that fit the interface, architecture, machine and
+ * kind, the one with the fewest unwanted features (see FirmwareKind) wins,
+ * the earlier file name on a tie. */
 
 #include "util.h"
 
 typedef enum FirmwareKind {
         FIRMWARE_BIOS,          /* SeaBIOS, QEMU's default: no descriptor */
-        FIRMWARE_UEFI,          /* OVMF without Secure Boot, no SMM required */
-        FIRMWARE_UEFI_SECURE,   /* OVMF with secure-boot + enrolled-keys */
+        FIRMWARE_UEFI,          /* OVMF that boots unsigned guests: no enrolled-keys;
+                                 * preferably without requires-smm, then without secure-boot */
+        FIRMWARE_UEFI_SECURE,   /* OVMF with secure-boot + enrolled-keys, preferably requires-smm */
         _FIRMWARE_KIND_MAX,
 } FirmwareKind;
 
@@ -42,8 +44,9 @@ static inline void firmware_freep(Firmware **f) {
 extern const char *const firmware_default_dirs[];
 
 /* Parse one descriptor file. A file that is not a usable descriptor
- * (bad JSON, a missing mandatory key, a mapping other than "flash")
- * returns -EBADMSG or -EOPNOTSUPP and logs why at debug level; -ENOMEM is
+ * (bad JSON, a missing mandatory key, a mapping other than "flash" in
+ * "split" mode) returns -EBADMSG or -EOPNOTSUPP and logs why at debug
+ * level; a file that cannot be opened returns open()'s error; -ENOMEM is
  * returned as such. */
 int firmware_load(const char *path, Firmware **ret);
 
