@@ -453,7 +453,7 @@ int control_display(const char *name, const Options *o) {
 int control_restore(const char *name, const Options *o) {
         _cleanup_(vm_done) Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1 };
         _cleanup_close_ int lock_fd = -1;
-        HostContext host = { .root = host_root() };
+        _cleanup_(host_context_done) HostContext host = { .root = host_root() };
         int r;
 
         if (vm_open(name, &vm) < 0)

@@ -4,18 +4,13 @@
 #include <sys/stat.h>
 
 #include "handover.h"
+#include "host_steps.h"
 #include "log.h"
 
-/* Filled by the host-handover work: display manager, consoles and
- * framebuffers, driver modules, vfio binding. */
-static const HostStepType *const step_types[] = {
-        NULL,
-};
-
 const HostStepType *host_step_type_find(const char *name) {
-        for (size_t i = 0; step_types[i]; i++)
-                if (streq(step_types[i]->name, name))
-                        return step_types[i];
+        for (size_t i = 0; host_step_types[i]; i++)
+                if (streq(host_step_types[i]->name, name))
+                        return host_step_types[i];
         return NULL;
 }
 
@@ -82,8 +77,11 @@ int json_write_atomic(const char *path, json_t *j, mode_t mode) {
         return 0;
 }
 
-static int journal_write(const char *path, const char *vm, json_t *done) {
-        _cleanup_json_ json_t *j = json_pack("{s:i, s:s, s:O}", "version", 1, "vm", vm, "steps", done);
+/* The allowed classes go along: a restore without the profile must be
+ * allowed to give back exactly the devices the run was allowed to take. */
+static int journal_write(const char *path, const char *vm, unsigned allow_classes, json_t *done) {
+        _cleanup_json_ json_t *j = json_pack("{s:i, s:s, s:i, s:O}", "version", 1, "vm", vm, "allow_classes",
+                                             (int) allow_classes, "steps", done);
 
         if (!j)
                 return -ENOMEM;
@@ -139,7 +137,7 @@ static int undo_records(HostContext *ctx, json_t *done, const char *vm, const ch
                 } else if (json_array_remove(done, i) < 0)
                         return -ENOMEM;
 
-                r = journal_write(journal_path, vm, done);
+                r = journal_write(journal_path, vm, ctx->allow_classes, done);
                 if (r < 0) {
                         log_error_errno(r, "rewrite journal %s: %s", journal_path, STRERROR(r));
                         RET_GATHER(ret, r);
@@ -154,8 +152,41 @@ static int undo_records(HostContext *ctx, json_t *done, const char *vm, const ch
         return ret;
 }
 
+/* Each step type looks at what its record says was there. Runs over the
+ * records as they were journaled, oldest first, like the host came up. */
+static int verify_records(HostContext *ctx, const json_t *records) {
+        HostStepLookup lookup = ctx->lookup ? ctx->lookup : host_step_type_find;
+        const json_t *entry;
+        size_t i;
+        int ret = 0;
+
+        json_array_foreach(records, i, entry) {
+                const char *type_name = json_string_value(json_object_get(entry, "type"));
+                const HostStepType *type = type_name ? lookup(type_name) : NULL;
+
+                if (type && type->verify)
+                        RET_GATHER(ret, type->verify(ctx, json_object_get(entry, "record")));
+        }
+        return ret;
+}
+
+/* The lab's failure injection: every rollback path must be exercised on a
+ * real kernel, and no kernel can be made to fail each step on cue. */
+static size_t test_fail_step(void) {
+        const char *e = getenv("VMRUN_TEST_FAIL_STEP");
+        char *end;
+        unsigned long v;
+
+        if (!e)
+                return 0;
+        errno = 0;
+        v = strtoul(e, &end, 10);
+        return errno || end == e || *end ? 0 : (size_t) v;
+}
+
 int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, const char *journal_path) {
         _cleanup_json_ json_t *done = json_array();
+        size_t fail_at = test_fail_step();
         int r;
 
         if (!done)
@@ -165,7 +196,7 @@ int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, con
                 return 0;
         }
 
-        r = journal_write(journal_path, vm, done);
+        r = journal_write(journal_path, vm, ctx->allow_classes, done);
         if (r < 0)
                 return log_error_errno(r, "create journal %s: %s", journal_path, STRERROR(r));
 
@@ -175,6 +206,10 @@ int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, con
                 double t0 = log_elapsed();
 
                 log_info("step %zu/%zu: %s", i + 1, steps->n, s->summary);
+                if (fail_at == i + 1) {
+                        r = log_error_errno(-ECANCELED, "VMRUN_TEST_FAIL_STEP=%zu: failing this step on purpose", fail_at);
+                        goto rollback;
+                }
                 r = s->type->apply(ctx, s->params, &record);
                 if (r < 0) {
                         log_error("step %zu/%zu failed: %s; undoing the %zu step%s before it", i + 1, steps->n,
@@ -188,7 +223,7 @@ int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, con
                         (void) s->type->undo(ctx, record);
                         goto rollback;
                 }
-                r = journal_write(journal_path, vm, done);
+                r = journal_write(journal_path, vm, ctx->allow_classes, done);
                 if (r < 0) {
                         log_error_errno(r, "write journal %s: %s", journal_path, STRERROR(r));
                         goto rollback;
@@ -197,18 +232,22 @@ int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, con
         }
         return 0;
 
-rollback:
-        if (undo_records(ctx, done, vm, journal_path) < 0)
-                log_error("rollback incomplete: the host is not fully restored; see the errors above, then run `vmrun restore %s`", vm);
+rollback: {
+        _cleanup_json_ json_t *records = json_deep_copy(done);
+
+        if (undo_records(ctx, done, vm, journal_path) < 0 || !records || verify_records(ctx, records) < 0)
+                log_error("rollback incomplete: the host is not fully restored; see the errors above, then run "
+                          "`vmrun restore %s`", vm);
         return r;
+}
 }
 
 int handover_restore(HostContext *ctx, const char *journal_path) {
-        _cleanup_json_ json_t *j = NULL;
+        _cleanup_json_ json_t *j = NULL, *records = NULL;
         json_error_t err;
         json_t *done = NULL;
         const char *vm = NULL;
-        int version;
+        int version, allow = 0, r;
 
         j = json_load_file(journal_path, 0, &err);
         if (!j) {
@@ -219,11 +258,24 @@ int handover_restore(HostContext *ctx, const char *journal_path) {
                 return log_error_errno(-EBADMSG, "journal %s: %s (line %d); the host steps it listed cannot be undone automatically",
                                        journal_path, err.text, err.line);
         }
-        if (json_unpack(j, "{s:i, s:s, s:o}", "version", &version, "vm", &vm, "steps", &done) < 0 || version != 1 ||
-            !json_is_array(done))
+        if (json_unpack(j, "{s:i, s:s, s?i, s:o}", "version", &version, "vm", &vm, "allow_classes", &allow, "steps",
+                        &done) < 0 ||
+            version != 1 || !json_is_array(done))
                 return log_error_errno(-EBADMSG, "journal %s: not a vmrun journal of version 1", journal_path);
+        ctx->allow_classes = (unsigned) allow;
+
+        /* undo_records() empties the journal's list as it goes */
+        records = json_deep_copy(done);
+        if (!records)
+                return log_oom();
 
         log_info("host: restoring %zu step%s from %s", json_array_size(done), json_array_size(done) == 1 ? "" : "s",
                  journal_path);
-        return undo_records(ctx, done, vm, journal_path);
+        r = undo_records(ctx, done, vm, journal_path);
+        if (r < 0)
+                return r;
+        r = verify_records(ctx, records);
+        if (r < 0)
+                return log_error_errno(r, "the host steps were undone, but not everything is back (see `not back:` above)");
+        return 0;
 }

@@ -17,12 +17,22 @@ typedef struct HostStepType HostStepType;
 /* Finds the step type a journal record names; NULL if there is none. */
 typedef const HostStepType *(*HostStepLookup)(const char *name);
 
+typedef struct Modules Modules;
+typedef struct Units Units;
+
 typedef struct HostContext {
         const char *root;       /* prefix for /sys, /proc, /dev, /run: "/" normally */
+        unsigned allow_classes; /* HOST_ALLOW_*: PCI classes the profile lets go */
         /* Where undo looks up the step types named in the journal; NULL (as
          * everywhere but in the unit tests): host_step_type_find(). */
         HostStepLookup lookup;
+        /* Opened on first use by the steps that need them (host_modules(),
+         * host_units()), closed by host_context_done(). */
+        Modules *modules;
+        Units *units;
 } HostContext;
+
+void host_context_done(HostContext *ctx);
 
 struct HostStepType {
         const char *name;
@@ -31,6 +41,10 @@ struct HostStepType {
         /* Undo from a record; must be idempotent: restore may run it again
          * after a crash in the middle of an undo. */
         int (*undo)(HostContext *ctx, const json_t *record);
+        /* After every undo: is what the record says was there really back?
+         * Logs "back: ..." or "not back: ..." and returns -EIO when not.
+         * NULL for steps whose undo leaves nothing to look at. */
+        int (*verify)(HostContext *ctx, const json_t *record);
 };
 
 typedef struct HostStep {
@@ -57,8 +71,10 @@ const HostStepType *host_step_type_find(const char *name);
 int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, const char *journal_path);
 
 /* Undo everything the journal at `path` lists, newest first, rewriting the
- * journal after each undo, then remove it. No journal: nothing to do, 0.
- * Every step is attempted even after one fails; returns the first error. */
+ * journal after each undo, then remove it, then verify that what each step
+ * took is back. No journal: nothing to do, 0. Every step is attempted even
+ * after one fails; returns the first error (-EIO when all undos ran but
+ * something is not back). */
 int handover_restore(HostContext *ctx, const char *journal_path);
 
 /* Write `j` to `path` so that a reader sees the old or the new content,

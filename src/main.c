@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 
 #include "control.h"
+#include "host.h"
+#include "host_steps.h"
 #include "log.h"
 #include "plan.h"
 #include "profile.h"
@@ -69,14 +71,24 @@ static int verb_plan(char **args, const Options *o) {
 static int verb_check(char **args, const Options *o) {
         _cleanup_profile_ Profile *p = NULL;
         _cleanup_plan_ Plan *plan = NULL;
+        _cleanup_(host_context_done) HostContext host = { .root = host_root() };
+        int r = 0;
 
         if (load_plan(args[0], &p, &plan) < 0)
                 return VMRUN_EXIT_USAGE;
+        host.allow_classes = p->allow_classes;
         for (size_t i = 0; i < plan->notes.n; i++)
                 log_error("%s", plan->notes.v[i]);
         if (plan->notes.n > 0)
+                r = -EINVAL;
+        /* logs each problem itself, naming the device, process or unit */
+        RET_GATHER(r, host_precheck(&host, p, plan->gpu_functions, &plan->steps));
+        if (r < 0) {
+                log_error("%s: a start would fail on the above", p->name);
                 return VMRUN_EXIT_FAILURE;
-        log_info("%s: profile, firmware and files are in order", p->name);
+        }
+        log_info("%s: profile, firmware, files and host are in order; %zu host step%s would run (`vmrun plan %s`)",
+                 p->name, plan->steps.n, plan->steps.n == 1 ? "" : "s", args[0]);
         return 0;
 }
 

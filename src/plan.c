@@ -2,6 +2,8 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
+#include "host.h"
+#include "host_steps.h"
 #include "log.h"
 #include "plan.h"
 #include "qemu_argv.h"
@@ -11,18 +13,6 @@ const char *host_root(void) {
         return e && e[0] == '/' ? e : "/";
 }
 
-/* ROOT + absolute path, without a doubled slash for the default root. */
-static char *host_path(const char *path) {
-        const char *root = host_root();
-        char *p;
-
-        if (streq(root, "/"))
-                return strdup(path);
-        if (asprintf(&p, "%s%s", root, path) < 0)
-                return NULL;
-        return p;
-}
-
 Plan *plan_free(Plan *plan) {
         if (!plan)
                 return NULL;
@@ -30,6 +20,7 @@ Plan *plan_free(Plan *plan) {
         firmware_free(plan->firmware);
         strv_free(plan->gpu_functions);
         host_steps_done(&plan->steps);
+        json_decref(plan->expect);
         strv_done(&plan->argv);
         strv_done(&plan->notes);
         free(plan);
@@ -44,7 +35,7 @@ static int cmp_str(const void *a, const void *b) {
  * on a laptop is the HDMI/DP audio function at .1 (and on some cards USB-C
  * and UCSI controllers at .2/.3). They share the slot's reset and almost
  * always its IOMMU group, so they have to go along anyway. */
-static int resolve_gpu_functions(Plan *plan) {
+static int resolve_gpu_functions(const HostContext *ctx, Plan *plan) {
         const Profile *p = plan->profile;
         _cleanup_free_ char *devices = NULL, *gpu = NULL;
         _cleanup_strv_ Strv found = { 0 };
@@ -66,8 +57,10 @@ static int resolve_gpu_functions(Plan *plan) {
                 return 0;
         }
 
-        devices = host_path("/sys/bus/pci/devices");
-        if (!devices || asprintf(&gpu, "%s/%s", devices, p->gpu_address) < 0)
+        r = host_path(ctx, "/sys/bus/pci/devices", &devices);
+        if (r < 0)
+                return r;
+        if (asprintf(&gpu, "%s/%s", devices, p->gpu_address) < 0)
                 return -ENOMEM;
         if (access(gpu, F_OK) < 0) {
                 r = strv_pushf(&plan->notes,
@@ -111,24 +104,22 @@ static int note_missing(Plan *plan, const char *what, const char *path, int mode
         return strv_pushf(&plan->notes, "%s %s: %s", what, path, strerror(errno));
 }
 
-static int collect_notes(Plan *plan) {
+static int collect_notes(const HostContext *ctx, Plan *plan) {
         const Profile *p = plan->profile;
         _cleanup_free_ char *kvm = NULL;
         int r = 0;
 
         RET_GATHER(r, note_missing(plan, "QEMU binary", p->qemu_binary, X_OK));
         if (p->has_gpu) {
-                _cleanup_free_ char *dev = NULL;
-                if (asprintf(&dev, "%s/sys/bus/pci/devices/%s", streq(host_root(), "/") ? "" : host_root(),
-                             p->gpu_address) < 0)
+                _cleanup_free_ char *rel = NULL, *dev = NULL;
+                if (asprintf(&rel, "/sys/bus/pci/devices/%s", p->gpu_address) < 0 || host_path(ctx, rel, &dev) < 0)
                         return -ENOMEM;
                 if (access(dev, F_OK) < 0)
                         RET_GATHER(r, strv_pushf(&plan->notes, "GPU %s is not present on this host (no %s)",
                                                  p->gpu_address, dev));
         }
         if (p->accel == ACCEL_KVM) {
-                kvm = host_path("/dev/kvm");
-                if (!kvm)
+                if (host_path(ctx, "/dev/kvm", &kvm) < 0)
                         return -ENOMEM;
                 RET_GATHER(r, note_missing(plan, "accel = kvm needs", kvm, R_OK | W_OK));
         }
@@ -168,6 +159,7 @@ static const char *const *firmware_dirs(char ***ret_owned) {
 int plan_new(const Profile *p, Plan **ret) {
         _cleanup_plan_ Plan *plan = NULL;
         _cleanup_strv_free_ char **owned_dirs = NULL;
+        _cleanup_(host_context_done) HostContext ctx = { .root = host_root(), .allow_classes = p->allow_classes };
         int r;
 
         plan = calloc(1, sizeof(Plan));
@@ -194,14 +186,21 @@ int plan_new(const Profile *p, Plan **ret) {
         }
 
         if (p->has_gpu) {
-                r = resolve_gpu_functions(plan);
+                r = resolve_gpu_functions(&ctx, plan);
                 if (r == -ENOMEM)
                         return log_oom();
                 if (r < 0)
                         return log_error_errno(r, "list the functions of %s in sysfs: %s", p->gpu_address, STRERROR(r));
         }
 
-        r = collect_notes(plan);
+        /* looks at the host (read-only) and logs what it cannot read */
+        r = host_steps_plan(&ctx, p, plan->gpu_functions, &plan->steps, &plan->notes, &plan->expect);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return r;
+
+        r = collect_notes(&ctx, plan);
         if (r < 0)
                 return log_oom();
 

@@ -20,6 +20,7 @@ typedef struct Plan {
         Firmware *firmware;             /* NULL for SeaBIOS */
         char **gpu_functions;           /* companions actually passed */
         HostSteps steps;
+        json_t *expect;                 /* what host_verify() finds after the restore */
         Strv argv;
         Strv notes;                     /* what could not be checked, and why */
 } Plan;

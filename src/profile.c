@@ -4,6 +4,7 @@
 #include <libgen.h>
 #include <stddef.h>
 
+#include "host.h"
 #include "log.h"
 #include "profile.h"
 #include "strv.h"
@@ -71,6 +72,8 @@ Profile *profile_free(Profile *p) {
         free(p->append);
         free(p->spice_address);
         free(p->bridge);
+        free(p->display_manager);
+        strv_free(p->stop_units);
         free(p->qemu_binary);
         free(p);
         return NULL;
@@ -194,6 +197,7 @@ typedef enum SectionKind {
         SECTION_BOOT,
         SECTION_DISPLAY,
         SECTION_NETWORK,
+        SECTION_HOST,
         SECTION_QEMU,
         _SECTION_MAX,
 } SectionKind;
@@ -208,6 +212,7 @@ static const struct {
         [SECTION_BOOT] = { "boot" },
         [SECTION_DISPLAY] = { "display" },
         [SECTION_NETWORK] = { "network" },
+        [SECTION_HOST] = { "host" },
         [SECTION_QEMU] = { "qemu" },
 };
 
@@ -486,6 +491,68 @@ static int config_parse_ifname(ParseState *st, const char *value, void *field, c
         return set_string(st, field, value);
 }
 
+bool unit_name_is_valid(const char *name) {
+        size_t l = strlen(name);
+        const char *dot = strrchr(name, '.');
+
+        return l > 0 && l < 256 && dot && dot != name && dot[1] &&
+               strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_.@-\\") == l;
+}
+
+static int config_parse_display_manager(ParseState *st, const char *value, void *field, const void *arg) {
+        if (!streq(value, "auto") && !streq(value, "none") && !unit_name_is_valid(value))
+                return item_error(st, value, "is not a unit name");
+        return set_string(st, field, value);
+}
+
+static int config_parse_units(ParseState *st, const char *value, void *field, const void *arg) {
+        _cleanup_strv_ Strv list = { 0 };
+        _cleanup_free_ char *copy = strdup(value);
+        char *save = NULL;
+
+        if (!copy) {
+                st->oom = true;
+                return -ENOMEM;
+        }
+        for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+                if (!unit_name_is_valid(t))
+                        return item_error(st, t, "is not a unit name");
+                if (strv_push(&list, t) < 0) {
+                        st->oom = true;
+                        return -ENOMEM;
+                }
+        }
+        if (!list.v && !(list.v = calloc(1, sizeof(char *)))) {
+                st->oom = true;
+                return -ENOMEM;
+        }
+        strv_free(*(char ***) field);
+        *(char ***) field = TAKE_PTR(list.v);
+        list = (Strv) { 0 };
+        return 0;
+}
+
+static int config_parse_allow_classes(ParseState *st, const char *value, void *field, const void *arg) {
+        _cleanup_free_ char *copy = strdup(value);
+        unsigned v = 0;
+        char *save = NULL;
+
+        if (!copy) {
+                st->oom = true;
+                return -ENOMEM;
+        }
+        for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+                if (streq(t, "storage"))
+                        v |= HOST_ALLOW_STORAGE;
+                else if (streq(t, "network"))
+                        v |= HOST_ALLOW_NETWORK;
+                else if (!streq(t, "none"))
+                        return item_error(st, t, "is not a device class vmrun protects");
+        }
+        *(unsigned *) field = v;
+        return 0;
+}
+
 static const Range range_cpus = { 1, 1024 };
 static const Range range_timeout = { 1, 3600 };
 
@@ -511,6 +578,9 @@ static const ConfigItem config_items[] = {
         { SECTION_DISPLAY, "spice", config_parse_spice, 0, NULL, "ADDRESS:PORT, e.g. 127.0.0.1:5900" },
         { SECTION_NETWORK, "mode", config_parse_enum, P(network), network_mode_table, "user, none, bridge" },
         { SECTION_NETWORK, "bridge", config_parse_ifname, P(bridge), NULL, "a bridge interface name such as br0" },
+        { SECTION_HOST, "display-manager", config_parse_display_manager, P(display_manager), NULL, "auto, none, or a unit name such as gdm.service" },
+        { SECTION_HOST, "stop-units", config_parse_units, P(stop_units), NULL, "unit names separated by spaces, e.g. nvidia-persistenced.service" },
+        { SECTION_HOST, "allow-classes", config_parse_allow_classes, P(allow_classes), NULL, "storage, network (devices the host lives on; only if really meant)" },
         { SECTION_QEMU, "binary", config_parse_path, P(qemu_binary), NULL, "an absolute path" },
         { SECTION_QEMU, "timeout-shutdown", config_parse_unsigned, P(timeout_shutdown), &range_timeout, "seconds, 1 to 3600" },
 };
@@ -583,7 +653,7 @@ static void reader_see_line(ParseState *st, const char *line) {
                 return;
         }
         if (r < 0) {
-                parse_error(st, "unknown section [%s]; known: [vm], [gpu], [disk] or [disk NAME], [boot], [display], [network], [qemu]", name);
+                parse_error(st, "unknown section [%s]; known: [vm], [gpu], [disk] or [disk NAME], [boot], [display], [network], [host], [qemu]", name);
                 return;
         }
         if (st->seen[st->section_kind] && !sections[st->section_kind].repeatable) {
@@ -813,7 +883,8 @@ static int profile_parse(const char *path, FILE *f, Profile **ret) {
         };
         p->path = strdup(path);
         p->qemu_binary = strdup("/usr/bin/qemu-system-x86_64");
-        if (!p->path || !p->qemu_binary)
+        p->display_manager = strdup("auto");
+        if (!p->path || !p->qemu_binary || !p->display_manager)
                 return log_oom();
         st.profile = p;
 

@@ -71,6 +71,11 @@ typedef struct Profile {
         NetworkMode network;
         char *bridge;
 
+        /* [host] */
+        char *display_manager;          /* "auto", "none" or a unit name */
+        char **stop_units;              /* more units to stop, in this order */
+        unsigned allow_classes;         /* HOST_ALLOW_*: storage/network devices that may go */
+
         /* [qemu] */
         char *qemu_binary;
         unsigned timeout_shutdown;      /* seconds */
@@ -101,5 +106,6 @@ int profile_resolve(const char *name_or_path, char **ret_path);
 
 /* Validators shared with the command line. */
 bool vm_name_is_valid(const char *name);
+bool unit_name_is_valid(const char *name);
 int pci_address_canonicalize(const char *s, char **ret);
 int parse_size(const char *s, uint64_t *ret);

@@ -59,12 +59,15 @@ int runstate_read(const char *path, RunState *ret) {
         return 0;
 }
 
-int vm_lock(const char *name, int *ret_fd) {
+/* locks/KIND-NAME.lock, held with flock() while the holder lives: a
+ * crashed holder releases it with its last descriptor. The file says who
+ * holds it, for the message of the one refused. */
+static int run_lock(const char *kind, const char *name, const char *holder, int *ret_fd, char **ret_holder) {
         _cleanup_free_ char *dir = NULL, *path = NULL;
         _cleanup_close_ int fd = -1;
         int r;
 
-        if (asprintf(&dir, "%s/locks", vm_run_root()) < 0 || asprintf(&path, "%s/vm-%s.lock", dir, name) < 0)
+        if (asprintf(&dir, "%s/locks", vm_run_root()) < 0 || asprintf(&path, "%s/%s-%s.lock", dir, kind, name) < 0)
                 return -ENOMEM;
         r = mkdir_parents(dir, 0755);
         if (r < 0)
@@ -73,10 +76,32 @@ int vm_lock(const char *name, int *ret_fd) {
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return negative_errno();
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0)
-                return errno == EWOULDBLOCK ? -EBUSY : negative_errno();
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                char buf[256];
+                ssize_t n;
+
+                if (errno != EWOULDBLOCK)
+                        return negative_errno();
+                if (ret_holder) {
+                        n = pread(fd, buf, sizeof buf - 1, 0);
+                        buf[n > 0 ? n : 0] = '\0';
+                        buf[strcspn(buf, "\n")] = '\0';
+                        *ret_holder = strdup(buf);
+                }
+                return -EBUSY;
+        }
+        if (holder && (ftruncate(fd, 0) < 0 || pwrite(fd, holder, strlen(holder), 0) < 0))
+                return negative_errno();
         *ret_fd = TAKE_FD(fd);
         return 0;
+}
+
+int vm_lock(const char *name, int *ret_fd) {
+        return run_lock("vm", name, NULL, ret_fd, NULL);
+}
+
+int device_lock(const char *pci_address, const char *vm, int *ret_fd, char **ret_holder) {
+        return run_lock("pci", pci_address, vm, ret_fd, ret_holder);
 }
 
 int pid_start_time(pid_t pid, uint64_t *ret) {

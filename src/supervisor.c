@@ -12,10 +12,12 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "host_steps.h"
 #include "log.h"
 #include "qemu_argv.h"
 #include "qmp.h"
 #include "runstate.h"
+#include "session.h"
 #include "supervisor.h"
 
 /* How long QEMU gets to open QMP after exec, and to answer a command. */
@@ -603,6 +605,40 @@ static void cleanup_run_dir(const Plan *plan) {
                         log_warning("remove %s: %s", files[i], strerror(errno));
 }
 
+typedef struct DeviceLocks {
+        int fds[9];             /* a slot has at most 8 functions */
+        size_t n;
+} DeviceLocks;
+
+static void device_locks_done(DeviceLocks *l) {
+        for (size_t i = 0; i < l->n; i++)
+                closep(&l->fds[i]);
+        l->n = 0;
+}
+
+/* One VM per device, across VMs: the handover of a second one would take
+ * a GPU from under a running guest. */
+static int lock_devices(const Plan *plan, DeviceLocks *locks) {
+        const Profile *p = plan->profile;
+        int r;
+
+        if (!p->has_gpu)
+                return 0;
+        for (size_t i = 0; i <= strv_length(plan->gpu_functions) && locks->n < ELEMENTSOF(locks->fds); i++) {
+                const char *dev = i == 0 ? p->gpu_address : plan->gpu_functions[i - 1];
+                _cleanup_free_ char *holder = NULL;
+
+                r = device_lock(dev, p->name, &locks->fds[locks->n], &holder);
+                if (r == -EBUSY)
+                        return log_error_errno(r, "%s is in use by VM %s; stop that one first (`vmrun shutdown %s`)", dev,
+                                               holder && *holder ? holder : "(unknown)", holder && *holder ? holder : "NAME");
+                if (r < 0)
+                        return log_error_errno(r, "lock %s under %s/locks: %s", dev, vm_run_root(), STRERROR(r));
+                locks->n++;
+        }
+        return 0;
+}
+
 int supervisor_run(const Plan *plan) {
         const Profile *p = plan->profile;
         _cleanup_(supervisor_done) Supervisor s = {
@@ -615,7 +651,8 @@ int supervisor_run(const Plan *plan) {
                 .stderr_fd = -1,
         };
         _cleanup_close_ int lock_fd = -1;
-        HostContext host = { .root = host_root() };
+        _cleanup_(device_locks_done) DeviceLocks device_locks = { 0 };
+        _cleanup_(host_context_done) HostContext host = { .root = host_root(), .allow_classes = p->allow_classes };
         VmrunExit ret;
         sigset_t mask;
         int r;
@@ -632,6 +669,8 @@ int supervisor_run(const Plan *plan) {
                 log_error_errno(r, "lock VM %s under %s/locks: %s", p->name, vm_run_root(), STRERROR(r));
                 return VMRUN_EXIT_FAILURE;
         }
+        if (lock_devices(plan, &device_locks) < 0)
+                return VMRUN_EXIT_FAILURE;
         if (access(plan->paths->journal, F_OK) >= 0) {
                 log_error("%s exists: an earlier run of %s did not give the host back. Run `vmrun restore %s` first",
                           plan->paths->journal, p->name, p->name);
@@ -640,6 +679,19 @@ int supervisor_run(const Plan *plan) {
 
         if (preflight(plan) < 0 || prepare_dirs(plan) < 0)
                 return VMRUN_EXIT_FAILURE;
+        /* everything that would stop the handover half-way and can be seen
+         * without changing anything: refuse now, with the host untouched */
+        status("checking the host");
+        for (size_t i = 0; i < plan->steps.n; i++)
+                if (streq(plan->steps.steps[i].type->name, "stop-unit")) {
+                        if (session_check_survives(p->path, p->name) < 0)
+                                return VMRUN_EXIT_FAILURE;
+                        break;
+                }
+        if (host_precheck(&host, p, plan->gpu_functions, &plan->steps) < 0) {
+                log_error("the host was not changed; fix the above (`vmrun check %s` shows it again)", p->name);
+                return VMRUN_EXIT_FAILURE;
+        }
 
         /* Signals become events before anything changes on the host, so a
          * ^C during the handover is seen after the step at hand, not in
@@ -671,8 +723,14 @@ int supervisor_run(const Plan *plan) {
                 log_error("the host was not fully given back; fix what the errors above name, then run `vmrun restore %s`",
                           p->name);
                 ret = VMRUN_EXIT_RESTORE;
-        } else if (plan->steps.n > 0)
-                log_info("host restored");
+        } else if (plan->steps.n > 0) {
+                status("checking that the host is back");
+                if (host_verify(&host, plan->expect) < 0) {
+                        log_error("the host steps were undone, but the host is not all back (see `not back:` above)");
+                        ret = VMRUN_EXIT_RESTORE;
+                } else
+                        log_info("host restored and verified");
+        }
 
         cleanup_run_dir(plan);
         log_info("vmrun: done (exit status %d)", (int) ret);

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "host.h"
+#include "log.h"
+#include "modules.h"
+#include "units.h"
+
+void host_context_done(HostContext *ctx) {
+        ctx->modules = modules_free(ctx->modules);
+        ctx->units = units_free(ctx->units);
+}
+
+int host_path(const HostContext *ctx, const char *path, char **ret) {
+        const char *root = ctx->root ? ctx->root : "/";
+        char *p;
+
+        assert(path[0] == '/');
+        if (streq(root, "/"))
+                p = strdup(path);
+        else if (asprintf(&p, "%s%s", root, path) < 0)
+                p = NULL;
+        if (!p)
+                return -ENOMEM;
+        *ret = p;
+        return 0;
+}
+
+bool host_exists(const HostContext *ctx, const char *path) {
+        _cleanup_free_ char *p = NULL;
+
+        return host_path(ctx, path, &p) >= 0 && access(p, F_OK) >= 0;
+}
+
+int host_read(const HostContext *ctx, const char *path, char **ret) {
+        _cleanup_free_ char *p = NULL;
+        _cleanup_close_ int fd = -1;
+        char buf[4096];
+        ssize_t n;
+        int r;
+
+        r = host_path(ctx, path, &p);
+        if (r < 0)
+                return r;
+        fd = open(p, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        n = read(fd, buf, sizeof buf - 1);
+        if (n < 0)
+                return negative_errno();
+        buf[n] = '\0';
+        buf[strcspn(buf, "\n")] = '\0';
+        *ret = strdup(buf);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int host_read_hex(const HostContext *ctx, const char *path, unsigned long *ret) {
+        _cleanup_free_ char *s = NULL;
+        char *end;
+        unsigned long v;
+        int r;
+
+        r = host_read(ctx, path, &s);
+        if (r < 0)
+                return r;
+        errno = 0;
+        v = strtoul(s, &end, 16);
+        if (errno || end == s || *end)
+                return -EBADMSG;
+        *ret = v;
+        return 0;
+}
+
+int host_link_name(const HostContext *ctx, const char *path, char **ret) {
+        _cleanup_free_ char *p = NULL;
+        char target[PATH_MAX];
+        const char *base;
+        ssize_t n;
+        int r;
+
+        r = host_path(ctx, path, &p);
+        if (r < 0)
+                return r;
+        n = readlink(p, target, sizeof target - 1);
+        if (n < 0)
+                return negative_errno();
+        target[n] = '\0';
+        base = strrchr(target, '/');
+        *ret = strdup(base ? base + 1 : target);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* What vmrun may ever write. Everything it changes on the host is one of
+ * these: the rest of sysfs is not its business. */
+static const struct {
+        const char *pattern;
+        /* where the PCI device it acts on is named: in the path (the
+         * device's own attribute) or in the value written (bind/unbind) */
+        enum { DEVICE_NONE, DEVICE_IN_PATH, DEVICE_IN_VALUE } device;
+} allowed_writes[] = {
+        { "/sys/bus/pci/devices/*/driver_override", DEVICE_IN_PATH },
+        { "/sys/bus/pci/devices/*/rom", DEVICE_IN_PATH },
+        { "/sys/bus/pci/drivers/*/bind", DEVICE_IN_VALUE },
+        { "/sys/bus/pci/drivers/*/unbind", DEVICE_IN_VALUE },
+        { "/sys/bus/pci/drivers_probe", DEVICE_IN_VALUE },
+        { "/sys/class/vtconsole/vtcon*/bind", DEVICE_NONE },
+        { "/sys/bus/platform/drivers/*/bind", DEVICE_NONE },
+        { "/sys/bus/platform/drivers/*/unbind", DEVICE_NONE },
+        { "/sys/class/backlight/*/brightness", DEVICE_NONE },
+};
+
+int host_check_device_allowed(const HostContext *ctx, const char *pci_address) {
+        _cleanup_free_ char *path = NULL;
+        unsigned long class;
+        unsigned base;
+        int r;
+
+        if (strchr(pci_address, '/') || pci_address[0] == '.')
+                return log_error_errno(-EPERM, "refusing to act on '%s': not a PCI device name", pci_address);
+        if (asprintf(&path, "/sys/bus/pci/devices/%s/class", pci_address) < 0)
+                return -ENOMEM;
+        r = host_read_hex(ctx, path, &class);
+        if (r < 0)
+                return log_error_errno(r, "read class of PCI device %s: %s", pci_address, STRERROR(r));
+
+        base = (unsigned) (class >> 16) & 0xff;
+        if (base == 0x01 && !(ctx->allow_classes & HOST_ALLOW_STORAGE))
+                return log_error_errno(-EPERM, "refusing to take PCI device %s (class 0x%06lx, storage) from the host: "
+                                       "the host's disks may be on it. If that is really meant, set "
+                                       "[host] allow-classes = storage",
+                                       pci_address, class);
+        if (base == 0x02 && !(ctx->allow_classes & HOST_ALLOW_NETWORK))
+                return log_error_errno(-EPERM, "refusing to take PCI device %s (class 0x%06lx, network) from the host: "
+                                       "the ssh connection may run over it. If that is really meant, set "
+                                       "[host] allow-classes = network",
+                                       pci_address, class);
+        return 0;
+}
+
+static int check_write_allowed(const HostContext *ctx, const char *path, const char *value) {
+        for (size_t i = 0; i < ELEMENTSOF(allowed_writes); i++) {
+                _cleanup_free_ char *dev = NULL;
+
+                if (fnmatch(allowed_writes[i].pattern, path, FNM_PATHNAME) != 0)
+                        continue;
+                /* no ".." or other tricks inside a matched component */
+                if (strstr(path, "/.") || strstr(path, "//"))
+                        break;
+                switch (allowed_writes[i].device) {
+                case DEVICE_NONE:
+                        return 0;
+                case DEVICE_IN_PATH: {
+                        const char *s = path + strlen("/sys/bus/pci/devices/");
+                        dev = strndup(s, strcspn(s, "/"));
+                        break;
+                }
+                case DEVICE_IN_VALUE:
+                        dev = strndup(value, strcspn(value, "\n"));
+                        break;
+                }
+                if (!dev)
+                        return -ENOMEM;
+                return host_check_device_allowed(ctx, dev);
+        }
+        return log_error_errno(-EPERM, "refusing to write to %s: not one of the attributes vmrun changes", path);
+}
+
+int host_write(const HostContext *ctx, const char *path, const char *value, usec_t timeout) {
+        _cleanup_free_ char *p = NULL;
+        _cleanup_close_ int pidfd = -1;
+        siginfo_t si = { 0 };
+        struct pollfd pfd;
+        usec_t deadline;
+        pid_t pid;
+        int r;
+
+        r = check_write_allowed(ctx, path, value);
+        if (r < 0)
+                return r;
+        r = host_path(ctx, path, &p);
+        if (r < 0)
+                return r;
+
+        log_debug("write '%s' to %s", value, p);
+
+        /* The write runs in a child: if the kernel never returns from it
+         * (a driver's remove() waiting for a device that is gone), only the
+         * child is stuck, and vmrun can report it and undo the rest. */
+        pid = fork();
+        if (pid < 0)
+                return negative_errno();
+        if (pid == 0) {
+                int fd = open(p, O_WRONLY | O_CLOEXEC);
+                size_t l = strlen(value);
+                if (fd < 0)
+                        _exit(errno & 0xff);
+                if (write(fd, value, l) != (ssize_t) l)
+                        _exit(errno ? errno & 0xff : EIO);
+                if (close(fd) < 0)
+                        _exit(errno & 0xff);
+                _exit(0);
+        }
+
+        pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+        if (pidfd < 0) {
+                r = negative_errno();
+                kill(pid, SIGKILL);
+                (void) waitpid(pid, NULL, 0);
+                return r;
+        }
+        pfd = (struct pollfd) { .fd = pidfd, .events = POLLIN };
+        /* once, before the loop: a signal must not push it back */
+        deadline = deadline_after(timeout ? timeout : HOST_WRITE_TIMEOUT);
+        for (;;) {
+                r = poll(&pfd, 1, deadline_to_poll_ms(deadline));
+                if (r >= 0 || errno != EINTR)
+                        break;
+        }
+        if (r == 0) {
+                log_error("writing '%s' to %s did not return within %llus: the kernel is stuck in the driver; "
+                          "the writer (pid %d) is left behind. Check `dmesg` and /proc/%d/stack",
+                          value, p, (unsigned long long) ((timeout ? timeout : HOST_WRITE_TIMEOUT) / USEC_PER_SEC),
+                          (int) pid, (int) pid);
+                return -ETIMEDOUT;
+        }
+        if (r < 0 || waitid(P_PIDFD, (id_t) pidfd, &si, WEXITED) < 0)
+                return negative_errno();
+        if (si.si_code != CLD_EXITED)
+                return -EIO;
+        return -si.si_status;
+}
+
+int host_modules(HostContext *ctx, Modules **ret) {
+        if (!ctx->modules) {
+                int r = modules_new(&ctx->modules);
+                if (r < 0)
+                        return log_error_errno(r, "libkmod: %s", STRERROR(r));
+        }
+        *ret = ctx->modules;
+        return 0;
+}
+
+int host_units(HostContext *ctx, Units **ret) {
+        if (!ctx->units) {
+                int r = units_new(&ctx->units);
+                if (r < 0)
+                        return log_error_errno(r, "connect to systemd on the system bus: %s", STRERROR(r));
+        }
+        *ret = ctx->units;
+        return 0;
+}
