@@ -16,6 +16,9 @@ accel = kvm
 ; OVMF, not SeaBIOS: on dGPU-only laptops the panel stays dark (no
 ; backlight) under SeaBIOS. uefi-secure for Windows 11's Secure Boot.
 firmware = uefi
+; Hyper-V enlightenments on the CPU (those this QEMU offers; `vmrun plan`
+; lists them)
+os = windows
 
 [gpu]
 address = 0000:01:00.0
@@ -24,6 +27,12 @@ functions = 0000:01:00.1
 ; the vBIOS, given to the guest as the GPU's ROM: on laptops the ROM BAR is
 ; often empty or a shadow copy; OVMF needs the image with the EFI driver
 rom = /var/lib/vmrun/win10/vbios.rom
+; NVIDIA's laptop driver stops with Code 43 on a machine without a battery:
+; give the guest a (fake, always full) ACPI battery
+fake-battery = yes
+; the notebook maker's subsystem IDs, which the same driver checks: by
+; default the host's (sysfs); or VENDOR:DEVICE as lspci -nnv shows them
+;subsystem = 17aa:3c3e
 
 [disk system]
 file = /var/lib/vmrun/win10/disk.qcow2

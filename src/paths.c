@@ -13,6 +13,15 @@ const char *vm_state_root(void) {
         return e && e[0] == '/' ? e : "/var/lib/vmrun";
 }
 
+const char *vm_data_dir(void) {
+        const char *e = getenv("VMRUN_DATA_DIR");
+        return e && e[0] == '/' ? e : VMRUN_DATADIR;
+}
+
+int vm_data_file(const char *name, char **ret) {
+        return asprintf(ret, "%s/%s", vm_data_dir(), name) < 0 ? -ENOMEM : 0;
+}
+
 VmPaths *vm_paths_free(VmPaths *p) {
         if (!p)
                 return NULL;

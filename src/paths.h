@@ -5,7 +5,11 @@
  * journal, the supervisor's state file) under /run/vmrun/NAME, gone with a
  * reboot like the handover it describes; persistent state (the UEFI
  * variable store) under /var/lib/vmrun/NAME. VMRUN_RUN_DIR and
- * VMRUN_STATE_DIR move both trees, for tests and unprivileged use. */
+ * VMRUN_STATE_DIR move both trees, for tests and unprivileged use.
+ *
+ * Files vmrun ships (the fake battery's ACPI table) are in DATADIR/vmrun,
+ * where `meson install` puts them; VMRUN_DATA_DIR points elsewhere, at
+ * BUILD_DIR/firmware for a vmrun run from its build tree. */
 
 #include "util.h"
 
@@ -21,6 +25,10 @@ typedef struct VmPaths {
 
 const char *vm_run_root(void);
 const char *vm_state_root(void);
+const char *vm_data_dir(void);
+
+/* vm_data_dir()/NAME. */
+int vm_data_file(const char *name, char **ret);
 
 int vm_paths_new(const char *name, VmPaths **ret);
 VmPaths *vm_paths_free(VmPaths *p);

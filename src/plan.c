@@ -5,8 +5,10 @@
 #include "host.h"
 #include "host_steps.h"
 #include "log.h"
+#include "pci.h"
 #include "plan.h"
 #include "qemu_argv.h"
+#include "qemu_caps.h"
 
 const char *host_root(void) {
         const char *e = getenv("VMRUN_ROOT");
@@ -19,10 +21,13 @@ Plan *plan_free(Plan *plan) {
         vm_paths_free(plan->paths);
         firmware_free(plan->firmware);
         strv_free(plan->gpu_functions);
+        free(plan->battery_table);
+        strv_free(plan->cpu_flags);
         host_steps_done(&plan->steps);
         json_decref(plan->expect);
         strv_done(&plan->argv);
         strv_done(&plan->notes);
+        strv_done(&plan->adjustments);
         free(plan);
         return NULL;
 }
@@ -96,6 +101,148 @@ static int resolve_gpu_functions(const HostContext *ctx, Plan *plan) {
         return 0;
 }
 
+/* Hyper-V's enlightenments, as QEMU calls them: a Windows guest that finds
+ * them uses the hypervisor's cheaper paths instead of emulated hardware. */
+static const struct {
+        const char *property;
+        const char *value;
+} hyperv_flags[] = {
+        /* no watchdog bug check when a vCPU was descheduled for a while */
+        { "hv-relaxed", "on" },
+        /* EOI and ICR through MSRs, without an exit per APIC access */
+        { "hv-vapic", "on" },
+        /* spin 8191 times before telling the hypervisor a lock is contended */
+        { "hv-spinlocks", "0x1fff" },
+        /* the vCPU numbering that synic, tlbflush and ipi address CPUs by */
+        { "hv-vpindex", "on" },
+        { "hv-runtime", "on" },
+        /* the reference TSC page: a clock that needs no exit */
+        { "hv-time", "on" },
+        /* synthetic interrupt controller and timers: an idle Windows stops
+         * ticking the emulated HPET/RTC hundreds of times a second */
+        { "hv-synic", "on" },
+        { "hv-stimer", "on" },
+        /* the TSC and APIC frequencies, so Windows does not measure them */
+        { "hv-frequencies", "on" },
+        /* TLB flushes and IPIs to other vCPUs as one hypercall, not one
+         * exit per target vCPU */
+        { "hv-tlbflush", "on" },
+        { "hv-ipi", "on" },
+};
+
+int plan_cpu_flags(const Profile *p, char *const *offered, char ***ret_flags, Strv *adjustments) {
+        _cleanup_strv_ Strv flags = { 0 };
+        int r;
+
+        if (p->os != GUEST_OS_WINDOWS) {
+                *ret_flags = NULL;
+                return 0;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(hyperv_flags); i++) {
+                const char *f = hyperv_flags[i].property;
+
+                /* QEMU 7.2 (Debian 12's) checks hv-vpindex with KVM's
+                 * capability even without KVM and refuses to start: "kernel
+                 * doesn't allow setting HyperV VP_INDEX" */
+                if (p->accel == ACCEL_TCG && streq(f, "hv-vpindex"))
+                        r = strv_pushf(adjustments,
+                                       "%s left out: QEMU 7.2 refuses it without KVM, and under accel = tcg the "
+                                       "guest sees no Hyper-V interface anyway", f);
+                else if (offered && !strv_contains(offered, f))
+                        r = strv_pushf(adjustments, "%s left out: %s does not offer it (not a property of its %s CPU)",
+                                       f, p->qemu_binary, qemu_cpu_model(p->accel));
+                else
+                        r = strv_pushf(&flags, "%s=%s", f, hyperv_flags[i].value);
+                if (r < 0)
+                        return r;
+        }
+        *ret_flags = TAKE_PTR(flags.v);
+        flags = (Strv) { 0 };
+        return 0;
+}
+
+static const char *caps_error(int r) {
+        switch (r) {
+        case -ETIMEDOUT:
+                return "it did not answer in time";
+        case -EIO:
+                return "it exited with an error";
+        case -EBADMSG:
+                return "its answer lists no CPU properties";
+        case -E2BIG:
+                return "its answer is far longer than any help text";
+        default:
+                return STRERROR(r);
+        }
+}
+
+/* What the installed QEMU offers decides the flags, not a list of versions. */
+static int plan_hyperv(Plan *plan) {
+        const Profile *p = plan->profile;
+        _cleanup_strv_free_ char **offered = NULL;
+        int r;
+
+        if (p->os != GUEST_OS_WINDOWS)
+                return 0;
+        r = qemu_cpu_properties(p->qemu_binary, qemu_cpu_model(p->accel), QEMU_CAPS_TIMEOUT, &offered);
+        if (r == -ENOMEM)
+                return r;
+        /* a QEMU that cannot be executed has its own note already */
+        if (r < 0 && r != -ENOENT && r != -EACCES) {
+                r = strv_pushf(&plan->notes,
+                               "cannot ask %s which Hyper-V enlightenments its %s CPU offers (%s): all are passed "
+                               "unchecked; see `%s -device %s-x86_64-cpu,help`",
+                               p->qemu_binary, qemu_cpu_model(p->accel), caps_error(r), p->qemu_binary,
+                               qemu_cpu_model(p->accel));
+                if (r < 0)
+                        return r;
+        }
+        return plan_cpu_flags(p, offered, &plan->cpu_flags, &plan->adjustments);
+}
+
+int plan_gpu_subsystem(const HostContext *ctx, const Profile *p, bool *ret_set, QemuPciIds *ret_ids, Strv *notes,
+                       Strv *adjustments) {
+        _cleanup_(pci_device_done) PciDevice d = { .iommu_group = -1 };
+        int r;
+
+        *ret_set = false;
+        *ret_ids = (QemuPciIds) { 0 };
+        if (!p->has_gpu || p->gpu_subsystem == GPU_SUBSYSTEM_NONE)
+                return 0;
+        if (p->gpu_subsystem == GPU_SUBSYSTEM_SET) {
+                *ret_ids = (QemuPciIds) { p->gpu_subsystem_vendor, p->gpu_subsystem_device };
+                *ret_set = true;
+                return 0;
+        }
+
+        /* A laptop's GPU carries the notebook maker's subsystem IDs, which
+         * NVIDIA's mobile driver checks; on many laptops the system
+         * firmware writes them at power-on and the guest, after vfio-pci
+         * has reset the device, reads 0000:0000 or the chip's generic
+         * ones. The kernel read them at boot, so sysfs has the real ones. */
+        r = pci_device_read(ctx, p->gpu_address, &d);
+        if (r == -ENOENT)
+                return strv_pushf(notes,
+                                  "GPU %s is not present on this host, so its subsystem IDs cannot be read: the guest "
+                                  "would see what the device shows; set [gpu] subsystem = VENDOR:DEVICE (lspci -nnv) "
+                                  "to give them",
+                                  p->gpu_address);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return strv_pushf(notes, "cannot read the subsystem IDs of GPU %s: %s", p->gpu_address, STRERROR(r));
+        if (pci_class_base(d.class) != PCI_BASE_DISPLAY)
+                return 0;
+        if (d.subsystem_vendor == 0 || d.subsystem_vendor == 0xffff)
+                return strv_pushf(adjustments,
+                                  "GPU %s has no subsystem IDs in sysfs (%04x:%04x): none are passed; set [gpu] "
+                                  "subsystem = VENDOR:DEVICE to give some",
+                                  p->gpu_address, d.subsystem_vendor, d.subsystem_device);
+        *ret_ids = (QemuPciIds) { d.subsystem_vendor, d.subsystem_device };
+        *ret_set = true;
+        return 0;
+}
+
 static int note_missing(Plan *plan, const char *what, const char *path, int mode) {
         _cleanup_free_ char *p = NULL;
 
@@ -125,6 +272,10 @@ static int collect_notes(const HostContext *ctx, Plan *plan) {
         }
         if (p->gpu_rom)
                 RET_GATHER(r, note_missing(plan, "vBIOS ROM", p->gpu_rom, R_OK));
+        if (plan->battery_table && access(plan->battery_table, R_OK) < 0)
+                RET_GATHER(r, strv_pushf(&plan->notes, "the fake battery's ACPI table %s: %s; `meson install` puts it "
+                                                       "there, or set VMRUN_DATA_DIR to BUILD_DIR/firmware",
+                                         plan->battery_table, strerror(errno)));
         for (size_t i = 0; i < p->n_disks; i++)
                 RET_GATHER(r, note_missing(plan, "disk image", p->disks[i].file, R_OK));
         if (p->kernel)
@@ -193,6 +344,26 @@ int plan_new(const Profile *p, Plan **ret) {
                         return log_error_errno(r, "list the functions of %s in sysfs: %s", p->gpu_address, STRERROR(r));
         }
 
+        r = plan_gpu_subsystem(&ctx, p, &plan->has_gpu_subsystem, &plan->gpu_subsystem, &plan->notes,
+                               &plan->adjustments);
+        if (r < 0)
+                return log_oom();
+
+        if (p->has_gpu && p->gpu_fake_battery) {
+                r = vm_data_file("fake-battery.aml", &plan->battery_table);
+                if (r < 0)
+                        return log_oom();
+                if (strchr(plan->battery_table, ':'))
+                        return log_error_errno(-EINVAL, "the fake battery's ACPI table %s has a ':' in its path, which "
+                                                        "QEMU's -acpitable cannot take; set VMRUN_DATA_DIR to a "
+                                                        "directory without one",
+                                               plan->battery_table);
+        }
+
+        r = plan_hyperv(plan);
+        if (r < 0)
+                return log_oom();
+
         /* looks at the host (read-only) and logs what it cannot read */
         r = host_steps_plan(&ctx, p, plan->gpu_functions, &plan->steps, &plan->notes, &plan->expect);
         if (r == -ENOMEM)
@@ -210,13 +381,21 @@ int plan_new(const Profile *p, Plan **ret) {
                 .vars = plan->paths->vars,
                 .console_log = plan->paths->console_log,
                 .gpu_functions = plan->gpu_functions,
+                .gpu_subsystem = plan->has_gpu_subsystem ? &plan->gpu_subsystem : NULL,
+                .cpu_flags = plan->cpu_flags,
+                .battery_table = plan->battery_table,
         };
         r = qemu_argv_build(&c, &plan->argv);
         if (r == -E2BIG)
                 return log_error_errno(r, "%s: too many devices for one slot or controller (a slot has 8 functions, "
                                        "q35's SATA controller 6 ports)", p->path);
+        if (r == -EINVAL)
+                return log_error_errno(r, "%s: a path QEMU cannot be given (a ':' in an -acpitable file)", p->path);
         if (r < 0)
                 return log_oom();
+
+        for (size_t i = 0; i < plan->adjustments.n; i++)
+                log_notice("%s: %s", p->name, plan->adjustments.v[i]);
 
         *ret = TAKE_PTR(plan);
         return 0;
@@ -255,7 +434,23 @@ void plan_print(const Plan *plan, FILE *f) {
                 for (size_t i = 0; plan->gpu_functions[i]; i++)
                         fprintf(f, " + %s", plan->gpu_functions[i]);
                 fprintf(f, "%s%s\n", p->gpu_rom ? ", vBIOS " : ", no vBIOS ROM", strempty(p->gpu_rom));
+                if (plan->has_gpu_subsystem)
+                        fprintf(f, "            subsystem %04x:%04x (%s)\n", plan->gpu_subsystem.vendor,
+                                plan->gpu_subsystem.device,
+                                p->gpu_subsystem == GPU_SUBSYSTEM_SET ? "[gpu] subsystem" : "the host's, from sysfs");
+                else
+                        fprintf(f, "            subsystem: what the device shows (%s)\n",
+                                p->gpu_subsystem == GPU_SUBSYSTEM_NONE ? "[gpu] subsystem = none" : "none read from the host");
+                if (plan->battery_table)
+                        fprintf(f, "            fake battery: ACPI table %s\n", plan->battery_table);
         }
+        fprintf(f, "  guest os  %s", guest_os_to_string(p->os));
+        if (plan->cpu_flags) {
+                fprintf(f, ", Hyper-V enlightenments:");
+                for (size_t i = 0; plan->cpu_flags[i]; i++)
+                        fprintf(f, " %s", plan->cpu_flags[i]);
+        }
+        fputc('\n', f);
 
         fprintf(f, "\nHost steps (%zu):\n", plan->steps.n);
         if (plan->steps.n == 0)
@@ -274,6 +469,11 @@ void plan_print(const Plan *plan, FILE *f) {
                    "       fd %d: QMP for clients, listening on %s (mode 0600)\n",
                 QEMU_FD_QMP_SUPERVISOR, QEMU_FD_QMP_PUBLIC, plan->paths->qmp_public);
 
+        if (plan->adjustments.n > 0) {
+                fprintf(f, "\nAdjusted to this host:\n");
+                for (size_t i = 0; i < plan->adjustments.n; i++)
+                        fprintf(f, "  - %s\n", plan->adjustments.v[i]);
+        }
         if (plan->notes.n > 0) {
                 fprintf(f, "\nCould not check on this host:\n");
                 for (size_t i = 0; i < plan->notes.n; i++)
@@ -304,13 +504,16 @@ int plan_to_json(const Plan *plan, json_t **ret) {
                                                            plan->steps.steps[i].params)) < 0)
                         return -ENOMEM;
 
-        j = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s}, s:O, s:o, s:o}",
+        j = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s}, s:s, s:o, s:O, s:o, s:o, s:o}",
                       "name", p->name, "profile", p->path,
                       "paths", "run", plan->paths->run_dir, "state", plan->paths->state_dir, "qmp", plan->paths->qmp_public,
                       "journal", plan->paths->journal,
+                      "os", guest_os_to_string(p->os),
+                      "cpu_flags", strv_to_json(plan->cpu_flags),
                       "host_steps", steps,
                       "argv", strv_to_json(plan->argv.v),
-                      "notes", strv_to_json(plan->notes.v));
+                      "notes", strv_to_json(plan->notes.v),
+                      "adjustments", strv_to_json(plan->adjustments.v));
         if (!j)
                 return -ENOMEM;
         if (plan->firmware &&
@@ -319,10 +522,17 @@ int plan_to_json(const Plan *plan, json_t **ret) {
                                                          "vars_template", plan->firmware->vars_template, "vars",
                                                          plan->paths->vars, "smm", plan->firmware->requires_smm)) < 0)
                 return -ENOMEM;
-        if (p->has_gpu && json_object_set_new(j, "gpu", json_pack("{s:s, s:o, s:s?}", "address", p->gpu_address,
-                                                                   "functions", strv_to_json(plan->gpu_functions),
-                                                                   "rom", p->gpu_rom)) < 0)
-                return -ENOMEM;
+        if (p->has_gpu) {
+                char subsystem[16];
+
+                snprintf(subsystem, sizeof subsystem, "%04x:%04x", plan->gpu_subsystem.vendor, plan->gpu_subsystem.device);
+                if (json_object_set_new(j, "gpu", json_pack("{s:s, s:o, s:s?, s:s?, s:s?}", "address", p->gpu_address,
+                                                            "functions", strv_to_json(plan->gpu_functions), "rom",
+                                                            p->gpu_rom, "subsystem",
+                                                            plan->has_gpu_subsystem ? subsystem : NULL,
+                                                            "fake_battery", plan->battery_table)) < 0)
+                        return -ENOMEM;
+        }
         *ret = TAKE_PTR(j);
         return 0;
 }

@@ -12,6 +12,7 @@
 #include "handover.h"
 #include "paths.h"
 #include "profile.h"
+#include "qemu_argv.h"
 #include "strv.h"
 
 typedef struct Plan {
@@ -19,17 +20,23 @@ typedef struct Plan {
         VmPaths *paths;
         Firmware *firmware;             /* NULL for SeaBIOS */
         char **gpu_functions;           /* companions actually passed */
+        bool has_gpu_subsystem;         /* gpu_subsystem goes to the guest */
+        QemuPciIds gpu_subsystem;
+        char *battery_table;            /* the fake battery's SSDT, with [gpu] fake-battery */
+        char **cpu_flags;               /* after -cpu MODEL: the Hyper-V enlightenments QEMU offers */
         HostSteps steps;
         json_t *expect;                 /* what host_verify() finds after the restore */
         Strv argv;
         Strv notes;                     /* what could not be checked, and why */
+        Strv adjustments;               /* what was left out to fit this host, and why; not errors */
 } Plan;
 
 /* The root under which /sys, /dev, /proc and /run are found: "/" unless
  * VMRUN_ROOT says otherwise (unit tests against a fake tree). */
 const char *host_root(void);
 
-/* Logs its errors (no firmware found, ...). */
+/* Logs its errors (no firmware found, ...), and the adjustments at notice
+ * level. */
 int plan_new(const Profile *p, Plan **ret);
 Plan *plan_free(Plan *plan);
 static inline void plan_freep(Plan **p) {
@@ -39,3 +46,21 @@ static inline void plan_freep(Plan **p) {
 
 void plan_print(const Plan *plan, FILE *f);
 int plan_to_json(const Plan *plan, json_t **ret);
+
+/* The parts of plan_new() that decide what the guest sees of itself,
+ * for the tests. */
+
+/* The -cpu flags for the profile's guest OS: for windows the Hyper-V
+ * enlightenments, each only if `offered` (the CPU model's properties,
+ * qemu_cpu_properties(); NULL: not known, pass them all) has it, and
+ * without those that cannot work under the profile's accel. What is left
+ * out goes to `adjustments`, named. *ret_flags is NULL when there are none. */
+int plan_cpu_flags(const Profile *p, char *const *offered, char ***ret_flags, Strv *adjustments);
+
+/* The GPU's subsystem IDs for the guest, per [gpu] subsystem: the profile's;
+ * none; or by default, for a display controller, the host's from sysfs.
+ * *ret_set is false when nothing is to be passed (the reason, if any, goes
+ * to `notes` when something could not be read, to `adjustments` when the
+ * host has no IDs to give). */
+int plan_gpu_subsystem(const HostContext *ctx, const Profile *p, bool *ret_set, QemuPciIds *ret_ids, Strv *notes,
+                       Strv *adjustments);

@@ -33,6 +33,12 @@ static const char *const firmware_table[_FIRMWARE_KIND_MAX + 1] = {
         [FIRMWARE_UEFI_SECURE] = "uefi-secure",
 };
 
+static const char *const guest_os_table[_GUEST_OS_MAX + 1] = {
+        [GUEST_OS_OTHER] = "other",
+        [GUEST_OS_WINDOWS] = "windows",
+        [GUEST_OS_LINUX] = "linux",
+};
+
 static const char *const disk_format_table[] = { "qcow2", "raw", NULL };
 
 const char *accel_to_string(Accel a) {
@@ -47,11 +53,16 @@ const char *network_mode_to_string(NetworkMode m) {
         return m >= 0 && m < _NETWORK_MODE_MAX ? network_mode_table[m] : NULL;
 }
 
+const char *guest_os_to_string(GuestOs o) {
+        return o >= 0 && o < _GUEST_OS_MAX ? guest_os_table[o] : NULL;
+}
+
 /* The enum fields are written through int pointers by the table below. */
 _Static_assert(sizeof(Accel) == sizeof(int), "enum size");
 _Static_assert(sizeof(FirmwareKind) == sizeof(int), "enum size");
 _Static_assert(sizeof(DiskInterface) == sizeof(int), "enum size");
 _Static_assert(sizeof(NetworkMode) == sizeof(int), "enum size");
+_Static_assert(sizeof(GuestOs) == sizeof(int), "enum size");
 
 Profile *profile_free(Profile *p) {
         if (!p)
@@ -483,6 +494,44 @@ static int config_parse_spice(ParseState *st, const char *value, void *field, co
         return 0;
 }
 
+static int parse_hex16(const char *s, size_t n, unsigned *ret) {
+        char digits[5];
+
+        /* four digits, as lspci -nn prints them: no 0x, no sign, no space */
+        if (n != 4 || strspn(s, "0123456789abcdefABCDEF") < 4)
+                return -EINVAL;
+        memcpy(digits, s, 4);
+        digits[4] = '\0';
+        *ret = (unsigned) strtoul(digits, NULL, 16);
+        return 0;
+}
+
+static int config_parse_subsystem(ParseState *st, const char *value, void *field, const void *arg) {
+        Profile *p = st->profile;
+        const char *colon = strchr(value, ':');
+        unsigned vendor, device;
+
+        if (streq(value, "host")) {
+                p->gpu_subsystem = GPU_SUBSYSTEM_HOST;
+                return 0;
+        }
+        if (streq(value, "none")) {
+                p->gpu_subsystem = GPU_SUBSYSTEM_NONE;
+                return 0;
+        }
+        if (!colon || parse_hex16(value, (size_t) (colon - value), &vendor) < 0 ||
+            parse_hex16(colon + 1, strlen(colon + 1), &device) < 0)
+                return item_error(st, value, "is not VENDOR:DEVICE");
+        /* 0xffff is what a read of an absent device returns, 0 no vendor
+         * at all: neither is the notebook maker's */
+        if (vendor == 0 || vendor == 0xffff)
+                return item_error(st, value, "has no valid vendor ID");
+        p->gpu_subsystem = GPU_SUBSYSTEM_SET;
+        p->gpu_subsystem_vendor = vendor;
+        p->gpu_subsystem_device = device;
+        return 0;
+}
+
 static int config_parse_ifname(ParseState *st, const char *value, void *field, const void *arg) {
         size_t l = strlen(value);
 
@@ -565,9 +614,13 @@ static const ConfigItem config_items[] = {
         { SECTION_VM, "cpus", config_parse_unsigned, P(cpus), &range_cpus, "1 to 1024" },
         { SECTION_VM, "accel", config_parse_enum, P(accel), accel_table, "kvm, tcg" },
         { SECTION_VM, "firmware", config_parse_enum, P(firmware), firmware_table, "uefi, uefi-secure, bios" },
+        { SECTION_VM, "os", config_parse_enum, P(os), guest_os_table, "windows, linux, other" },
         { SECTION_GPU, "address", config_parse_pci_address, P(gpu_address), NULL, "a PCI address such as 0000:01:00.0" },
         { SECTION_GPU, "functions", config_parse_pci_list, P(gpu_functions), NULL, "PCI addresses separated by commas, or none" },
         { SECTION_GPU, "rom", config_parse_path, P(gpu_rom), NULL, "an absolute path to the vBIOS image" },
+        { SECTION_GPU, "fake-battery", config_parse_bool, P(gpu_fake_battery), NULL, "yes, no" },
+        { SECTION_GPU, "subsystem", config_parse_subsystem, 0, NULL,
+          "host, none, or VENDOR:DEVICE as four hex digits each, e.g. 17aa:3c3e (lspci -nnv: Subsystem)" },
         { SECTION_DISK, "file", config_parse_path, D(file), NULL, "an absolute path" },
         { SECTION_DISK, "format", config_parse_choice, D(format), disk_format_table, "qcow2, raw" },
         { SECTION_DISK, "interface", config_parse_enum, D(interface), disk_interface_table, "virtio, nvme, sata" },
@@ -878,6 +931,8 @@ static int profile_parse(const char *path, FILE *f, Profile **ret) {
                 .cpus = 2,
                 .accel = ACCEL_KVM,
                 .firmware = FIRMWARE_UEFI,
+                .os = GUEST_OS_OTHER,
+                .gpu_subsystem = GPU_SUBSYSTEM_HOST,
                 .network = NETWORK_USER,
                 .timeout_shutdown = 120,
         };

@@ -29,6 +29,23 @@ typedef enum NetworkMode {
         _NETWORK_MODE_MAX,
 } NetworkMode;
 
+/* What the guest is told about itself: Windows gets Hyper-V's
+ * enlightenments, the others nothing extra. */
+typedef enum GuestOs {
+        GUEST_OS_OTHER,
+        GUEST_OS_WINDOWS,
+        GUEST_OS_LINUX,
+        _GUEST_OS_MAX,
+} GuestOs;
+
+/* The subsystem vendor/device the guest sees on the GPU. */
+typedef enum GpuSubsystem {
+        GPU_SUBSYSTEM_HOST,     /* the host's own, read from sysfs by the plan */
+        GPU_SUBSYSTEM_NONE,     /* whatever QEMU's vfio-pci shows */
+        GPU_SUBSYSTEM_SET,      /* the profile's */
+        _GPU_SUBSYSTEM_MAX,
+} GpuSubsystem;
+
 typedef struct ProfileDisk {
         char *id;               /* "system" for [disk system]; "disk0", "disk1"... otherwise */
         char *file;
@@ -47,12 +64,16 @@ typedef struct Profile {
         unsigned cpus;
         Accel accel;
         FirmwareKind firmware;
+        GuestOs os;
 
         /* [gpu] */
         bool has_gpu;
         char *gpu_address;      /* canonical 0000:01:00.0 */
         char **gpu_functions;   /* companions; NULL: every other function of the slot */
         char *gpu_rom;
+        bool gpu_fake_battery;
+        GpuSubsystem gpu_subsystem;
+        unsigned gpu_subsystem_vendor, gpu_subsystem_device;    /* with GPU_SUBSYSTEM_SET */
 
         /* [disk ...] */
         ProfileDisk *disks;
@@ -84,6 +105,7 @@ typedef struct Profile {
 const char *accel_to_string(Accel a);
 const char *disk_interface_to_string(DiskInterface d);
 const char *network_mode_to_string(NetworkMode m);
+const char *guest_os_to_string(GuestOs o);
 
 Profile *profile_free(Profile *p);
 static inline void profile_freep(Profile **p) {

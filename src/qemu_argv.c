@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "qemu_argv.h"
 
+const char *qemu_cpu_model(Accel accel) {
+        return accel == ACCEL_KVM ? "host" : "max";
+}
+
 char *qemu_opt_escape(const char *s) {
         size_t n = 0;
         char *r, *t;
@@ -79,6 +83,46 @@ static int push_firmware(Strv *argv, const QemuConfig *c) {
         return 0;
 }
 
+static int push_cpu(Strv *argv, const QemuConfig *c) {
+        const Profile *p = c->profile;
+        _cleanup_free_ char *cpu = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        f = open_memstream(&cpu, &size);
+        if (!f)
+                return -ENOMEM;
+        fputs(qemu_cpu_model(p->accel), f);
+        for (size_t i = 0; c->cpu_flags && c->cpu_flags[i]; i++) {
+                _cleanup_free_ char *e = qemu_opt_escape(c->cpu_flags[i]);
+                if (!e) {
+                        fclose(f);
+                        return -ENOMEM;
+                }
+                fprintf(f, ",%s", e);
+        }
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        return push2(argv, "-cpu", cpu);
+}
+
+static int push_acpi_tables(Strv *argv, const QemuConfig *c) {
+        _cleanup_free_ char *file = NULL;
+
+        if (!c->battery_table)
+                return 0;
+        /* commas can be doubled, but QEMU splits file= at every ':' (it
+         * takes a list of files to concatenate) and has no escape for it */
+        if (strchr(c->battery_table, ':'))
+                return -EINVAL;
+        file = qemu_opt_escape(c->battery_table);
+        if (!file)
+                return -ENOMEM;
+        if (strv_push(argv, "-acpitable") < 0)
+                return -ENOMEM;
+        return strv_pushf(argv, "file=%s", file);
+}
+
 static int push_gpu(Strv *argv, const QemuConfig *c) {
         const Profile *p = c->profile;
         json_t *gpu;
@@ -93,10 +137,11 @@ static int push_gpu(Strv *argv, const QemuConfig *c) {
 
         /* One root port, the GPU and its companions as functions of one
          * multifunction slot behind it: the layout the guest driver knows
-         * from real hardware. */
+         * from real hardware. Without hotplug: a laptop's GPU is soldered
+         * on, and Windows would offer to "safely remove" it. */
         r = push_json(argv, "-device",
-                      json_pack("{s:s, s:s, s:s, s:i, s:i}", "driver", "pcie-root-port", "id", "rp-gpu",
-                                "bus", "pcie.0", "chassis", 1, "port", 16));
+                      json_pack("{s:s, s:s, s:s, s:i, s:i, s:b}", "driver", "pcie-root-port", "id", "rp-gpu",
+                                "bus", "pcie.0", "chassis", 1, "port", 16, "hotplug", 0));
         if (r < 0)
                 return r;
 
@@ -104,6 +149,10 @@ static int push_gpu(Strv *argv, const QemuConfig *c) {
                         p->gpu_address, "bus", "rp-gpu", "addr", "00.0", "multifunction",
                         c->gpu_functions && c->gpu_functions[0]);
         if (gpu && p->gpu_rom && json_object_set_new(gpu, "romfile", json_string(p->gpu_rom)) < 0)
+                return json_decref(gpu), -ENOMEM;
+        if (gpu && c->gpu_subsystem &&
+            (json_object_set_new(gpu, "x-pci-sub-vendor-id", json_integer(c->gpu_subsystem->vendor)) < 0 ||
+             json_object_set_new(gpu, "x-pci-sub-device-id", json_integer(c->gpu_subsystem->device)) < 0))
                 return json_decref(gpu), -ENOMEM;
         r = push_json(argv, "-device", gpu);
         if (r < 0)
@@ -288,7 +337,7 @@ int qemu_argv_build(const QemuConfig *c, Strv *ret) {
         if (r >= 0)
                 r = push_machine(&argv, c);
         if (r >= 0)
-                r = push2(&argv, "-cpu", p->accel == ACCEL_KVM ? "host" : "max");
+                r = push_cpu(&argv, c);
         if (r >= 0)
                 r = strv_push(&argv, "-m");
         if (r >= 0)
@@ -303,6 +352,8 @@ int qemu_argv_build(const QemuConfig *c, Strv *ret) {
                 r = strv_push(&argv, "-S");
         if (r >= 0)
                 r = push_firmware(&argv, c);
+        if (r >= 0)
+                r = push_acpi_tables(&argv, c);
         if (r >= 0)
                 r = push_gpu(&argv, c);
         if (r >= 0)

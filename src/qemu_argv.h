@@ -15,15 +15,29 @@
 #define QEMU_FD_QMP_SUPERVISOR 3
 #define QEMU_FD_QMP_PUBLIC 4
 
+typedef struct QemuPciIds {
+        unsigned vendor, device;
+} QemuPciIds;
+
 typedef struct QemuConfig {
         const Profile *profile;
         const Firmware *firmware;       /* NULL: SeaBIOS */
         const char *vars;               /* the VM's own copy of the VARS template */
         const char *console_log;        /* the guest's serial port goes here */
         char *const *gpu_functions;     /* companions of the GPU, in guest function order */
+        const QemuPciIds *gpu_subsystem; /* the GPU's subsystem IDs as the guest sees them; NULL: the device's own */
+        char *const *cpu_flags;         /* appended to -cpu MODEL: "hv-relaxed=on", ... */
+        const char *battery_table;      /* an SSDT for -acpitable file=; NULL: none */
 } QemuConfig;
+
+/* The -cpu model: the host's own CPU under KVM, everything TCG can do
+ * without it. */
+const char *qemu_cpu_model(Accel accel);
 
 /* "a,b" → "a,,b": for values inside QEMU's comma-separated options. */
 char *qemu_opt_escape(const char *s);
 
+/* -E2BIG: more devices than a slot or controller takes; -EINVAL: a path
+ * QEMU cannot be given (a ':' in battery_table, which -acpitable splits
+ * file names at, with no way to escape it). */
 int qemu_argv_build(const QemuConfig *c, Strv *ret);

@@ -134,6 +134,9 @@ static void test_an_empty_profile_gives_the_defaults(void **state) {
         assert_null(p->bridge);
         assert_string_equal(p->qemu_binary, "/usr/bin/qemu-system-x86_64");
         assert_int_equal(p->timeout_shutdown, 120);
+        assert_int_equal(p->os, GUEST_OS_OTHER);
+        assert_false(p->gpu_fake_battery);
+        assert_int_equal(p->gpu_subsystem, GPU_SUBSYSTEM_HOST);
 }
 
 static void test_comments_and_blank_lines_alone_give_the_defaults(void **state) {
@@ -184,11 +187,14 @@ static void test_a_file_name_that_is_no_vm_name_needs_a_name_key(void **state) {
         "cpus = 8\n"                                            \
         "accel = kvm\n"                                         \
         "firmware = uefi-secure\n"                              \
+        "os = windows\n"                                        \
         "\n"                                                    \
         "[gpu]\n"                                               \
         "address = 0000:01:00.0\n"                              \
         "functions = 01:00.1\n"                                 \
         "rom = /var/lib/vmrun/win10/vbios.rom\n"                \
+        "fake-battery = yes\n"                                  \
+        "subsystem = 17aa:3c3e\n"                               \
         "\n"                                                    \
         "[disk system]\n"                                       \
         "file = /var/lib/vmrun/win10/disk.qcow2\n"              \
@@ -219,6 +225,11 @@ static void test_the_laptop_profile_is_read_whole(void **state) {
         assert_string_equal(p->gpu_functions[0], "0000:01:00.1");
         assert_null(p->gpu_functions[1]);
         assert_string_equal(p->gpu_rom, "/var/lib/vmrun/win10/vbios.rom");
+        assert_int_equal(p->os, GUEST_OS_WINDOWS);
+        assert_true(p->gpu_fake_battery);
+        assert_int_equal(p->gpu_subsystem, GPU_SUBSYSTEM_SET);
+        assert_int_equal(p->gpu_subsystem_vendor, 0x17aa);
+        assert_int_equal(p->gpu_subsystem_device, 0x3c3e);
 
         assert_int_equal(p->n_disks, 1);
         assert_string_equal(p->disks[0].id, "system");
@@ -370,6 +381,78 @@ static void test_accel_and_firmware_take_their_listed_values(void **state) {
         log = load_error("[vm]\naccel = hvf\nfirmware = coreboot\n");
         assert_logged(log, PATH ":2: [vm] accel: 'hvf' is not known; allowed: kvm, tcg");
         assert_logged(log, PATH ":3: [vm] firmware: 'coreboot' is not known; allowed: uefi, uefi-secure, bios");
+}
+
+static void test_os_is_windows_linux_or_other(void **state) {
+        _cleanup_profile_ Profile *w = load_ok("[vm]\nos = windows\n");
+        _cleanup_profile_ Profile *l = load_ok("[vm]\nos = linux\n");
+        _cleanup_profile_ Profile *o = load_ok("[vm]\nos = other\n");
+        _cleanup_free_ char *log = NULL;
+
+        assert_int_equal(w->os, GUEST_OS_WINDOWS);
+        assert_int_equal(l->os, GUEST_OS_LINUX);
+        assert_int_equal(o->os, GUEST_OS_OTHER);
+        assert_string_equal(guest_os_to_string(GUEST_OS_WINDOWS), "windows");
+        assert_null(guest_os_to_string(_GUEST_OS_MAX));
+
+        log = load_error("[vm]\nname = x\nos = win11\n");
+        assert_logged(log, PATH ":3: [vm] os: 'win11' is not known; allowed: windows, linux, other");
+}
+
+/* ---- [gpu]: the laptop's quirks ---- */
+
+static void test_fake_battery_is_a_boolean(void **state) {
+        _cleanup_profile_ Profile *yes = load_ok("[gpu]\naddress = 01:00.0\nfake-battery = yes\n");
+        _cleanup_profile_ Profile *no = load_ok("[gpu]\naddress = 01:00.0\nfake-battery = off\n");
+        _cleanup_free_ char *log = NULL;
+
+        assert_true(yes->gpu_fake_battery);
+        assert_false(no->gpu_fake_battery);
+
+        log = load_error("[gpu]\naddress = 01:00.0\nfake-battery = full\n");
+        assert_logged(log, PATH ":3: [gpu] fake-battery: 'full' is not a boolean; allowed: yes, no");
+}
+
+static void test_subsystem_is_host_none_or_vendor_colon_device(void **state) {
+        _cleanup_profile_ Profile *host = load_ok("[gpu]\naddress = 01:00.0\nsubsystem = host\n");
+        _cleanup_profile_ Profile *none = load_ok("[gpu]\naddress = 01:00.0\nsubsystem = none\n");
+        _cleanup_profile_ Profile *set = load_ok("[gpu]\naddress = 01:00.0\nsubsystem = 17AA:3c3e\n");
+
+        assert_int_equal(host->gpu_subsystem, GPU_SUBSYSTEM_HOST);
+        assert_int_equal(none->gpu_subsystem, GPU_SUBSYSTEM_NONE);
+        assert_int_equal(set->gpu_subsystem, GPU_SUBSYSTEM_SET);
+        assert_int_equal(set->gpu_subsystem_vendor, 0x17aa);
+        assert_int_equal(set->gpu_subsystem_device, 0x3c3e);
+}
+
+static void test_a_subsystem_that_is_no_vendor_colon_device_is_an_error(void **state) {
+        static const char *const bad[] = {
+                "17aa", "17aa:", ":3c3e", "17aa:3c3e:0", "0x17aa:0x3c3e", "17a:3c3e", "17aaa:3c3e",
+                "17aa:3c3", "17aa:3c3g", "17aa 3c3e", "auto", "",
+        };
+        _cleanup_free_ char *log = NULL, *zero = NULL, *ffff = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_free_ char *text = NULL;
+
+                assert_true(asprintf(&text, "[gpu]\naddress = 01:00.0\nsubsystem = %s\n", bad[i]) > 0);
+                assert_refused(text);
+        }
+        log = load_error("[gpu]\naddress = 01:00.0\nsubsystem = 17aa-3c3e\n");
+        assert_logged(log, PATH ":3: [gpu] subsystem: '17aa-3c3e' is not VENDOR:DEVICE; allowed: host, none, or "
+                           "VENDOR:DEVICE as four hex digits each, e.g. 17aa:3c3e");
+
+        /* no vendor, and what an absent device reads as */
+        zero = load_error("[gpu]\naddress = 01:00.0\nsubsystem = 0000:1234\n");
+        assert_logged(zero, "'0000:1234' has no valid vendor ID");
+        ffff = load_error("[gpu]\naddress = 01:00.0\nsubsystem = ffff:ffff\n");
+        assert_logged(ffff, "'ffff:ffff' has no valid vendor ID");
+}
+
+static void test_gpu_quirks_without_an_address_are_an_error(void **state) {
+        _cleanup_free_ char *log = load_error("[vm]\nos = windows\n[gpu]\nfake-battery = yes\nsubsystem = none\n");
+
+        assert_logged(log, PATH ":3: [gpu] needs address =");
 }
 
 /* ---- names ---- */
@@ -676,7 +759,7 @@ static void test_unknown_key_is_an_error_naming_file_line_and_the_known_keys(voi
                                               "name = win10\n"
                                               "memroy = 16G\n");
 
-        assert_logged(log, PATH ":3: unknown key 'memroy' in [vm]; known keys: name, memory, cpus, accel, firmware");
+        assert_logged(log, PATH ":3: unknown key 'memroy' in [vm]; known keys: name, memory, cpus, accel, firmware, os\n");
 }
 
 static void test_a_key_given_twice_is_an_error_naming_the_first_line(void **state) {
@@ -996,6 +1079,11 @@ int main(void) {
                 cmocka_unit_test(test_cpus_must_be_1_to_1024),
                 cmocka_unit_test(test_accel_and_firmware_take_their_listed_values),
 
+                cmocka_unit_test(test_os_is_windows_linux_or_other),
+                cmocka_unit_test(test_fake_battery_is_a_boolean),
+                cmocka_unit_test(test_subsystem_is_host_none_or_vendor_colon_device),
+                cmocka_unit_test(test_a_subsystem_that_is_no_vendor_colon_device_is_an_error),
+                cmocka_unit_test(test_gpu_quirks_without_an_address_are_an_error),
                 cmocka_unit_test(test_vm_name_is_valid_allows_a_safe_alphabet_only),
                 cmocka_unit_test(test_a_vm_name_locks_or_with_a_slash_is_an_error),
 

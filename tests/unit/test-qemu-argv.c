@@ -462,6 +462,142 @@ static void test_more_than_seven_companions_is_e2big(void **state) {
         assert_int_equal(a.n, 0);
 }
 
+static void test_the_gpus_root_port_has_hotplug_off(void **state) {
+        _cleanup_profile_ Profile *p = profile(LAPTOP_PROFILE);
+        _cleanup_strv_ Strv a = { 0 };
+        _cleanup_json_ json_t *port = NULL;
+        json_t *hotplug;
+
+        build(p, &ovmf, &a);
+        port = device(&a, "rp-gpu");
+        hotplug = json_object_get(port, "hotplug");
+        assert_true(json_is_false(hotplug));
+}
+
+static void test_subsystem_ids_go_on_the_gpu_as_integers_and_on_no_companion(void **state) {
+        static const QemuPciIds lenovo = { 0x17aa, 0x3c3e };
+        _cleanup_profile_ Profile *p = profile(LAPTOP_PROFILE);
+        _cleanup_strv_ Strv a = { 0 };
+        _cleanup_json_ json_t *gpu = NULL, *audio = NULL;
+        QemuConfig c = {
+                .profile = p,
+                .firmware = &ovmf,
+                .vars = VARS,
+                .console_log = CONSOLE_LOG,
+                .gpu_functions = p->gpu_functions,
+                .gpu_subsystem = &lenovo,
+        };
+
+        assert_int_equal(qemu_argv_build(&c, &a), 0);
+        gpu = device(&a, "gpu");
+        /* vfio-pci's properties are uint32: a JSON string would be refused */
+        assert_true(json_is_integer(json_object_get(gpu, "x-pci-sub-vendor-id")));
+        assert_int_equal(json_integer_value(json_object_get(gpu, "x-pci-sub-vendor-id")), 0x17aa);
+        assert_int_equal(json_integer_value(json_object_get(gpu, "x-pci-sub-device-id")), 0x3c3e);
+        audio = device(&a, "gpu-fn1");
+        assert_null(json_object_get(audio, "x-pci-sub-vendor-id"));
+        assert_null(json_object_get(audio, "x-pci-sub-device-id"));
+}
+
+static void test_without_subsystem_ids_the_gpu_shows_its_own(void **state) {
+        _cleanup_profile_ Profile *p = profile(LAPTOP_PROFILE);
+        _cleanup_strv_ Strv a = { 0 };
+        _cleanup_json_ json_t *gpu = NULL;
+
+        build(p, &ovmf, &a);
+        gpu = device(&a, "gpu");
+        assert_null(json_object_get(gpu, "x-pci-sub-vendor-id"));
+        assert_null(json_object_get(gpu, "x-pci-sub-device-id"));
+}
+
+/* ---- what the guest sees of itself: the battery, the CPU ---- */
+
+static void test_a_battery_table_is_one_acpitable_file(void **state) {
+        _cleanup_profile_ Profile *p = profile(LAPTOP_PROFILE);
+        _cleanup_strv_ Strv a = { 0 }, b = { 0 };
+        QemuConfig c = {
+                .profile = p,
+                .firmware = &ovmf,
+                .vars = VARS,
+                .console_log = CONSOLE_LOG,
+                .gpu_functions = p->gpu_functions,
+                .battery_table = "/usr/share/vmrun/fake-battery.aml",
+        };
+
+        assert_int_equal(qemu_argv_build(&c, &a), 0);
+        assert_string_equal(value_of(&a, "-acpitable"), "file=/usr/share/vmrun/fake-battery.aml");
+
+        /* none unless asked for */
+        build(p, &ovmf, &b);
+        assert_false(has(&b, "-acpitable"));
+}
+
+static void test_a_comma_in_the_battery_tables_path_is_doubled(void **state) {
+        _cleanup_profile_ Profile *p = profile("");
+        _cleanup_strv_ Strv a = { 0 };
+        QemuConfig c = {
+                .profile = p,
+                .console_log = CONSOLE_LOG,
+                .battery_table = "/opt/a,sig=DSDT/fake-battery.aml",
+        };
+
+        assert_int_equal(qemu_argv_build(&c, &a), 0);
+        assert_string_equal(value_of(&a, "-acpitable"), "file=/opt/a,,sig=DSDT/fake-battery.aml");
+}
+
+static void test_a_colon_in_the_battery_tables_path_is_einval(void **state) {
+        _cleanup_profile_ Profile *p = profile("");
+        Strv a = { 0 };
+        QemuConfig c = {
+                .profile = p,
+                .console_log = CONSOLE_LOG,
+                .battery_table = "/opt/a:/etc/shadow",
+        };
+
+        /* QEMU would read both files as one table: no escape exists for ':' */
+        assert_int_equal(qemu_argv_build(&c, &a), -EINVAL);
+        assert_null(a.v);
+        assert_int_equal(a.n, 0);
+}
+
+static void test_cpu_flags_follow_the_model_in_order(void **state) {
+        static char *const hv[] = { "hv-relaxed=on", "hv-spinlocks=0x1fff", "hv-time=on", NULL };
+        _cleanup_profile_ Profile *kvm = profile("[vm]\nos = windows\n");
+        _cleanup_profile_ Profile *tcg = profile("[vm]\nos = windows\naccel = tcg\n");
+        _cleanup_strv_ Strv a = { 0 }, b = { 0 };
+        QemuConfig c = { .profile = kvm, .console_log = CONSOLE_LOG, .cpu_flags = hv };
+
+        assert_int_equal(qemu_argv_build(&c, &a), 0);
+        assert_string_equal(value_of(&a, "-cpu"), "host,hv-relaxed=on,hv-spinlocks=0x1fff,hv-time=on");
+
+        c.profile = tcg;
+        assert_int_equal(qemu_argv_build(&c, &b), 0);
+        assert_string_equal(value_of(&b, "-cpu"), "max,hv-relaxed=on,hv-spinlocks=0x1fff,hv-time=on");
+}
+
+static void test_without_cpu_flags_the_model_stands_alone(void **state) {
+        static char *const none[] = { NULL };
+        _cleanup_profile_ Profile *p = profile("[vm]\nos = windows\n");
+        _cleanup_strv_ Strv a = { 0 };
+        QemuConfig c = { .profile = p, .console_log = CONSOLE_LOG, .cpu_flags = none };
+
+        /* the flags are the plan's to choose: os = windows alone adds none here */
+        assert_int_equal(qemu_argv_build(&c, &a), 0);
+        assert_string_equal(value_of(&a, "-cpu"), "host");
+        assert_string_equal(qemu_cpu_model(ACCEL_KVM), "host");
+        assert_string_equal(qemu_cpu_model(ACCEL_TCG), "max");
+}
+
+static void test_a_comma_in_a_cpu_flag_cannot_add_another(void **state) {
+        static char *const flags[] = { "hv-relaxed=on,hv-passthrough=on", NULL };
+        _cleanup_profile_ Profile *p = profile("");
+        _cleanup_strv_ Strv a = { 0 };
+        QemuConfig c = { .profile = p, .console_log = CONSOLE_LOG, .cpu_flags = flags };
+
+        assert_int_equal(qemu_argv_build(&c, &a), 0);
+        assert_string_equal(value_of(&a, "-cpu"), "host,hv-relaxed=on,,hv-passthrough=on");
+}
+
 /* ---- disks ---- */
 
 static void test_each_disk_is_a_block_node_and_a_device_named_after_its_id(void **state) {
@@ -715,8 +851,14 @@ static int real_teardown(void **state) {
                 (void) unlink(q->image);
         if (q->console)
                 (void) unlink(q->console);
-        if (q->comma_dir)
+        if (q->comma_dir) {
+                _cleanup_free_ char *table = NULL;
+
+                /* left behind by a failed battery test */
+                if (asprintf(&table, "%s/fake-battery.aml", q->comma_dir) > 0)
+                        (void) unlink(table);
                 (void) rmdir(q->comma_dir);
+        }
         if (q->socket)
                 (void) unlink(q->socket);
         (void) rmdir(q->dir);
@@ -747,41 +889,15 @@ static int connect_unix(const char *path) {
         return fd;
 }
 
-static void test_real_qemu_sees_a_comma_path_as_one_file(void **state) {
-        RealQemu *q = *state;
-        _cleanup_free_ char *text = NULL;
-        _cleanup_profile_ Profile *p = NULL;
-        _cleanup_strv_ Strv a = { 0 };
+/* Start QEMU with argv `a` and the two QMP descriptors the supervisor
+ * would pass (a socket pair for itself, a listening socket for the public
+ * monitor); returns the supervisor's monitor, past the handshake. */
+static Qmp *real_start(RealQemu *q, const Strv *a, usec_t deadline) {
         _cleanup_close_pair_ int pair[2] = { -1, -1 };
         _cleanup_close_ int listener = -1, hi_pair = -1, hi_listener = -1;
-        _cleanup_qmp_ Qmp *qmp = NULL, *pub = NULL;
-        _cleanup_json_ json_t *nodes = NULL, *blocks = NULL, *status = NULL;
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        usec_t deadline;
-        bool found = false;
-        int fd, wstatus;
+        Qmp *qmp = NULL;
 
-        if (access("/usr/bin/qemu-system-x86_64", X_OK) < 0)
-                skip();
-
-        /* the image: <tmp>/a,format=raw,file=/x.img */
-        assert_int_equal(mkdir(q->comma_dir, 0700), 0);
-        fd = open(q->image, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        assert_true(fd >= 0);
-        assert_int_equal(ftruncate(fd, 1 << 20), 0);
-        assert_int_equal(close(fd), 0);
-
-        assert_true(asprintf(&text,
-                             "[vm]\nname = commatest\nmemory = 128M\ncpus = 1\naccel = tcg\nfirmware = bios\n"
-                             "[disk]\nfile = %s\n"
-                             "[network]\nmode = none\n",
-                             q->image) > 0);
-        p = profile(text);
-        assert_string_equal(p->disks[0].format, "raw");
-        build_full(p, NULL, q->console, &a);
-
-        /* the descriptors the supervisor would pass: a socket pair for
-         * itself, a listening socket for the public monitor */
         assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
         listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         assert_true(listener >= 0);
@@ -802,7 +918,7 @@ static void test_real_qemu_sees_a_comma_path_as_one_file(void **state) {
                 if (null < 0 || dup2(null, STDIN_FILENO) < 0 ||
                     move_fd(hi_pair, QEMU_FD_QMP_SUPERVISOR) < 0 || move_fd(hi_listener, QEMU_FD_QMP_PUBLIC) < 0)
                         _exit(126);
-                execv(a.v[0], a.v);
+                execv(a->v[0], a->v);
                 _exit(127);
         }
         /* QEMU's end and the listener now live in the child only, so
@@ -812,10 +928,53 @@ static void test_real_qemu_sees_a_comma_path_as_one_file(void **state) {
         assert_int_equal(close(TAKE_FD(hi_listener)), 0);
         assert_int_equal(close(TAKE_FD(listener)), 0);
 
-        deadline = deadline_after(30 * USEC_PER_SEC);
         assert_int_equal(qmp_new(TAKE_FD(pair[0]), &qmp), 0);
         assert_int_equal(qmp_handshake(qmp, deadline), 0);
+        return qmp;
+}
 
+static void real_quit(RealQemu *q, Qmp *qmp, usec_t deadline) {
+        int wstatus;
+
+        assert_int_equal(qmp_execute(qmp, "quit", NULL, deadline, NULL), 0);
+        assert_int_equal(waitpid(q->pid, &wstatus, 0), q->pid);
+        q->pid = -1;
+        assert_true(WIFEXITED(wstatus));
+        assert_int_equal(WEXITSTATUS(wstatus), EXIT_SUCCESS);
+}
+
+static void test_real_qemu_sees_a_comma_path_as_one_file(void **state) {
+        RealQemu *q = *state;
+        _cleanup_free_ char *text = NULL;
+        _cleanup_profile_ Profile *p = NULL;
+        _cleanup_strv_ Strv a = { 0 };
+        _cleanup_qmp_ Qmp *qmp = NULL, *pub = NULL;
+        _cleanup_json_ json_t *nodes = NULL, *blocks = NULL, *status = NULL;
+        usec_t deadline;
+        bool found = false;
+        int fd;
+
+        if (access("/usr/bin/qemu-system-x86_64", X_OK) < 0)
+                skip();
+
+        /* the image: <tmp>/a,format=raw,file=/x.img */
+        assert_int_equal(mkdir(q->comma_dir, 0700), 0);
+        fd = open(q->image, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        assert_int_equal(ftruncate(fd, 1 << 20), 0);
+        assert_int_equal(close(fd), 0);
+
+        assert_true(asprintf(&text,
+                             "[vm]\nname = commatest\nmemory = 128M\ncpus = 1\naccel = tcg\nfirmware = bios\n"
+                             "[disk]\nfile = %s\n"
+                             "[network]\nmode = none\n",
+                             q->image) > 0);
+        p = profile(text);
+        assert_string_equal(p->disks[0].format, "raw");
+        build_full(p, NULL, q->console, &a);
+
+        deadline = deadline_after(30 * USEC_PER_SEC);
+        qmp = real_start(q, &a, deadline);
         /* the block node's file is the whole path, commas and all */
         assert_int_equal(qmp_execute(qmp, "query-named-block-nodes", NULL, deadline, &nodes), 0);
         assert_true(json_is_array(nodes));
@@ -855,11 +1014,81 @@ static void test_real_qemu_sees_a_comma_path_as_one_file(void **state) {
         assert_int_equal(qmp_execute(pub, "query-status", NULL, deadline, &status), 0);
         assert_string_equal(json_string_value(json_object_get(status, "status")), "prelaunch");
 
-        assert_int_equal(qmp_execute(qmp, "quit", NULL, deadline, NULL), 0);
-        assert_int_equal(waitpid(q->pid, &wstatus, 0), q->pid);
-        q->pid = -1;
-        assert_true(WIFEXITED(wstatus));
-        assert_int_equal(WEXITSTATUS(wstatus), EXIT_SUCCESS);
+        real_quit(q, qmp, deadline);
+}
+
+/* The fake battery's table and the Hyper-V flags a TCG guest gets, as the
+ * plan would pass them; the table from a directory whose name would be
+ * options if the commas were not doubled. */
+static void test_real_qemu_takes_the_battery_table_and_the_hyperv_flags(void **state) {
+        static char *const tcg_hv[] = {
+                "hv-relaxed=on", "hv-vapic=on", "hv-spinlocks=0x1fff", "hv-runtime=on", "hv-time=on",
+                "hv-synic=on", "hv-stimer=on", "hv-frequencies=on", "hv-tlbflush=on", "hv-ipi=on", NULL,
+        };
+        RealQemu *q = *state;
+        const char *data = getenv("VMRUN_DATA_DIR");
+        _cleanup_free_ char *built = NULL, *table = NULL, *text = NULL;
+        _cleanup_profile_ Profile *p = NULL;
+        _cleanup_strv_ Strv a = { 0 };
+        _cleanup_qmp_ Qmp *qmp = NULL;
+        _cleanup_json_ json_t *status = NULL, *cpus = NULL, *spinlocks = NULL, *args = NULL;
+        const char *cpu;
+        usec_t deadline;
+        char buf[4096];
+        ssize_t n;
+        int in, out;
+
+        if (access("/usr/bin/qemu-system-x86_64", X_OK) < 0 || !data)
+                skip();
+        assert_true(asprintf(&built, "%s/fake-battery.aml", data) > 0);
+        assert_true(asprintf(&table, "%s/fake-battery.aml", q->comma_dir) > 0);
+
+        assert_int_equal(mkdir(q->comma_dir, 0700), 0);
+        in = open(built, O_RDONLY | O_CLOEXEC);
+        assert_true(in >= 0);
+        out = open(table, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        assert_true(out >= 0);
+        while ((n = read(in, buf, sizeof buf)) > 0)
+                assert_int_equal(write(out, buf, (size_t) n), n);
+        assert_int_equal(n, 0);
+        assert_int_equal(close(in), 0);
+        assert_int_equal(close(out), 0);
+
+        assert_true(asprintf(&text, "[vm]\nname = battery\nmemory = 128M\ncpus = 1\naccel = tcg\nfirmware = bios\nos = windows\n"
+                                    "[network]\nmode = none\n") > 0);
+        p = profile(text);
+        QemuConfig c = { .profile = p, .console_log = q->console, .cpu_flags = tcg_hv, .battery_table = table };
+        assert_int_equal(qemu_argv_build(&c, &a), 0);
+
+        /* QEMU reads the table while it builds the machine: a file it
+         * cannot open, or one that is no ACPI table, ends it before QMP */
+        deadline = deadline_after(30 * USEC_PER_SEC);
+        qmp = real_start(q, &a, deadline);
+        assert_int_equal(qmp_execute(qmp, "query-status", NULL, deadline, &status), 0);
+        assert_string_equal(json_string_value(json_object_get(status, "status")), "prelaunch");
+
+        /* and the CPU has the flags */
+        assert_int_equal(qmp_execute(qmp, "query-cpus-fast", NULL, deadline, &cpus), 0);
+        cpu = json_string_value(json_object_get(json_array_get(cpus, 0), "qom-path"));
+        assert_non_null(cpu);
+        args = json_pack("{s:s, s:s}", "path", cpu, "property", "hv-spinlocks");
+        assert_non_null(args);
+        assert_int_equal(qmp_execute(qmp, "qom-get", args, deadline, &spinlocks), 0);
+        assert_int_equal(json_integer_value(spinlocks), 0x1fff);
+        for (size_t i = 0; tcg_hv[i]; i++) {
+                _cleanup_json_ json_t *v = NULL, *get = NULL;
+                _cleanup_free_ char *name = strndup(tcg_hv[i], strcspn(tcg_hv[i], "="));
+
+                if (streq(name, "hv-spinlocks"))
+                        continue;
+                get = json_pack("{s:s, s:s}", "path", cpu, "property", name);
+                assert_non_null(get);
+                assert_int_equal(qmp_execute(qmp, "qom-get", get, deadline, &v), 0);
+                if (!json_is_true(v))
+                        fail_msg("%s is not on in the running QEMU", name);
+        }
+
+        real_quit(q, qmp, deadline);
 }
 
 int main(void) {
@@ -885,6 +1114,17 @@ int main(void) {
                 cmocka_unit_test(test_seven_companions_take_functions_1_to_7),
                 cmocka_unit_test(test_more_than_seven_companions_is_e2big),
 
+                cmocka_unit_test(test_the_gpus_root_port_has_hotplug_off),
+                cmocka_unit_test(test_subsystem_ids_go_on_the_gpu_as_integers_and_on_no_companion),
+                cmocka_unit_test(test_without_subsystem_ids_the_gpu_shows_its_own),
+
+                cmocka_unit_test(test_a_battery_table_is_one_acpitable_file),
+                cmocka_unit_test(test_a_comma_in_the_battery_tables_path_is_doubled),
+                cmocka_unit_test(test_a_colon_in_the_battery_tables_path_is_einval),
+                cmocka_unit_test(test_cpu_flags_follow_the_model_in_order),
+                cmocka_unit_test(test_without_cpu_flags_the_model_stands_alone),
+                cmocka_unit_test(test_a_comma_in_a_cpu_flag_cannot_add_another),
+
                 cmocka_unit_test(test_each_disk_is_a_block_node_and_a_device_named_after_its_id),
                 cmocka_unit_test(test_nvme_disks_carry_their_id_as_serial),
                 cmocka_unit_test(test_sata_disks_go_on_ide0_ide1_in_order),
@@ -906,6 +1146,8 @@ int main(void) {
 
                 cmocka_unit_test_setup_teardown(test_real_qemu_sees_a_comma_path_as_one_file, real_setup,
                                                 real_teardown),
+                cmocka_unit_test_setup_teardown(test_real_qemu_takes_the_battery_table_and_the_hyperv_flags,
+                                                real_setup, real_teardown),
         };
 
         log_setup();

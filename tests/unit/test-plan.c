@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "fake-root.h"
+
+#include <limits.h>
+
+#include "log.h"
+#include "plan.h"
+#include "profile.h"
+#include "qemu_argv.h"
+#include "strv.h"
+
+/* What the plan decides about the guest's view of itself: the Hyper-V
+ * flags for Windows, the GPU's subsystem IDs, the fake battery. The host
+ * is a fake sysfs (VMRUN_ROOT), QEMU is this very program (see main()),
+ * and VMRUN_DATA_DIR is BUILD_DIR/firmware, where meson built the table. */
+
+#define PATH "/etc/vmrun/test.profile"
+#define GPU "0000:01:00.0"
+
+static const char *const all_hyperv[] = {
+        "hv-relaxed=on", "hv-vapic=on", "hv-spinlocks=0x1fff", "hv-vpindex=on", "hv-runtime=on", "hv-time=on",
+        "hv-synic=on", "hv-stimer=on", "hv-frequencies=on", "hv-tlbflush=on", "hv-ipi=on",
+};
+
+/* the CPU properties of a QEMU that has every one of them */
+static char *const offered_all[] = {
+        "3dnow", "avx2", "hv-relaxed", "hv-vapic", "hv-spinlocks", "hv-vpindex", "hv-runtime", "hv-time",
+        "hv-synic", "hv-stimer", "hv-frequencies", "hv-tlbflush", "hv-ipi", "hv-passthrough", NULL,
+};
+
+static char self[PATH_MAX];
+
+/* ---- helpers ---- */
+
+static Profile *profile(const char *text) {
+        Profile *p = NULL;
+
+        assert_int_equal(profile_load_string(PATH, text, &p), 0);
+        return p;
+}
+
+static bool strv_has_with(const Strv *s, const char *a, const char *b) {
+        for (size_t i = 0; i < s->n; i++)
+                if (strstr(s->v[i], a) && (!b || strstr(s->v[i], b)))
+                        return true;
+        return false;
+}
+
+static const char *value_of(const Strv *a, const char *option) {
+        for (size_t i = 0; i + 1 < a->n; i++)
+                if (streq(a->v[i], option))
+                        return a->v[i + 1];
+        fail_msg("no %s", option);
+        return NULL;
+}
+
+static json_t *gpu_device(const Strv *a) {
+        for (size_t i = 0; i + 1 < a->n; i++) {
+                json_t *j;
+
+                if (!streq(a->v[i], "-device"))
+                        continue;
+                j = json_loads(a->v[i + 1], 0, NULL);
+                assert_non_null(j);
+                if (streq_ptr(json_string_value(json_object_get(j, "id")), "gpu"))
+                        return j;
+                json_decref(j);
+        }
+        fail_msg("no -device with id gpu");
+        return NULL;
+}
+
+/* A GPU at 0000:01:00.0 in the fake sysfs. */
+static void gpu(const FakeRoot *f, const char *class, const char *sub_vendor, const char *sub_device) {
+        fake_file(f, "/sys/bus/pci/devices/" GPU "/class", class);
+        fake_file(f, "/sys/bus/pci/devices/" GPU "/vendor", "0x10de\n");
+        fake_file(f, "/sys/bus/pci/devices/" GPU "/device", "0x28e0\n");
+        if (sub_vendor)
+                fake_file(f, "/sys/bus/pci/devices/" GPU "/subsystem_vendor", sub_vendor);
+        if (sub_device)
+                fake_file(f, "/sys/bus/pci/devices/" GPU "/subsystem_device", sub_device);
+}
+
+/* ---- Hyper-V ---- */
+
+static void assert_flags(char **flags, const char *const *want, size_t n) {
+        assert_non_null(flags);
+        for (size_t i = 0; i < n; i++) {
+                if (!flags[i])
+                        fail_msg("only %zu flags, want %s next", i, want[i]);
+                assert_string_equal(flags[i], want[i]);
+        }
+        assert_null(flags[n]);
+}
+
+static void test_windows_under_kvm_gets_every_enlightenment_in_order(void **state) {
+        _cleanup_profile_ Profile *p = profile("[vm]\nos = windows\n");
+        _cleanup_strv_free_ char **flags = NULL;
+        _cleanup_strv_ Strv adjusted = { 0 };
+
+        assert_int_equal(plan_cpu_flags(p, offered_all, &flags, &adjusted), 0);
+        assert_flags(flags, all_hyperv, ELEMENTSOF(all_hyperv));
+        assert_int_equal(adjusted.n, 0);
+}
+
+static void test_other_and_linux_guests_get_no_cpu_flags(void **state) {
+        _cleanup_profile_ Profile *other = profile("");
+        _cleanup_profile_ Profile *linux_ = profile("[vm]\nos = linux\n");
+        _cleanup_strv_ Strv adjusted = { 0 };
+        char **flags = (char **) offered_all;
+
+        assert_int_equal(other->os, GUEST_OS_OTHER);
+        assert_int_equal(plan_cpu_flags(other, offered_all, &flags, &adjusted), 0);
+        assert_null(flags);
+        flags = (char **) offered_all;
+        assert_int_equal(plan_cpu_flags(linux_, offered_all, &flags, &adjusted), 0);
+        assert_null(flags);
+        assert_int_equal(adjusted.n, 0);
+}
+
+static void test_a_flag_qemu_lacks_is_left_out_and_named(void **state) {
+        static char *const old_qemu[] = {
+                "hv-relaxed", "hv-vapic", "hv-spinlocks", "hv-vpindex", "hv-runtime", "hv-time",
+                "hv-synic", "hv-stimer", "hv-frequencies", NULL,
+        };
+        _cleanup_profile_ Profile *p = profile("[vm]\nos = windows\n[qemu]\nbinary = /opt/qemu-3.1/bin/qemu-system-x86_64\n");
+        _cleanup_strv_free_ char **flags = NULL;
+        _cleanup_strv_ Strv adjusted = { 0 };
+
+        assert_int_equal(plan_cpu_flags(p, old_qemu, &flags, &adjusted), 0);
+        assert_flags(flags, all_hyperv, 9);
+        assert_int_equal(adjusted.n, 2);
+        assert_true(strv_has_with(&adjusted, "hv-tlbflush left out", "/opt/qemu-3.1/bin/qemu-system-x86_64 does not offer it"));
+        assert_true(strv_has_with(&adjusted, "hv-ipi left out", "its host CPU"));
+}
+
+static void test_without_knowing_what_qemu_offers_every_flag_is_passed(void **state) {
+        _cleanup_profile_ Profile *p = profile("[vm]\nos = windows\n");
+        _cleanup_strv_free_ char **flags = NULL;
+        _cleanup_strv_ Strv adjusted = { 0 };
+
+        assert_int_equal(plan_cpu_flags(p, NULL, &flags, &adjusted), 0);
+        assert_flags(flags, all_hyperv, ELEMENTSOF(all_hyperv));
+        assert_int_equal(adjusted.n, 0);
+}
+
+static void test_under_tcg_hv_vpindex_is_left_out_and_said_why(void **state) {
+        static const char *const tcg[] = {
+                "hv-relaxed=on", "hv-vapic=on", "hv-spinlocks=0x1fff", "hv-runtime=on", "hv-time=on",
+                "hv-synic=on", "hv-stimer=on", "hv-frequencies=on", "hv-tlbflush=on", "hv-ipi=on",
+        };
+        _cleanup_profile_ Profile *p = profile("[vm]\nos = windows\naccel = tcg\n");
+        _cleanup_strv_free_ char **flags = NULL;
+        _cleanup_strv_ Strv adjusted = { 0 };
+
+        /* QEMU 7.2 refuses to start with it under TCG */
+        assert_int_equal(plan_cpu_flags(p, offered_all, &flags, &adjusted), 0);
+        assert_flags(flags, tcg, ELEMENTSOF(tcg));
+        assert_int_equal(adjusted.n, 1);
+        assert_true(strv_has_with(&adjusted, "hv-vpindex left out", "without KVM"));
+}
+
+/* ---- the GPU's subsystem IDs ---- */
+
+typedef struct Host {
+        FakeRoot root;
+        HostContext ctx;
+        Strv notes, adjusted;
+} Host;
+
+static int host_setup(void **state) {
+        Host *h = calloc(1, sizeof(*h));
+
+        if (!h)
+                return -1;
+        fake_root_new(&h->root, "plan");
+        h->ctx = (HostContext) { .root = h->root.dir };
+        *state = h;
+        return 0;
+}
+
+static int host_teardown(void **state) {
+        Host *h = *state;
+
+        fake_root_remove(&h->root);
+        strv_done(&h->notes);
+        strv_done(&h->adjusted);
+        free(h);
+        return 0;
+}
+
+static void subsystem(Host *h, const char *text, bool *ret_set, QemuPciIds *ret_ids) {
+        _cleanup_profile_ Profile *p = profile(text);
+
+        strv_done(&h->notes);
+        strv_done(&h->adjusted);
+        assert_int_equal(plan_gpu_subsystem(&h->ctx, p, ret_set, ret_ids, &h->notes, &h->adjusted), 0);
+}
+
+static void test_a_display_gpu_gets_the_hosts_subsystem_ids_by_default(void **state) {
+        Host *h = *state;
+        QemuPciIds ids;
+        bool set;
+
+        gpu(&h->root, "0x030000\n", "0x17aa\n", "0x3c3e\n");
+        subsystem(h, "[gpu]\naddress = " GPU "\n", &set, &ids);
+        assert_true(set);
+        assert_int_equal(ids.vendor, 0x17aa);
+        assert_int_equal(ids.device, 0x3c3e);
+        assert_int_equal(h->notes.n, 0);
+        assert_int_equal(h->adjusted.n, 0);
+
+        /* a "3D controller" (0x0302), as many laptops' NVIDIA GPUs are */
+        gpu(&h->root, "0x030200\n", "0x1043\n", "0x1e2f\n");
+        subsystem(h, "[gpu]\naddress = " GPU "\nsubsystem = host\n", &set, &ids);
+        assert_true(set);
+        assert_int_equal(ids.vendor, 0x1043);
+        assert_int_equal(ids.device, 0x1e2f);
+}
+
+static void test_a_device_that_is_no_display_keeps_its_own_by_default(void **state) {
+        Host *h = *state;
+        QemuPciIds ids;
+        bool set = true;
+
+        gpu(&h->root, "0x040300\n", "0x17aa\n", "0x3c3e\n");
+        subsystem(h, "[gpu]\naddress = " GPU "\n", &set, &ids);
+        assert_false(set);
+        assert_int_equal(h->notes.n, 0);
+        assert_int_equal(h->adjusted.n, 0);
+}
+
+static void test_the_profiles_subsystem_wins_and_none_passes_nothing(void **state) {
+        Host *h = *state;
+        QemuPciIds ids;
+        bool set;
+
+        gpu(&h->root, "0x030000\n", "0x17aa\n", "0x3c3e\n");
+        subsystem(h, "[gpu]\naddress = " GPU "\nsubsystem = 1043:1E2F\n", &set, &ids);
+        assert_true(set);
+        assert_int_equal(ids.vendor, 0x1043);
+        assert_int_equal(ids.device, 0x1e2f);
+
+        subsystem(h, "[gpu]\naddress = " GPU "\nsubsystem = none\n", &set, &ids);
+        assert_false(set);
+        assert_int_equal(h->notes.n, 0);
+}
+
+static void test_the_profiles_subsystem_needs_no_gpu_on_this_host(void **state) {
+        Host *h = *state;
+        QemuPciIds ids;
+        bool set;
+
+        subsystem(h, "[gpu]\naddress = " GPU "\nsubsystem = 1043:1e2f\n", &set, &ids);
+        assert_true(set);
+        assert_int_equal(ids.vendor, 0x1043);
+        assert_int_equal(h->notes.n, 0);
+}
+
+static void test_a_gpu_not_on_this_host_is_a_note_naming_the_key(void **state) {
+        Host *h = *state;
+        QemuPciIds ids;
+        bool set = true;
+
+        subsystem(h, "[gpu]\naddress = " GPU "\n", &set, &ids);
+        assert_false(set);
+        assert_int_equal(h->notes.n, 1);
+        assert_true(strv_has_with(&h->notes, GPU " is not present on this host", "[gpu] subsystem = VENDOR:DEVICE"));
+}
+
+static void test_a_gpu_without_subsystem_ids_passes_none_and_says_so(void **state) {
+        Host *h = *state;
+        QemuPciIds ids;
+        bool set = true;
+
+        gpu(&h->root, "0x030000\n", "0x0000\n", "0x0000\n");
+        subsystem(h, "[gpu]\naddress = " GPU "\n", &set, &ids);
+        assert_false(set);
+        assert_int_equal(h->notes.n, 0);
+        assert_true(strv_has_with(&h->adjusted, GPU " has no subsystem IDs in sysfs (0000:0000)", NULL));
+}
+
+static void test_without_a_gpu_there_are_no_subsystem_ids(void **state) {
+        Host *h = *state;
+        QemuPciIds ids;
+        bool set = true;
+
+        subsystem(h, "", &set, &ids);
+        assert_false(set);
+        assert_int_equal(h->notes.n, 0);
+}
+
+/* ---- the whole plan ---- */
+
+static Plan *plan_for(const char *root, const char *text, Profile **ret_profile) {
+        Plan *plan = NULL;
+
+        assert_int_equal(setenv("VMRUN_ROOT", root, 1), 0);
+        *ret_profile = profile(text);
+        assert_int_equal(plan_new(*ret_profile, &plan), 0);
+        return plan;
+}
+
+static char *laptop_profile(void) {
+        char *text;
+
+        /* QEMU is this program, offering every flag but hv-ipi */
+        assert_true(asprintf(&text,
+                             "[vm]\nname = nv\naccel = tcg\nfirmware = bios\nos = windows\n"
+                             "[gpu]\naddress = " GPU "\nfunctions = none\nfake-battery = yes\n"
+                             "[network]\nmode = none\n"
+                             "[qemu]\nbinary = %s\n",
+                             self) > 0);
+        return text;
+}
+
+static void test_the_plan_carries_all_three_into_the_argv(void **state) {
+        Host *h = *state;
+        _cleanup_free_ char *text = laptop_profile(), *table = NULL, *printed = NULL;
+        _cleanup_profile_ Profile *p = NULL;
+        _cleanup_plan_ Plan *plan = NULL;
+        _cleanup_json_ json_t *dev = NULL, *j = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        gpu(&h->root, "0x030000\n", "0x17aa\n", "0x3c3e\n");
+        plan = plan_for(h->root.dir, text, &p);
+
+        /* the flags this QEMU offers, less hv-vpindex under TCG */
+        assert_string_equal(value_of(&plan->argv, "-cpu"),
+                            "max,hv-relaxed=on,hv-vapic=on,hv-spinlocks=0x1fff,hv-runtime=on,hv-time=on,"
+                            "hv-synic=on,hv-stimer=on,hv-frequencies=on,hv-tlbflush=on");
+        assert_true(strv_has_with(&plan->adjustments, "hv-vpindex left out", NULL));
+        assert_true(strv_has_with(&plan->adjustments, "hv-ipi left out", self));
+
+        /* the host's subsystem IDs, on the GPU */
+        dev = gpu_device(&plan->argv);
+        assert_int_equal(json_integer_value(json_object_get(dev, "x-pci-sub-vendor-id")), 0x17aa);
+        assert_int_equal(json_integer_value(json_object_get(dev, "x-pci-sub-device-id")), 0x3c3e);
+
+        /* the battery's table from VMRUN_DATA_DIR, which has it: no note */
+        assert_true(asprintf(&table, "file=%s/fake-battery.aml", getenv("VMRUN_DATA_DIR")) > 0);
+        assert_string_equal(value_of(&plan->argv, "-acpitable"), table);
+        assert_false(strv_has_with(&plan->notes, "fake battery", NULL));
+
+        /* `vmrun plan` shows them */
+        f = open_memstream(&printed, &size);
+        assert_non_null(f);
+        plan_print(plan, f);
+        assert_int_equal(fclose(f), 0);
+        assert_non_null(strstr(printed, "subsystem 17aa:3c3e (the host's, from sysfs)"));
+        assert_non_null(strstr(printed, "fake battery: ACPI table "));
+        assert_non_null(strstr(printed, "guest os  windows, Hyper-V enlightenments: hv-relaxed=on"));
+        assert_non_null(strstr(printed, "Adjusted to this host:\n  - hv-vpindex left out"));
+
+        assert_int_equal(plan_to_json(plan, &j), 0);
+        assert_string_equal(json_string_value(json_object_get(j, "os")), "windows");
+        assert_int_equal(json_array_size(json_object_get(j, "cpu_flags")), 9);
+        assert_int_equal(json_array_size(json_object_get(j, "adjustments")), 2);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(j, "gpu"), "subsystem")), "17aa:3c3e");
+        assert_non_null(strstr(json_string_value(json_object_get(json_object_get(j, "gpu"), "fake_battery")),
+                               "/fake-battery.aml"));
+}
+
+static void test_a_missing_battery_table_is_a_note(void **state) {
+        Host *h = *state;
+        _cleanup_free_ char *text = laptop_profile(), *data = strdup(getenv("VMRUN_DATA_DIR"));
+        _cleanup_profile_ Profile *p = NULL;
+        _cleanup_plan_ Plan *plan = NULL;
+
+        assert_int_equal(setenv("VMRUN_DATA_DIR", h->root.dir, 1), 0);
+        plan = plan_for(h->root.dir, text, &p);
+        assert_int_equal(setenv("VMRUN_DATA_DIR", data, 1), 0);
+        assert_true(strv_has_with(&plan->notes, "the fake battery's ACPI table", "VMRUN_DATA_DIR"));
+}
+
+static void test_a_colon_in_the_data_dir_fails_the_plan(void **state) {
+        Host *h = *state;
+        _cleanup_free_ char *text = laptop_profile(), *data = strdup(getenv("VMRUN_DATA_DIR"));
+        _cleanup_profile_ Profile *p = profile(text);
+        Plan *plan = NULL;
+
+        assert_int_equal(setenv("VMRUN_ROOT", h->root.dir, 1), 0);
+        assert_int_equal(setenv("VMRUN_DATA_DIR", "/opt/a:b", 1), 0);
+        assert_int_equal(plan_new(p, &plan), -EINVAL);
+        assert_int_equal(setenv("VMRUN_DATA_DIR", data, 1), 0);
+        assert_null(plan);
+}
+
+static void test_no_battery_no_flags_and_no_ids_unless_asked(void **state) {
+        Host *h = *state;
+        _cleanup_profile_ Profile *p = NULL;
+        _cleanup_plan_ Plan *plan = NULL;
+
+        gpu(&h->root, "0x030000\n", "0x17aa\n", "0x3c3e\n");
+        plan = plan_for(h->root.dir,
+                        "[vm]\naccel = tcg\nfirmware = bios\n[gpu]\naddress = " GPU "\nfunctions = none\nsubsystem = none\n",
+                        &p);
+        assert_string_equal(value_of(&plan->argv, "-cpu"), "max");
+        for (size_t i = 0; i < plan->argv.n; i++) {
+                assert_string_not_equal(plan->argv.v[i], "-acpitable");
+                assert_null(strstr(plan->argv.v[i], "x-pci-sub-"));
+        }
+        assert_null(plan->battery_table);
+        assert_null(plan->cpu_flags);
+        assert_int_equal(plan->adjustments.n, 0);
+}
+
+/* ---- the table itself ---- */
+
+static void test_the_built_battery_table_is_an_ssdt_with_a_pnp0c0a_device(void **state) {
+        /* EisaId ("PNP0C0A") compressed, as iasl writes it after _HID */
+        static const uint8_t pnp0c0a[] = { 0x0c, 0x41, 0xd0, 0x0c, 0x0a };
+        /* Method (_STA) { Return (0x1F) }: present, enabled, shown, working, battery present */
+        static const uint8_t sta[] = { '_', 'S', 'T', 'A', 0x00, 0xa4, 0x0a, 0x1f };
+        _cleanup_free_ char *path = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        uint8_t buf[4096], sum = 0;
+        uint32_t length;
+        size_t n;
+
+        assert_non_null(getenv("VMRUN_DATA_DIR"));
+        assert_true(asprintf(&path, "%s/fake-battery.aml", getenv("VMRUN_DATA_DIR")) > 0);
+        f = fopen(path, "re");
+        if (!f)
+                fail_msg("%s: %s (built by meson from firmware/fake-battery.asl)", path, strerror(errno));
+        n = fread(buf, 1, sizeof buf, f);
+        assert_true(n >= 36 && n < sizeof buf);
+
+        /* the ACPI table header QEMU checks: signature, length, checksum */
+        assert_memory_equal(buf, "SSDT", 4);
+        memcpy(&length, buf + 4, 4);
+        assert_int_equal(length, n);
+        for (size_t i = 0; i < n; i++)
+                sum = (uint8_t) (sum + buf[i]);
+        assert_int_equal(sum, 0);
+        assert_memory_equal(buf + 10, "VMRUN\0", 6);
+
+        assert_non_null(memmem(buf, n, "BAT0", 4));
+        assert_non_null(memmem(buf, n, "_HID", 4));
+        assert_non_null(memmem(buf, n, pnp0c0a, sizeof pnp0c0a));
+        assert_non_null(memmem(buf, n, "_UID", 4));
+        assert_non_null(memmem(buf, n, sta, sizeof sta));
+        assert_non_null(memmem(buf, n, "_BIF", 4));
+        assert_non_null(memmem(buf, n, "_BST", 4));
+}
+
+/* Run as the profile's QEMU by plan_new(): a QEMU whose CPU has every
+ * Hyper-V property but hv-ipi. */
+static int fake_qemu(void) {
+        for (size_t i = 0; offered_all[i]; i++)
+                if (!streq(offered_all[i], "hv-ipi"))
+                        printf("  %s=<bool>\n", offered_all[i]);
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_windows_under_kvm_gets_every_enlightenment_in_order),
+                cmocka_unit_test(test_other_and_linux_guests_get_no_cpu_flags),
+                cmocka_unit_test(test_a_flag_qemu_lacks_is_left_out_and_named),
+                cmocka_unit_test(test_without_knowing_what_qemu_offers_every_flag_is_passed),
+                cmocka_unit_test(test_under_tcg_hv_vpindex_is_left_out_and_said_why),
+
+                cmocka_unit_test_setup_teardown(test_a_display_gpu_gets_the_hosts_subsystem_ids_by_default, host_setup,
+                                                host_teardown),
+                cmocka_unit_test_setup_teardown(test_a_device_that_is_no_display_keeps_its_own_by_default, host_setup,
+                                                host_teardown),
+                cmocka_unit_test_setup_teardown(test_the_profiles_subsystem_wins_and_none_passes_nothing, host_setup,
+                                                host_teardown),
+                cmocka_unit_test_setup_teardown(test_the_profiles_subsystem_needs_no_gpu_on_this_host, host_setup,
+                                                host_teardown),
+                cmocka_unit_test_setup_teardown(test_a_gpu_not_on_this_host_is_a_note_naming_the_key, host_setup,
+                                                host_teardown),
+                cmocka_unit_test_setup_teardown(test_a_gpu_without_subsystem_ids_passes_none_and_says_so, host_setup,
+                                                host_teardown),
+                cmocka_unit_test_setup_teardown(test_without_a_gpu_there_are_no_subsystem_ids, host_setup,
+                                                host_teardown),
+
+                cmocka_unit_test_setup_teardown(test_the_plan_carries_all_three_into_the_argv, host_setup,
+                                                host_teardown),
+                cmocka_unit_test_setup_teardown(test_a_missing_battery_table_is_a_note, host_setup, host_teardown),
+                cmocka_unit_test_setup_teardown(test_a_colon_in_the_data_dir_fails_the_plan, host_setup, host_teardown),
+                cmocka_unit_test_setup_teardown(test_no_battery_no_flags_and_no_ids_unless_asked, host_setup,
+                                                host_teardown),
+
+                cmocka_unit_test(test_the_built_battery_table_is_an_ssdt_with_a_pnp0c0a_device),
+        };
+        ssize_t n;
+
+        if (argc > 1 && streq(argv[1], "-nodefaults"))
+                return fake_qemu();
+
+        n = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (n < 0)
+                return 1;
+        self[n] = '\0';
+        log_setup();
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
