@@ -1,0 +1,145 @@
+# Sourced by the vmrun scenarios that run inside the lab (tests/lab/boot):
+# systemd is PID 1, display-manager.service holds /dev/dri/card0, the
+# emulated GPU (1234:1111, bochs-drm) and its audio function (ich9 HDA,
+# snd_hda_intel) sit at 01:00.0/01:00.1 in one IOMMU group.
+#
+# A scenario states what vmrun promises with `check NAME CONDITION...`
+# (or `ok NAME` / `fail NAME WHY`) and ends with `finish`, which prints the
+# `lab: N passed, N failed` line the host side reads.
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+VMRUN=${VMRUN:-$top/build/vmrun}
+gpu=0000:01:00.0
+aud=0000:01:00.1
+work=$(mktemp -d /run/vmrun-lab.XXXXXX)
+passed=0 failed=0
+
+ok() { echo "lab: ok $1"; passed=$((passed + 1)); }
+fail() { echo "lab: FAIL $1: $2"; failed=$((failed + 1)); }
+check() { # NAME COMMAND... : ok when the command succeeds
+        local name=$1
+        shift
+        if "$@"; then ok "$name"; else fail "$name" "$*"; fi
+}
+finish() {
+        echo "lab: $passed passed, $failed failed"
+        [ "$failed" -eq 0 ]
+}
+
+driver_of() { # PCI address → bound driver, or "none"
+        local l
+        l=$(readlink "/sys/bus/pci/devices/$1/driver") || { echo none; return; }
+        echo "${l##*/}"
+}
+
+# Everything a handover changes, one fact a line, so that "the host is as
+# it was" is a string comparison and a difference is a readable diff.
+host_state() {
+        local d v f m
+        for d in $gpu $aud; do
+                echo "driver $d $(driver_of $d)"
+                echo "driver_override $d $(cat /sys/bus/pci/devices/$d/driver_override)"
+        done
+        echo "drm card of $gpu: $(ls /sys/bus/pci/devices/$gpu/drm 2>/dev/null | grep '^card' | tr '\n' ' ')"
+        for v in /sys/class/vtconsole/vtcon*; do
+                echo "$(basename "$v") $(cat "$v/name") bind=$(cat "$v/bind")"
+        done
+        for f in /sys/bus/platform/devices/efi-framebuffer.* /sys/bus/platform/devices/simple-framebuffer.* \
+                /sys/bus/platform/devices/simpledrm.* /sys/bus/platform/devices/vesa-framebuffer.*; do
+                [ -e "$f" ] || continue
+                echo "framebuffer $(basename "$f") driver=$( (readlink "$f/driver" || echo none) | sed 's|.*/||')"
+        done
+        for m in bochs snd_hda_intel; do
+                echo "module $m $(cat /sys/module/$m/initstate 2>/dev/null || echo absent)"
+        done
+        echo "display-manager.service $(systemctl is-active display-manager.service)"
+        echo "vfio group nodes: $(ls /dev/vfio 2>/dev/null | grep -v '^vfio$' | tr '\n' ' ')"
+}
+
+same_state_as() { # NAME BEFORE: the host is exactly as BEFORE
+        local now
+        now=$(host_state)
+        if [ "$now" = "$2" ]; then
+                ok "$1"
+        else
+                fail "$1" "host state differs (- before, + now):"
+                diff <(echo "$2") <(echo "$now") | sed -n 's/^[<>]/    &/p' | sed 's/    </    -/; s/    >/    +/'
+        fi
+}
+
+iommu_group() { basename "$(readlink /sys/bus/pci/devices/$gpu/iommu_group)"; }
+
+# The state while the guest has the GPU.
+handed_over() {
+        [ "$(driver_of $gpu)" = vfio-pci ] && [ "$(driver_of $aud)" = vfio-pci ] &&
+                [ -e "/dev/vfio/$(iommu_group)" ] && [ ! -e /sys/module/bochs ] &&
+                ! systemctl -q is-active display-manager.service
+}
+
+# The nested guest's profile: SeaBIOS (OVMF under nested TCG is slow and
+# adds nothing to the host side), both functions, the stdvga vBIOS as the
+# romfile, a short shutdown timeout: SeaBIOS with no disk ignores ACPI.
+write_profile() { # NAME [extra INI lines...]
+        local name=$1
+        shift
+        mkdir -p /etc/vmrun
+        {
+                cat <<PROFILE
+[vm]
+name = $name
+memory = 128M
+cpus = 1
+accel = tcg
+firmware = bios
+
+[gpu]
+address = $gpu
+functions = $aud
+rom = /usr/share/seabios/vgabios-stdvga.bin
+
+[network]
+mode = none
+
+[qemu]
+timeout-shutdown = 5
+PROFILE
+                printf '%s\n' "$@"
+        } >/etc/vmrun/$name.profile
+        chmod 0644 /etc/vmrun/$name.profile
+}
+
+# Wait until FILE has a line with TEXT (tail -F: an inotify wait), at most
+# SECONDS.
+wait_for() {
+        local file=$1 text=$2 t=${3:-120} rc
+        coproc TAILP { exec tail -F -n +1 "$file" 2>/dev/null; }
+        local tail_pid=$TAILP_PID
+        timeout "$t" grep -q -m1 -F -- "$text" <&"${TAILP[0]}"
+        rc=$?
+        kill "$tail_pid" 2>/dev/null
+        wait "$tail_pid" 2>/dev/null
+        return $rc
+}
+
+# Wait for background PID to exit, at most SECONDS; its status in $exit_status.
+wait_exit() {
+        local pid=$1 t=${2:-120}
+        timeout "$t" tail --pid="$pid" -f /dev/null || return 1
+        wait "$pid"
+        exit_status=$?
+}
+
+# start NAME: the supervisor in the background until the guest runs.
+start_vm() {
+        local name=$1
+        log=$work/$name.log
+        "$VMRUN" run "$name" 2>"$log" &
+        sup_pid=$!
+        if ! wait_for "$log" "guest running" 180; then
+                echo "    the supervisor's timeline:"
+                sed 's/^/    /' "$log"
+                return 1
+        fi
+}
+
+show_log() { [ -f "${log:-}" ] && sed 's/^/    | /' "$log"; }
