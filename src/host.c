@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -234,6 +235,46 @@ int host_write(const HostContext *ctx, const char *path, const char *value, usec
         if (si.si_code != CLD_EXITED)
                 return -EIO;
         return -si.si_status;
+}
+
+int host_chown(const HostContext *ctx, const char *path, uid_t uid, gid_t gid, uid_t *ret_uid, gid_t *ret_gid) {
+        _cleanup_free_ char *p = NULL;
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        int r;
+
+        r = host_path(ctx, path, &p);
+        if (r < 0)
+                return r;
+        /* O_PATH|O_NOFOLLOW: the check and the chown are about the same
+         * inode, and a symlink put in its place is not followed */
+        fd = open(p, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (S_ISCHR(st.st_mode)) {
+                const char *g = startswith(path, "/dev/vfio/");
+                /* a group node, or the container node, which udev makes
+                 * 0666 but a bare devtmpfs leaves root's 0600 */
+                if (!g || !*g || (!streq(g, "vfio") && g[strspn(g, "0123456789")] != '\0'))
+                        return log_error_errno(-EPERM, "refusing to give %s to the QEMU user: the only devices it gets are VFIO groups",
+                                               path);
+        } else if (S_ISREG(st.st_mode)) {
+                /* a second name could be anywhere, /etc/shadow's included */
+                if (st.st_nlink != 1)
+                        return log_error_errno(-EPERM, "refusing to give %s to the QEMU user: it has %ju hard links",
+                                               path, (uintmax_t) st.st_nlink);
+        } else if (!S_ISDIR(st.st_mode))
+                return log_error_errno(-EPERM, "refusing to give %s to the QEMU user: not a file, directory or VFIO group",
+                                       path);
+        if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0)
+                return negative_errno();
+        if (ret_uid)
+                *ret_uid = st.st_uid;
+        if (ret_gid)
+                *ret_gid = st.st_gid;
+        return 0;
 }
 
 int host_modules(HostContext *ctx, Modules **ret) {

@@ -39,6 +39,13 @@ bool host_exists(const HostContext *ctx, const char *path);
  * the kernel's answer to the write. */
 int host_write(const HostContext *ctx, const char *path, const char *value, usec_t timeout);
 
+/* Give `path` to uid:gid (the QEMU user) and say whose it was, for the
+ * undo. Only what QEMU needs can be given: the VFIO nodes (/dev/vfio/N,
+ * /dev/vfio/vfio), and the VM's own files: regular files with one link and
+ * directories, never through a symlink. -EPERM (logged) for anything
+ * else. */
+int host_chown(const HostContext *ctx, const char *path, uid_t uid, gid_t gid, uid_t *ret_uid, gid_t *ret_gid);
+
 /* PCI class groups the host keeps unless a profile allows them. */
 #define HOST_ALLOW_STORAGE (1u << 0)
 #define HOST_ALLOW_NETWORK (1u << 1)

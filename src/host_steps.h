@@ -13,6 +13,7 @@
  *   load-module          vfio, vfio-pci, vfio_iommu_type1
  *   bind-vfio            driver_override + drivers_probe, per function
  *   check-vfio-group     /dev/vfio/GROUP is there
+ *   grant                a file or VFIO group given to QEMU's user
  *
  * Undo runs in reverse; the restore then asks stop-unit whether each unit
  * that was running runs again (its verify), and host_verify() checks the
@@ -29,6 +30,9 @@ extern const HostStepType *const host_step_types[];
  * gets what host_verify() should find after the restore. */
 int host_steps_plan(HostContext *ctx, const Profile *p, char *const *functions, HostSteps *steps, Strv *notes,
                     json_t **ret_expect);
+
+/* A grant step: `path` goes to uid:gid for the run and back after. */
+int host_steps_add_grant(HostSteps *steps, const char *path, uid_t uid, gid_t gid, const char *user);
 
 /* Everything that must hold before the first step, checked without
  * changing anything: IOMMU on, the group holds nothing else bound to a

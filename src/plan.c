@@ -27,6 +27,7 @@ Plan *plan_free(Plan *plan) {
         json_decref(plan->expect);
         strv_done(&plan->argv);
         strv_done(&plan->notes);
+        qemu_credentials_done(&plan->qemu_user);
         strv_done(&plan->adjustments);
         free(plan);
         return NULL;
@@ -285,6 +286,62 @@ static int collect_notes(const HostContext *ctx, Plan *plan) {
         return r;
 }
 
+/* QEMU's user, and what it must be given for the run: the VM's state
+ * directory (the VARS copy, often its disks and kernel) and the VFIO group
+ * nodes, which are root's 0600 when vfio-pci creates them. */
+static int plan_qemu_user(Plan *plan) {
+        const Profile *p = plan->profile;
+        const QemuCredentials *c = &plan->qemu_user;
+        size_t n_steps = plan->steps.n;
+        int r;
+
+        r = qemu_credentials_lookup(p->qemu_user, &plan->qemu_user);
+        if (r == -ENOENT)
+                return strv_pushf(&plan->notes,
+                                  "QEMU's user %s does not exist: create it with `systemd-sysusers` (vmrun ships "
+                                  "sysusers.d/vmrun.conf) or `useradd --system --user-group --groups kvm --no-create-home "
+                                  "--shell /usr/sbin/nologin %s`, or set [qemu] user = root",
+                                  p->qemu_user, p->qemu_user);
+        if (r < 0)
+                return r;
+        if (qemu_credentials_privileged(c))
+                return strv_pushf(&plan->adjustments,
+                                  "QEMU runs as %s (uid 0), as [qemu] user says: no privilege drop and no -sandbox",
+                                  c->user);
+
+        r = host_steps_add_grant(&plan->steps, plan->paths->state_dir, c->uid, c->gid, c->user);
+        if (r >= 0 && plan->firmware)
+                r = host_steps_add_grant(&plan->steps, plan->paths->vars, c->uid, c->gid, c->user);
+        for (size_t i = 0; r >= 0 && i < p->n_disks; i++)
+                r = host_steps_add_grant(&plan->steps, p->disks[i].file, c->uid, c->gid, c->user);
+        /* the VM's own copies; files elsewhere stay whose they are and
+         * must be readable (the supervisor checks, as QEMU's user) */
+        const char *own[] = { p->kernel, p->initrd, p->gpu_rom };
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(own); i++) {
+                const char *rest = own[i] ? startswith(own[i], plan->paths->state_dir) : NULL;
+                if (rest && rest[0] == '/')
+                        r = host_steps_add_grant(&plan->steps, own[i], c->uid, c->gid, c->user);
+        }
+        for (size_t i = 0, groups = 0; r >= 0 && i < n_steps; i++) {
+                const HostStep *st = &plan->steps.steps[i];
+                _cleanup_free_ char *node = NULL;
+
+                if (!streq(st->type->name, "check-vfio-group"))
+                        continue;
+                /* the container node: 0666 where udev runs, root's alone
+                 * where it does not */
+                if (groups++ == 0)
+                        r = host_steps_add_grant(&plan->steps, "/dev/vfio/vfio", c->uid, c->gid, c->user);
+                if (r < 0)
+                        break;
+                if (asprintf(&node, "/dev/vfio/%" JSON_INTEGER_FORMAT,
+                             json_integer_value(json_object_get(st->params, "group"))) < 0)
+                        return -ENOMEM;
+                r = host_steps_add_grant(&plan->steps, node, c->uid, c->gid, c->user);
+        }
+        return r;
+}
+
 static const char *const *firmware_dirs(char ***ret_owned) {
         const char *e = getenv("VMRUN_FIRMWARE_DIRS");
         _cleanup_strv_ Strv dirs = { 0 };
@@ -375,11 +432,17 @@ int plan_new(const Profile *p, Plan **ret) {
         if (r < 0)
                 return log_oom();
 
+        r = plan_qemu_user(plan);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return log_error_errno(r, "look up QEMU's user %s: %s", p->qemu_user, STRERROR(r));
+
         QemuConfig c = {
                 .profile = p,
                 .firmware = plan->firmware,
                 .vars = plan->paths->vars,
-                .console_log = plan->paths->console_log,
+                .sandbox = plan->qemu_user.user && !qemu_credentials_privileged(&plan->qemu_user),
                 .gpu_functions = plan->gpu_functions,
                 .gpu_subsystem = plan->has_gpu_subsystem ? &plan->gpu_subsystem : NULL,
                 .cpu_flags = plan->cpu_flags,

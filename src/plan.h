@@ -11,6 +11,7 @@
 #include "firmware.h"
 #include "handover.h"
 #include "paths.h"
+#include "privileges.h"
 #include "profile.h"
 #include "qemu_argv.h"
 #include "strv.h"
@@ -24,6 +25,7 @@ typedef struct Plan {
         QemuPciIds gpu_subsystem;
         char *battery_table;            /* the fake battery's SSDT, with [gpu] fake-battery */
         char **cpu_flags;               /* after -cpu MODEL: the Hyper-V enlightenments QEMU offers */
+        QemuCredentials qemu_user;      /* looked up; .user NULL when [qemu] user does not exist */
         HostSteps steps;
         json_t *expect;                 /* what host_verify() finds after the restore */
         Strv argv;

@@ -86,6 +86,7 @@ Profile *profile_free(Profile *p) {
         free(p->display_manager);
         strv_free(p->stop_units);
         free(p->qemu_binary);
+        free(p->qemu_user);
         free(p);
         return NULL;
 }
@@ -329,6 +330,24 @@ static int config_parse_path(ParseState *st, const char *value, void *field, con
                 return item_error(st, value, "is not an absolute path");
         if (has_control_chars(value))
                 return item_error(st, value, "contains control characters");
+        return set_string(st, field, value);
+}
+
+/* POSIX's portable user names, as useradd takes them by default */
+static bool user_name_is_valid(const char *name) {
+        size_t n = strlen(name);
+
+        if (n == 0 || n > 32 || !(islower((unsigned char) name[0]) || name[0] == '_'))
+                return false;
+        for (const char *c = name; *c; c++)
+                if (!islower((unsigned char) *c) && !isdigit((unsigned char) *c) && *c != '_' && *c != '-')
+                        return false;
+        return true;
+}
+
+static int config_parse_user(ParseState *st, const char *value, void *field, const void *arg) {
+        if (!user_name_is_valid(value))
+                return item_error(st, value, "is not a user name");
         return set_string(st, field, value);
 }
 
@@ -635,6 +654,7 @@ static const ConfigItem config_items[] = {
         { SECTION_HOST, "stop-units", config_parse_units, P(stop_units), NULL, "unit names separated by spaces, e.g. nvidia-persistenced.service" },
         { SECTION_HOST, "allow-classes", config_parse_allow_classes, P(allow_classes), NULL, "storage, network (devices the host lives on; only if really meant)" },
         { SECTION_QEMU, "binary", config_parse_path, P(qemu_binary), NULL, "an absolute path" },
+        { SECTION_QEMU, "user", config_parse_user, P(qemu_user), NULL, "a user name (default vmrun; root only to opt out of the sandbox)" },
         { SECTION_QEMU, "timeout-shutdown", config_parse_unsigned, P(timeout_shutdown), &range_timeout, "seconds, 1 to 3600" },
 };
 
@@ -939,7 +959,8 @@ static int profile_parse(const char *path, FILE *f, Profile **ret) {
         p->path = strdup(path);
         p->qemu_binary = strdup("/usr/bin/qemu-system-x86_64");
         p->display_manager = strdup("auto");
-        if (!p->path || !p->qemu_binary || !p->display_manager)
+        p->qemu_user = strdup("vmrun");
+        if (!p->path || !p->qemu_binary || !p->display_manager || !p->qemu_user)
                 return log_oom();
         st.profile = p;
 

@@ -99,6 +99,7 @@ typedef struct Profile {
 
         /* [qemu] */
         char *qemu_binary;
+        char *qemu_user;                /* QEMU runs as this user; "root" only if asked */
         unsigned timeout_shutdown;      /* seconds */
 } Profile;
 

@@ -286,13 +286,15 @@ static int push_boot(Strv *argv, const QemuConfig *c) {
 }
 
 static int push_console_and_qmp(Strv *argv, const QemuConfig *c) {
-        _cleanup_free_ char *log = NULL, *chardev = NULL;
         int r;
 
-        log = qemu_opt_escape(c->console_log);
-        if (!log || asprintf(&chardev, "file,id=serial0,path=%s", log) < 0)
-                return -ENOMEM;
-        r = push2(argv, "-chardev", chardev);
+        /* the descriptor vmrun opened, as fd set 1: QEMU opens
+         * /dev/fdset/1 as it would a file */
+        r = strv_push(argv, "-add-fd");
+        if (r >= 0)
+                r = strv_pushf(argv, "fd=%d,set=1,opaque=guest-console", QEMU_FD_CONSOLE);
+        if (r >= 0)
+                r = push2(argv, "-chardev", "file,id=serial0,path=/dev/fdset/1");
         if (r >= 0)
                 r = push_json(argv, "-device", json_pack("{s:s, s:s, s:s}", "driver", "isa-serial", "id",
                                                           "serial0", "chardev", "serial0"));
@@ -366,6 +368,11 @@ int qemu_argv_build(const QemuConfig *c, Strv *ret) {
                 r = push_boot(&argv, c);
         if (r >= 0)
                 r = push_console_and_qmp(&argv, c);
+        /* What QEMU may not do once running, though its process could:
+         * with no privileges to regain, no new programs, no scheduling or
+         * resource games, no obsolete system calls. */
+        if (r >= 0 && c->sandbox)
+                r = push2(&argv, "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
         if (r < 0) {
                 strv_done(&argv);
                 return r;

@@ -11,9 +11,12 @@
 #include "profile.h"
 #include "strv.h"
 
-/* Where QEMU finds the supervisor's two QMP descriptors after exec. */
+/* Where QEMU finds the supervisor's descriptors after exec: the two QMP
+ * sockets, and the guest's console log, opened by vmrun so that QEMU (not
+ * root) needs no way into the VM's runtime directory. */
 #define QEMU_FD_QMP_SUPERVISOR 3
 #define QEMU_FD_QMP_PUBLIC 4
+#define QEMU_FD_CONSOLE 5
 
 typedef struct QemuPciIds {
         unsigned vendor, device;
@@ -23,7 +26,7 @@ typedef struct QemuConfig {
         const Profile *profile;
         const Firmware *firmware;       /* NULL: SeaBIOS */
         const char *vars;               /* the VM's own copy of the VARS template */
-        const char *console_log;        /* the guest's serial port goes here */
+        bool sandbox;                   /* -sandbox: QEMU runs unprivileged and may not regain it */
         char *const *gpu_functions;     /* companions of the GPU, in guest function order */
         const QemuPciIds *gpu_subsystem; /* the GPU's subsystem IDs as the guest sees them; NULL: the device's own */
         char *const *cpu_flags;         /* appended to -cpu MODEL: "hv-relaxed=on", ... */

@@ -120,7 +120,11 @@ static int prepare_dirs(const Plan *plan) {
                 r = negative_errno();
                 return log_error_errno(r, "chmod %s: %s", paths->run_dir, STRERROR(r));
         }
-        r = mkdir_parents(paths->state_dir, 0700);
+        /* the root is searchable, each VM's directory its own: QEMU's user
+         * gets it for the run */
+        r = mkdir_parents(vm_state_root(), 0755);
+        if (r >= 0)
+                r = mkdir_parents(paths->state_dir, 0700);
         if (r < 0)
                 return log_error_errno(r, "create %s: %s", paths->state_dir, STRERROR(r));
 
@@ -135,6 +139,69 @@ static int prepare_dirs(const Plan *plan) {
                 log_info("UEFI variables: new store %s from %s", paths->vars, plan->firmware->vars_template);
         }
         return 0;
+}
+
+static bool in_state_dir(const Plan *plan, const char *path) {
+        const char *rest = startswith(path, plan->paths->state_dir);
+        return rest && rest[0] == '/';
+}
+
+/* What QEMU opens by name, tried as QEMU's user before anything changes.
+ * The VM's state directory and its disks are given to that user for the
+ * run (grant steps); the rest must be readable as they are. */
+static int preflight_qemu_access(const Plan *plan) {
+        const Profile *p = plan->profile;
+        const QemuCredentials *c = &plan->qemu_user;
+        _cleanup_strv_ Strv paths = { 0 }, what = { 0 };
+        _cleanup_free_ int *modes = NULL, *errors = NULL;
+        int r = 0;
+
+        if (qemu_credentials_privileged(c))
+                return 0;
+
+#define WANT(w, path, mode)                                                             \
+        do {                                                                            \
+                if ((path) && !in_state_dir(plan, path) &&                              \
+                    (strv_push(&paths, path) < 0 || strv_push(&what, w) < 0 ||          \
+                     !(modes = reallocarray(modes, paths.n, sizeof(int)))))             \
+                        return log_oom();                                               \
+                if ((path) && !in_state_dir(plan, path))                                \
+                        modes[paths.n - 1] = (mode);                                    \
+        } while (0)
+
+        WANT("its state directory's parent", vm_state_root(), X_OK);
+        WANT("the kernel", p->kernel, R_OK);
+        WANT("the initrd", p->initrd, R_OK);
+        WANT("the vBIOS ROM", p->gpu_rom, R_OK);
+        WANT("the fake battery's ACPI table", plan->battery_table, R_OK);
+        if (plan->firmware)
+                WANT("the UEFI firmware", plan->firmware->code, R_OK);
+        if (p->accel == ACCEL_KVM)
+                WANT("/dev/kvm", "/dev/kvm", R_OK | W_OK);
+        for (size_t i = 0; i < p->n_disks; i++) {
+                _cleanup_free_ char *dir = strdup(p->disks[i].file);
+                if (!dir)
+                        return log_oom();
+                *strrchr(dir, '/') = '\0';
+                WANT("the directory of a disk", *dir ? dir : "/", X_OK);
+        }
+#undef WANT
+        if (paths.n == 0)
+                return 0;
+
+        r = privileges_check_access(c, paths.v, modes, paths.n, &errors);
+        if (r < 0)
+                return log_error_errno(r, "check what user %s can open: %s", c->user, STRERROR(r));
+        r = 0;
+        for (size_t i = 0; i < paths.n; i++)
+                if (errors[i] != 0)
+                        RET_GATHER(r, log_error_errno(-errors[i], "QEMU runs as %s and cannot %s %s %s: %s; make it %s "
+                                                      "for that user (chmod, chgrp; /dev/kvm: add %s to group kvm), "
+                                                      "move it into %s, or set [qemu] user = root",
+                                                      c->user, modes[i] & X_OK ? "enter" : "open", what.v[i], paths.v[i],
+                                                      strerror(errors[i]), modes[i] & X_OK ? "searchable" : "readable",
+                                                      c->user, plan->paths->state_dir));
+        return r;
 }
 
 static int preflight(const Plan *plan) {
@@ -160,6 +227,11 @@ static int preflight(const Plan *plan) {
         if (p->gpu_rom && access(p->gpu_rom, R_OK) < 0)
                 RET_GATHER(r, log_error_errno(negative_errno(), "vBIOS ROM %s: %s; dump it with `vmrun rom dump` or fix [gpu] rom =",
                                               p->gpu_rom, strerror(errno)));
+        if (!plan->qemu_user.user)
+                RET_GATHER(r, log_error_errno(-ENOENT, "QEMU's user %s does not exist; `vmrun plan %s` says how to create it",
+                                              p->qemu_user, p->name));
+        else
+                RET_GATHER(r, preflight_qemu_access(plan));
         return r;
 }
 
@@ -189,8 +261,9 @@ static int listen_public_qmp(const char *path, int *ret_fd) {
 }
 
 /* In the child between fork and exec: only async-signal-safe calls. */
-_Noreturn static void exec_qemu(const Plan *plan, int qmp_fd, int public_fd, int out_fd) {
-        int devnull, a, b, o;
+_Noreturn static void exec_qemu(const Plan *plan, int qmp_fd, int public_fd, int console_fd, int out_fd,
+                                uint64_t memlock) {
+        int devnull, a, b, c, o, r;
         sigset_t none;
 
         sigemptyset(&none);
@@ -205,21 +278,46 @@ _Noreturn static void exec_qemu(const Plan *plan, int qmp_fd, int public_fd, int
          * overwrites one still to be moved */
         a = fcntl(qmp_fd, F_DUPFD, 10);
         b = fcntl(public_fd, F_DUPFD, 10);
+        c = fcntl(console_fd, F_DUPFD, 10);
         o = fcntl(out_fd, F_DUPFD, 10);
         devnull = open("/dev/null", O_RDONLY);
-        if (a < 0 || b < 0 || o < 0 || devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(o, STDOUT_FILENO) < 0 ||
-            dup2(o, STDERR_FILENO) < 0 || dup2(a, QEMU_FD_QMP_SUPERVISOR) < 0 || dup2(b, QEMU_FD_QMP_PUBLIC) < 0)
+        if (a < 0 || b < 0 || c < 0 || o < 0 || devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 ||
+            dup2(o, STDOUT_FILENO) < 0 || dup2(o, STDERR_FILENO) < 0 || dup2(a, QEMU_FD_QMP_SUPERVISOR) < 0 ||
+            dup2(b, QEMU_FD_QMP_PUBLIC) < 0 || dup2(c, QEMU_FD_CONSOLE) < 0)
                 _exit(126);
-        syscall(SYS_close_range, QEMU_FD_QMP_PUBLIC + 1, ~0U, 0);
+        syscall(SYS_close_range, QEMU_FD_CONSOLE + 1, ~0U, 0);
+
+        r = memlock > 0 ? privileges_raise_memlock(memlock) : 0;
+        if (r < 0) {
+                dprintf(STDERR_FILENO, "cannot raise the locked-memory limit to %llu MiB for VFIO: %s\n",
+                        (unsigned long long) (memlock >> 20), strerror(-r));
+                _exit(126);
+        }
+        /* last, so that nothing above needed root after all */
+        r = privileges_drop(&plan->qemu_user);
+        if (r < 0) {
+                dprintf(STDERR_FILENO, "cannot become user %s (uid %u): %s\n", plan->qemu_user.user,
+                        (unsigned) plan->qemu_user.uid, strerror(-r));
+                _exit(126);
+        }
 
         execv(plan->argv.v[0], plan->argv.v);
         dprintf(STDERR_FILENO, "cannot execute %s: %s\n", plan->argv.v[0], strerror(errno));
         _exit(127);
 }
 
+/* VFIO pins all of guest RAM, and QEMU maps a little more (ROM BARs, the
+ * IOMMU's tables): libvirt allows RAM + 1 GiB, and so does vmrun. */
+static uint64_t memlock_limit(const Plan *plan) {
+        if (!plan->profile->has_gpu)
+                return 0;
+        return plan->profile->memory + (1ULL << 30);
+}
+
 static int spawn_qemu(Supervisor *s, int *qmp_parent_fd) {
         _cleanup_close_pair_ int pair[2] = { -1, -1 }, out[2] = { -1, -1 };
-        _cleanup_close_ int public_fd = -1;
+        _cleanup_close_ int public_fd = -1, console_fd = -1;
+        uint64_t memlock = memlock_limit(s->plan);
         int r;
         pid_t pid;
 
@@ -230,12 +328,21 @@ static int spawn_qemu(Supervisor *s, int *qmp_parent_fd) {
                 return log_error_errno(r, "listen on %s: %s", s->plan->paths->qmp_public, STRERROR(r));
         if (pipe2(out, O_CLOEXEC) < 0)
                 return log_error_errno(negative_errno(), "pipe for QEMU's output: %s", strerror(errno));
+        /* a new log for each start, as QEMU itself would have made it */
+        console_fd = open(s->plan->paths->console_log, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (console_fd < 0)
+                return log_error_errno(negative_errno(), "open the guest's console log %s: %s",
+                                       s->plan->paths->console_log, strerror(errno));
 
+        if (!qemu_credentials_privileged(&s->plan->qemu_user))
+                log_info("QEMU runs as %s (uid %u), sandboxed%s", s->plan->qemu_user.user,
+                         (unsigned) s->plan->qemu_user.uid,
+                         memlock ? "; it may lock guest RAM + 1 GiB for VFIO" : "");
         pid = fork();
         if (pid < 0)
                 return log_error_errno(negative_errno(), "fork: %s", strerror(errno));
         if (pid == 0)
-                exec_qemu(s->plan, pair[1], public_fd, out[1]);
+                exec_qemu(s->plan, pair[1], public_fd, console_fd, out[1], memlock);
 
         s->qemu_pid = pid;
         /* our own unreaped child: its PID cannot be reused under us */
@@ -677,7 +784,7 @@ int supervisor_run(const Plan *plan) {
                 return VMRUN_EXIT_FAILURE;
         }
 
-        if (preflight(plan) < 0 || prepare_dirs(plan) < 0)
+        if (prepare_dirs(plan) < 0 || preflight(plan) < 0)
                 return VMRUN_EXIT_FAILURE;
         /* everything that would stop the handover half-way and can be seen
          * without changing anything: refuse now, with the host untouched */

@@ -19,7 +19,6 @@
 #include "strv.h"
 
 #define PATH "/etc/vmrun/test.profile"
-#define CONSOLE_LOG "/run/vmrun/test/console.log"
 #define VARS "/var/lib/vmrun/test/OVMF_VARS.fd"
 
 /* The firmware as firmware_find() would have chosen it: OVMF without and
@@ -68,12 +67,11 @@ static Profile *profile(const char *text) {
 
 /* The argv for a profile as the plan would ask for it: the GPU's companions
  * are the profile's own list here (the plan may add the slot's others). */
-static void build_full(const Profile *p, const Firmware *fw, const char *console_log, Strv *ret) {
+static void build_full(const Profile *p, const Firmware *fw, Strv *ret) {
         QemuConfig c = {
                 .profile = p,
                 .firmware = fw,
                 .vars = fw ? VARS : NULL,
-                .console_log = console_log,
                 .gpu_functions = p->gpu_functions,
         };
 
@@ -83,7 +81,7 @@ static void build_full(const Profile *p, const Firmware *fw, const char *console
 }
 
 static void build(const Profile *p, const Firmware *fw, Strv *ret) {
-        build_full(p, fw, CONSOLE_LOG, ret);
+        build_full(p, fw, ret);
 }
 
 /* Index of the first element equal to `s` at or after `from`, or -1. */
@@ -305,13 +303,17 @@ static void test_a_disk_path_with_commas_is_one_json_value_and_no_options(void *
         assert_int_equal(containing, 1);
 }
 
-static void test_a_console_log_path_with_a_comma_is_escaped(void **state) {
+/* QEMU does not run as root: it could not open a file in the VM's 0700
+ * runtime directory, and needs no path to it either. */
+static void test_the_console_log_is_a_descriptor_vmrun_opened_not_a_path(void **state) {
         _cleanup_profile_ Profile *p = profile("");
         _cleanup_strv_ Strv a = { 0 };
         _cleanup_json_ json_t *serial = NULL;
 
-        build_full(p, NULL, "/run/vmrun/a,append=x/console.log", &a);
-        assert_true(has_pair(&a, "-chardev", "file,id=serial0,path=/run/vmrun/a,,append=x/console.log"));
+        build_full(p, NULL, &a);
+        assert_int_equal(QEMU_FD_CONSOLE, 5);
+        assert_true(has_pair(&a, "-add-fd", "fd=5,set=1,opaque=guest-console"));
+        assert_true(has_pair(&a, "-chardev", "file,id=serial0,path=/dev/fdset/1"));
         serial = device(&a, "serial0");
         assert_string_equal(str(serial, "driver"), "isa-serial");
         assert_string_equal(str(serial, "chardev"), "serial0");
@@ -451,7 +453,6 @@ static void test_more_than_seven_companions_is_e2big(void **state) {
                 .profile = p,
                 .firmware = &ovmf,
                 .vars = VARS,
-                .console_log = CONSOLE_LOG,
                 .gpu_functions = functions,
         };
 
@@ -483,7 +484,6 @@ static void test_subsystem_ids_go_on_the_gpu_as_integers_and_on_no_companion(voi
                 .profile = p,
                 .firmware = &ovmf,
                 .vars = VARS,
-                .console_log = CONSOLE_LOG,
                 .gpu_functions = p->gpu_functions,
                 .gpu_subsystem = &lenovo,
         };
@@ -519,7 +519,6 @@ static void test_a_battery_table_is_one_acpitable_file(void **state) {
                 .profile = p,
                 .firmware = &ovmf,
                 .vars = VARS,
-                .console_log = CONSOLE_LOG,
                 .gpu_functions = p->gpu_functions,
                 .battery_table = "/usr/share/vmrun/fake-battery.aml",
         };
@@ -537,7 +536,6 @@ static void test_a_comma_in_the_battery_tables_path_is_doubled(void **state) {
         _cleanup_strv_ Strv a = { 0 };
         QemuConfig c = {
                 .profile = p,
-                .console_log = CONSOLE_LOG,
                 .battery_table = "/opt/a,sig=DSDT/fake-battery.aml",
         };
 
@@ -550,7 +548,6 @@ static void test_a_colon_in_the_battery_tables_path_is_einval(void **state) {
         Strv a = { 0 };
         QemuConfig c = {
                 .profile = p,
-                .console_log = CONSOLE_LOG,
                 .battery_table = "/opt/a:/etc/shadow",
         };
 
@@ -565,7 +562,7 @@ static void test_cpu_flags_follow_the_model_in_order(void **state) {
         _cleanup_profile_ Profile *kvm = profile("[vm]\nos = windows\n");
         _cleanup_profile_ Profile *tcg = profile("[vm]\nos = windows\naccel = tcg\n");
         _cleanup_strv_ Strv a = { 0 }, b = { 0 };
-        QemuConfig c = { .profile = kvm, .console_log = CONSOLE_LOG, .cpu_flags = hv };
+        QemuConfig c = { .profile = kvm, .cpu_flags = hv };
 
         assert_int_equal(qemu_argv_build(&c, &a), 0);
         assert_string_equal(value_of(&a, "-cpu"), "host,hv-relaxed=on,hv-spinlocks=0x1fff,hv-time=on");
@@ -579,7 +576,7 @@ static void test_without_cpu_flags_the_model_stands_alone(void **state) {
         static char *const none[] = { NULL };
         _cleanup_profile_ Profile *p = profile("[vm]\nos = windows\n");
         _cleanup_strv_ Strv a = { 0 };
-        QemuConfig c = { .profile = p, .console_log = CONSOLE_LOG, .cpu_flags = none };
+        QemuConfig c = { .profile = p, .cpu_flags = none };
 
         /* the flags are the plan's to choose: os = windows alone adds none here */
         assert_int_equal(qemu_argv_build(&c, &a), 0);
@@ -592,7 +589,7 @@ static void test_a_comma_in_a_cpu_flag_cannot_add_another(void **state) {
         static char *const flags[] = { "hv-relaxed=on,hv-passthrough=on", NULL };
         _cleanup_profile_ Profile *p = profile("");
         _cleanup_strv_ Strv a = { 0 };
-        QemuConfig c = { .profile = p, .console_log = CONSOLE_LOG, .cpu_flags = flags };
+        QemuConfig c = { .profile = p, .cpu_flags = flags };
 
         assert_int_equal(qemu_argv_build(&c, &a), 0);
         assert_string_equal(value_of(&a, "-cpu"), "host,hv-relaxed=on,,hv-passthrough=on");
@@ -661,7 +658,7 @@ static void test_a_seventh_sata_disk_is_e2big(void **state) {
         size_t size = 0;
         FILE *m = open_memstream(&text, &size);
         Strv a = { 0 };
-        QemuConfig c = { .console_log = CONSOLE_LOG };
+        QemuConfig c = { 0 };
 
         assert_non_null(m);
         for (int i = 0; i < 7; i++)
@@ -894,9 +891,10 @@ static int connect_unix(const char *path) {
  * monitor); returns the supervisor's monitor, past the handshake. */
 static Qmp *real_start(RealQemu *q, const Strv *a, usec_t deadline) {
         _cleanup_close_pair_ int pair[2] = { -1, -1 };
-        _cleanup_close_ int listener = -1, hi_pair = -1, hi_listener = -1;
+        _cleanup_close_ int listener = -1, hi_pair = -1, hi_listener = -1, hi_console = -1;
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         Qmp *qmp = NULL;
+        int fd;
 
         assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
         listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -908,7 +906,12 @@ static Qmp *real_start(RealQemu *q, const Strv *a, usec_t deadline) {
         /* out of the way of 3 and 4, so placing one cannot clobber the other */
         hi_pair = fcntl(pair[1], F_DUPFD_CLOEXEC, 10);
         hi_listener = fcntl(listener, F_DUPFD_CLOEXEC, 10);
-        assert_true(hi_pair >= 10 && hi_listener >= 10);
+        /* the console log, opened as the supervisor does */
+        fd = open(q->console, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        hi_console = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+        assert_int_equal(close(fd), 0);
+        assert_true(hi_pair >= 10 && hi_listener >= 10 && hi_console >= 10);
 
         q->pid = fork();
         assert_true(q->pid >= 0);
@@ -916,7 +919,8 @@ static Qmp *real_start(RealQemu *q, const Strv *a, usec_t deadline) {
                 int null = open("/dev/null", O_RDONLY);
 
                 if (null < 0 || dup2(null, STDIN_FILENO) < 0 ||
-                    move_fd(hi_pair, QEMU_FD_QMP_SUPERVISOR) < 0 || move_fd(hi_listener, QEMU_FD_QMP_PUBLIC) < 0)
+                    move_fd(hi_pair, QEMU_FD_QMP_SUPERVISOR) < 0 || move_fd(hi_listener, QEMU_FD_QMP_PUBLIC) < 0 ||
+                    move_fd(hi_console, QEMU_FD_CONSOLE) < 0)
                         _exit(126);
                 execv(a->v[0], a->v);
                 _exit(127);
@@ -971,7 +975,7 @@ static void test_real_qemu_sees_a_comma_path_as_one_file(void **state) {
                              q->image) > 0);
         p = profile(text);
         assert_string_equal(p->disks[0].format, "raw");
-        build_full(p, NULL, q->console, &a);
+        build_full(p, NULL, &a);
 
         deadline = deadline_after(30 * USEC_PER_SEC);
         qmp = real_start(q, &a, deadline);
@@ -1057,7 +1061,7 @@ static void test_real_qemu_takes_the_battery_table_and_the_hyperv_flags(void **s
         assert_true(asprintf(&text, "[vm]\nname = battery\nmemory = 128M\ncpus = 1\naccel = tcg\nfirmware = bios\nos = windows\n"
                                     "[network]\nmode = none\n") > 0);
         p = profile(text);
-        QemuConfig c = { .profile = p, .console_log = q->console, .cpu_flags = tcg_hv, .battery_table = table };
+        QemuConfig c = { .profile = p, .cpu_flags = tcg_hv, .battery_table = table };
         assert_int_equal(qemu_argv_build(&c, &a), 0);
 
         /* QEMU reads the table while it builds the machine: a file it
@@ -1102,7 +1106,7 @@ int main(void) {
                 cmocka_unit_test(test_qemu_opt_escape_doubles_every_comma),
                 cmocka_unit_test(test_a_comma_in_the_vm_name_is_doubled_in_the_guest_name),
                 cmocka_unit_test(test_a_disk_path_with_commas_is_one_json_value_and_no_options),
-                cmocka_unit_test(test_a_console_log_path_with_a_comma_is_escaped),
+                cmocka_unit_test(test_the_console_log_is_a_descriptor_vmrun_opened_not_a_path),
 
                 cmocka_unit_test(test_uefi_maps_code_and_vars_as_pflash_block_nodes),
                 cmocka_unit_test(test_firmware_requiring_smm_gets_smm_and_a_secure_pflash),
