@@ -8,6 +8,7 @@
 #include "log.h"
 #include "plan.h"
 #include "profile.h"
+#include "rom.h"
 #include "supervisor.h"
 
 typedef struct Verb {
@@ -17,8 +18,12 @@ typedef struct Verb {
         int (*run)(char **args, const Options *o);
         const char *summary;
         const char *help;       /* the verb's own --help, after its usage line */
-        bool takes_json, takes_timeout;
+        bool takes_json, takes_timeout, takes_device;
 } Verb;
+
+/* --device: only `rom check` takes it, so it is not one of the Options
+ * every verb sees */
+static const char *arg_device = NULL;
 
 static int load_plan(const char *arg, Profile **ret_profile, Plan **ret_plan) {
         _cleanup_free_ char *path = NULL;
@@ -68,6 +73,41 @@ static int verb_plan(char **args, const Options *o) {
         return 0;
 }
 
+/* The images and warnings; exit status 0 when the guest can be given the
+ * ROM, 1 (with the reason) when not. */
+static int report_rom(const Rom *rom, const char *path) {
+        printf("%s: %zu bytes, %zu image%s\n", path, rom->size, rom->n_images, rom->n_images == 1 ? "" : "s");
+        rom_print(rom, stdout);
+        fflush(stdout);
+        if (rom_log_warnings(rom, path) < 0) {
+                log_error("%s: not usable as the GPU's ROM (see above)", path);
+                return VMRUN_EXIT_FAILURE;
+        }
+        return 0;
+}
+
+/* The profile's [gpu] rom, against the GPU's IDs when it is in this host.
+ * A missing file is already one of the plan's notes. */
+static int check_profile_rom(const HostContext *host, const Profile *p) {
+        _cleanup_rom_ Rom *rom = NULL;
+        RomExpect expect = { 0 };
+        int r;
+
+        if (p->has_gpu && rom_expect_parse(host, p->gpu_address, &expect) < 0)
+                expect = (RomExpect) { 0 };
+        r = rom_parse_file(p->gpu_rom, &expect, &rom);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return log_error_errno(r, "[gpu] rom %s: %s", p->gpu_rom, STRERROR(r));
+        r = rom_log_warnings(rom, p->gpu_rom);
+        if (r < 0)
+                return log_error_errno(r, "[gpu] rom %s: not usable as the GPU's ROM (`vmrun rom check %s%s%s`)",
+                                       p->gpu_rom, p->gpu_rom, expect.set ? " --device " : "",
+                                       expect.set ? p->gpu_address : "");
+        return 0;
+}
+
 static int verb_check(char **args, const Options *o) {
         _cleanup_profile_ Profile *p = NULL;
         _cleanup_plan_ Plan *plan = NULL;
@@ -83,6 +123,8 @@ static int verb_check(char **args, const Options *o) {
                 r = -EINVAL;
         /* logs each problem itself, naming the device, process or unit */
         RET_GATHER(r, host_precheck(&host, p, plan->gpu_functions, &plan->steps));
+        if (p->gpu_rom)
+                RET_GATHER(r, check_profile_rom(&host, p));
         if (r < 0) {
                 log_error("%s: a start would fail on the above", p->name);
                 return VMRUN_EXIT_FAILURE;
@@ -120,6 +162,66 @@ static int verb_restore(char **args, const Options *o) {
         return control_restore(args[0], o);
 }
 
+static int verb_rom_dump(char **args, const Options *o) {
+        _cleanup_(host_context_done) HostContext host = { .root = host_root() };
+        _cleanup_(rom_read_done) RomRead rr = { 0 };
+        _cleanup_free_ char *address = NULL;
+        _cleanup_rom_ Rom *rom = NULL;
+        RomExpect expect;
+        int r;
+
+        r = pci_address_canonicalize(args[0], &address);
+        if (r == -ENOMEM)
+                return log_oom(), VMRUN_EXIT_FAILURE;
+        if (r < 0) {
+                log_error("'%s' is not a PCI address such as 0000:01:00.0 (`lspci -D`)", args[0]);
+                return VMRUN_EXIT_USAGE;
+        }
+        /* logs what went wrong and what to try */
+        if (rom_dump(&host, address, args[1], &rr) < 0)
+                return VMRUN_EXIT_FAILURE;
+        expect = (RomExpect) { .set = true, .vendor = rr.vendor, .device = rr.device };
+        if (rom_parse(rr.data, rr.size, &expect, &rom) < 0)
+                return log_oom(), VMRUN_EXIT_FAILURE;
+        return report_rom(rom, args[1]);
+}
+
+static int verb_rom_check(char **args, const Options *o) {
+        _cleanup_(host_context_done) HostContext host = { .root = host_root() };
+        _cleanup_rom_ Rom *rom = NULL;
+        RomExpect expect = { 0 };
+        int r;
+
+        if (arg_device) {
+                r = rom_expect_parse(&host, arg_device, &expect);
+                if (r == -EINVAL) {
+                        log_error("--device %s: give a PCI address (0000:01:00.0) or the IDs as VENDOR:DEVICE "
+                                  "(10de:28e0, as `lspci -nn` shows them)", arg_device);
+                        return VMRUN_EXIT_USAGE;
+                }
+                if (r == -ENOENT) {
+                        log_error("--device %s: no such PCI device on this host; on another machine give its IDs "
+                                  "as VENDOR:DEVICE (`lspci -nn` there)", arg_device);
+                        return VMRUN_EXIT_FAILURE;
+                }
+                if (r < 0) {
+                        log_error_errno(r, "--device %s: cannot read its vendor and device IDs: %s", arg_device,
+                                        STRERROR(r));
+                        return VMRUN_EXIT_FAILURE;
+                }
+        }
+        r = rom_parse_file(args[0], &expect, &rom);
+        if (r == -EFBIG) {
+                log_error("%s: larger than %u MiB, more than any vBIOS: not a ROM", args[0], ROM_SIZE_MAX / (1024 * 1024));
+                return VMRUN_EXIT_FAILURE;
+        }
+        if (r < 0) {
+                log_error_errno(r, "read %s: %s", args[0], STRERROR(r));
+                return VMRUN_EXIT_FAILURE;
+        }
+        return report_rom(rom, args[0]);
+}
+
 static const Verb verbs[] = {
         { .name = "run",
           .args = "PROFILE",
@@ -155,6 +257,32 @@ static const Verb verbs[] = {
           .summary = "check that a start would pass, change nothing",
           .help = "Reads the profile and plan and fails (exit 1) on everything a start would fail\n"
                   "on that can be seen without changing the host: missing files, /dev/kvm, the GPU.\n" },
+        { .name = "rom dump",
+          .args = "ADDRESS FILE",
+          .min_args = 2,
+          .max_args = 2,
+          .run = verb_rom_dump,
+          .summary = "save a GPU's vBIOS from sysfs to FILE, and check it",
+          .help = "Reads /sys/bus/pci/devices/ADDRESS/rom (switched on for the read, off again\n"
+                  "after), writes it to FILE and checks it as `rom check` does. Says why when\n"
+                  "there is nothing to read (on laptops the vBIOS is often in the system firmware\n"
+                  "instead), when the device is asleep, and when it is the boot VGA (the read\n"
+                  "then returns the legacy copy the firmware left in memory). Needs root.\n"
+                  "\nExit status: 0 saved and usable, 1 not read or not usable, 2 bad usage.\n" },
+        { .name = "rom check",
+          .args = "FILE",
+          .min_args = 1,
+          .max_args = 1,
+          .run = verb_rom_check,
+          .summary = "list a vBIOS file's images, say if it will work",
+          .help = "Walks the image chain as firmware does and prints each image: code type (x86\n"
+                  "legacy, EFI with its machine and subsystem, NVIDIA-specific), vendor:device.\n"
+                  "Warns when there is no x64 EFI image (OVMF then shows nothing before the\n"
+                  "guest's driver loads) and when no image is marked last; fails on a truncated\n"
+                  "file, an NVIDIA NVGI header in front, and, with --device (a PCI address, or\n"
+                  "VENDOR:DEVICE), images for another device. Reads nothing but FILE.\n"
+                  "\nExit status: 0 usable (warnings allowed), 1 not usable, 2 bad usage.\n",
+          .takes_device = true },
         { .name = "shutdown",
           .args = "NAME",
           .min_args = 1,
@@ -219,11 +347,33 @@ static const Verb verbs[] = {
           .takes_timeout = true },
 };
 
-static const Verb *verb_find(const char *name) {
-        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                if (streq(verbs[i].name, name))
+/* `name` and, for two-word verbs ("rom dump"), `next`, which may be NULL.
+ * *ret_words: how many of the two the verb's name took. */
+static const Verb *verb_find(const char *name, const char *next, int *ret_words) {
+        size_t l = strlen(name);
+
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+                if (streq(verbs[i].name, name)) {
+                        *ret_words = 1;
                         return &verbs[i];
+                }
+                if (next && strncmp(verbs[i].name, name, l) == 0 && verbs[i].name[l] == ' ' &&
+                    streq(verbs[i].name + l + 1, next)) {
+                        *ret_words = 2;
+                        return &verbs[i];
+                }
+        }
         return NULL;
+}
+
+/* "rom" alone, or with a word no verb has: the first word of a two-word verb */
+static bool verb_group(const char *name) {
+        size_t l = strlen(name);
+
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (strncmp(verbs[i].name, name, l) == 0 && verbs[i].name[l] == ' ')
+                        return true;
+        return false;
 }
 
 static void usage(FILE *f) {
@@ -245,8 +395,9 @@ static void usage(FILE *f) {
 }
 
 static void verb_usage(const Verb *v, FILE *f) {
-        fprintf(f, "Usage: vmrun %s%s%s%s%s\n\n%s — %s\n", v->name, v->takes_json ? " [--json]" : "",
-                v->takes_timeout ? " [--timeout SECONDS]" : "", *v->args ? " " : "", v->args, v->name, v->summary);
+        fprintf(f, "Usage: vmrun %s%s%s%s%s%s\n\n%s — %s\n", v->name, v->takes_json ? " [--json]" : "",
+                v->takes_timeout ? " [--timeout SECONDS]" : "", v->takes_device ? " [--device ADDRESS]" : "",
+                *v->args ? " " : "", v->args, v->name, v->summary);
         if (*v->help)
                 fprintf(f, "\n%s", v->help);
 }
@@ -259,7 +410,7 @@ static bool looks_like_profile(const char *arg) {
 }
 
 int main(int argc, char **argv) {
-        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_TIMEOUT };
+        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_TIMEOUT, ARG_DEVICE };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "verbose", no_argument, NULL, 'v' },
@@ -267,13 +418,14 @@ int main(int argc, char **argv) {
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "json", no_argument, NULL, ARG_JSON },
                 { "timeout", required_argument, NULL, ARG_TIMEOUT },
+                { "device", required_argument, NULL, ARG_DEVICE },
                 { 0 },
         };
         Options o = { 0 };
         bool help = false;
         const Verb *v;
         char **args;
-        int c, nargs;
+        int c, nargs, words;
 
         log_setup();
 
@@ -308,6 +460,9 @@ int main(int argc, char **argv) {
                         o.timeout_set = true;
                         break;
                 }
+                case ARG_DEVICE:
+                        arg_device = optarg;
+                        break;
                 default:
                         fprintf(stderr, "Try 'vmrun --help'.\n");
                         return VMRUN_EXIT_USAGE;
@@ -318,11 +473,22 @@ int main(int argc, char **argv) {
                 return help ? 0 : VMRUN_EXIT_USAGE;
         }
 
-        v = verb_find(argv[optind]);
+        v = verb_find(argv[optind], optind + 1 < argc ? argv[optind + 1] : NULL, &words);
         if (v)
-                args = argv + optind + 1;
-        else if (looks_like_profile(argv[optind])) {
-                v = verb_find("run");
+                args = argv + optind + words;
+        else if (verb_group(argv[optind])) {
+                if (help) {
+                        usage(stdout);
+                        return 0;
+                }
+                if (optind + 1 < argc)
+                        log_error("unknown verb '%s %s'; `vmrun --help` lists the %s verbs", argv[optind],
+                                  argv[optind + 1], argv[optind]);
+                else
+                        log_error("vmrun %s: say which; `vmrun --help` lists the %s verbs", argv[optind], argv[optind]);
+                return VMRUN_EXIT_USAGE;
+        } else if (looks_like_profile(argv[optind])) {
+                v = verb_find("run", NULL, &words);
                 args = argv + optind;
         } else {
                 log_error("unknown verb '%s' (and no profile file of that name); see `vmrun --help`", argv[optind]);
@@ -338,8 +504,9 @@ int main(int argc, char **argv) {
                 verb_usage(v, stderr);
                 return VMRUN_EXIT_USAGE;
         }
-        if ((o.json && !v->takes_json) || (o.timeout_set && !v->takes_timeout)) {
-                log_error("vmrun %s does not take %s", v->name, o.json ? "--json" : "--timeout");
+        if ((o.json && !v->takes_json) || (o.timeout_set && !v->takes_timeout) || (arg_device && !v->takes_device)) {
+                log_error("vmrun %s does not take %s", v->name,
+                          o.json && !v->takes_json ? "--json" : o.timeout_set && !v->takes_timeout ? "--timeout" : "--device");
                 return VMRUN_EXIT_USAGE;
         }
 
