@@ -6,6 +6,7 @@
 #include <sys/sysmacros.h>
 
 #include "holders.h"
+#include "host.h"
 #include "log.h"
 #include "strv.h"
 
@@ -194,22 +195,12 @@ static int nvidia_nodes(const char *root, Strv *nodes) {
 }
 
 static int pci_vendor(const char *root, const char *pci_address, unsigned long *ret) {
-        _cleanup_free_ char *path = NULL, *s = NULL;
-        unsigned long v;
-        char *end;
-        int r;
+        const HostContext ctx = { .root = root };
+        _cleanup_free_ char *path = NULL;
 
-        if (asprintf(&path, "%s/sys/bus/pci/devices/%s/vendor", root, pci_address) < 0)
+        if (asprintf(&path, "/sys/bus/pci/devices/%s/vendor", pci_address) < 0)
                 return -ENOMEM;
-        r = read_line(path, &s);
-        if (r < 0)
-                return r;
-        errno = 0;
-        v = strtoul(s, &end, 16);
-        if (errno || end == s || *end)
-                return -EBADMSG;
-        *ret = v;
-        return 0;
+        return host_read_hex(&ctx, path, ret);
 }
 
 int device_nodes(const char *root, const char *pci_address, char ***ret) {

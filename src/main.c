@@ -125,6 +125,7 @@ static int verb_check(char **args, const Options *o) {
         RET_GATHER(r, host_precheck(&host, p, plan->gpu_functions, &plan->steps));
         if (p->gpu_rom)
                 RET_GATHER(r, check_profile_rom(&host, p));
+        RET_GATHER(r, plan_check_memlock(plan));
         if (r < 0) {
                 log_error("%s: a start would fail on the above", p->name);
                 return VMRUN_EXIT_FAILURE;

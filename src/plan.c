@@ -342,6 +342,22 @@ static int plan_qemu_user(Plan *plan) {
         return r;
 }
 
+int plan_check_memlock(const Plan *plan) {
+        uint64_t hard;
+        int r;
+
+        r = privileges_memlock_check(plan->memlock, &hard);
+        if (r == -EPERM)
+                return log_error_errno(r, "VFIO pins guest RAM: QEMU needs a locked-memory limit of %llu MiB, but the "
+                                          "hard limit is %llu MiB and vmrun lacks CAP_SYS_RESOURCE to raise it; run "
+                                          "vmrun as root outside a container, or raise LimitMEMLOCK= / "
+                                          "/etc/security/limits.conf",
+                                       (unsigned long long) (plan->memlock >> 20), (unsigned long long) (hard >> 20));
+        if (r < 0)
+                return log_error_errno(r, "read the locked-memory limit: %s", STRERROR(r));
+        return 0;
+}
+
 static const char *const *firmware_dirs(char ***ret_owned) {
         const char *e = getenv("VMRUN_FIRMWARE_DIRS");
         _cleanup_strv_ Strv dirs = { 0 };
@@ -431,6 +447,11 @@ int plan_new(const Profile *p, Plan **ret) {
         r = collect_notes(&ctx, plan);
         if (r < 0)
                 return log_oom();
+
+        /* VFIO pins all of guest RAM, and QEMU maps a little more (ROM
+         * BARs, the IOMMU's tables): libvirt allows RAM + 1 GiB, and so
+         * does vmrun */
+        plan->memlock = p->has_gpu ? p->memory + (1ULL << 30) : 0;
 
         r = plan_qemu_user(plan);
         if (r == -ENOMEM)

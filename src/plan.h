@@ -25,6 +25,7 @@ typedef struct Plan {
         QemuPciIds gpu_subsystem;
         char *battery_table;            /* the fake battery's SSDT, with [gpu] fake-battery */
         char **cpu_flags;               /* after -cpu MODEL: the Hyper-V enlightenments QEMU offers */
+        uint64_t memlock;               /* QEMU's locked-memory limit: guest RAM + 1 GiB with VFIO, else 0 (left alone) */
         QemuCredentials qemu_user;      /* looked up; .user NULL when [qemu] user does not exist */
         HostSteps steps;
         json_t *expect;                 /* what host_verify() finds after the restore */
@@ -36,6 +37,9 @@ typedef struct Plan {
 /* The root under which /sys, /dev, /proc and /run are found: "/" unless
  * VMRUN_ROOT says otherwise (unit tests against a fake tree). */
 const char *host_root(void);
+
+/* Can QEMU be given plan->memlock? Logs what to do when not. */
+int plan_check_memlock(const Plan *plan);
 
 /* Logs its errors (no firmware found, ...), and the adjustments at notice
  * level. */

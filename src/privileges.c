@@ -5,6 +5,7 @@
 #include <pwd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "log.h"
@@ -80,6 +81,26 @@ int privileges_raise_memlock(uint64_t memlock) {
         if (setrlimit(RLIMIT_MEMLOCK, &rl) < 0)
                 return negative_errno();
         return 0;
+}
+
+static bool has_cap_sys_resource(void) {
+        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = { 0 };
+
+        if (syscall(SYS_capget, &h, d) < 0)
+                return false;
+        return d[CAP_SYS_RESOURCE / 32].effective & (1u << (CAP_SYS_RESOURCE % 32));
+}
+
+int privileges_memlock_check(uint64_t memlock, uint64_t *ret_hard) {
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_MEMLOCK, &rl) < 0)
+                return negative_errno();
+        *ret_hard = rl.rlim_max == RLIM_INFINITY ? UINT64_MAX : (uint64_t) rl.rlim_max;
+        if (memlock == 0 || rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= memlock || has_cap_sys_resource())
+                return 0;
+        return -EPERM;
 }
 
 int privileges_drop(const QemuCredentials *c) {

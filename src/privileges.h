@@ -36,6 +36,11 @@ static inline bool qemu_credentials_privileged(const QemuCredentials *c) {
  * capabilities left. Both return 0 or a negative errno; the caller
  * _exit()s on failure. */
 int privileges_raise_memlock(uint64_t memlock);
+
+/* Before anything changes: can privileges_raise_memlock(memlock) work
+ * here? -EPERM when the hard limit (*ret_hard) is lower and vmrun lacks
+ * CAP_SYS_RESOURCE to lift it (a container, a unit's LimitMEMLOCK=). */
+int privileges_memlock_check(uint64_t memlock, uint64_t *ret_hard);
 int privileges_drop(const QemuCredentials *c);
 
 /* Which of `paths` the QEMU user cannot reach with `modes` (access(2)

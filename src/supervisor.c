@@ -232,6 +232,7 @@ static int preflight(const Plan *plan) {
                                               p->qemu_user, p->name));
         else
                 RET_GATHER(r, preflight_qemu_access(plan));
+        RET_GATHER(r, plan_check_memlock(plan));
         return r;
 }
 
@@ -306,18 +307,10 @@ _Noreturn static void exec_qemu(const Plan *plan, int qmp_fd, int public_fd, int
         _exit(127);
 }
 
-/* VFIO pins all of guest RAM, and QEMU maps a little more (ROM BARs, the
- * IOMMU's tables): libvirt allows RAM + 1 GiB, and so does vmrun. */
-static uint64_t memlock_limit(const Plan *plan) {
-        if (!plan->profile->has_gpu)
-                return 0;
-        return plan->profile->memory + (1ULL << 30);
-}
-
 static int spawn_qemu(Supervisor *s, int *qmp_parent_fd) {
         _cleanup_close_pair_ int pair[2] = { -1, -1 }, out[2] = { -1, -1 };
         _cleanup_close_ int public_fd = -1, console_fd = -1;
-        uint64_t memlock = memlock_limit(s->plan);
+        uint64_t memlock = s->plan->memlock;
         int r;
         pid_t pid;
 
