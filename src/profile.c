@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <ctype.h>
+#include <sys/stat.h>
 #include <ini.h>
 #include <libgen.h>
 #include <stddef.h>
@@ -1001,6 +1002,50 @@ static int profile_parse(const char *path, FILE *f, Profile **ret) {
         return 0;
 }
 
+int profile_check_trusted(int fd, const char *path, uid_t owner) {
+        _cleanup_free_ char *dir = NULL;
+        struct stat st, dst;
+        char *slash;
+
+        if (fstat(fd, &st) < 0)
+                return log_error_errno(negative_errno(), "stat profile %s: %s", path, strerror(errno));
+        if (!S_ISREG(st.st_mode))
+                return log_error_errno(-EPERM, "profile %s is not a regular file", path);
+        if (st.st_uid != owner)
+                return log_error_errno(-EPERM, "refusing profile %s: it is owned by uid %u, not by uid %u; whoever "
+                                       "can edit it can make vmrun (run as root) unbind devices and load modules. "
+                                       "Fix: chown %u:%u %s",
+                                       path, (unsigned) st.st_uid, (unsigned) owner, (unsigned) owner,
+                                       (unsigned) owner, path);
+        if (st.st_mode & (S_IWGRP | S_IWOTH))
+                return log_error_errno(-EPERM, "refusing profile %s: it is writable by %s (mode %04o). Fix: chmod go-w %s",
+                                       path, st.st_mode & S_IWOTH ? "everyone" : "its group",
+                                       (unsigned) (st.st_mode & 07777), path);
+
+        /* whoever may replace the file in its directory may edit it */
+        dir = strdup(path);
+        if (!dir)
+                return log_oom();
+        slash = strrchr(dir, '/');
+        if (!slash)
+                strcpy(dir, ".");
+        else if (slash == dir)
+                dir[1] = '\0';
+        else
+                *slash = '\0';
+        if (stat(dir, &dst) < 0)
+                return log_error_errno(negative_errno(), "stat %s: %s", dir, strerror(errno));
+        if ((dst.st_mode & (S_IWGRP | S_IWOTH)) && !(dst.st_mode & S_ISVTX))
+                return log_error_errno(-EPERM, "refusing profile %s: its directory %s is writable by %s (mode %04o) "
+                                       "without the sticky bit, so anyone there can replace it. Fix: chmod go-w %s",
+                                       path, dir, dst.st_mode & S_IWOTH ? "everyone" : "its group",
+                                       (unsigned) (dst.st_mode & 07777), dir);
+        if ((dst.st_mode & (S_IWGRP | S_IWOTH)) && dst.st_uid != owner && dst.st_uid != 0)
+                return log_error_errno(-EPERM, "refusing profile %s: its directory %s belongs to uid %u", path, dir,
+                                       (unsigned) dst.st_uid);
+        return 0;
+}
+
 int profile_load(const char *path, Profile **ret) {
         _cleanup_fclose_ FILE *f = fopen(path, "re");
         int r;
@@ -1008,6 +1053,12 @@ int profile_load(const char *path, Profile **ret) {
         if (!f) {
                 r = negative_errno();
                 return log_error_errno(r, "cannot open profile %s: %s", path, STRERROR(r));
+        }
+        /* like sshd's StrictModes: root acts on what the profile says */
+        if (geteuid() == 0) {
+                r = profile_check_trusted(fileno(f), path, 0);
+                if (r < 0)
+                        return r;
         }
         return profile_parse(path, f, ret);
 }

@@ -114,6 +114,11 @@ static inline void profile_freep(Profile **p) {
 }
 #define _cleanup_profile_ _cleanup_(profile_freep)
 
+/* A profile run as root must be root's and writable by nobody else, nor
+ * replaceable through its directory (sshd's StrictModes): 0, or -EPERM
+ * logged with the fix. profile_load() applies it when run as root. */
+int profile_check_trusted(int fd, const char *path, uid_t owner);
+
 /* Read and check a profile. Logs every problem found (all of them, not just
  * the first) at error level, then returns -EINVAL; -ENOENT/-EACCES when the
  * file cannot be opened (logged too). */

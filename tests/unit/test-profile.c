@@ -276,6 +276,82 @@ static void test_profile_load_of_a_missing_file_is_enoent(void **state) {
         assert_null(p);
 }
 
+/* ---- who may have written it (as root: sshd's StrictModes) ---- */
+
+/* A profile file with `file_mode` and `owner` in a fresh directory with
+ * `dir_mode`, checked as root would check it; returns the check's result
+ * and, in *ret_log, what it said. */
+static int check_trusted(mode_t dir_mode, mode_t file_mode, uid_t owner, char **ret_log) {
+        char dir[] = "/tmp/test-profile-trust.XXXXXX", tmp[] = "/tmp/test-profile-stderr.XXXXXX";
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -1, log = -1, saved = -1;
+        int r;
+
+        assert_non_null(mkdtemp(dir));
+        assert_int_equal(chmod(dir, dir_mode), 0);
+        assert_true(asprintf(&path, "%s/win10.profile", dir) > 0);
+        fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        assert_int_equal(fchmod(fd, file_mode), 0);
+        assert_int_equal(fchown(fd, owner, (gid_t) -1), 0);
+
+        log = mkostemp(tmp, O_CLOEXEC);
+        assert_true(log >= 0);
+        assert_int_equal(unlink(tmp), 0);
+        saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+        fflush(stderr);
+        assert_int_equal(dup2(log, STDERR_FILENO), STDERR_FILENO);
+        r = profile_check_trusted(fd, path, 0);
+        fflush(stderr);
+        assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+        *ret_log = read_all(log);
+
+        assert_int_equal(unlink(path), 0);
+        assert_int_equal(rmdir(dir), 0);
+        return r;
+}
+
+static void test_a_profile_of_root_writable_only_by_root_is_trusted(void **state) {
+        _cleanup_free_ char *log = NULL;
+
+        if (geteuid() != 0)
+                skip();
+        assert_int_equal(check_trusted(0755, 0644, 0, &log), 0);
+        assert_string_equal(log, "");
+}
+
+static void test_a_profile_owned_by_another_user_is_refused_with_the_chown_to_fix_it(void **state) {
+        _cleanup_free_ char *log = NULL;
+
+        if (geteuid() != 0)
+                skip();
+        assert_int_equal(check_trusted(0755, 0644, 65534, &log), -EPERM);
+        assert_logged(log, "it is owned by uid 65534, not by uid 0");
+        assert_logged(log, "Fix: chown 0:0 /tmp/test-profile-trust.");
+}
+
+static void test_a_profile_its_group_or_everyone_may_write_is_refused(void **state) {
+        _cleanup_free_ char *log = NULL, *log2 = NULL;
+
+        if (geteuid() != 0)
+                skip();
+        assert_int_equal(check_trusted(0755, 0664, 0, &log), -EPERM);
+        assert_logged(log, "writable by its group (mode 0664). Fix: chmod go-w");
+        assert_int_equal(check_trusted(0755, 0646, 0, &log2), -EPERM);
+        assert_logged(log2, "writable by everyone (mode 0646)");
+}
+
+static void test_a_profile_in_a_directory_anyone_may_write_is_refused_unless_sticky(void **state) {
+        _cleanup_free_ char *log = NULL, *sticky = NULL;
+
+        if (geteuid() != 0)
+                skip();
+        assert_int_equal(check_trusted(0777, 0644, 0, &log), -EPERM);
+        assert_logged(log, "is writable by everyone (mode 0777) without the sticky bit");
+        /* /tmp's shape: others cannot replace a file that is not theirs */
+        assert_int_equal(check_trusted(01777, 0644, 0, &sticky), 0);
+}
+
 /* ---- [vm] ---- */
 
 static void test_sizes_take_k_m_g_t_suffixes_in_either_case(void **state) {
@@ -1069,6 +1145,10 @@ int main(void) {
                 cmocka_unit_test(test_the_laptop_profile_is_read_whole),
                 cmocka_unit_test(test_profile_load_reads_a_file_and_names_the_vm_after_it),
                 cmocka_unit_test(test_profile_load_of_a_missing_file_is_enoent),
+                cmocka_unit_test(test_a_profile_of_root_writable_only_by_root_is_trusted),
+                cmocka_unit_test(test_a_profile_owned_by_another_user_is_refused_with_the_chown_to_fix_it),
+                cmocka_unit_test(test_a_profile_its_group_or_everyone_may_write_is_refused),
+                cmocka_unit_test(test_a_profile_in_a_directory_anyone_may_write_is_refused_unless_sticky),
 
                 cmocka_unit_test(test_sizes_take_k_m_g_t_suffixes_in_either_case),
                 cmocka_unit_test(test_16g_16gib_and_16gb_all_mean_16_gibibytes_as_in_qemu),
