@@ -245,8 +245,6 @@ int plan_gpu_subsystem(const HostContext *ctx, const Profile *p, bool *ret_set, 
 }
 
 static int note_missing(Plan *plan, const char *what, const char *path, int mode) {
-        _cleanup_free_ char *p = NULL;
-
         if (access(path, mode) >= 0)
                 return 0;
         return strv_pushf(&plan->notes, "%s %s: %s", what, path, strerror(errno));

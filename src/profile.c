@@ -219,14 +219,14 @@ static const struct {
         const char *name;
         bool repeatable;        /* [disk], [disk data], ... */
 } sections[_SECTION_MAX] = {
-        [SECTION_VM] = { "vm" },
-        [SECTION_GPU] = { "gpu" },
+        [SECTION_VM] = { "vm", false },
+        [SECTION_GPU] = { "gpu", false },
         [SECTION_DISK] = { "disk", true },
-        [SECTION_BOOT] = { "boot" },
-        [SECTION_DISPLAY] = { "display" },
-        [SECTION_NETWORK] = { "network" },
-        [SECTION_HOST] = { "host" },
-        [SECTION_QEMU] = { "qemu" },
+        [SECTION_BOOT] = { "boot", false },
+        [SECTION_DISPLAY] = { "display", false },
+        [SECTION_NETWORK] = { "network", false },
+        [SECTION_HOST] = { "host", false },
+        [SECTION_QEMU] = { "qemu", false },
 };
 
 typedef struct ConfigItem {

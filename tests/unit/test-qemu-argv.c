@@ -303,6 +303,135 @@ static void test_a_disk_path_with_commas_is_one_json_value_and_no_options(void *
         assert_int_equal(containing, 1);
 }
 
+/* ---- hostile values: nothing in a profile can add an option ---- */
+
+/* A profile with one value put in every field that reaches the argv as
+ * text: the disk's file, the kernel, the initrd, the ROM and the kernel
+ * command line. */
+static Profile *profile_with(const char *v) {
+        _cleanup_free_ char *text = NULL;
+        Profile *p = NULL;
+
+        assert_true(asprintf(&text,
+                             "[vm]\nname = hostile\nmemory = 1G\naccel = tcg\nfirmware = bios\n"
+                             "[gpu]\naddress = 01:00.0\nfunctions = 01:00.1\nrom = %s.rom\n"
+                             "[disk]\nfile = %s.img\nformat = raw\n"
+                             "[boot]\nkernel = %s.kernel\ninitrd = %s.initrd\nappend = quiet %s\n",
+                             v, v, v, v, v) > 0);
+        assert_int_equal(profile_load_string(PATH, text, &p), 0);
+        return p;
+}
+
+static char *replace_all(const char *s, const char *from, const char *to) {
+        size_t n = 0, lf = strlen(from), lt = strlen(to);
+        const char *q;
+        char *out, *o;
+
+        for (q = s; (q = strstr(q, from)); q += lf)
+                n++;
+        out = malloc(strlen(s) + n * lt + 1);
+        assert_non_null(out);
+        for (o = out, q = s; *q;) {
+                if (strncmp(q, from, lf) == 0) {
+                        memcpy(o, to, lt);
+                        o += lt;
+                        q += lf;
+                } else
+                        *o++ = *q++;
+        }
+        *o = '\0';
+        return out;
+}
+
+/* The JSON form of a string's contents, without the quotes. */
+static char *json_inner(const char *v) {
+        _cleanup_json_ json_t *j = json_string(v);
+        char *d = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+        size_t l;
+
+        assert_non_null(d);
+        l = strlen(d);
+        memmove(d, d + 1, l - 2);
+        d[l - 2] = '\0';
+        return d;
+}
+
+#define STR_IN_SET(s, ...) strv_contains_str((const char *const[]) { __VA_ARGS__, NULL }, (s))
+
+static bool strv_contains_str(const char *const *set, const char *s) {
+        for (; *set; set++)
+                if (streq(*set, s))
+                        return true;
+        return false;
+}
+
+static void test_hostile_values_change_no_option_only_the_value_itself(void **state) {
+        static const char *const hostile[] = {
+                "/vm/a,format=raw,file=/etc/shadow",
+                "/vm/x,id=evil -device e1000",
+                "/vm/json:{\"driver\":\"nbd\",\"host\":\"evil\"}",
+                "/vm/=-object memory-backend-file",
+                "/vm/a,,b,,,c",
+                "/vm/\"quoted\"\\back\\slash",
+                "/vm/-S -no-shutdown",
+                "/vm/\xc3\xa9t\xc3\xa9 utf-8",
+        };
+        static const char benign[] = "/vm/benign";
+        _cleanup_profile_ Profile *base = profile_with(benign);
+        _cleanup_strv_ Strv b = { 0 };
+
+        build_full(base, NULL, &b);
+        for (size_t k = 0; k < ELEMENTSOF(hostile); k++) {
+                _cleanup_profile_ Profile *p = profile_with(hostile[k]);
+                _cleanup_free_ char *esc = qemu_opt_escape(hostile[k]), *inner = json_inner(hostile[k]);
+                _cleanup_strv_ Strv a = { 0 };
+
+                size_t differ = 0;
+
+                build_full(p, NULL, &a);
+                /* the same options in the same places */
+                assert_int_equal(a.n, b.n);
+                for (size_t i = 0; i < a.n; i++) {
+                        _cleanup_free_ char *raw = NULL, *opt = NULL, *js = NULL;
+
+                        if (streq(a.v[i], b.v[i]))
+                                continue;
+                        differ++;
+                        /* a differing element is the baseline's with the
+                         * value put in whole, escaped, or as a JSON string:
+                         * nothing else about it may change */
+                        raw = replace_all(b.v[i], benign, hostile[k]);
+                        opt = replace_all(b.v[i], benign, esc);
+                        js = replace_all(b.v[i], benign, inner);
+                        if (b.v[i][0] == '{') {
+                                if (!streq(a.v[i], js))
+                                        fail_msg("value %s: JSON element %zu is\n  %s\nwant\n  %s", hostile[k], i,
+                                                 a.v[i], js);
+                        } else if (!streq(a.v[i], opt) &&
+                                   /* QEMU stores these three whole, unparsed */
+                                   !(i > 0 && STR_IN_SET(b.v[i - 1], "-kernel", "-initrd", "-append") &&
+                                     streq(a.v[i], raw)))
+                                fail_msg("value %s: element %zu is\n  %s\nwant the baseline's\n  %s\nwith the "
+                                         "value escaped",
+                                         hostile[k], i, a.v[i], b.v[i]);
+                }
+                /* the ROM, the disk, the kernel, the initrd, the command
+                 * line: each reached QEMU, in its own element */
+                assert_true(differ >= 5);
+        }
+}
+
+/* A newline or another control character cannot be written into an
+ * option: the profile refuses it, naming the key. */
+static void test_control_characters_in_a_path_are_refused_by_the_profile(void **state) {
+        Profile *p = NULL;
+
+        assert_int_equal(profile_load_string(PATH, "[boot]\nkernel = /vm/a\x01b\n", &p), -EINVAL);
+        assert_null(p);
+        assert_int_equal(profile_load_string(PATH, "[disk]\nfile = /vm/a\tb\n", &p), -EINVAL);
+        assert_null(p);
+}
+
 /* QEMU does not run as root: it could not open a file in the VM's 0700
  * runtime directory, and needs no path to it either. */
 static void test_the_console_log_is_a_descriptor_vmrun_opened_not_a_path(void **state) {
@@ -1107,6 +1236,8 @@ int main(void) {
                 cmocka_unit_test(test_a_comma_in_the_vm_name_is_doubled_in_the_guest_name),
                 cmocka_unit_test(test_a_disk_path_with_commas_is_one_json_value_and_no_options),
                 cmocka_unit_test(test_the_console_log_is_a_descriptor_vmrun_opened_not_a_path),
+                cmocka_unit_test(test_hostile_values_change_no_option_only_the_value_itself),
+                cmocka_unit_test(test_control_characters_in_a_path_are_refused_by_the_profile),
 
                 cmocka_unit_test(test_uefi_maps_code_and_vars_as_pflash_block_nodes),
                 cmocka_unit_test(test_firmware_requiring_smm_gets_smm_and_a_secure_pflash),

@@ -1,0 +1,55 @@
+; vmrun profile: Windows 10/11 with the laptop's only GPU.
+;
+; The laptop case: an NVIDIA RTX 4060 Mobile (10de:28e0) wired to the
+; internal panel, with its HDMI/DP audio function (10de:22be) in the same
+; IOMMU group. Find yours with `lspci -Dnn | grep -i -e vga -e audio` and
+; check the group with `vmrun check win10.profile`.
+;
+; Install as /etc/vmrun/win10.profile (owned by root, mode 0644) to start it
+; with `systemctl start vmrun@win10`, or run `sudo vmrun win10.profile`.
+
+[vm]
+name = win10
+memory = 16G
+cpus = 8
+accel = kvm
+; OVMF, not SeaBIOS: on dGPU-only laptops the panel stays dark (no
+; backlight) under SeaBIOS. uefi-secure for Windows 11's Secure Boot.
+firmware = uefi
+; Hyper-V enlightenments on the CPU (those this QEMU offers; `vmrun plan`
+; lists them)
+os = windows
+
+[gpu]
+address = 0000:01:00.0
+; the audio function goes along (same slot, same IOMMU group)
+functions = 0000:01:00.1
+; the vBIOS, given to the guest as the GPU's ROM: on laptops the ROM BAR is
+; often empty or a shadow copy; OVMF needs the image with the EFI driver
+rom = /var/lib/vmrun/win10/vbios.rom
+; NVIDIA's laptop driver stops with Code 43 on a machine without a battery:
+; give the guest a (fake, always full) ACPI battery
+fake-battery = yes
+; the notebook maker's subsystem IDs, which the same driver checks: by
+; default the host's (sysfs); or VENDOR:DEVICE as lspci -nnv shows them
+;subsystem = 17aa:3c3e
+
+[disk system]
+file = /var/lib/vmrun/win10/disk.qcow2
+format = qcow2
+; virtio needs the virtio-win drivers during installation; sata works out
+; of the box, nvme is fast and needs no extra drivers on Windows 10+
+interface = nvme
+
+[display]
+; a second screen over SPICE, reached through an ssh tunnel
+; (`vmrun display win10` prints the command)
+spice = 127.0.0.1:5900
+
+[network]
+mode = user
+
+[qemu]
+binary = /usr/bin/qemu-system-x86_64
+; seconds Windows gets to shut down before QEMU is stopped
+timeout-shutdown = 120
