@@ -306,6 +306,16 @@ static int plan_qemu_user(Plan *plan) {
                 return strv_pushf(&plan->adjustments,
                                   "QEMU runs as %s (uid 0), as [qemu] user says: no privilege drop and no -sandbox",
                                   c->user);
+        /* -netdev bridge execs qemu-bridge-helper, a setuid program: what
+         * -sandbox spawn=deny and no_new_privs exist to stop */
+        if (p->network == NETWORK_BRIDGE) {
+                r = strv_pushf(&plan->notes,
+                               "[network] mode = bridge needs qemu-bridge-helper, a setuid program QEMU running as %s "
+                               "under -sandbox may not start; use mode = user, or [qemu] user = root",
+                               c->user);
+                if (r < 0)
+                        return r;
+        }
 
         r = host_steps_add_grant(&plan->steps, plan->paths->state_dir, c->uid, c->gid, c->user);
         if (r >= 0 && plan->firmware)
