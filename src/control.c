@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <dirent.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -421,9 +422,11 @@ int control_display(const char *name, const Options *o) {
         _cleanup_(vm_done) Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1 };
         _cleanup_qmp_ Qmp *q = NULL;
         _cleanup_json_ json_t *spice = NULL;
-        const char *host = NULL;
+        const char *host = NULL, *target, *user;
+        char hostname[256] = "";
         json_int_t port = 0;
         int enabled = 0, r;
+        bool v6;
 
         if (vm_open(name, &vm) < 0 || vm_connect(name, &vm, &q) < 0)
                 return VMRUN_EXIT_FAILURE;
@@ -442,11 +445,27 @@ int control_display(const char *name, const Options *o) {
                 putchar('\n');
                 return 0;
         }
-        printf("spice://%s:%" JSON_INTEGER_FORMAT "\n", strchr(host, ':') ? "[::1]" : host, port);
-        fprintf(stderr,
-                "From another computer: ssh -N -L %" JSON_INTEGER_FORMAT ":%s:%" JSON_INTEGER_FORMAT
-                " USER@THIS-HOST, then remote-viewer spice://127.0.0.1:%" JSON_INTEGER_FORMAT "\n",
-                port, host, port, port);
+        v6 = strchr(host, ':') != NULL;
+        /* a SPICE server on every address is on loopback too, and the
+         * tunnel's end is on this host */
+        if (streq(host, "0.0.0.0") || streq(host, "::"))
+                target = v6 ? "::1" : "127.0.0.1";
+        else
+                target = host;
+        /* whoever ran sudo is who logs in over ssh, not root */
+        user = getenv("SUDO_USER");
+        if (!user || !*user) {
+                const struct passwd *pw = getpwuid(getuid());
+                user = pw ? pw->pw_name : "USER";
+        }
+        if (gethostname(hostname, sizeof hostname - 1) < 0 || !hostname[0])
+                strcpy(hostname, "THIS-HOST");
+
+        printf("spice://%s%s%s:%" JSON_INTEGER_FORMAT "\n", v6 ? "[" : "", host, v6 ? "]" : "", port);
+        printf("From another computer, forward the port over ssh and open it there:\n"
+               "  ssh -N -L %" JSON_INTEGER_FORMAT ":%s%s%s:%" JSON_INTEGER_FORMAT " %s@%s\n"
+               "  remote-viewer spice://127.0.0.1:%" JSON_INTEGER_FORMAT "\n",
+               port, v6 ? "[" : "", target, v6 ? "]" : "", port, user, hostname, port);
         return 0;
 }
 

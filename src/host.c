@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 #include "host.h"
@@ -31,6 +32,77 @@ int host_path(const HostContext *ctx, const char *path, char **ret) {
                 return -ENOMEM;
         *ret = p;
         return 0;
+}
+
+/* "/a/b/../c/./d" -> "/a/c/d", in place: the links udev makes are
+ * relative to real directories, so dropping ".." lexically is what the
+ * kernel does with them too. */
+static void path_normalize(char *path) {
+        char *out = path, *in = path;
+
+        while (*in) {
+                size_t n;
+
+                while (*in == '/')
+                        in++;
+                n = strcspn(in, "/");
+                if (n == 0)
+                        break;
+                if (n == 1 && in[0] == '.') {
+                        in += n;
+                        continue;
+                }
+                if (n == 2 && in[0] == '.' && in[1] == '.') {
+                        while (out > path && *--out != '/')
+                                ;
+                        in += n;
+                        continue;
+                }
+                *out++ = '/';
+                memmove(out, in, n);
+                out += n;
+                in += n;
+        }
+        if (out == path)
+                *out++ = '/';
+        *out = '\0';
+}
+
+int host_follow(const HostContext *ctx, const char *path, char **ret) {
+        _cleanup_free_ char *cur = NULL;
+
+        assert(path[0] == '/');
+        cur = strdup(path);
+        if (!cur)
+                return -ENOMEM;
+        for (unsigned hops = 0; hops < 32; hops++) {
+                _cleanup_free_ char *full = NULL, *next = NULL;
+                char target[PATH_MAX];
+                ssize_t n;
+                int r;
+
+                r = host_path(ctx, cur, &full);
+                if (r < 0)
+                        return r;
+                n = readlink(full, target, sizeof target - 1);
+                if (n < 0 && errno == EINVAL) {
+                        *ret = TAKE_PTR(cur);
+                        return 0;
+                }
+                if (n < 0)
+                        return negative_errno();
+                target[n] = '\0';
+                if (target[0] == '/')
+                        next = strdup(target);
+                else if (asprintf(&next, "%.*s/%s", (int) (strrchr(cur, '/') - cur), cur, target) < 0)
+                        next = NULL;
+                if (!next)
+                        return -ENOMEM;
+                path_normalize(next);
+                free(cur);
+                cur = TAKE_PTR(next);
+        }
+        return -ELOOP;
 }
 
 bool host_exists(const HostContext *ctx, const char *path) {
@@ -237,6 +309,31 @@ int host_write(const HostContext *ctx, const char *path, const char *value, usec
         return -si.si_status;
 }
 
+static bool digits(const char *s, size_t n) {
+        return n > 0 && strspn(s, "0123456789") >= n;
+}
+
+/* The only device nodes QEMU's user is ever given, by name and by device
+ * number: a node elsewhere, or one of these names made for another device,
+ * would hand the guest whatever it is (a disk, /dev/mem). */
+static bool chown_device_allowed(const char *path, dev_t rdev) {
+        const char *g;
+
+        /* a group node, or the container node, which udev makes 0666 but
+         * a bare devtmpfs leaves root's 0600 */
+        if ((g = startswith(path, "/dev/vfio/")))
+                return streq(g, "vfio") || (digits(g, 1) && g[strspn(g, "0123456789")] == '\0');
+        /* an event device QEMU reads and grabs ([input] evdev): the input
+         * subsystem's major */
+        if ((g = startswith(path, "/dev/input/event")))
+                return digits(g, 1) && g[strspn(g, "0123456789")] == '\0' && major(rdev) == 13;
+        /* a USB device QEMU takes ([usb] devices), as usbfs names it:
+         * /dev/bus/usb/BBB/DDD, major 189 */
+        if ((g = startswith(path, "/dev/bus/usb/")))
+                return strlen(g) == 7 && digits(g, 3) && g[3] == '/' && digits(g + 4, 3) && major(rdev) == 189;
+        return false;
+}
+
 int host_chown(const HostContext *ctx, const char *path, uid_t uid, gid_t gid, uid_t *ret_uid, gid_t *ret_gid) {
         _cleanup_free_ char *p = NULL;
         _cleanup_close_ int fd = -1;
@@ -254,11 +351,10 @@ int host_chown(const HostContext *ctx, const char *path, uid_t uid, gid_t gid, u
         if (fstat(fd, &st) < 0)
                 return negative_errno();
         if (S_ISCHR(st.st_mode)) {
-                const char *g = startswith(path, "/dev/vfio/");
-                /* a group node, or the container node, which udev makes
-                 * 0666 but a bare devtmpfs leaves root's 0600 */
-                if (!g || !*g || (!streq(g, "vfio") && g[strspn(g, "0123456789")] != '\0'))
-                        return log_error_errno(-EPERM, "refusing to give %s to the QEMU user: the only devices it gets are VFIO groups",
+                if (!chown_device_allowed(path, st.st_rdev))
+                        return log_error_errno(-EPERM, "refusing to give %s to the QEMU user: the only devices it gets are "
+                                               "VFIO groups, event devices (/dev/input/eventN) and USB devices "
+                                               "(/dev/bus/usb/BBB/DDD)",
                                                path);
         } else if (S_ISREG(st.st_mode)) {
                 /* a second name could be anywhere, /etc/shadow's included */
@@ -266,8 +362,8 @@ int host_chown(const HostContext *ctx, const char *path, uid_t uid, gid_t gid, u
                         return log_error_errno(-EPERM, "refusing to give %s to the QEMU user: it has %ju hard links",
                                                path, (uintmax_t) st.st_nlink);
         } else if (!S_ISDIR(st.st_mode))
-                return log_error_errno(-EPERM, "refusing to give %s to the QEMU user: not a file, directory or VFIO group",
-                                       path);
+                return log_error_errno(-EPERM, "refusing to give %s to the QEMU user: not a file, directory or "
+                                       "device node it may have", path);
         if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0)
                 return negative_errno();
         if (ret_uid)

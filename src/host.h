@@ -5,10 +5,10 @@
  *
  * Every path is taken relative to HostContext.root ("/" normally, a fake
  * tree in unit tests). Writes go only to an allow-list of attributes
- * (driver binding, driver_override, vtconsole binding, the ROM switch),
- * and a write that names a PCI device is refused when that device is
- * storage or network, unless the profile allows that class: those are the
- * devices the host lives on. A write happens in a child process under a
+ * (driver binding, driver_override, vtconsole binding, the ROM switch,
+ * the panel's backlight brightness), and a write that names a PCI device
+ * is refused when that device is storage or network, unless the profile
+ * allows that class: those are the devices the host lives on. A write happens in a child process under a
  * deadline, because a driver's remove() can block forever and vmrun must
  * then still be able to say so and undo what it did. */
 
@@ -31,6 +31,12 @@ int host_link_name(const HostContext *ctx, const char *path, char **ret);
 
 bool host_exists(const HostContext *ctx, const char *path);
 
+/* Where `path` leads, its symlinks followed one by one inside the root
+ * (udev's /dev/input/by-id/NAME -> ../event5): the host path of the file
+ * at the end, `path` itself when it is no symlink. -ENOENT when a link
+ * or the path is missing; -ELOOP after 32 links. */
+int host_follow(const HostContext *ctx, const char *path, char **ret);
+
 /* Write `value` to an allow-listed attribute within `timeout`. -EPERM for
  * a path outside the allow-list or a protected device (logged at error
  * level: it is a bug or a hostile profile, never a normal failure);
@@ -41,9 +47,10 @@ int host_write(const HostContext *ctx, const char *path, const char *value, usec
 
 /* Give `path` to uid:gid (the QEMU user) and say whose it was, for the
  * undo. Only what QEMU needs can be given: the VFIO nodes (/dev/vfio/N,
- * /dev/vfio/vfio), and the VM's own files: regular files with one link and
- * directories, never through a symlink. -EPERM (logged) for anything
- * else. */
+ * /dev/vfio/vfio), event devices (/dev/input/eventN, major 13), USB
+ * devices (/dev/bus/usb/BBB/DDD, major 189), and the VM's own files:
+ * regular files with one link and directories, never through a symlink.
+ * -EPERM (logged) for anything else. */
 int host_chown(const HostContext *ctx, const char *path, uid_t uid, gid_t gid, uid_t *ret_uid, gid_t *ret_gid);
 
 /* PCI class groups the host keeps unless a profile allows them. */

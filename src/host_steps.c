@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <fnmatch.h>
 #include <stdarg.h>
+#include <strings.h>
 
 #include "holders.h"
 #include "host.h"
@@ -227,6 +228,187 @@ static const HostStepType step_unbind_framebuffer = {
         .name = "unbind-framebuffer",
         .apply = fb_apply,
         .undo = fb_undo,
+};
+
+/* ---- backlight ----
+ *
+ * On a laptop whose only GPU drives the panel, the panel's brightness is
+ * set through the GPU (its PWM, or the panel's DisplayPort AUX registers),
+ * the system firmware (ACPI), or the embedded controller. In the guest
+ * nothing may set it (QEMU has none of the EC's ACPI methods), so it stays
+ * where it was when the host driver let go: `backlight = max` makes that
+ * the maximum. Both modes record the value and put it back after. */
+
+/* NVIDIA's WMI interface to the embedded controller's brightness
+ * (drivers/platform/x86/nvidia-wmi-ec-backlight.c) */
+#define NVIDIA_WMI_EC_GUID "603E9613-EF25-4338-A3D0-C46177516DB7"
+#define NVIDIA_WMI_EC_BACKLIGHT "nvidia_wmi_ec_backlight"
+
+static int backlight_path(const char *device, const char *attr, char **ret) {
+        return asprintf(ret, "/sys/class/backlight/%s/%s", device, attr) < 0 ? -ENOMEM : 0;
+}
+
+static int backlight_read_value(const HostContext *ctx, const char *device, const char *attr, unsigned long *ret) {
+        _cleanup_free_ char *path = NULL, *s = NULL;
+        unsigned long v;
+        char *end;
+        int r;
+
+        r = backlight_path(device, attr, &path);
+        if (r < 0)
+                return r;
+        r = host_read(ctx, path, &s);
+        if (r < 0)
+                return r;
+        errno = 0;
+        v = strtoul(s, &end, 10);
+        if (errno || end == s || *end || s[0] == '-')
+                return -EBADMSG;
+        *ret = v;
+        return 0;
+}
+
+/* type (raw, platform, firmware), brightness, max_brightness; -ENOENT when
+ * there is no such backlight (any more) */
+static int backlight_read(const HostContext *ctx, const char *device, char **ret_type, unsigned long *ret_brightness,
+                          unsigned long *ret_max) {
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        r = backlight_path(device, "type", &path);
+        if (r < 0)
+                return r;
+        r = host_read(ctx, path, ret_type);
+        if (r < 0)
+                return r;
+        r = backlight_read_value(ctx, device, "brightness", ret_brightness);
+        if (r >= 0)
+                r = backlight_read_value(ctx, device, "max_brightness", ret_max);
+        if (r < 0) {
+                free(*ret_type);
+                *ret_type = NULL;
+                return r;
+        }
+        return 0;
+}
+
+/* Who sets the panel's brightness through this device, which decides
+ * whether the value outlives the host driver. */
+static const char *backlight_source(const char *device, const char *type) {
+        if (streq(device, NVIDIA_WMI_EC_BACKLIGHT))
+                return "the embedded controller, through NVIDIA's WMI interface: it stays while the GPU is away";
+        if (streq(type, "raw"))
+                return "a GPU driver's own control: it goes with that driver";
+        if (streq(type, "firmware"))
+                return "the system firmware (ACPI)";
+        if (streq(type, "platform"))
+                return "a platform driver";
+        return "unknown";
+}
+
+static int backlight_write(HostContext *ctx, const char *device, unsigned long value) {
+        _cleanup_free_ char *path = NULL;
+        char v[24];
+        int r;
+
+        r = backlight_path(device, "brightness", &path);
+        if (r < 0)
+                return r;
+        snprintf(v, sizeof v, "%lu", value);
+        return host_write(ctx, path, v, 0);
+}
+
+static int backlight_apply(HostContext *ctx, const json_t *params, json_t **ret_record) {
+        const char *dev = str_param(params, "device"), *mode = str_param(params, "mode");
+        _cleanup_free_ char *type = NULL;
+        unsigned long brightness, max;
+        int r;
+
+        r = backlight_read(ctx, dev, &type, &brightness, &max);
+        if (r == -ENOENT) {
+                log_info("backlight %s is gone since the plan, nothing to record", dev);
+                return record_new(ret_record, "{s:s, s:n}", "device", dev, "brightness");
+        }
+        if (r < 0)
+                return log_error_errno(r, "read backlight %s (/sys/class/backlight/%s): %s", dev, dev, STRERROR(r));
+        if (!streq_ptr(mode, "max") || brightness == max) {
+                log_info("backlight %s (%s): %lu of %lu, %s", dev, type, brightness, max,
+                         streq_ptr(mode, "max") ? "already at its maximum" : "left as it is ([gpu] backlight = keep)");
+                return record_new(ret_record, "{s:s, s:s, s:I, s:I, s:b}", "device", dev, "type", type, "brightness",
+                                  (json_int_t) brightness, "max_brightness", (json_int_t) max, "changed", 0);
+        }
+        r = backlight_write(ctx, dev, max);
+        if (r < 0)
+                return log_error_errno(r, "set backlight %s to its maximum %lu (/sys/class/backlight/%s/brightness): %s; "
+                                       "set [gpu] backlight = keep to leave it alone",
+                                       dev, max, dev, STRERROR(r));
+        log_info("backlight %s (%s): %lu of %lu, set to %lu for the guest", dev, type, brightness, max, max);
+        return record_new(ret_record, "{s:s, s:s, s:I, s:I, s:b}", "device", dev, "type", type, "brightness",
+                          (json_int_t) brightness, "max_brightness", (json_int_t) max, "changed", 1);
+}
+
+/* The value goes back whichever the mode: a GPU driver that comes back
+ * registers its backlight anew, at a level of its own choosing. */
+static int backlight_undo(HostContext *ctx, const json_t *record) {
+        const char *dev = str_param(record, "device");
+        json_t *was = json_object_get(record, "brightness");
+        _cleanup_free_ char *type = NULL;
+        unsigned long now, max;
+        int r;
+
+        if (!json_is_integer(was))
+                return 0;
+        r = backlight_read(ctx, dev, &type, &now, &max);
+        if (r == -ENOENT) {
+                /* the driver that provides it did not come back, which the
+                 * verify reports; kept in the journal, the step would
+                 * block every later start */
+                log_warning("backlight %s is not there: its brightness (%" JSON_INTEGER_FORMAT ") cannot be put back",
+                            dev, json_integer_value(was));
+                return 0;
+        }
+        if (r < 0)
+                return log_error_errno(r, "read backlight %s: %s", dev, STRERROR(r));
+        if (now == (unsigned long) json_integer_value(was))
+                return 0;
+        r = backlight_write(ctx, dev, (unsigned long) json_integer_value(was));
+        if (r < 0)
+                return log_error_errno(r, "put backlight %s back to %" JSON_INTEGER_FORMAT ": %s", dev,
+                                       json_integer_value(was), STRERROR(r));
+        return 0;
+}
+
+static int backlight_verify(HostContext *ctx, const json_t *record) {
+        const char *dev = str_param(record, "device");
+        json_t *was = json_object_get(record, "brightness");
+        _cleanup_free_ char *type = NULL;
+        unsigned long now, max;
+        int r;
+
+        if (!json_is_integer(was))
+                return 0;
+        r = backlight_read(ctx, dev, &type, &now, &max);
+        if (r < 0) {
+                log_error("not back: backlight %s is %s (it was at %" JSON_INTEGER_FORMAT "): the driver that provides it "
+                          "did not come back; see `ls /sys/class/backlight` and `dmesg`",
+                          dev, r == -ENOENT ? "gone" : "unreadable", json_integer_value(was));
+                return -EIO;
+        }
+        /* the undo wrote the value and said so if it could not; what set
+         * it since is the desktop's business (a greeter may at login) */
+        if (now != (unsigned long) json_integer_value(was))
+                log_notice("back: backlight %s, at %lu of %lu (it was at %" JSON_INTEGER_FORMAT " before the guest; "
+                           "set again since)", dev, now, max, json_integer_value(was));
+        else
+                log_info("back: backlight %s at %lu of %lu", dev, now, max);
+        return 0;
+}
+
+static const HostStepType step_backlight = {
+        .name = "backlight",
+        .apply = backlight_apply,
+        .undo = backlight_undo,
+        .verify = backlight_verify,
 };
 
 /* ---- unload-module / load-module ---- */
@@ -544,6 +726,7 @@ const HostStepType *const host_step_types[] = {
         &step_stop_unit,
         &step_unbind_vtconsole,
         &step_unbind_framebuffer,
+        &step_backlight,
         &step_unload_module,
         &step_unbind_device,
         &step_load_module,
@@ -673,6 +856,60 @@ static int plan_framebuffers(HostContext *ctx, HostSteps *steps) {
         if (!any)
                 log_info("no firmware framebuffer (efi-framebuffer, simple-framebuffer, simpledrm, vesa-framebuffer) "
                          "is bound on this kernel: none to unbind");
+        return 0;
+}
+
+/* What sets the panel's brightness, said before anything changes, and a
+ * step per backlight device: with `backlight = max` it goes to its maximum
+ * before the host driver goes; in both modes it is recorded, and put back
+ * after. */
+static int plan_backlight(HostContext *ctx, const Profile *p, HostSteps *steps) {
+        _cleanup_strv_free_ char **devs = NULL, **wmi = NULL;
+        bool max = p->gpu_backlight == GPU_BACKLIGHT_MAX, wmi_ec = false, wmi_ec_used = false;
+        int r;
+
+        r = list_dir(ctx, "/sys/bus/wmi/devices", &wmi);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; wmi[i]; i++)
+                /* a second instance of a GUID gets a "-N" suffix */
+                wmi_ec = wmi_ec || strncasecmp(wmi[i], NVIDIA_WMI_EC_GUID, strlen(NVIDIA_WMI_EC_GUID)) == 0;
+
+        r = list_dir(ctx, "/sys/class/backlight", &devs);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; devs[i]; i++) {
+                _cleanup_free_ char *type = NULL;
+                unsigned long brightness, max_brightness;
+
+                r = backlight_read(ctx, devs[i], &type, &brightness, &max_brightness);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        log_info("backlight %s: cannot read it (%s), left alone", devs[i], STRERROR(r));
+                        continue;
+                }
+                wmi_ec_used = wmi_ec_used || streq(devs[i], NVIDIA_WMI_EC_BACKLIGHT);
+                log_info("backlight %s: type %s, brightness %lu of %lu; set by %s", devs[i], type, brightness,
+                         max_brightness, backlight_source(devs[i], type));
+                if (max)
+                        r = add_step(steps, &step_backlight, json_pack("{s:s, s:s}", "device", devs[i], "mode", "max"),
+                                     "set backlight %s (%s) to its maximum %lu (now %lu); put back after", devs[i],
+                                     type, max_brightness, brightness);
+                else
+                        r = add_step(steps, &step_backlight, json_pack("{s:s, s:s}", "device", devs[i], "mode", "keep"),
+                                     "record backlight %s (%s) at %lu of %lu; put back after", devs[i], type,
+                                     brightness, max_brightness);
+                if (r < 0)
+                        return r;
+        }
+        if (wmi_ec && !wmi_ec_used)
+                log_info("NVIDIA's WMI interface to the embedded controller's brightness (WMI %s) is there, but not in "
+                         "use as a backlight: the kernel chose another source (acpi_backlight=nvidia_wmi_ec makes it "
+                         "this one)", NVIDIA_WMI_EC_GUID);
+        if (!devs[0])
+                log_info("no backlight device in /sys/class/backlight: no backlight step needed%s",
+                         max ? " ([gpu] backlight = max has nothing to set)" : "");
         return 0;
 }
 
@@ -821,6 +1058,8 @@ int host_steps_plan(HostContext *ctx, const Profile *p, char *const *functions, 
                 r = plan_consoles(ctx, steps, notes, &fbcon);
         if (r >= 0)
                 r = plan_framebuffers(ctx, steps);
+        if (r >= 0)
+                r = plan_backlight(ctx, p, steps);
         if (r >= 0)
                 r = plan_drivers(ctx, devices.v, steps, notes, json_object_get(expect, "drivers"));
         for (size_t i = 0; r >= 0 && vfio_modules[i]; i++)

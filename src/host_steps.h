@@ -8,6 +8,7 @@
  *   stop-unit            the display manager and the profile's stop-units
  *   unbind-vtconsole     frame buffer consoles (fbcon)
  *   unbind-framebuffer   efi-framebuffer, simple-framebuffer, vesa-framebuffer
+ *   backlight            the panel's brightness: recorded, set to max if asked, put back
  *   unload-module        the GPU driver's modules, holders first
  *   unbind-device        a built-in driver, or one other devices still use
  *   load-module          vfio, vfio-pci, vfio_iommu_type1
@@ -16,8 +17,9 @@
  *   grant                a file or VFIO group given to QEMU's user
  *
  * Undo runs in reverse; the restore then asks stop-unit whether each unit
- * that was running runs again (its verify), and host_verify() checks the
- * rest: drivers rebound, a DRM card, fbcon. */
+ * that was running runs again, and backlight whether each brightness is
+ * back (their verify), and host_verify() checks the rest: drivers
+ * rebound, a DRM card, fbcon. */
 
 #include "handover.h"
 #include "profile.h"

@@ -29,6 +29,9 @@ Plan *plan_free(Plan *plan) {
         strv_done(&plan->notes);
         qemu_credentials_done(&plan->qemu_user);
         strv_done(&plan->adjustments);
+        strv_done(&plan->input_nodes);
+        strv_done(&plan->input_found);
+        strv_done(&plan->input_missing);
         free(plan);
         return NULL;
 }
@@ -284,6 +287,142 @@ static int collect_notes(const HostContext *ctx, Plan *plan) {
         return r;
 }
 
+/* ---- [input] and [usb]: the host's devices QEMU opens ---- */
+
+static bool is_event_node(const char *path) {
+        const char *n = startswith(path, "/dev/input/event");
+        return n && *n && n[strspn(n, "0123456789")] == '\0';
+}
+
+/* An [input] evdev name (udev's by-id or by-path link, or the node) to its
+ * /dev/input/eventN, which is what QEMU's user has to be given. */
+static int plan_evdev(const HostContext *ctx, Plan *plan, const char *path) {
+        _cleanup_free_ char *node = NULL;
+        int r;
+
+        r = host_follow(ctx, path, &node);
+        if (r == -ENOMEM)
+                return r;
+        if (r == -ENOENT)
+                return strv_pushf(&plan->input_missing,
+                                  "[input] evdev %s is not there: is the device plugged in? `ls -l /dev/input/by-id` "
+                                  "lists the keyboards and mice by name", path);
+        if (r < 0)
+                return strv_pushf(&plan->input_missing, "[input] evdev %s: %s", path, STRERROR(r));
+        if (!is_event_node(node))
+                return strv_pushf(&plan->input_missing,
+                                  "[input] evdev %s leads to %s, not an event device (/dev/input/eventN): use the name "
+                                  "ending in -event-kbd or -event-mouse", path, node);
+        if (!host_exists(ctx, node))
+                return strv_pushf(&plan->input_missing, "[input] evdev %s leads to %s, which is not there", path, node);
+        r = strv_pushf(&plan->input_found, "%s -> %s", path, node);
+        if (r >= 0 && !strv_contains(plan->input_nodes.v, node))
+                r = strv_push(&plan->input_nodes, node);
+        return r;
+}
+
+static int read_decimal(const HostContext *ctx, const char *path, unsigned *ret) {
+        _cleanup_free_ char *s = NULL;
+        unsigned long v;
+        char *end;
+        int r;
+
+        r = host_read(ctx, path, &s);
+        if (r < 0)
+                return r;
+        errno = 0;
+        v = strtoul(s, &end, 10);
+        if (errno || end == s || *end || v > 999)
+                return -EBADMSG;
+        *ret = (unsigned) v;
+        return 0;
+}
+
+/* Every USB device with the IDs: QEMU takes the first it finds, and the
+ * node of each (usbfs: /dev/bus/usb/BBB/DDD) goes to QEMU's user. */
+static int plan_usb(const HostContext *ctx, Plan *plan, const UsbId *id) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_strv_ Strv names = { 0 };
+        struct dirent *de;
+        size_t matches = 0;
+        DIR *d;
+        int r;
+
+        r = host_path(ctx, "/sys/bus/usb/devices", &dir);
+        if (r < 0)
+                return r;
+        d = opendir(dir);
+        while (d && (de = readdir(d)))
+                /* devices, not their interfaces (1-2:1.0) */
+                if (de->d_name[0] != '.' && !strchr(de->d_name, ':') && strv_push(&names, de->d_name) < 0) {
+                        closedir(d);
+                        return -ENOMEM;
+                }
+        if (d)
+                closedir(d);
+        if (names.n > 0)
+                qsort(names.v, names.n, sizeof(char *), cmp_str);
+
+        for (size_t i = 0; i < names.n; i++) {
+                _cleanup_free_ char *vp = NULL, *pp = NULL, *bp = NULL, *dp = NULL, *node = NULL;
+                unsigned long vendor, product;
+                unsigned bus, dev;
+
+                if (asprintf(&vp, "/sys/bus/usb/devices/%s/idVendor", names.v[i]) < 0 ||
+                    asprintf(&pp, "/sys/bus/usb/devices/%s/idProduct", names.v[i]) < 0 ||
+                    asprintf(&bp, "/sys/bus/usb/devices/%s/busnum", names.v[i]) < 0 ||
+                    asprintf(&dp, "/sys/bus/usb/devices/%s/devnum", names.v[i]) < 0)
+                        return -ENOMEM;
+                if (host_read_hex(ctx, vp, &vendor) < 0 || host_read_hex(ctx, pp, &product) < 0 ||
+                    vendor != id->vendor || product != id->product)
+                        continue;
+                matches++;
+                if (read_decimal(ctx, bp, &bus) < 0 || read_decimal(ctx, dp, &dev) < 0) {
+                        r = strv_pushf(&plan->input_missing, "USB device %04x:%04x (%s): cannot read its bus and device "
+                                       "numbers in /sys/bus/usb/devices/%s", id->vendor, id->product, names.v[i],
+                                       names.v[i]);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (asprintf(&node, "/dev/bus/usb/%03u/%03u", bus, dev) < 0)
+                        return -ENOMEM;
+                if (!host_exists(ctx, node))
+                        r = strv_pushf(&plan->input_missing, "USB device %04x:%04x (%s) has no node %s", id->vendor,
+                                       id->product, names.v[i], node);
+                else {
+                        r = strv_pushf(&plan->input_found, "%04x:%04x -> USB device %s, %s", id->vendor, id->product,
+                                       names.v[i], node);
+                        if (r >= 0)
+                                r = strv_push(&plan->input_nodes, node);
+                }
+                if (r < 0)
+                        return r;
+        }
+        if (matches == 0)
+                return strv_pushf(&plan->input_missing,
+                                  "[usb] device %04x:%04x is not plugged in (no /sys/bus/usb/devices/*/idVendor, "
+                                  "idProduct match it); `lsusb` lists what is", id->vendor, id->product);
+        return 0;
+}
+
+/* A device the profile names and this host lacks is a note for `plan` (it
+ * may be made anywhere) and an error for `check` and `run`: QEMU would
+ * fail on a missing event device after the handover, and a USB device
+ * plugged in later would not be QEMU's user's to open. */
+static int plan_input(const HostContext *ctx, Plan *plan) {
+        const Profile *p = plan->profile;
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && p->input_evdev && p->input_evdev[i]; i++)
+                r = plan_evdev(ctx, plan, p->input_evdev[i]);
+        for (size_t i = 0; r >= 0 && i < p->n_usb_devices; i++)
+                r = plan_usb(ctx, plan, &p->usb_devices[i]);
+        for (size_t i = 0; r >= 0 && i < plan->input_missing.n; i++)
+                r = strv_push(&plan->notes, plan->input_missing.v[i]);
+        return r;
+}
+
 /* QEMU's user, and what it must be given for the run: the VM's state
  * directory (the VARS copy, often its disks and kernel) and the VFIO group
  * nodes, which are root's 0600 when vfio-pci creates them. */
@@ -347,6 +486,10 @@ static int plan_qemu_user(Plan *plan) {
                         return -ENOMEM;
                 r = host_steps_add_grant(&plan->steps, node, c->uid, c->gid, c->user);
         }
+        /* the keyboards, mice and USB devices: root's (group input, or
+         * 0664 for usbfs) until then */
+        for (size_t i = 0; r >= 0 && i < plan->input_nodes.n; i++)
+                r = host_steps_add_grant(&plan->steps, plan->input_nodes.v[i], c->uid, c->gid, c->user);
         return r;
 }
 
@@ -461,6 +604,10 @@ int plan_new(const Profile *p, Plan **ret) {
          * does vmrun */
         plan->memlock = p->has_gpu ? p->memory + (1ULL << 30) : 0;
 
+        r = plan_input(&ctx, plan);
+        if (r < 0)
+                return log_oom();
+
         r = plan_qemu_user(plan);
         if (r == -ENOMEM)
                 return log_oom();
@@ -535,7 +682,27 @@ void plan_print(const Plan *plan, FILE *f) {
                                 p->gpu_subsystem == GPU_SUBSYSTEM_NONE ? "[gpu] subsystem = none" : "none read from the host");
                 if (plan->battery_table)
                         fprintf(f, "            fake battery: ACPI table %s\n", plan->battery_table);
+                fprintf(f, "            backlight: %s\n",
+                        p->gpu_backlight == GPU_BACKLIGHT_MAX
+                                ? "max, before the host driver goes; put back after ([gpu] backlight = max)"
+                                : "left as it is; put back after if it changed ([gpu] backlight = keep)");
         }
+        if (p->input_evdev) {
+                fprintf(f, "  input     ");
+                for (size_t i = 0; p->input_evdev[i]; i++)
+                        fprintf(f, "%s%s", i > 0 ? ", " : "", p->input_evdev[i]);
+                fprintf(f, "\n            grabbed by QEMU (input-linux); both Ctrl keys together switch them between "
+                           "guest and host\n");
+        }
+        if (p->n_usb_devices > 0) {
+                fprintf(f, "  usb       ");
+                for (size_t i = 0; i < p->n_usb_devices; i++)
+                        fprintf(f, "%s%04x:%04x", i > 0 ? ", " : "", p->usb_devices[i].vendor,
+                                p->usb_devices[i].product);
+                fprintf(f, " (usb-host on a qemu-xhci controller; QEMU takes the first device with those IDs)\n");
+        }
+        for (size_t i = 0; i < plan->input_found.n; i++)
+                fprintf(f, "            found: %s\n", plan->input_found.v[i]);
         fprintf(f, "  guest os  %s", guest_os_to_string(p->os));
         if (plan->cpu_flags) {
                 fprintf(f, ", Hyper-V enlightenments:");
@@ -618,11 +785,27 @@ int plan_to_json(const Plan *plan, json_t **ret) {
                 char subsystem[16];
 
                 snprintf(subsystem, sizeof subsystem, "%04x:%04x", plan->gpu_subsystem.vendor, plan->gpu_subsystem.device);
-                if (json_object_set_new(j, "gpu", json_pack("{s:s, s:o, s:s?, s:s?, s:s?}", "address", p->gpu_address,
+                if (json_object_set_new(j, "gpu", json_pack("{s:s, s:o, s:s?, s:s?, s:s?, s:s}", "address", p->gpu_address,
                                                             "functions", strv_to_json(plan->gpu_functions), "rom",
                                                             p->gpu_rom, "subsystem",
                                                             plan->has_gpu_subsystem ? subsystem : NULL,
-                                                            "fake_battery", plan->battery_table)) < 0)
+                                                            "fake_battery", plan->battery_table, "backlight",
+                                                            gpu_backlight_to_string(p->gpu_backlight))) < 0)
+                        return -ENOMEM;
+        }
+        if (p->input_evdev || p->n_usb_devices > 0) {
+                json_t *usb = json_array();
+
+                for (size_t i = 0; usb && i < p->n_usb_devices; i++) {
+                        char id[16];
+
+                        snprintf(id, sizeof id, "%04x:%04x", p->usb_devices[i].vendor, p->usb_devices[i].product);
+                        if (json_array_append_new(usb, json_string(id)) < 0)
+                                return json_decref(usb), -ENOMEM;
+                }
+                if (!usb || json_object_set_new(j, "input", json_pack("{s:o, s:o, s:o}", "evdev",
+                                                                      strv_to_json(p->input_evdev), "usb", usb,
+                                                                      "nodes", strv_to_json(plan->input_nodes.v))) < 0)
                         return -ENOMEM;
         }
         *ret = TAKE_PTR(j);

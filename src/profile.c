@@ -40,6 +40,11 @@ static const char *const guest_os_table[_GUEST_OS_MAX + 1] = {
         [GUEST_OS_LINUX] = "linux",
 };
 
+static const char *const gpu_backlight_table[_GPU_BACKLIGHT_MAX + 1] = {
+        [GPU_BACKLIGHT_KEEP] = "keep",
+        [GPU_BACKLIGHT_MAX] = "max",
+};
+
 static const char *const disk_format_table[] = { "qcow2", "raw", NULL };
 
 const char *accel_to_string(Accel a) {
@@ -58,12 +63,17 @@ const char *guest_os_to_string(GuestOs o) {
         return o >= 0 && o < _GUEST_OS_MAX ? guest_os_table[o] : NULL;
 }
 
+const char *gpu_backlight_to_string(GpuBacklight b) {
+        return b >= 0 && b < _GPU_BACKLIGHT_MAX ? gpu_backlight_table[b] : NULL;
+}
+
 /* The enum fields are written through int pointers by the table below. */
 _Static_assert(sizeof(Accel) == sizeof(int), "enum size");
 _Static_assert(sizeof(FirmwareKind) == sizeof(int), "enum size");
 _Static_assert(sizeof(DiskInterface) == sizeof(int), "enum size");
 _Static_assert(sizeof(NetworkMode) == sizeof(int), "enum size");
 _Static_assert(sizeof(GuestOs) == sizeof(int), "enum size");
+_Static_assert(sizeof(GpuBacklight) == sizeof(int), "enum size");
 
 Profile *profile_free(Profile *p) {
         if (!p)
@@ -83,6 +93,8 @@ Profile *profile_free(Profile *p) {
         free(p->initrd);
         free(p->append);
         free(p->spice_address);
+        strv_free(p->input_evdev);
+        free(p->usb_devices);
         free(p->bridge);
         free(p->display_manager);
         strv_free(p->stop_units);
@@ -212,6 +224,8 @@ typedef enum SectionKind {
         SECTION_NETWORK,
         SECTION_HOST,
         SECTION_QEMU,
+        SECTION_INPUT,
+        SECTION_USB,
         _SECTION_MAX,
 } SectionKind;
 
@@ -227,6 +241,8 @@ static const struct {
         [SECTION_NETWORK] = { "network", false },
         [SECTION_HOST] = { "host", false },
         [SECTION_QEMU] = { "qemu", false },
+        [SECTION_INPUT] = { "input", false },
+        [SECTION_USB] = { "usb", false },
 };
 
 typedef struct ConfigItem {
@@ -552,6 +568,80 @@ static int config_parse_subsystem(ParseState *st, const char *value, void *field
         return 0;
 }
 
+/* The event devices QEMU reads (input-linux): nodes under /dev/input,
+ * best by their stable by-id or by-path names; the grant step gives QEMU's
+ * user the event node such a name leads to, and nothing else. */
+static int config_parse_evdev_list(ParseState *st, const char *value, void *field, const void *arg) {
+        _cleanup_strv_ Strv list = { 0 };
+        _cleanup_free_ char *copy = strdup(value);
+        char *save = NULL;
+
+        if (!copy) {
+                st->oom = true;
+                return -ENOMEM;
+        }
+        for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+                const char *rest = startswith(t, "/dev/input/");
+
+                if (!rest || !*rest || strstr(t, "/.") || strstr(t, "//") || t[strlen(t) - 1] == '/')
+                        return item_error(st, t, "is not a device under /dev/input/");
+                if (has_control_chars(t))
+                        return item_error(st, t, "contains control characters");
+                if (strv_contains(list.v, t))
+                        return item_error(st, t, "is listed twice");
+                if (strv_push(&list, t) < 0) {
+                        st->oom = true;
+                        return -ENOMEM;
+                }
+        }
+        if (!list.v)
+                return item_error(st, value, "names no device");
+        strv_free(*(char ***) field);
+        *(char ***) field = TAKE_PTR(list.v);
+        list = (Strv) { 0 };
+        return 0;
+}
+
+static int config_parse_usb_list(ParseState *st, const char *value, void *field, const void *arg) {
+        Profile *p = st->profile;
+        _cleanup_free_ char *copy = strdup(value);
+        _cleanup_free_ UsbId *ids = NULL;
+        size_t n = 0;
+        char *save = NULL;
+
+        if (!copy) {
+                st->oom = true;
+                return -ENOMEM;
+        }
+        for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+                const char *colon = strchr(t, ':');
+                UsbId id;
+                UsbId *a;
+
+                if (!colon || parse_hex16(t, (size_t) (colon - t), &id.vendor) < 0 ||
+                    parse_hex16(colon + 1, strlen(colon + 1), &id.product) < 0)
+                        return item_error(st, t, "is not VENDOR:PRODUCT");
+                if (id.vendor == 0 || id.vendor == 0xffff)
+                        return item_error(st, t, "has no valid vendor ID");
+                for (size_t i = 0; i < n; i++)
+                        if (ids[i].vendor == id.vendor && ids[i].product == id.product)
+                                return item_error(st, t, "is listed twice");
+                a = reallocarray(ids, n + 1, sizeof(UsbId));
+                if (!a) {
+                        st->oom = true;
+                        return -ENOMEM;
+                }
+                ids = a;
+                ids[n++] = id;
+        }
+        if (n == 0)
+                return item_error(st, value, "names no device");
+        free(p->usb_devices);
+        p->usb_devices = TAKE_PTR(ids);
+        p->n_usb_devices = n;
+        return 0;
+}
+
 static int config_parse_ifname(ParseState *st, const char *value, void *field, const void *arg) {
         size_t l = strlen(value);
 
@@ -641,6 +731,7 @@ static const ConfigItem config_items[] = {
         { SECTION_GPU, "fake-battery", config_parse_bool, P(gpu_fake_battery), NULL, "yes, no" },
         { SECTION_GPU, "subsystem", config_parse_subsystem, 0, NULL,
           "host, none, or VENDOR:DEVICE as four hex digits each, e.g. 17aa:3c3e (lspci -nnv: Subsystem)" },
+        { SECTION_GPU, "backlight", config_parse_enum, P(gpu_backlight), gpu_backlight_table, "keep, max" },
         { SECTION_DISK, "file", config_parse_path, D(file), NULL, "an absolute path" },
         { SECTION_DISK, "format", config_parse_choice, D(format), disk_format_table, "qcow2, raw" },
         { SECTION_DISK, "interface", config_parse_enum, D(interface), disk_interface_table, "virtio, nvme, sata" },
@@ -649,6 +740,10 @@ static const ConfigItem config_items[] = {
         { SECTION_BOOT, "initrd", config_parse_path, P(initrd), NULL, "an absolute path" },
         { SECTION_BOOT, "append", config_parse_text, P(append), NULL, "a kernel command line" },
         { SECTION_DISPLAY, "spice", config_parse_spice, 0, NULL, "ADDRESS:PORT, e.g. 127.0.0.1:5900" },
+        { SECTION_INPUT, "evdev", config_parse_evdev_list, P(input_evdev), NULL,
+          "paths under /dev/input/ separated by commas, e.g. /dev/input/by-id/usb-Logitech_USB_Receiver-event-kbd" },
+        { SECTION_USB, "devices", config_parse_usb_list, 0, NULL,
+          "VENDOR:PRODUCT as four hex digits each, separated by commas, e.g. 046d:c52b (lsusb)" },
         { SECTION_NETWORK, "mode", config_parse_enum, P(network), network_mode_table, "user, none, bridge" },
         { SECTION_NETWORK, "bridge", config_parse_ifname, P(bridge), NULL, "a bridge interface name such as br0" },
         { SECTION_HOST, "display-manager", config_parse_display_manager, P(display_manager), NULL, "auto, none, or a unit name such as gdm.service" },
@@ -727,7 +822,7 @@ static void reader_see_line(ParseState *st, const char *line) {
                 return;
         }
         if (r < 0) {
-                parse_error(st, "unknown section [%s]; known: [vm], [gpu], [disk] or [disk NAME], [boot], [display], [network], [host], [qemu]", name);
+                parse_error(st, "unknown section [%s]; known: [vm], [gpu], [disk] or [disk NAME], [boot], [display], [input], [usb], [network], [host], [qemu]", name);
                 return;
         }
         if (st->seen[st->section_kind] && !sections[st->section_kind].repeatable) {
@@ -793,7 +888,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 
         /* inih hands keys before the first header over with section "" */
         if (st->section_serial == 0) {
-                parse_error(st, "'%s' is outside of any section; it belongs under [vm], [gpu], [disk], [boot], [display], [network] or [qemu]",
+                parse_error(st, "'%s' is outside of any section; it belongs under [vm], [gpu], [disk], [boot], [display], [input], [usb], [network], [host] or [qemu]",
                             key);
                 return 1;
         }

@@ -46,6 +46,18 @@ typedef enum GpuSubsystem {
         _GPU_SUBSYSTEM_MAX,
 } GpuSubsystem;
 
+/* What happens to the panel's backlight around the handover. */
+typedef enum GpuBacklight {
+        GPU_BACKLIGHT_KEEP,     /* recorded, left as it is, put back if it changed */
+        GPU_BACKLIGHT_MAX,      /* set to its maximum before the host driver goes */
+        _GPU_BACKLIGHT_MAX,
+} GpuBacklight;
+
+/* A host USB device, as lsusb prints it: 046d:c52b. */
+typedef struct UsbId {
+        unsigned vendor, product;
+} UsbId;
+
 typedef struct ProfileDisk {
         char *id;               /* "system" for [disk system]; "disk0", "disk1"... otherwise */
         char *file;
@@ -74,6 +86,7 @@ typedef struct Profile {
         bool gpu_fake_battery;
         GpuSubsystem gpu_subsystem;
         unsigned gpu_subsystem_vendor, gpu_subsystem_device;    /* with GPU_SUBSYSTEM_SET */
+        GpuBacklight gpu_backlight;
 
         /* [disk ...] */
         ProfileDisk *disks;
@@ -87,6 +100,13 @@ typedef struct Profile {
         /* [display] */
         char *spice_address;    /* NULL: no SPICE */
         unsigned spice_port;
+
+        /* [input] */
+        char **input_evdev;     /* /dev/input/... event devices QEMU reads and grabs */
+
+        /* [usb] */
+        UsbId *usb_devices;     /* host USB devices QEMU takes */
+        size_t n_usb_devices;
 
         /* [network] */
         NetworkMode network;
@@ -107,6 +127,7 @@ const char *accel_to_string(Accel a);
 const char *disk_interface_to_string(DiskInterface d);
 const char *network_mode_to_string(NetworkMode m);
 const char *guest_os_to_string(GuestOs o);
+const char *gpu_backlight_to_string(GpuBacklight b);
 
 Profile *profile_free(Profile *p);
 static inline void profile_freep(Profile **p) {

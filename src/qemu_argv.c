@@ -270,6 +270,40 @@ static int push_display(Strv *argv, const QemuConfig *c) {
                          json_pack("{s:s, s:s}", "driver", p->has_gpu ? "qxl" : "virtio-vga", "id", "spice-display"));
 }
 
+/* The host's keyboard and mouse, read by QEMU from their event devices
+ * and grabbed (EVIOCGRAB: the host sees none of their events while the
+ * guest has them; both Ctrl keys, QEMU's default grab-toggle, hand them
+ * back and forth, and grab_all makes the keyboard's toggle move them all);
+ * and host USB devices on an xHCI controller. */
+static int push_input(Strv *argv, const QemuConfig *c) {
+        const Profile *p = c->profile;
+        int r;
+
+        for (size_t i = 0; p->input_evdev && p->input_evdev[i]; i++) {
+                char id[24];
+
+                snprintf(id, sizeof id, "input%zu", i);
+                r = push_json(argv, "-object",
+                              json_pack("{s:s, s:s, s:s, s:b, s:b}", "qom-type", "input-linux", "id", id, "evdev",
+                                        p->input_evdev[i], "grab_all", 1, "repeat", 1));
+                if (r < 0)
+                        return r;
+        }
+        if (p->n_usb_devices == 0)
+                return 0;
+        r = push_json(argv, "-device", json_pack("{s:s, s:s}", "driver", "qemu-xhci", "id", "xhci"));
+        for (size_t i = 0; r >= 0 && i < p->n_usb_devices; i++) {
+                char id[24];
+
+                snprintf(id, sizeof id, "usb-%04x-%04x", p->usb_devices[i].vendor, p->usb_devices[i].product);
+                r = push_json(argv, "-device",
+                              json_pack("{s:s, s:s, s:s, s:i, s:i}", "driver", "usb-host", "id", id, "bus", "xhci.0",
+                                        "vendorid", (int) p->usb_devices[i].vendor, "productid",
+                                        (int) p->usb_devices[i].product));
+        }
+        return r;
+}
+
 static int push_boot(Strv *argv, const QemuConfig *c) {
         const Profile *p = c->profile;
         int r = 0;
@@ -364,6 +398,8 @@ int qemu_argv_build(const QemuConfig *c, Strv *ret) {
                 r = push_network(&argv, c);
         if (r >= 0)
                 r = push_display(&argv, c);
+        if (r >= 0)
+                r = push_input(&argv, c);
         if (r >= 0)
                 r = push_boot(&argv, c);
         if (r >= 0)

@@ -227,6 +227,8 @@ static int preflight(const Plan *plan) {
         if (p->gpu_rom && access(p->gpu_rom, R_OK) < 0)
                 RET_GATHER(r, log_error_errno(negative_errno(), "vBIOS ROM %s: %s; dump it with `vmrun rom dump` or fix [gpu] rom =",
                                               p->gpu_rom, strerror(errno)));
+        for (size_t i = 0; i < plan->input_missing.n; i++)
+                RET_GATHER(r, log_error_errno(-ENODEV, "%s", plan->input_missing.v[i]));
         if (!plan->qemu_user.user)
                 RET_GATHER(r, log_error_errno(-ENOENT, "QEMU's user %s does not exist; `vmrun plan %s` says how to create it",
                                               p->qemu_user, p->name));

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "fake-root.h"
 
+#include <sys/sysmacros.h>
+
 #include "host.h"
 #include "host_steps.h"
 #include "log.h"
@@ -598,6 +600,358 @@ static void test_verify_reports_a_missing_drm_card_and_an_unbound_console(void *
         assert_int_equal(host_verify(&f->ctx, f->expect), -EIO);
 }
 
+/* ---- the panel's backlight ---- */
+
+#define NVIDIA_WMI_EC_GUID "603E9613-EF25-4338-A3D0-C46177516DB7"
+
+static void backlight(const FakeRoot *f, const char *name, const char *type, const char *brightness,
+                      const char *max) {
+        char path[160];
+
+        snprintf(path, sizeof path, "/sys/class/backlight/%s/type", name);
+        fake_file(f, path, type);
+        snprintf(path, sizeof path, "/sys/class/backlight/%s/brightness", name);
+        fake_file(f, path, brightness);
+        snprintf(path, sizeof path, "/sys/class/backlight/%s/max_brightness", name);
+        fake_file(f, path, max);
+        snprintf(path, sizeof path, "/sys/class/backlight/%s/actual_brightness", name);
+        fake_file(f, path, brightness);
+}
+
+/* The plan, with what it logged (stderr) in *ret_log. Asserts only after
+ * stderr is back. */
+static int plan_logged(Fixture *f, const char *profile, char *const *functions, char **ret_log) {
+        char tmp[] = "/tmp/test-host-steps-stderr.XXXXXX";
+        _cleanup_close_ int fd = -1, saved = -1;
+        char *buf = NULL;
+        size_t size = 0;
+        ssize_t k;
+        int r, restored;
+
+        load_profile(f, profile);
+        fd = mkostemp(tmp, O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(unlink(tmp), 0);
+        saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+        assert_true(saved >= 0);
+        fflush(stderr);
+        assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+        r = host_steps_plan(&f->ctx, f->profile, functions, &f->steps, &f->notes, &f->expect);
+        fflush(stderr);
+        restored = dup2(saved, STDERR_FILENO);
+        assert_int_equal(restored, STDERR_FILENO);
+
+        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+        do {
+                buf = realloc(buf, size + 4097);
+                assert_non_null(buf);
+                k = read(fd, buf + size, 4096);
+                assert_true(k >= 0);
+                size += (size_t) k;
+        } while (k > 0);
+        buf[size] = '\0';
+        *ret_log = buf;
+        return r;
+}
+
+#define assert_logged(log, needle)                                                        \
+        do {                                                                              \
+                if (!strstr((log), (needle)))                                             \
+                        fail_msg("expected \"%s\" in the log:\n%s", (needle), (log));     \
+        } while (0)
+
+static void test_without_a_backlight_device_no_step_is_planned_and_the_log_says_not_needed(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+
+        assert_int_equal(plan_logged(f, LAPTOP_PROFILE "backlight = max\n", with_audio, &log), 0);
+        for (size_t i = 0; i < f->steps.n; i++)
+                assert_string_not_equal(f->steps.steps[i].type->name, "backlight");
+        assert_logged(log, "no backlight device in /sys/class/backlight: no backlight step needed ([gpu] backlight = "
+                           "max has nothing to set)");
+}
+
+static void test_each_backlight_is_recorded_after_the_framebuffer_and_before_the_driver_goes(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+
+        backlight(&f->root, "nvidia_0", "raw\n", "120\n", "255\n");
+        assert_int_equal(plan_logged(f, LAPTOP_PROFILE, with_audio, &log), 0);
+        assert_steps(f, (const char *const[]) {
+                "stop-unit display-manager.service",
+                "unbind-vtconsole vtcon1",
+                "unbind-framebuffer efi-framebuffer.0",
+                "backlight nvidia_0",
+                "unload-module nvidia",
+                "unbind-device " GPU_AUDIO,
+                "load-module vfio",
+                "load-module vfio_pci",
+                "load-module vfio_iommu_type1",
+                "bind-vfio " GPU,
+                "bind-vfio " GPU_AUDIO,
+                "check-vfio-group 12",
+                NULL,
+        });
+        /* keep is the default */
+        assert_string_equal(step_param(f, 3, "mode"), "keep");
+        assert_string_equal(f->steps.steps[3].summary, "record backlight nvidia_0 (raw) at 120 of 255; put back after");
+        assert_logged(log, "backlight nvidia_0: type raw, brightness 120 of 255; set by a GPU driver's own control: it "
+                           "goes with that driver");
+}
+
+static void test_backlight_max_is_planned_with_the_maximum_in_its_summary(void **state) {
+        Fixture *f = *state;
+
+        backlight(&f->root, "nvidia_0", "raw\n", "120\n", "255\n");
+        backlight(&f->root, "acpi_video0", "firmware\n", "7\n", "9\n");
+        assert_int_equal(plan(f, LAPTOP_PROFILE "backlight = max\n", with_audio), 0);
+        assert_string_equal(f->steps.steps[3].type->name, "backlight");
+        assert_string_equal(f->steps.steps[4].type->name, "backlight");
+        assert_string_equal(f->steps.steps[5].type->name, "unload-module");
+        for (size_t i = 3; i <= 4; i++) {
+                assert_string_equal(step_param(f, i, "mode"), "max");
+                if (streq(step_param(f, i, "device"), "nvidia_0"))
+                        assert_string_equal(f->steps.steps[i].summary,
+                                            "set backlight nvidia_0 (raw) to its maximum 255 (now 120); put back after");
+                else
+                        assert_string_equal(step_param(f, i, "device"), "acpi_video0");
+        }
+}
+
+static void test_the_nvidia_wmi_ec_backlight_is_named_as_the_embedded_controllers(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+
+        fake_dir(&f->root, "/sys/bus/wmi/devices/" NVIDIA_WMI_EC_GUID);
+        backlight(&f->root, "nvidia_wmi_ec_backlight", "firmware\n", "60\n", "100\n");
+        assert_int_equal(plan_logged(f, LAPTOP_PROFILE "backlight = max\n", with_audio, &log), 0);
+        assert_logged(log, "backlight nvidia_wmi_ec_backlight: type firmware, brightness 60 of 100; set by the embedded "
+                           "controller, through NVIDIA's WMI interface: it stays while the GPU is away");
+        assert_null(strstr(log, "not in use as a backlight"));
+}
+
+static void test_an_nvidia_wmi_ec_interface_the_kernel_does_not_use_is_said(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+
+        fake_dir(&f->root, "/sys/bus/wmi/devices/" NVIDIA_WMI_EC_GUID);
+        backlight(&f->root, "nvidia_0", "raw\n", "120\n", "255\n");
+        assert_int_equal(plan_logged(f, LAPTOP_PROFILE, with_audio, &log), 0);
+        assert_logged(log, "NVIDIA's WMI interface to the embedded controller's brightness (WMI " NVIDIA_WMI_EC_GUID
+                           ") is there, but not in use as a backlight");
+}
+
+static void test_backlight_max_sets_the_maximum_and_its_undo_puts_the_value_back(void **state) {
+        Fixture *f = *state;
+        const HostStepType *t = host_step_type_find("backlight");
+        _cleanup_json_ json_t *params = json_pack("{s:s, s:s}", "device", "nvidia_0", "mode", "max"), *record = NULL;
+        _cleanup_free_ char *applied = NULL, *undone = NULL;
+
+        backlight(&f->root, "nvidia_0", "raw\n", "120\n", "255\n");
+        assert_non_null(t);
+        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        applied = first_line(f, "/sys/class/backlight/nvidia_0/brightness");
+        assert_string_equal(applied, "255");
+        assert_int_equal(json_integer_value(json_object_get(record, "brightness")), 120);
+        assert_int_equal(json_integer_value(json_object_get(record, "max_brightness")), 255);
+        assert_string_equal(json_string_value(json_object_get(record, "type")), "raw");
+        assert_true(json_is_true(json_object_get(record, "changed")));
+
+        assert_int_equal(t->undo(&f->ctx, record), 0);
+        undone = first_line(f, "/sys/class/backlight/nvidia_0/brightness");
+        assert_string_equal(undone, "120");
+        assert_int_equal(t->verify(&f->ctx, record), 0);
+        /* restore may run an undo twice */
+        assert_int_equal(t->undo(&f->ctx, record), 0);
+}
+
+static void test_backlight_keep_changes_nothing_and_puts_back_what_a_reloaded_driver_changed(void **state) {
+        Fixture *f = *state;
+        const HostStepType *t = host_step_type_find("backlight");
+        _cleanup_json_ json_t *params = json_pack("{s:s, s:s}", "device", "nvidia_0", "mode", "keep"), *record = NULL;
+        _cleanup_free_ char *applied = NULL, *undone = NULL;
+
+        backlight(&f->root, "nvidia_0", "raw\n", "120\n", "255\n");
+        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        applied = fake_read(&f->root, "/sys/class/backlight/nvidia_0/brightness");
+        assert_string_equal(applied, "120\n");
+        assert_false(json_is_true(json_object_get(record, "changed")));
+
+        /* the driver came back at a level of its own */
+        fake_file(&f->root, "/sys/class/backlight/nvidia_0/brightness", "255\n");
+        assert_int_equal(t->undo(&f->ctx, record), 0);
+        undone = first_line(f, "/sys/class/backlight/nvidia_0/brightness");
+        assert_string_equal(undone, "120");
+        assert_int_equal(t->verify(&f->ctx, record), 0);
+}
+
+static void test_a_backlight_that_does_not_come_back_is_not_back_but_does_not_block_the_restore(void **state) {
+        Fixture *f = *state;
+        const HostStepType *t = host_step_type_find("backlight");
+        _cleanup_json_ json_t *params = json_pack("{s:s, s:s}", "device", "nvidia_0", "mode", "max"), *record = NULL;
+        _cleanup_free_ char *dir = NULL;
+
+        backlight(&f->root, "nvidia_0", "raw\n", "120\n", "255\n");
+        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        /* the GPU driver that registered it stays away */
+        dir = fake_path(&f->root, "/sys/class/backlight/nvidia_0");
+        fake_unlink(&f->root, "/sys/class/backlight/nvidia_0/type");
+        fake_unlink(&f->root, "/sys/class/backlight/nvidia_0/brightness");
+        fake_unlink(&f->root, "/sys/class/backlight/nvidia_0/max_brightness");
+        fake_unlink(&f->root, "/sys/class/backlight/nvidia_0/actual_brightness");
+        assert_int_equal(rmdir(dir), 0);
+        assert_int_equal(t->undo(&f->ctx, record), 0);
+        assert_int_equal(t->verify(&f->ctx, record), -EIO);
+}
+
+static void test_a_brightness_set_again_after_the_restore_is_still_back(void **state) {
+        Fixture *f = *state;
+        const HostStepType *t = host_step_type_find("backlight");
+        _cleanup_json_ json_t *params = json_pack("{s:s, s:s}", "device", "nvidia_0", "mode", "max"), *record = NULL;
+
+        backlight(&f->root, "nvidia_0", "raw\n", "120\n", "255\n");
+        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        assert_int_equal(t->undo(&f->ctx, record), 0);
+        /* a greeter sets its own level once the display manager is back */
+        fake_file(&f->root, "/sys/class/backlight/nvidia_0/brightness", "200\n");
+        assert_int_equal(t->verify(&f->ctx, record), 0);
+}
+
+static void test_a_backlight_gone_before_its_step_is_recorded_as_nothing_to_put_back(void **state) {
+        Fixture *f = *state;
+        const HostStepType *t = host_step_type_find("backlight");
+        _cleanup_json_ json_t *params = json_pack("{s:s, s:s}", "device", "nvidia_0", "mode", "max"), *record = NULL;
+
+        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        assert_true(json_is_null(json_object_get(record, "brightness")));
+        assert_int_equal(t->undo(&f->ctx, record), 0);
+        assert_int_equal(t->verify(&f->ctx, record), 0);
+}
+
+static void test_of_a_backlight_only_its_brightness_may_be_written(void **state) {
+        Fixture *f = *state;
+
+        backlight(&f->root, "nvidia_0", "raw\n", "120\n", "255\n");
+        fake_file(&f->root, "/sys/class/backlight/nvidia_0/bl_power", "0\n");
+        assert_int_equal(host_write(&f->ctx, "/sys/class/backlight/nvidia_0/max_brightness", "999", 0), -EPERM);
+        assert_int_equal(host_write(&f->ctx, "/sys/class/backlight/nvidia_0/bl_power", "4", 0), -EPERM);
+        assert_int_equal(host_write(&f->ctx, "/sys/class/backlight/../../../etc/brightness", "1", 0), -EPERM);
+        assert_int_equal(host_write(&f->ctx, "/sys/class/backlight/nvidia_0/brightness", "200", 0), 0);
+}
+
+/* ---- device nodes for QEMU's user: [input] evdev, [usb] devices ---- */
+
+/* A real device node in the fake tree (mknod needs root, as vmrun does);
+ * O_PATH never opens it, so which device it names does not matter. */
+static bool fake_node(const FakeRoot *f, const char *path, unsigned maj, unsigned min) {
+        _cleanup_free_ char *full = fake_path(f, path);
+
+        fake_parent(full);
+        if (mknod(full, S_IFCHR | 0660, makedev(maj, min)) < 0) {
+                assert_true(errno == EPERM);
+                return false;
+        }
+        return true;
+}
+
+static void assert_owner(const FakeRoot *f, const char *path, uid_t uid) {
+        _cleanup_free_ char *full = fake_path(f, path);
+        struct stat st;
+
+        assert_int_equal(lstat(full, &st), 0);
+        assert_int_equal(st.st_uid, uid);
+}
+
+static void test_an_event_device_is_given_to_qemus_user_and_back(void **state) {
+        Fixture *f = *state;
+        const HostStepType *t = host_step_type_find("grant");
+        _cleanup_json_ json_t *params = json_pack("{s:s, s:i, s:i}", "path", "/dev/input/event3", "uid", 65534, "gid",
+                                                  65534),
+                              *record = NULL;
+
+        if (geteuid() != 0 || !fake_node(&f->root, "/dev/input/event3", 13, 67))
+                skip();
+        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        assert_owner(&f->root, "/dev/input/event3", 65534);
+        assert_int_equal(json_integer_value(json_object_get(record, "uid_was")), 0);
+        assert_int_equal(t->undo(&f->ctx, record), 0);
+        assert_owner(&f->root, "/dev/input/event3", 0);
+}
+
+static void test_a_usb_device_node_is_given_to_qemus_user_and_back(void **state) {
+        Fixture *f = *state;
+        const HostStepType *t = host_step_type_find("grant");
+        _cleanup_json_ json_t *params = json_pack("{s:s, s:i, s:i}", "path", "/dev/bus/usb/001/004", "uid", 65534,
+                                                  "gid", 65534),
+                              *record = NULL;
+
+        if (geteuid() != 0 || !fake_node(&f->root, "/dev/bus/usb/001/004", 189, 3))
+                skip();
+        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        assert_owner(&f->root, "/dev/bus/usb/001/004", 65534);
+        assert_int_equal(t->undo(&f->ctx, record), 0);
+        assert_owner(&f->root, "/dev/bus/usb/001/004", 0);
+}
+
+static void test_no_other_device_node_is_ever_given_to_qemus_user(void **state) {
+        Fixture *f = *state;
+        static const struct {
+                const char *path;
+                unsigned maj, min;
+        } refused[] = {
+                { "/dev/mem", 1, 1 },                   /* nowhere near the allowed names */
+                { "/dev/input/mice", 13, 63 },          /* input, but not an event device */
+                { "/dev/input/event9", 1, 1 },          /* the name of one, made for /dev/mem */
+                { "/dev/input/event", 13, 64 },
+                { "/dev/bus/usb/001/005", 8, 0 },       /* usbfs's name, another major */
+                { "/dev/bus/usb/001/0060", 189, 4 },
+                { "/dev/vfio/devices", 1, 3 },
+        };
+
+        if (geteuid() != 0 || !fake_node(&f->root, refused[0].path, refused[0].maj, refused[0].min))
+                skip();
+        for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
+                if (i > 0)
+                        assert_true(fake_node(&f->root, refused[i].path, refused[i].maj, refused[i].min));
+                if (host_chown(&f->ctx, refused[i].path, 65534, 65534, NULL, NULL) != -EPERM)
+                        fail_msg("%s (%u:%u) was given away", refused[i].path, refused[i].maj, refused[i].min);
+                assert_owner(&f->root, refused[i].path, 0);
+        }
+}
+
+static void test_an_evdev_link_is_never_given_itself(void **state) {
+        Fixture *f = *state;
+
+        fake_file(&f->root, "/dev/input/event3", "");
+        fake_link(&f->root, "/dev/input/by-id/usb-kbd-event-kbd", "../event3");
+        assert_int_equal(host_chown(&f->ctx, "/dev/input/by-id/usb-kbd-event-kbd", 65534, 65534, NULL, NULL), -EPERM);
+}
+
+static void test_links_are_followed_to_their_end_inside_the_root(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+
+        fake_file(&f->root, "/dev/input/event3", "");
+        fake_link(&f->root, "/dev/input/by-id/usb-kbd-event-kbd", "../event3");
+        fake_link(&f->root, "/dev/input/by-path/pci-0000:00:14.0-usb-0:2:1.0-event-kbd", "../by-id/./usb-kbd-event-kbd");
+        fake_link(&f->root, "/dev/input/by-id/absolute", "/dev/input/event3");
+        fake_link(&f->root, "/dev/input/by-id/loop", "loop");
+        fake_link(&f->root, "/dev/input/by-id/dangling", "../event4");
+
+        assert_int_equal(host_follow(&f->ctx, "/dev/input/by-id/usb-kbd-event-kbd", &a), 0);
+        assert_string_equal(a, "/dev/input/event3");
+        assert_int_equal(host_follow(&f->ctx, "/dev/input/by-path/pci-0000:00:14.0-usb-0:2:1.0-event-kbd", &b), 0);
+        assert_string_equal(b, "/dev/input/event3");
+        /* an absolute target is inside the root too */
+        assert_int_equal(host_follow(&f->ctx, "/dev/input/by-id/absolute", &c), 0);
+        assert_string_equal(c, "/dev/input/event3");
+        assert_int_equal(host_follow(&f->ctx, "/dev/input/event3", &d), 0);
+        assert_string_equal(d, "/dev/input/event3");
+        assert_int_equal(host_follow(&f->ctx, "/dev/input/by-id/loop", &a), -ELOOP);
+        assert_int_equal(host_follow(&f->ctx, "/dev/input/by-id/dangling", &a), -ENOENT);
+        assert_int_equal(host_follow(&f->ctx, "/dev/input/by-id/nothing", &a), -ENOENT);
+}
+
 #define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void) {
@@ -638,6 +992,24 @@ int main(void) {
                 TEST(test_verify_finds_the_host_back_as_planned),
                 TEST(test_verify_reports_a_device_left_on_vfio_pci),
                 TEST(test_verify_reports_a_missing_drm_card_and_an_unbound_console),
+
+                TEST(test_without_a_backlight_device_no_step_is_planned_and_the_log_says_not_needed),
+                TEST(test_each_backlight_is_recorded_after_the_framebuffer_and_before_the_driver_goes),
+                TEST(test_backlight_max_is_planned_with_the_maximum_in_its_summary),
+                TEST(test_the_nvidia_wmi_ec_backlight_is_named_as_the_embedded_controllers),
+                TEST(test_an_nvidia_wmi_ec_interface_the_kernel_does_not_use_is_said),
+                TEST(test_backlight_max_sets_the_maximum_and_its_undo_puts_the_value_back),
+                TEST(test_backlight_keep_changes_nothing_and_puts_back_what_a_reloaded_driver_changed),
+                TEST(test_a_backlight_that_does_not_come_back_is_not_back_but_does_not_block_the_restore),
+                TEST(test_a_brightness_set_again_after_the_restore_is_still_back),
+                TEST(test_a_backlight_gone_before_its_step_is_recorded_as_nothing_to_put_back),
+                TEST(test_of_a_backlight_only_its_brightness_may_be_written),
+
+                TEST(test_an_event_device_is_given_to_qemus_user_and_back),
+                TEST(test_a_usb_device_node_is_given_to_qemus_user_and_back),
+                TEST(test_no_other_device_node_is_ever_given_to_qemus_user),
+                TEST(test_an_evdev_link_is_never_given_itself),
+                TEST(test_links_are_followed_to_their_end_inside_the_root),
         };
 
         log_setup();

@@ -406,6 +406,227 @@ static void test_no_battery_no_flags_and_no_ids_unless_asked(void **state) {
         assert_int_equal(plan->adjustments.n, 0);
 }
 
+/* ---- [input] evdev and [usb] devices ---- */
+
+#define KBD "/dev/input/by-id/usb-Logitech_USB_Receiver-event-kbd"
+#define MOUSE "/dev/input/by-path/pci-0000:00:14.0-usb-0:2:1.1-event-mouse"
+
+/* A keyboard and a mouse as udev names them, and a Logitech receiver
+ * (046d:c52b) on bus 1 beside the root hub, in the fake tree. */
+static void input_devices(const FakeRoot *f) {
+        fake_file(f, "/dev/input/event3", "");
+        fake_file(f, "/dev/input/event4", "");
+        fake_file(f, "/dev/input/mouse0", "");
+        fake_link(f, KBD, "../event3");
+        fake_link(f, MOUSE, "../event4");
+        fake_link(f, "/dev/input/by-id/usb-Logitech_USB_Receiver-mouse", "../mouse0");
+
+        fake_file(f, "/sys/bus/usb/devices/usb1/idVendor", "1d6b\n");
+        fake_file(f, "/sys/bus/usb/devices/usb1/idProduct", "0002\n");
+        fake_file(f, "/sys/bus/usb/devices/usb1/busnum", "1\n");
+        fake_file(f, "/sys/bus/usb/devices/usb1/devnum", "1\n");
+        fake_file(f, "/sys/bus/usb/devices/1-2/idVendor", "046d\n");
+        fake_file(f, "/sys/bus/usb/devices/1-2/idProduct", "c52b\n");
+        fake_file(f, "/sys/bus/usb/devices/1-2/busnum", "1\n");
+        fake_file(f, "/sys/bus/usb/devices/1-2/devnum", "4\n");
+        fake_file(f, "/sys/bus/usb/devices/1-2:1.0/bInterfaceClass", "03\n");
+        fake_file(f, "/dev/bus/usb/001/001", "");
+        fake_file(f, "/dev/bus/usb/001/004", "");
+}
+
+#define INPUT_PROFILE                                                   \
+        "[vm]\nname = kb\naccel = tcg\nfirmware = bios\n"                 \
+        "[network]\nmode = none\n"                                       \
+        "[qemu]\nuser = nobody\n"
+
+/* -object/-device arguments whose JSON has "key": "value" */
+static json_t *json_arg(const Strv *a, const char *option, const char *key, const char *value) {
+        for (size_t i = 0; i + 1 < a->n; i++) {
+                json_t *j;
+
+                if (!streq(a->v[i], option))
+                        continue;
+                j = json_loads(a->v[i + 1], 0, NULL);
+                assert_non_null(j);
+                if (streq_ptr(json_string_value(json_object_get(j, key)), value))
+                        return j;
+                json_decref(j);
+        }
+        fail_msg("no %s with \"%s\": \"%s\"", option, key, value);
+        return NULL;
+}
+
+static bool granted(const Plan *plan, const char *path) {
+        for (size_t i = 0; i < plan->steps.n; i++)
+                if (streq(plan->steps.steps[i].type->name, "grant") &&
+                    streq_ptr(json_string_value(json_object_get(plan->steps.steps[i].params, "path")), path))
+                        return true;
+        return false;
+}
+
+static char *printed(const Plan *plan) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+
+        assert_non_null(f);
+        plan_print(plan, f);
+        assert_int_equal(fclose(f), 0);
+        return text;
+}
+
+static void test_evdev_devices_reach_qemu_as_grabbing_input_linux_objects_and_their_nodes_are_granted(void **state) {
+        Host *h = *state;
+        _cleanup_profile_ Profile *p = NULL;
+        _cleanup_plan_ Plan *plan = NULL;
+        _cleanup_json_ json_t *kbd = NULL, *mouse = NULL, *j = NULL;
+        _cleanup_free_ char *text = NULL;
+
+        input_devices(&h->root);
+        plan = plan_for(h->root.dir, INPUT_PROFILE "[input]\nevdev = " KBD ", " MOUSE "\n", &p);
+
+        /* QEMU opens the stable name itself */
+        kbd = json_arg(&plan->argv, "-object", "evdev", KBD);
+        assert_string_equal(json_string_value(json_object_get(kbd, "qom-type")), "input-linux");
+        assert_string_equal(json_string_value(json_object_get(kbd, "id")), "input0");
+        assert_true(json_is_true(json_object_get(kbd, "grab_all")));
+        assert_true(json_is_true(json_object_get(kbd, "repeat")));
+        /* QEMU's default toggle (both Ctrl keys), as documented */
+        assert_null(json_object_get(kbd, "grab-toggle"));
+        mouse = json_arg(&plan->argv, "-object", "evdev", MOUSE);
+        assert_string_equal(json_string_value(json_object_get(mouse, "id")), "input1");
+
+        /* its user gets the event nodes the names lead to, not the links */
+        assert_true(granted(plan, "/dev/input/event3"));
+        assert_true(granted(plan, "/dev/input/event4"));
+        assert_false(granted(plan, KBD));
+        assert_int_equal(plan->input_missing.n, 0);
+        assert_false(strv_has_with(&plan->notes, "[input]", NULL));
+
+        text = printed(plan);
+        assert_non_null(strstr(text, "  input     " KBD ", " MOUSE "\n"));
+        assert_non_null(strstr(text, "both Ctrl keys together switch them between guest and host"));
+        assert_non_null(strstr(text, "found: " KBD " -> /dev/input/event3\n"));
+        assert_non_null(strstr(text, "give /dev/input/event3 to nobody (QEMU's user)"));
+
+        assert_int_equal(plan_to_json(plan, &j), 0);
+        assert_int_equal(json_array_size(json_object_get(json_object_get(j, "input"), "evdev")), 2);
+        assert_string_equal(json_string_value(json_array_get(json_object_get(json_object_get(j, "input"), "nodes"), 0)),
+                            "/dev/input/event3");
+}
+
+static void test_usb_ids_reach_qemu_as_usb_host_on_xhci_and_their_nodes_are_granted(void **state) {
+        Host *h = *state;
+        _cleanup_profile_ Profile *p = NULL;
+        _cleanup_plan_ Plan *plan = NULL;
+        _cleanup_json_ json_t *xhci = NULL, *dev = NULL;
+        _cleanup_free_ char *text = NULL;
+
+        input_devices(&h->root);
+        plan = plan_for(h->root.dir, INPUT_PROFILE "[usb]\ndevices = 046d:c52b\n", &p);
+
+        xhci = json_arg(&plan->argv, "-device", "driver", "qemu-xhci");
+        assert_string_equal(json_string_value(json_object_get(xhci, "id")), "xhci");
+        dev = json_arg(&plan->argv, "-device", "driver", "usb-host");
+        assert_string_equal(json_string_value(json_object_get(dev, "bus")), "xhci.0");
+        assert_int_equal(json_integer_value(json_object_get(dev, "vendorid")), 0x046d);
+        assert_int_equal(json_integer_value(json_object_get(dev, "productid")), 0xc52b);
+        assert_string_equal(json_string_value(json_object_get(dev, "id")), "usb-046d-c52b");
+
+        assert_true(granted(plan, "/dev/bus/usb/001/004"));
+        /* not the root hub beside it */
+        assert_false(granted(plan, "/dev/bus/usb/001/001"));
+        assert_int_equal(plan->input_missing.n, 0);
+
+        text = printed(plan);
+        assert_non_null(strstr(text, "  usb       046d:c52b (usb-host on a qemu-xhci controller"));
+        assert_non_null(strstr(text, "found: 046d:c52b -> USB device 1-2, /dev/bus/usb/001/004\n"));
+}
+
+static void test_a_missing_evdev_or_usb_device_is_a_note_and_given_to_nobody(void **state) {
+        Host *h = *state;
+        _cleanup_profile_ Profile *p = NULL;
+        _cleanup_plan_ Plan *plan = NULL;
+
+        input_devices(&h->root);
+        plan = plan_for(h->root.dir,
+                        INPUT_PROFILE "[input]\nevdev = /dev/input/by-id/usb-Unplugged-event-kbd\n"
+                                      "[usb]\ndevices = 1050:0407\n",
+                        &p);
+        assert_int_equal(plan->input_missing.n, 2);
+        assert_true(strv_has_with(&plan->notes, "[input] evdev /dev/input/by-id/usb-Unplugged-event-kbd is not there",
+                                  "ls -l /dev/input/by-id"));
+        assert_true(strv_has_with(&plan->notes, "[usb] device 1050:0407 is not plugged in", "lsusb"));
+        for (size_t i = 0; i < plan->steps.n; i++)
+                assert_null(strstr(plan->steps.steps[i].summary, "/dev/input"));
+        /* QEMU is still told: the plan shows what a start would run */
+        (void) json_decref(json_arg(&plan->argv, "-object", "evdev", "/dev/input/by-id/usb-Unplugged-event-kbd"));
+}
+
+static void test_an_evdev_name_that_leads_to_no_event_device_is_refused_naming_both(void **state) {
+        Host *h = *state;
+        _cleanup_profile_ Profile *p = NULL;
+        _cleanup_plan_ Plan *plan = NULL;
+
+        input_devices(&h->root);
+        plan = plan_for(h->root.dir, INPUT_PROFILE "[input]\nevdev = /dev/input/by-id/usb-Logitech_USB_Receiver-mouse\n",
+                        &p);
+        assert_int_equal(plan->input_missing.n, 1);
+        assert_true(strv_has_with(&plan->notes, "/dev/input/by-id/usb-Logitech_USB_Receiver-mouse leads to "
+                                                "/dev/input/mouse0, not an event device", "-event-mouse"));
+        assert_false(granted(plan, "/dev/input/mouse0"));
+}
+
+static void test_two_usb_devices_with_the_same_ids_are_both_given_to_qemus_user(void **state) {
+        Host *h = *state;
+        _cleanup_profile_ Profile *p = NULL;
+        _cleanup_plan_ Plan *plan = NULL;
+
+        input_devices(&h->root);
+        fake_file(&h->root, "/sys/bus/usb/devices/3-1/idVendor", "046d\n");
+        fake_file(&h->root, "/sys/bus/usb/devices/3-1/idProduct", "c52b\n");
+        fake_file(&h->root, "/sys/bus/usb/devices/3-1/busnum", "3\n");
+        fake_file(&h->root, "/sys/bus/usb/devices/3-1/devnum", "12\n");
+        fake_file(&h->root, "/dev/bus/usb/003/012", "");
+        plan = plan_for(h->root.dir, INPUT_PROFILE "[usb]\ndevices = 046d:c52b\n", &p);
+        assert_true(granted(plan, "/dev/bus/usb/001/004"));
+        assert_true(granted(plan, "/dev/bus/usb/003/012"));
+        assert_int_equal(plan->input_missing.n, 0);
+}
+
+static void test_qemu_run_as_root_is_given_no_device_nodes(void **state) {
+        Host *h = *state;
+        _cleanup_profile_ Profile *p = NULL;
+        _cleanup_plan_ Plan *plan = NULL;
+
+        input_devices(&h->root);
+        plan = plan_for(h->root.dir,
+                        "[vm]\naccel = tcg\nfirmware = bios\n[qemu]\nuser = root\n[input]\nevdev = " KBD
+                        "\n[usb]\ndevices = 046d:c52b\n",
+                        &p);
+        assert_false(granted(plan, "/dev/input/event3"));
+        assert_false(granted(plan, "/dev/bus/usb/001/004"));
+        (void) json_decref(json_arg(&plan->argv, "-object", "evdev", KBD));
+}
+
+static void test_the_plan_shows_the_backlight_mode_of_the_gpu(void **state) {
+        Host *h = *state;
+        _cleanup_profile_ Profile *p = NULL, *q = NULL;
+        _cleanup_plan_ Plan *keep = NULL, *max = NULL;
+        _cleanup_free_ char *tkeep = NULL, *tmax = NULL;
+        _cleanup_json_ json_t *j = NULL;
+
+        keep = plan_for(h->root.dir, "[vm]\naccel = tcg\nfirmware = bios\n[gpu]\naddress = " GPU "\n", &p);
+        max = plan_for(h->root.dir, "[vm]\naccel = tcg\nfirmware = bios\n[gpu]\naddress = " GPU "\nbacklight = max\n",
+                       &q);
+        tkeep = printed(keep);
+        tmax = printed(max);
+        assert_non_null(strstr(tkeep, "backlight: left as it is; put back after if it changed ([gpu] backlight = keep)"));
+        assert_non_null(strstr(tmax, "backlight: max, before the host driver goes; put back after"));
+        assert_int_equal(plan_to_json(max, &j), 0);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(j, "gpu"), "backlight")), "max");
+}
+
 /* ---- the table itself ---- */
 
 static void test_the_built_battery_table_is_an_ssdt_with_a_pnp0c0a_device(void **state) {
@@ -482,6 +703,22 @@ int main(int argc, char **argv) {
                 cmocka_unit_test_setup_teardown(test_a_missing_battery_table_is_a_note, host_setup, host_teardown),
                 cmocka_unit_test_setup_teardown(test_a_colon_in_the_data_dir_fails_the_plan, host_setup, host_teardown),
                 cmocka_unit_test_setup_teardown(test_no_battery_no_flags_and_no_ids_unless_asked, host_setup,
+                                                host_teardown),
+
+                cmocka_unit_test_setup_teardown(
+                        test_evdev_devices_reach_qemu_as_grabbing_input_linux_objects_and_their_nodes_are_granted,
+                        host_setup, host_teardown),
+                cmocka_unit_test_setup_teardown(test_usb_ids_reach_qemu_as_usb_host_on_xhci_and_their_nodes_are_granted,
+                                                host_setup, host_teardown),
+                cmocka_unit_test_setup_teardown(test_a_missing_evdev_or_usb_device_is_a_note_and_given_to_nobody,
+                                                host_setup, host_teardown),
+                cmocka_unit_test_setup_teardown(test_an_evdev_name_that_leads_to_no_event_device_is_refused_naming_both,
+                                                host_setup, host_teardown),
+                cmocka_unit_test_setup_teardown(test_two_usb_devices_with_the_same_ids_are_both_given_to_qemus_user,
+                                                host_setup, host_teardown),
+                cmocka_unit_test_setup_teardown(test_qemu_run_as_root_is_given_no_device_nodes, host_setup,
+                                                host_teardown),
+                cmocka_unit_test_setup_teardown(test_the_plan_shows_the_backlight_mode_of_the_gpu, host_setup,
                                                 host_teardown),
 
                 cmocka_unit_test(test_the_built_battery_table_is_an_ssdt_with_a_pnp0c0a_device),

@@ -824,7 +824,7 @@ static void test_unknown_section_is_an_error_listing_the_known_sections(void **s
                                               "address = 01:00.0\n");
 
         assert_logged(log, PATH ":3: unknown section [gpus]; known: [vm], [gpu], [disk] or [disk NAME], [boot], "
-                           "[display], [network], [host], [qemu]");
+                           "[display], [input], [usb], [network], [host], [qemu]");
         /* its keys are not reported again as unknown */
         assert_not_logged(log, ":4:");
         assert_logged(log, "1 error,");
@@ -1056,6 +1056,99 @@ static void test_spice_rejects_a_bad_port_or_address(void **state) {
         assert_logged(log, PATH ":2: [display] spice: '127.0.0.1:70000' has no valid port; allowed: ADDRESS:PORT");
 }
 
+/* ---- [gpu] backlight ---- */
+
+static void test_backlight_is_kept_by_default_and_max_is_taken(void **state) {
+        _cleanup_profile_ Profile *dflt = load_ok("[gpu]\naddress = 01:00.0\n");
+        _cleanup_profile_ Profile *max = load_ok("[gpu]\naddress = 01:00.0\nbacklight = max\n");
+        _cleanup_profile_ Profile *keep = load_ok("[gpu]\naddress = 01:00.0\nbacklight = keep\n");
+
+        assert_int_equal(dflt->gpu_backlight, GPU_BACKLIGHT_KEEP);
+        assert_int_equal(max->gpu_backlight, GPU_BACKLIGHT_MAX);
+        assert_int_equal(keep->gpu_backlight, GPU_BACKLIGHT_KEEP);
+        assert_string_equal(gpu_backlight_to_string(GPU_BACKLIGHT_MAX), "max");
+}
+
+static void test_a_backlight_other_than_keep_or_max_is_an_error_naming_both(void **state) {
+        _cleanup_free_ char *log = load_error("[gpu]\naddress = 01:00.0\nbacklight = 100\n");
+
+        assert_logged(log, PATH ":3: [gpu] backlight: '100' is not known; allowed: keep, max");
+}
+
+/* ---- [input] and [usb] ---- */
+
+static void test_evdev_takes_devices_under_dev_input_in_order(void **state) {
+        _cleanup_profile_ Profile *p = load_ok(
+                "[input]\nevdev = /dev/input/by-id/usb-Logitech_USB_Receiver-if02-event-kbd,"
+                " /dev/input/by-id/usb-Logitech_USB_Receiver-if02-event-mouse /dev/input/event7\n");
+
+        assert_non_null(p->input_evdev);
+        assert_string_equal(p->input_evdev[0], "/dev/input/by-id/usb-Logitech_USB_Receiver-if02-event-kbd");
+        assert_string_equal(p->input_evdev[1], "/dev/input/by-id/usb-Logitech_USB_Receiver-if02-event-mouse");
+        assert_string_equal(p->input_evdev[2], "/dev/input/event7");
+        assert_null(p->input_evdev[3]);
+}
+
+static void test_without_input_or_usb_nothing_is_passed(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("");
+
+        assert_null(p->input_evdev);
+        assert_null(p->usb_devices);
+        assert_int_equal(p->n_usb_devices, 0);
+}
+
+static void test_an_evdev_outside_dev_input_or_given_twice_is_an_error(void **state) {
+        static const char *const bad[] = {
+                "/dev/sda", "/dev/input/", "/dev/input", "input/event3", "/dev/input/../mem",
+                "/dev/input/./event3", "/dev/input//event3", "/dev/input/by-id/",
+        };
+        _cleanup_free_ char *log = NULL, *twice = NULL, *empty = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_free_ char *text = NULL;
+
+                assert_true(asprintf(&text, "[input]\nevdev = %s\n", bad[i]) > 0);
+                assert_refused(text);
+        }
+        log = load_error("[input]\nevdev = /dev/mem\n");
+        assert_logged(log, PATH ":2: [input] evdev: '/dev/mem' is not a device under /dev/input/; allowed: paths under "
+                           "/dev/input/");
+        twice = load_error("[input]\nevdev = /dev/input/event3, /dev/input/event3\n");
+        assert_logged(twice, "'/dev/input/event3' is listed twice");
+        empty = load_error("[input]\nevdev = ,\n");
+        assert_logged(empty, "names no device");
+}
+
+static void test_usb_devices_are_vendor_product_pairs_in_order(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[usb]\ndevices = 046d:c52b, 1050:0407\n");
+
+        assert_int_equal(p->n_usb_devices, 2);
+        assert_int_equal(p->usb_devices[0].vendor, 0x046d);
+        assert_int_equal(p->usb_devices[0].product, 0xc52b);
+        assert_int_equal(p->usb_devices[1].vendor, 0x1050);
+        assert_int_equal(p->usb_devices[1].product, 0x0407);
+}
+
+static void test_a_usb_device_that_is_no_vendor_product_pair_is_an_error(void **state) {
+        static const char *const bad[] = {
+                "046d", "046d:", "46d:c52b", "046d:c52bb", "0x46d:c52b", "046d-c52b", "0000:c52b", "ffff:0001",
+                "bus1:dev2",
+        };
+        _cleanup_free_ char *log = NULL, *twice = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_free_ char *text = NULL;
+
+                assert_true(asprintf(&text, "[usb]\ndevices = %s\n", bad[i]) > 0);
+                assert_refused(text);
+        }
+        log = load_error("[usb]\ndevices = 046d:c52b, logitech\n");
+        assert_logged(log, PATH ":2: [usb] devices: 'logitech' is not VENDOR:PRODUCT; allowed: VENDOR:PRODUCT as four hex "
+                           "digits each");
+        twice = load_error("[usb]\ndevices = 046d:c52b 046D:C52B\n");
+        assert_logged(twice, "'046D:C52B' is listed twice");
+}
+
 /* ---- [qemu] ---- */
 
 static void test_qemu_binary_and_shutdown_timeout(void **state) {
@@ -1216,6 +1309,15 @@ int main(void) {
                 cmocka_unit_test(test_spice_port_alone_means_loopback),
                 cmocka_unit_test(test_spice_takes_a_bracketed_ipv6_address),
                 cmocka_unit_test(test_spice_rejects_a_bad_port_or_address),
+
+                cmocka_unit_test(test_backlight_is_kept_by_default_and_max_is_taken),
+                cmocka_unit_test(test_a_backlight_other_than_keep_or_max_is_an_error_naming_both),
+
+                cmocka_unit_test(test_evdev_takes_devices_under_dev_input_in_order),
+                cmocka_unit_test(test_without_input_or_usb_nothing_is_passed),
+                cmocka_unit_test(test_an_evdev_outside_dev_input_or_given_twice_is_an_error),
+                cmocka_unit_test(test_usb_devices_are_vendor_product_pairs_in_order),
+                cmocka_unit_test(test_a_usb_device_that_is_no_vendor_product_pair_is_an_error),
 
                 cmocka_unit_test(test_qemu_binary_and_shutdown_timeout),
 
