@@ -33,6 +33,9 @@ fake-battery = yes
 ; the notebook maker's subsystem IDs, which the same driver checks: by
 ; default the host's (sysfs); or VENDOR:DEVICE as lspci -nnv shows them
 ;subsystem = 17aa:3c3e
+; the panel's brightness: the guest often cannot set it (docs/backlight.md),
+; so turn it up before the host driver goes; it is put back after
+backlight = max
 
 [disk system]
 file = /var/lib/vmrun/win10/disk.qcow2
@@ -45,6 +48,17 @@ interface = nvme
 ; a second screen over SPICE, reached through an ssh tunnel
 ; (`vmrun display win10` prints the command)
 spice = 127.0.0.1:5900
+
+[input]
+; the keyboard and mouse, grabbed by the guest while it runs: both Ctrl
+; keys together hand them back to the host and again to the guest. Their
+; names: `ls -l /dev/input/by-id` (the -event- ones)
+evdev = /dev/input/by-id/usb-Logitech_USB_Receiver-event-kbd, /dev/input/by-id/usb-Logitech_USB_Receiver-if02-event-mouse
+
+[usb]
+; host USB devices the guest takes whole, as `lsusb` shows them
+; (VENDOR:PRODUCT): a game controller, a security key...
+devices = 045e:028e
 
 [network]
 mode = user
