@@ -710,6 +710,17 @@ void plan_print(const Plan *plan, FILE *f) {
                         fprintf(f, " %s", plan->cpu_flags[i]);
         }
         fputc('\n', f);
+        if (p->cpu_pin.n > 0) {
+                fprintf(f, "  cpus      vCPU → host CPU:");
+                for (size_t i = 0; i < p->cpu_pin.n; i++)
+                        fprintf(f, " %zu→%u", i, p->cpu_pin.v[i]);
+                if (p->emulator_pin.n > 0) {
+                        fprintf(f, "; QEMU's other threads on");
+                        for (size_t i = 0; i < p->emulator_pin.n; i++)
+                                fprintf(f, "%s%u", i ? "," : " ", p->emulator_pin.v[i]);
+                }
+                fprintf(f, " (pinned before the guest starts)\n");
+        }
 
         fprintf(f, "\nHost steps (%zu):\n", plan->steps.n);
         if (plan->steps.n == 0)

@@ -7,6 +7,7 @@
 
 #include "host.h"
 #include "log.h"
+#include "placement.h"
 #include "profile.h"
 #include "strv.h"
 
@@ -95,6 +96,8 @@ Profile *profile_free(Profile *p) {
         free(p->spice_address);
         strv_free(p->input_evdev);
         free(p->usb_devices);
+        free(p->cpu_pin.v);
+        free(p->emulator_pin.v);
         free(p->bridge);
         free(p->display_manager);
         strv_free(p->stop_units);
@@ -226,6 +229,7 @@ typedef enum SectionKind {
         SECTION_QEMU,
         SECTION_INPUT,
         SECTION_USB,
+        SECTION_CPU,
         _SECTION_MAX,
 } SectionKind;
 
@@ -243,6 +247,7 @@ static const struct {
         [SECTION_QEMU] = { "qemu", false },
         [SECTION_INPUT] = { "input", false },
         [SECTION_USB] = { "usb", false },
+        [SECTION_CPU] = { "cpu", false },
 };
 
 typedef struct ConfigItem {
@@ -276,7 +281,7 @@ struct ParseState {
 
         unsigned handled_serial;        /* the instance keys were last added to */
         ProfileDisk *disk;              /* current [disk] */
-        unsigned gpu_line, boot_line, network_line;
+        unsigned gpu_line, boot_line, network_line, cpu_line;
         bool seen[_SECTION_MAX];
 
         struct {
@@ -602,6 +607,24 @@ static int config_parse_evdev_list(ParseState *st, const char *value, void *fiel
         return 0;
 }
 
+static int config_parse_cpu_list(ParseState *st, const char *value, void *field, const void *arg) {
+        CpuList *l = field;
+        unsigned *v;
+        size_t n;
+        int r;
+
+        r = cpu_list_parse(value, &v, &n);
+        if (r == -ENOMEM) {
+                st->oom = true;
+                return r;
+        }
+        if (r < 0)
+                return item_error(st, value, "is not a list of host CPUs, each once");
+        free(l->v);
+        *l = (CpuList) { v, n };
+        return 0;
+}
+
 static int config_parse_usb_list(ParseState *st, const char *value, void *field, const void *arg) {
         Profile *p = st->profile;
         _cleanup_free_ char *copy = strdup(value);
@@ -744,6 +767,10 @@ static const ConfigItem config_items[] = {
           "paths under /dev/input/ separated by commas, e.g. /dev/input/by-id/usb-Logitech_USB_Receiver-event-kbd" },
         { SECTION_USB, "devices", config_parse_usb_list, 0, NULL,
           "VENDOR:PRODUCT as four hex digits each, separated by commas, e.g. 046d:c52b (lsusb)" },
+        { SECTION_CPU, "pin", config_parse_cpu_list, P(cpu_pin), NULL,
+          "host CPUs, one per vCPU in order, as ranges and numbers: 2-7,10-15" },
+        { SECTION_CPU, "emulator-pin", config_parse_cpu_list, P(emulator_pin), NULL,
+          "host CPUs for QEMU's other threads, e.g. 0-1" },
         { SECTION_NETWORK, "mode", config_parse_enum, P(network), network_mode_table, "user, none, bridge" },
         { SECTION_NETWORK, "bridge", config_parse_ifname, P(bridge), NULL, "a bridge interface name such as br0" },
         { SECTION_HOST, "display-manager", config_parse_display_manager, P(display_manager), NULL, "auto, none, or a unit name such as gdm.service" },
@@ -822,7 +849,7 @@ static void reader_see_line(ParseState *st, const char *line) {
                 return;
         }
         if (r < 0) {
-                parse_error(st, "unknown section [%s]; known: [vm], [gpu], [disk] or [disk NAME], [boot], [display], [input], [usb], [network], [host], [qemu]", name);
+                parse_error(st, "unknown section [%s]; known: [vm], [gpu], [disk] or [disk NAME], [boot], [display], [input], [usb], [cpu], [network], [host], [qemu]", name);
                 return;
         }
         if (st->seen[st->section_kind] && !sections[st->section_kind].repeatable) {
@@ -976,6 +1003,11 @@ static void check_profile(ParseState *st) {
                                 st->oom = true;
                 }
         }
+        if (p->cpu_pin.n > 0 && p->cpu_pin.n != p->cpus) {
+                st->line = st->cpu_line;
+                parse_error(st, "[cpu] pin lists %zu host CPUs for %u vCPUs ([vm] cpus); give one per vCPU",
+                            p->cpu_pin.n, p->cpus);
+        }
         if ((p->initrd || p->append) && !p->kernel) {
                 st->line = st->boot_line;
                 parse_error(st, "[boot] initrd and append need kernel =");
@@ -995,6 +1027,9 @@ static void note_section_lines(ParseState *st) {
         switch (st->section_kind) {
         case SECTION_GPU:
                 st->gpu_line = st->section_line;
+                break;
+        case SECTION_CPU:
+                st->cpu_line = st->section_line;
                 break;
         case SECTION_BOOT:
                 st->boot_line = st->section_line;

@@ -67,6 +67,11 @@ typedef struct ProfileDisk {
         unsigned line;          /* where its section starts, for messages */
 } ProfileDisk;
 
+typedef struct CpuList {
+        unsigned *v;
+        size_t n;
+} CpuList;
+
 typedef struct Profile {
         char *path;
         char *name;
@@ -105,6 +110,10 @@ typedef struct Profile {
         char **input_evdev;     /* /dev/input/... event devices QEMU reads and grabs */
 
         /* [usb] */
+        /* [cpu] */
+        CpuList cpu_pin;                /* vCPU i runs on cpu_pin.v[i]; n == 0: not pinned */
+        CpuList emulator_pin;           /* QEMU's other threads */
+
         UsbId *usb_devices;     /* host USB devices QEMU takes */
         size_t n_usb_devices;
 

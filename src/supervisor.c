@@ -14,6 +14,7 @@
 
 #include "host_steps.h"
 #include "log.h"
+#include "placement.h"
 #include "qemu_argv.h"
 #include "qmp.h"
 #include "runstate.h"
@@ -638,6 +639,28 @@ static int write_state(const Supervisor *s, const char *phase) {
         return runstate_write(s->plan->paths->state_file, &st);
 }
 
+/* Before the guest runs a single instruction ("cont"): its vCPU threads
+ * exist from QEMU's start, stopped by -S. */
+static int pin_cpus(Supervisor *s) {
+        const Profile *p = s->profile;
+        _cleanup_json_ json_t *cpus = NULL;
+        int r;
+
+        if (p->cpu_pin.n == 0)
+                return 0;
+        r = qmp_execute(s->qmp, "query-cpus-fast", NULL, deadline_after(QMP_START_TIMEOUT), &cpus);
+        if (r < 0)
+                return log_error_errno(r, "query-cpus-fast, to pin the vCPUs: %s", STRERROR(r));
+        r = placement_pin(s->qemu_pid, cpus, p->cpu_pin.v, p->cpu_pin.n, p->emulator_pin.n ? p->emulator_pin.v : NULL,
+                          p->emulator_pin.n);
+        if (r < 0)
+                return log_error_errno(r, "pin QEMU's (pid %d) threads as [cpu] says: %s; see `lscpu` for the host's CPUs",
+                                       (int) s->qemu_pid, STRERROR(r));
+        log_info("vCPUs pinned: %zu, each on its own host CPU%s", p->cpu_pin.n,
+                 p->emulator_pin.n ? "; QEMU's other threads on [cpu] emulator-pin" : "");
+        return 0;
+}
+
 /* Start QEMU, get it running, and watch it until it exits. */
 static VmrunExit run_qemu(Supervisor *s) {
         _cleanup_close_ int qmp_parent = -1;
@@ -663,7 +686,9 @@ static VmrunExit run_qemu(Supervisor *s) {
                          json_integer_value(json_object_get(json_object_get(v, "qemu"), "major")),
                          json_integer_value(json_object_get(json_object_get(v, "qemu"), "minor")),
                          json_integer_value(json_object_get(json_object_get(v, "qemu"), "micro")));
-                r = qmp_simple(s, "cont");
+                r = pin_cpus(s);
+                if (r >= 0)
+                        r = qmp_simple(s, "cont");
         }
         if (r < 0) {
                 /* Most often QEMU refused its command line and exited: its

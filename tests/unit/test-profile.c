@@ -824,7 +824,7 @@ static void test_unknown_section_is_an_error_listing_the_known_sections(void **s
                                               "address = 01:00.0\n");
 
         assert_logged(log, PATH ":3: unknown section [gpus]; known: [vm], [gpu], [disk] or [disk NAME], [boot], "
-                           "[display], [input], [usb], [network], [host], [qemu]");
+                           "[display], [input], [usb], [cpu], [network], [host], [qemu]");
         /* its keys are not reported again as unknown */
         assert_not_logged(log, ":4:");
         assert_logged(log, "1 error,");
