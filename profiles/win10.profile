@@ -14,11 +14,15 @@ memory = 16G
 cpus = 8
 accel = kvm
 ; OVMF, not SeaBIOS: on dGPU-only laptops the panel stays dark (no
-; backlight) under SeaBIOS. uefi-secure for Windows 11's Secure Boot.
-firmware = uefi
+; backlight) under SeaBIOS. uefi-secure: Secure Boot with Microsoft's keys
+; enrolled (and SMM), which Windows 11 asks for; `uefi` boots without it
+firmware = uefi-secure
 ; Hyper-V enlightenments on the CPU (those this QEMU offers; `vmrun plan`
 ; lists them)
 os = windows
+; a TPM 2.0 for the guest (swtpm; its state in /var/lib/vmrun/win10/tpm),
+; which Windows 11 asks for and BitLocker keeps its keys in
+tpm = yes
 
 [gpu]
 address = 0000:01:00.0

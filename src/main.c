@@ -126,6 +126,7 @@ static int verb_check(char **args, const Options *o) {
         if (p->gpu_rom)
                 RET_GATHER(r, check_profile_rom(&host, p));
         RET_GATHER(r, plan_check_memlock(plan));
+        RET_GATHER(r, plan_check_placement(plan));
         if (r < 0) {
                 log_error("%s: a start would fail on the above", p->name);
                 return VMRUN_EXIT_FAILURE;

@@ -32,6 +32,8 @@ VmPaths *vm_paths_free(VmPaths *p) {
         free(p->journal);
         free(p->console_log);
         free(p->vars);
+        free(p->vars_secure);
+        free(p->tpm_dir);
         free(p);
         return NULL;
 }
@@ -47,7 +49,9 @@ int vm_paths_new(const char *name, VmPaths **ret) {
             asprintf(&p->state_file, "%s/supervisor.json", p->run_dir) < 0 ||
             asprintf(&p->journal, "%s/journal.json", p->run_dir) < 0 ||
             asprintf(&p->console_log, "%s/console.log", p->run_dir) < 0 ||
-            asprintf(&p->vars, "%s/efivars.fd", p->state_dir) < 0)
+            asprintf(&p->vars, "%s/efivars.fd", p->state_dir) < 0 ||
+            asprintf(&p->vars_secure, "%s/efivars-secure.fd", p->state_dir) < 0 ||
+            asprintf(&p->tpm_dir, "%s/tpm", p->state_dir) < 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(p);
         return 0;

@@ -4,7 +4,7 @@
 /* Where a VM's files live. Runtime state (QMP sockets, the handover
  * journal, the supervisor's state file) under /run/vmrun/NAME, gone with a
  * reboot like the handover it describes; persistent state (the UEFI
- * variable store) under /var/lib/vmrun/NAME. VMRUN_RUN_DIR and
+ * variable store, the TPM's state) under /var/lib/vmrun/NAME. VMRUN_RUN_DIR and
  * VMRUN_STATE_DIR move both trees, for tests and unprivileged use.
  *
  * Files vmrun ships (the fake battery's ACPI table) are in DATADIR/vmrun,
@@ -20,7 +20,10 @@ typedef struct VmPaths {
         char *state_file;       /* run_dir/supervisor.json: PIDs, for clients */
         char *journal;          /* run_dir/journal.json: host steps done */
         char *console_log;      /* run_dir/console.log: the guest's serial port */
-        char *vars;             /* state_dir/efivars.fd */
+        char *vars;             /* state_dir/efivars.fd: firmware = uefi's variable store */
+        char *vars_secure;      /* state_dir/efivars-secure.fd: uefi-secure's, apart so that a VM switched
+                                 * to it gets the template with the keys enrolled, not the old store */
+        char *tpm_dir;          /* state_dir/tpm: swtpm's state, with [vm] tpm */
 } VmPaths;
 
 const char *vm_run_root(void);

@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <stdlib.h>
 
+#include "host.h"
 #include "log.h"
 #include "placement.h"
 
@@ -126,4 +127,252 @@ int placement_pin(pid_t qemu_pid, const json_t *cpus_fast, const unsigned *pin, 
         }
         closedir(d);
         return r;
+}
+
+/* "2-7,10,12": runs of consecutive ascending CPUs as ranges */
+static int cpu_list_format(const unsigned *v, size_t n, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        for (size_t i = 0; i < n;) {
+                size_t j = i;
+
+                while (j + 1 < n && v[j + 1] == v[j] + 1)
+                        j++;
+                fprintf(f, "%s%u", i > 0 ? "," : "", v[i]);
+                if (j > i)
+                        fprintf(f, "%s%u", j == i + 1 ? "," : "-", v[j]);
+                i = j + 1;
+        }
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+/* A host core, named by the lowest CPU among its threads. */
+static int cpu_core(const HostContext *ctx, unsigned cpu, unsigned *ret) {
+        _cleanup_free_ char *s = NULL;
+        _cleanup_free_ unsigned *sib = NULL;
+        char path[96];
+        size_t n;
+        int r;
+
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%u/topology/thread_siblings_list", cpu);
+        r = host_read(ctx, path, &s);
+        if (r < 0)
+                return log_debug_errno(r, "%s: %s", path, STRERROR(r));
+        r = cpu_list_parse(s, &sib, &n);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return log_debug_errno(-EBADMSG, "%s: '%s' is not a CPU list", path, s);
+        *ret = sib[0];
+        for (size_t i = 1; i < n; i++)
+                if (sib[i] < *ret)
+                        *ret = sib[i];
+        return 0;
+}
+
+/* The number of threads of each core when every core's vCPUs come one
+ * after the other, the same number for each; 0 when they do not. */
+static size_t threads_per_core(const unsigned *core, size_t n, bool *ret_split) {
+        size_t threads = 0;
+        bool uneven = false;
+
+        *ret_split = false;
+        for (size_t i = 0; i < n;) {
+                size_t j = i;
+
+                while (j < n && core[j] == core[i])
+                        j++;
+                for (size_t k = 0; k < i; k++)
+                        if (core[k] == core[i])
+                                *ret_split = true;
+                if (threads == 0)
+                        threads = j - i;
+                else if (threads != j - i)
+                        uneven = true;
+                i = j;
+        }
+        return *ret_split || uneven ? 0 : threads;
+}
+
+int placement_topology(const HostContext *ctx, const unsigned *pin, size_t n, CpuTopology *ret, char **ret_flat,
+                       unsigned *ret_missing) {
+        _cleanup_free_ unsigned *core = NULL, *grouped = NULL, *grouped_core = NULL;
+        _cleanup_free_ char *list = NULL;
+        size_t threads, regrouped, m = 0;
+        bool split, unused;
+        int r;
+
+        assert(pin);
+        assert(n > 0);
+        assert(ret);
+        assert(ret_flat);
+
+        core = calloc(n, sizeof(unsigned));
+        grouped = calloc(n, sizeof(unsigned));
+        grouped_core = calloc(n, sizeof(unsigned));
+        if (!core || !grouped || !grouped_core)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                r = cpu_core(ctx, pin[i], &core[i]);
+                if (r == -ENOENT && ret_missing)
+                        *ret_missing = pin[i];
+                if (r < 0)
+                        return r;
+        }
+
+        threads = threads_per_core(core, n, &split);
+        if (threads > 0 && n % threads == 0) {
+                *ret = (CpuTopology) { .sockets = 1, .cores = (unsigned) (n / threads), .threads = (unsigned) threads };
+                *ret_flat = NULL;
+                return 0;
+        }
+        *ret = (CpuTopology) { .sockets = 1, .cores = (unsigned) n, .threads = 1 };
+
+        /* the same CPUs, each core's together in the order first named */
+        for (size_t i = 0; i < n; i++) {
+                bool seen = false;
+
+                for (size_t k = 0; k < i; k++)
+                        seen = seen || core[k] == core[i];
+                if (seen)
+                        continue;
+                for (size_t k = i; k < n; k++)
+                        if (core[k] == core[i]) {
+                                grouped_core[m] = core[k];
+                                grouped[m++] = pin[k];
+                        }
+        }
+        regrouped = threads_per_core(grouped_core, n, &unused);
+        if (split && regrouped > 0) {
+                r = cpu_list_format(grouped, n, &list);
+                if (r < 0)
+                        return r;
+                r = asprintf(ret_flat,
+                             "[cpu] pin does not name the threads of each host core one after the other "
+                             "(thread_siblings_list): the guest sees %zu cores of one thread each; "
+                             "pin = %s gives it %zu cores of %zu threads",
+                             n, list, n / regrouped, regrouped);
+        } else
+                r = asprintf(ret_flat,
+                             "[cpu] pin gives some host cores more threads than others (thread_siblings_list): the "
+                             "guest sees %zu cores of one thread each",
+                             n);
+        if (r < 0) {
+                *ret_flat = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+/* The value after "KEY:" on a line of a /proc file such as cpuinfo. */
+static int read_proc_key(const HostContext *ctx, const char *path, const char *key, char **ret) {
+        _cleanup_free_ char *p = NULL, *line = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        size_t size = 0;
+        int r;
+
+        r = host_path(ctx, path, &p);
+        if (r < 0)
+                return r;
+        f = fopen(p, "re");
+        if (!f)
+                return log_debug_errno(negative_errno(), "%s: %s", p, strerror(errno));
+        while (getline(&line, &size, f) > 0) {
+                const char *v = startswith(line, key);
+
+                if (!v)
+                        continue;
+                v += strspn(v, " \t");
+                if (*v != ':')
+                        continue;
+                v += 1 + strspn(v + 1, " \t");
+                *ret = strndup(v, strcspn(v, "\n"));
+                return *ret ? 0 : -ENOMEM;
+        }
+        return -ENOENT;
+}
+
+int placement_cpu_vendor(const HostContext *ctx, char **ret) {
+        return read_proc_key(ctx, "/proc/cpuinfo", "vendor_id", ret);
+}
+
+static int read_count(const HostContext *ctx, const char *dir, const char *name, uint64_t *ret) {
+        _cleanup_free_ char *path = NULL, *s = NULL;
+        unsigned long long v;
+        char *end;
+        int r;
+
+        if (asprintf(&path, "%s/%s", dir, name) < 0)
+                return -ENOMEM;
+        r = host_read(ctx, path, &s);
+        if (r < 0)
+                return log_debug_errno(r, "%s: %s", path, STRERROR(r));
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno || end == s || *end)
+                return log_debug_errno(-EBADMSG, "%s: '%s' is not a number", path, s);
+        *ret = v;
+        return 0;
+}
+
+int placement_hugepages(const HostContext *ctx, uint64_t size, uint64_t memory, Hugepages *ret) {
+        _cleanup_free_ char *dir = NULL;
+        uint64_t free_pages, reserved;
+        int r;
+
+        assert(ret);
+
+        *ret = (Hugepages) { .size = size };
+        if (!host_exists(ctx, "/sys/kernel/mm/hugepages"))
+                return log_debug_errno(-EOPNOTSUPP, "no /sys/kernel/mm/hugepages: a kernel without hugetlbfs");
+        if (size == 0) {
+                _cleanup_free_ char *s = NULL;
+                unsigned long long kib;
+                char *end;
+
+                r = read_proc_key(ctx, "/proc/meminfo", "Hugepagesize", &s);
+                if (r == -ENOENT)
+                        return log_debug_errno(-EOPNOTSUPP, "/proc/meminfo has no Hugepagesize");
+                if (r < 0)
+                        return r;
+                errno = 0;
+                kib = strtoull(s, &end, 10);
+                if (errno || end == s || !streq(end, " kB") || kib == 0)
+                        return log_debug_errno(-EBADMSG, "/proc/meminfo: Hugepagesize '%s'", s);
+                ret->size = size = (uint64_t) kib << 10;
+        }
+        if (asprintf(&dir, "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB", size >> 10) < 0)
+                return -ENOMEM;
+        r = read_count(ctx, dir, "nr_hugepages", &ret->total);
+        if (r < 0)
+                return r;
+        r = read_count(ctx, dir, "free_hugepages", &free_pages);
+        if (r < 0)
+                return r;
+        r = read_count(ctx, dir, "resv_hugepages", &reserved);
+        if (r < 0)
+                return r;
+        ret->available = free_pages > reserved ? free_pages - reserved : 0;
+        if (memory % size != 0)
+                return -ERANGE;
+        ret->needed = memory / size;
+        return 0;
+}
+
+const char *hugepage_size_to_string(uint64_t size, char buf[static 32]) {
+        if (size >= (1ULL << 30) && size % (1ULL << 30) == 0)
+                snprintf(buf, 32, "%" PRIu64 " GiB", size >> 30);
+        else if (size >= (1ULL << 20) && size % (1ULL << 20) == 0)
+                snprintf(buf, 32, "%" PRIu64 " MiB", size >> 20);
+        else
+                snprintf(buf, 32, "%" PRIu64 " KiB", size >> 10);
+        return buf;
 }

@@ -9,6 +9,7 @@
 #include "plan.h"
 #include "qemu_argv.h"
 #include "qemu_caps.h"
+#include "tpm.h"
 
 const char *host_root(void) {
         const char *e = getenv("VMRUN_ROOT");
@@ -26,6 +27,7 @@ Plan *plan_free(Plan *plan) {
         host_steps_done(&plan->steps);
         json_decref(plan->expect);
         strv_done(&plan->argv);
+        strv_done(&plan->tpm_argv);
         strv_done(&plan->notes);
         qemu_credentials_done(&plan->qemu_user);
         strv_done(&plan->adjustments);
@@ -274,6 +276,10 @@ static int collect_notes(const HostContext *ctx, Plan *plan) {
         }
         if (p->gpu_rom)
                 RET_GATHER(r, note_missing(plan, "vBIOS ROM", p->gpu_rom, R_OK));
+        if (p->tpm && access(SWTPM_BINARY, X_OK) < 0)
+                RET_GATHER(r, strv_pushf(&plan->notes, "[vm] tpm = yes needs swtpm, the TPM emulator: %s: %s; install "
+                                                       "swtpm (Debian: apt install swtpm swtpm-tools), or set [vm] tpm = no",
+                                         SWTPM_BINARY, strerror(errno)));
         if (plan->battery_table && access(plan->battery_table, R_OK) < 0)
                 RET_GATHER(r, strv_pushf(&plan->notes, "the fake battery's ACPI table %s: %s; `meson install` puts it "
                                                        "there, or set VMRUN_DATA_DIR to BUILD_DIR/firmware",
@@ -458,7 +464,10 @@ static int plan_qemu_user(Plan *plan) {
 
         r = host_steps_add_grant(&plan->steps, plan->paths->state_dir, c->uid, c->gid, c->user);
         if (r >= 0 && plan->firmware)
-                r = host_steps_add_grant(&plan->steps, plan->paths->vars, c->uid, c->gid, c->user);
+                r = host_steps_add_grant(&plan->steps, plan->vars, c->uid, c->gid, c->user);
+        /* swtpm runs as QEMU's user too, and writes its state there */
+        if (r >= 0 && p->tpm)
+                r = host_steps_add_grant(&plan->steps, plan->paths->tpm_dir, c->uid, c->gid, c->user);
         for (size_t i = 0; r >= 0 && i < p->n_disks; i++)
                 r = host_steps_add_grant(&plan->steps, p->disks[i].file, c->uid, c->gid, c->user);
         /* the VM's own copies; files elsewhere stay whose they are and
@@ -509,6 +518,114 @@ int plan_check_memlock(const Plan *plan) {
         return 0;
 }
 
+int plan_placement(const HostContext *ctx, Plan *plan) {
+        const Profile *p = plan->profile;
+        int r;
+
+        if (p->cpu_pin.n > 0) {
+                _cleanup_free_ char *flat = NULL;
+
+                r = placement_topology(ctx, p->cpu_pin.v, p->cpu_pin.n, &plan->topology, &flat, &plan->cpu_missing);
+                if (r == -ENOMEM)
+                        return r;
+                plan->cpu_error = r < 0 ? r : 0;
+                plan->has_topology = r >= 0;
+                if (flat) {
+                        r = strv_consume(&plan->adjustments, TAKE_PTR(flat));
+                        if (r < 0)
+                                return r;
+                }
+        }
+        if (p->hugepages) {
+                r = placement_hugepages(ctx, p->hugepage_size, p->memory, &plan->hugepages);
+                if (r == -ENOMEM)
+                        return r;
+                plan->hugepages_error = r < 0 ? r : 0;
+        }
+        if (p->accel == ACCEL_KVM) {
+                _cleanup_free_ char *vendor = NULL;
+
+                r = placement_cpu_vendor(ctx, &vendor);
+                if (r == -ENOMEM)
+                        return r;
+                /* AMD's SMT threads are in CPUID leaves that -cpu host only
+                 * fills with topoext; Intel's need nothing */
+                if (r >= 0 && streq(vendor, "AuthenticAMD")) {
+                        Strv flags = { .v = plan->cpu_flags, .n = strv_length(plan->cpu_flags) };
+
+                        flags.allocated = flags.n;
+                        r = strv_push(&flags, "topoext=on");
+                        plan->cpu_flags = flags.v;
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+int plan_check_placement(const Plan *plan) {
+        const Profile *p = plan->profile;
+        const Hugepages *h = &plan->hugepages;
+        char size[32];
+        int r = 0;
+
+        if (plan->cpu_error == -ENOENT)
+                RET_GATHER(r, log_error_errno(plan->cpu_error,
+                                              "[cpu] pin names host CPU %u, which this host does not have or is offline "
+                                              "(no /sys/devices/system/cpu/cpu%u/topology); `lscpu -e` lists them",
+                                              plan->cpu_missing, plan->cpu_missing));
+        else if (plan->cpu_error < 0)
+                RET_GATHER(r, log_error_errno(plan->cpu_error, "[cpu] pin: cannot read the host CPUs' topology: %s",
+                                              STRERROR(plan->cpu_error)));
+        if (!p->hugepages)
+                return r;
+
+        hugepage_size_to_string(h->size, size);
+        switch (plan->hugepages_error) {
+        case 0:
+                break;
+        case -EOPNOTSUPP:
+                return log_error_errno(plan->hugepages_error,
+                                       "[memory] hugepages: this kernel has no hugepages (no /sys/kernel/mm/hugepages, "
+                                       "CONFIG_HUGETLBFS); set hugepages = no");
+        case -ENOENT:
+                return log_error_errno(plan->hugepages_error,
+                                       "[memory] hugepages: this host has no %s pages (no "
+                                       "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB)%s",
+                                       size, h->size >> 10,
+                                       h->size == 1ULL << 30 ? "; 1 GiB pages need a CPU with pdpe1gb (grep pdpe1gb "
+                                                               "/proc/cpuinfo), else use 2M"
+                                                             : "");
+        case -ERANGE:
+                return log_error_errno(plan->hugepages_error,
+                                       "[memory] hugepages: [vm] memory = %" PRIu64 "M is not a whole number of this "
+                                       "host's %s pages",
+                                       p->memory >> 20, size);
+        default:
+                return log_error_errno(plan->hugepages_error, "[memory] hugepages: cannot read the pool of %s pages: %s",
+                                       size, STRERROR(plan->hugepages_error));
+        }
+        if (h->available < h->needed) {
+                if (h->size >= 1ULL << 30)
+                        return log_error_errno(-ENOMEM,
+                                               "[memory] hugepages: guest RAM needs %" PRIu64 " pages of %s, %" PRIu64
+                                               " are free (of %" PRIu64 "); 1 GiB pages are best reserved at boot: "
+                                               "hugepagesz=1G hugepages=%" PRIu64 " on the kernel command line",
+                                               h->needed, size, h->available, h->total,
+                                               h->total + h->needed - h->available);
+                return log_error_errno(-ENOMEM,
+                                       "[memory] hugepages: guest RAM needs %" PRIu64 " pages of %s, %" PRIu64
+                                       " are free (of %" PRIu64 "); reserve more: echo %" PRIu64
+                                       " > /sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages (or "
+                                       "vm.nr_hugepages in /etc/sysctl.d)",
+                                       h->needed, size, h->available, h->total, h->total + h->needed - h->available,
+                                       h->size >> 10);
+        }
+        log_info("hugepages: guest RAM needs %" PRIu64 " pages of %s, %" PRIu64 " are free (of %" PRIu64 ")", h->needed,
+                 size, h->available, h->total);
+        return r;
+}
+
 static const char *const *firmware_dirs(char ***ret_owned) {
         const char *e = getenv("VMRUN_FIRMWARE_DIRS");
         _cleanup_strv_ Strv dirs = { 0 };
@@ -545,6 +662,10 @@ int plan_new(const Profile *p, Plan **ret) {
         r = vm_paths_new(p->name, &plan->paths);
         if (r < 0)
                 return log_oom();
+        /* each kind its own store: one copied from the template without
+         * keys would boot with Secure Boot off after a switch to
+         * uefi-secure */
+        plan->vars = p->firmware == FIRMWARE_UEFI_SECURE ? plan->paths->vars_secure : plan->paths->vars;
 
         if (p->firmware != FIRMWARE_BIOS) {
                 const char *const *dirs = firmware_dirs(&owned_dirs);
@@ -588,6 +709,20 @@ int plan_new(const Profile *p, Plan **ret) {
         if (r < 0)
                 return log_oom();
 
+        if (p->tpm) {
+                r = tpm_swtpm_argv(plan->paths->tpm_dir, &plan->tpm_argv);
+                if (r == -EINVAL)
+                        return log_error_errno(r, "%s: [vm] tpm: swtpm cannot be given a state directory with a ',' "
+                                               "(%s); set VMRUN_STATE_DIR to a directory without one",
+                                               p->path, plan->paths->tpm_dir);
+                if (r < 0)
+                        return log_oom();
+        }
+
+        r = plan_placement(&ctx, plan);
+        if (r < 0)
+                return log_oom();
+
         /* looks at the host (read-only) and logs what it cannot read */
         r = host_steps_plan(&ctx, p, plan->gpu_functions, &plan->steps, &plan->notes, &plan->expect);
         if (r == -ENOMEM)
@@ -617,12 +752,17 @@ int plan_new(const Profile *p, Plan **ret) {
         QemuConfig c = {
                 .profile = p,
                 .firmware = plan->firmware,
-                .vars = plan->paths->vars,
+                .vars = plan->vars,
                 .sandbox = plan->qemu_user.user && !qemu_credentials_privileged(&plan->qemu_user),
                 .gpu_functions = plan->gpu_functions,
                 .gpu_subsystem = plan->has_gpu_subsystem ? &plan->gpu_subsystem : NULL,
                 .cpu_flags = plan->cpu_flags,
                 .battery_table = plan->battery_table,
+                .tpm = p->tpm,
+                .topology = plan->has_topology ? &plan->topology : NULL,
+                /* a plan made where the pool cannot be read still shows
+                 * the backend, with x86's usual size */
+                .hugepage_size = !p->hugepages ? 0 : plan->hugepages.size ? plan->hugepages.size : 2ULL << 20,
         };
         r = qemu_argv_build(&c, &plan->argv);
         if (r == -E2BIG)
@@ -664,10 +804,14 @@ void plan_print(const Plan *plan, FILE *f) {
         fprintf(f, "  state     %s\n", plan->paths->state_dir);
         if (plan->firmware)
                 fprintf(f, "  firmware  %s\n            code %s, variables %s (copied once from %s)%s\n",
-                        plan->firmware->descriptor, plan->firmware->code, plan->paths->vars,
+                        plan->firmware->descriptor, plan->firmware->code, plan->vars,
                         strempty(plan->firmware->vars_template), plan->firmware->requires_smm ? ", SMM on" : "");
         else
                 fprintf(f, "  firmware  SeaBIOS (QEMU's default BIOS)\n");
+        if (p->tpm)
+                fprintf(f, "  tpm       TPM 2.0 (tpm-crb) from swtpm, started before QEMU as %s, stopped after it; "
+                           "state in %s\n",
+                        plan->qemu_user.user ? plan->qemu_user.user : p->qemu_user, plan->paths->tpm_dir);
         if (p->has_gpu) {
                 fprintf(f, "  gpu       %s", p->gpu_address);
                 for (size_t i = 0; plan->gpu_functions[i]; i++)
@@ -720,7 +864,31 @@ void plan_print(const Plan *plan, FILE *f) {
                                 fprintf(f, "%s%u", i ? "," : " ", p->emulator_pin.v[i]);
                 }
                 fprintf(f, " (pinned before the guest starts)\n");
+                if (plan->has_topology)
+                        fprintf(f, "            topology: %u socket, %u core%s of %u thread%s, as the pinned CPUs are\n",
+                                plan->topology.sockets, plan->topology.cores, plan->topology.cores == 1 ? "" : "s",
+                                plan->topology.threads, plan->topology.threads == 1 ? "" : "s");
+                else if (plan->cpu_error == -ENOENT)
+                        fprintf(f, "            host CPU %u is not on this host\n", plan->cpu_missing);
         }
+        fprintf(f, "  memory    %" PRIu64 " MiB", p->memory >> 20);
+        if (p->hugepages) {
+                char size[32];
+
+                hugepage_size_to_string(plan->hugepages.size ? plan->hugepages.size : 2ULL << 20, size);
+                if (plan->hugepages_error == 0)
+                        fprintf(f, " on %" PRIu64 " hugepages of %s, preallocated; %" PRIu64 " free here (of %" PRIu64
+                                   ")%s\n",
+                                plan->hugepages.needed, size, plan->hugepages.available, plan->hugepages.total,
+                                plan->hugepages.available < plan->hugepages.needed ? ": too few (`vmrun check`)" : "");
+                else
+                        fprintf(f, " on hugepages of %s, preallocated; this host's pool: %s (`vmrun check`)\n", size,
+                                plan->hugepages_error == -ERANGE ? "not a whole number of its pages"
+                                : plan->hugepages_error == -EOPNOTSUPP || plan->hugepages_error == -ENOENT
+                                        ? "none of that size"
+                                        : STRERROR(plan->hugepages_error));
+        } else
+                fprintf(f, ", ordinary pages ([memory] hugepages = no)\n");
 
         fprintf(f, "\nHost steps (%zu):\n", plan->steps.n);
         if (plan->steps.n == 0)
@@ -738,6 +906,16 @@ void plan_print(const Plan *plan, FILE *f) {
         fprintf(f, "\n  with fd %d: the supervisor's QMP connection (one end of a socket pair)\n"
                    "       fd %d: QMP for clients, listening on %s (mode 0600)\n",
                 QEMU_FD_QMP_SUPERVISOR, QEMU_FD_QMP_PUBLIC, plan->paths->qmp_public);
+        if (plan->tpm_argv.n > 0) {
+                fprintf(f, "       fd %d: swtpm's control channel (one end of a socket pair)\n", QEMU_FD_TPM);
+                fprintf(f, "\nswtpm command line (the other end as fd %d):\n  ", SWTPM_FD_CTRL);
+                for (size_t i = 0; i < plan->tpm_argv.n; i++) {
+                        if (i > 0)
+                                fputc(' ', f);
+                        print_quoted(f, plan->tpm_argv.v[i]);
+                }
+                fputc('\n', f);
+        }
 
         if (plan->adjustments.n > 0) {
                 fprintf(f, "\nAdjusted to this host:\n");
@@ -760,6 +938,39 @@ static json_t *strv_to_json(char *const *l) {
                         return NULL;
                 }
         return a;
+}
+
+static json_t *cpus_to_json(const CpuList *l) {
+        json_t *a = json_array();
+
+        for (size_t i = 0; a && i < l->n; i++)
+                if (json_array_append_new(a, json_integer(l->v[i])) < 0) {
+                        json_decref(a);
+                        return NULL;
+                }
+        return a;
+}
+
+static int placement_to_json(const Plan *plan, json_t **ret) {
+        const Profile *p = plan->profile;
+        _cleanup_json_ json_t *pl = NULL;
+
+        pl = json_pack("{s:o, s:o}", "pin", cpus_to_json(&p->cpu_pin), "emulator_pin", cpus_to_json(&p->emulator_pin));
+        if (!pl)
+                return -ENOMEM;
+        if (plan->has_topology &&
+            json_object_set_new(pl, "topology", json_pack("{s:i, s:i, s:i}", "sockets", plan->topology.sockets, "cores",
+                                                          plan->topology.cores, "threads", plan->topology.threads)) < 0)
+                return -ENOMEM;
+        if (p->hugepages && plan->hugepages_error == 0 &&
+            json_object_set_new(pl, "hugepages",
+                                json_pack("{s:I, s:I, s:I, s:I}", "size", (json_int_t) plan->hugepages.size, "needed",
+                                          (json_int_t) plan->hugepages.needed, "available",
+                                          (json_int_t) plan->hugepages.available, "total",
+                                          (json_int_t) plan->hugepages.total)) < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(pl);
+        return 0;
 }
 
 int plan_to_json(const Plan *plan, json_t **ret) {
@@ -790,7 +1001,10 @@ int plan_to_json(const Plan *plan, json_t **ret) {
             json_object_set_new(j, "firmware", json_pack("{s:s, s:s, s:s?, s:s, s:b}", "descriptor",
                                                          plan->firmware->descriptor, "code", plan->firmware->code,
                                                          "vars_template", plan->firmware->vars_template, "vars",
-                                                         plan->paths->vars, "smm", plan->firmware->requires_smm)) < 0)
+                                                         plan->vars, "smm", plan->firmware->requires_smm)) < 0)
+                return -ENOMEM;
+        if (p->tpm && json_object_set_new(j, "tpm", json_pack("{s:s, s:o}", "state", plan->paths->tpm_dir, "argv",
+                                                              strv_to_json(plan->tpm_argv.v))) < 0)
                 return -ENOMEM;
         if (p->has_gpu) {
                 char subsystem[16];
@@ -802,6 +1016,12 @@ int plan_to_json(const Plan *plan, json_t **ret) {
                                                             plan->has_gpu_subsystem ? subsystem : NULL,
                                                             "fake_battery", plan->battery_table, "backlight",
                                                             gpu_backlight_to_string(p->gpu_backlight))) < 0)
+                        return -ENOMEM;
+        }
+        if (p->cpu_pin.n > 0 || p->hugepages) {
+                json_t *pl = NULL;
+
+                if (placement_to_json(plan, &pl) < 0 || json_object_set_new(j, "placement", pl) < 0)
                         return -ENOMEM;
         }
         if (p->input_evdev || p->n_usb_devices > 0) {

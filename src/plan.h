@@ -11,6 +11,7 @@
 #include "firmware.h"
 #include "handover.h"
 #include "paths.h"
+#include "placement.h"
 #include "privileges.h"
 #include "profile.h"
 #include "qemu_argv.h"
@@ -20,16 +21,24 @@ typedef struct Plan {
         const Profile *profile;         /* borrowed */
         VmPaths *paths;
         Firmware *firmware;             /* NULL for SeaBIOS */
+        const char *vars;               /* the VM's variable store for this firmware kind, in paths */
         char **gpu_functions;           /* companions actually passed */
         bool has_gpu_subsystem;         /* gpu_subsystem goes to the guest */
         QemuPciIds gpu_subsystem;
         char *battery_table;            /* the fake battery's SSDT, with [gpu] fake-battery */
         char **cpu_flags;               /* after -cpu MODEL: the Hyper-V enlightenments QEMU offers */
         uint64_t memlock;               /* QEMU's locked-memory limit: guest RAM + 1 GiB with VFIO, else 0 (left alone) */
+        bool has_topology;              /* [cpu] pin: the guest's topology follows the pinned CPUs' */
+        CpuTopology topology;
+        Hugepages hugepages;            /* with [memory] hugepages: the host's pool of that size */
+        int hugepages_error;            /* placement_hugepages()'s error, for plan_check_placement() */
+        unsigned cpu_missing;           /* with -ENOENT in cpu_error: the pinned CPU this host lacks */
+        int cpu_error;
         QemuCredentials qemu_user;      /* looked up; .user NULL when [qemu] user does not exist */
         HostSteps steps;
         json_t *expect;                 /* what host_verify() finds after the restore */
         Strv argv;
+        Strv tpm_argv;                  /* swtpm's, with [vm] tpm; empty without */
         Strv notes;                     /* what could not be checked, and why */
         Strv adjustments;               /* what was left out to fit this host, and why; not errors */
         Strv input_nodes;               /* the event and USB device nodes QEMU opens ([input], [usb]) */
@@ -43,6 +52,11 @@ const char *host_root(void);
 
 /* Can QEMU be given plan->memlock? Logs what to do when not. */
 int plan_check_memlock(const Plan *plan);
+
+/* Can the guest be placed as the profile says: are the pinned CPUs there,
+ * and enough free hugepages of the size asked for? Says how many are
+ * needed and free; logs what to do when not. */
+int plan_check_placement(const Plan *plan);
 
 /* Logs its errors (no firmware found, ...), and the adjustments at notice
  * level. */
@@ -65,6 +79,13 @@ int plan_to_json(const Plan *plan, json_t **ret);
  * without those that cannot work under the profile's accel. What is left
  * out goes to `adjustments`, named. *ret_flags is NULL when there are none. */
 int plan_cpu_flags(const Profile *p, char *const *offered, char ***ret_flags, Strv *adjustments);
+
+/* [cpu] pin's topology and [memory] hugepages' pool, read from the host
+ * under ctx; what does not fit goes to notes (a missing CPU, too few
+ * hugepages) and adjustments (a topology without SMT). With KVM on an AMD
+ * host, topoext joins the -cpu flags: without it the guest does not see
+ * AMD's SMT threads. */
+int plan_placement(const HostContext *ctx, Plan *plan);
 
 /* The GPU's subsystem IDs for the guest, per [gpu] subsystem: the profile's;
  * none; or by default, for a display controller, the host's from sysfs.

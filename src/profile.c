@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <sys/stat.h>
 #include <ini.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stddef.h>
 
 #include "host.h"
@@ -230,6 +232,7 @@ typedef enum SectionKind {
         SECTION_INPUT,
         SECTION_USB,
         SECTION_CPU,
+        SECTION_MEMORY,
         _SECTION_MAX,
 } SectionKind;
 
@@ -248,6 +251,7 @@ static const struct {
         [SECTION_INPUT] = { "input", false },
         [SECTION_USB] = { "usb", false },
         [SECTION_CPU] = { "cpu", false },
+        [SECTION_MEMORY] = { "memory", false },
 };
 
 typedef struct ConfigItem {
@@ -262,6 +266,9 @@ typedef struct ConfigItem {
 typedef struct Range {
         unsigned min, max;
 } Range;
+
+/* [disk NAME]: QEMU cuts an NVMe serial number after 20 characters */
+#define DISK_NAME_MAX 20u
 
 struct ParseState {
         const char *path;
@@ -281,7 +288,7 @@ struct ParseState {
 
         unsigned handled_serial;        /* the instance keys were last added to */
         ProfileDisk *disk;              /* current [disk] */
-        unsigned gpu_line, boot_line, network_line, cpu_line;
+        unsigned gpu_line, boot_line, network_line, cpu_line, memory_line;
         bool seen[_SECTION_MAX];
 
         struct {
@@ -293,19 +300,105 @@ struct ParseState {
 
         unsigned errors;
         bool oom;
+        bool nul_reported;              /* on this line */
 
         const ConfigItem *item;         /* for messages */
 };
 
+/* The length of the well-formed UTF-8 sequence at s (as strict as
+ * jansson, which must take every value as a JSON string: no overlong
+ * forms, no surrogates, nothing past U+10FFFF), or 0. */
+static size_t utf8_sequence_length(const char *s) {
+        const unsigned char *u = (const unsigned char *) s;
+        unsigned char lo = 0x80, hi = 0xbf;
+        size_t n;
+
+        if (u[0] < 0x80)
+                return 1;
+        if (u[0] >= 0xc2 && u[0] <= 0xdf)
+                n = 2;
+        else if (u[0] >= 0xe0 && u[0] <= 0xef) {
+                n = 3;
+                if (u[0] == 0xe0)
+                        lo = 0xa0;
+                else if (u[0] == 0xed)
+                        hi = 0x9f;
+        } else if (u[0] >= 0xf0 && u[0] <= 0xf4) {
+                n = 4;
+                if (u[0] == 0xf0)
+                        lo = 0x90;
+                else if (u[0] == 0xf4)
+                        hi = 0x8f;
+        } else
+                return 0;
+        if (u[1] < lo || u[1] > hi)
+                return 0;
+        for (size_t i = 2; i < n; i++)
+                if (u[i] < 0x80 || u[i] > 0xbf)
+                        return 0;
+        return n;
+}
+
+static bool utf8_is_valid(const char *s) {
+        for (size_t n; *s; s += n)
+                if ((n = utf8_sequence_length(s)) == 0)
+                        return false;
+        return true;
+}
+
+/* C0, DEL, and C1 (U+0080 to U+009F, which terminals take as escapes too) */
+static size_t control_char_length(const char *s) {
+        const unsigned char *u = (const unsigned char *) s;
+
+        if (u[0] < 0x20 || u[0] == 0x7f)
+                return 1;
+        if (u[0] == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f)
+                return 2;
+        return 0;
+}
+
+static bool has_control_chars(const char *s) {
+        for (; *s; s++)
+                if (control_char_length(s) > 0)
+                        return true;
+        return false;
+}
+
+/* Messages quote what the profile says; a hostile profile must not get to
+ * write escape sequences to the terminal of whoever reads them. */
+static char *escape_for_log(const char *s) {
+        char *out = malloc(strlen(s) * 4 + 1), *o = out;
+
+        if (!out)
+                return NULL;
+        while (*s) {
+                size_t c = control_char_length(s), n = c > 0 ? c : utf8_sequence_length(s);
+
+                if (c == 0 && n > 0) {
+                        memcpy(o, s, n);
+                        o += n;
+                        s += n;
+                        continue;
+                }
+                /* a control character whole, a byte of broken UTF-8 alone */
+                for (size_t i = 0; i < (n > 0 ? n : 1); i++)
+                        o += sprintf(o, "\\x%02x", (unsigned char) *s++);
+        }
+        *o = '\0';
+        return out;
+}
+
 static void parse_error(ParseState *st, const char *format, ...) _printf_(2, 3);
 static void parse_error(ParseState *st, const char *format, ...) {
-        _cleanup_free_ char *msg = NULL;
+        _cleanup_free_ char *raw = NULL, *msg = NULL;
         va_list ap;
 
         va_start(ap, format);
-        if (vasprintf(&msg, format, ap) < 0)
-                msg = NULL;
+        if (vasprintf(&raw, format, ap) < 0)
+                raw = NULL;
         va_end(ap);
+        if (raw)
+                msg = escape_for_log(raw);
         if (!msg) {
                 st->oom = true;
                 return;
@@ -318,8 +411,15 @@ static void parse_error(ParseState *st, const char *format, ...) {
                 log_error("%s:%u: %s", st->path, st->line, msg);
 }
 
+/* Enough of a value to recognize it; a longer one would push the reason
+ * out of a log line. */
+#define QUOTE_MAX 200
+
 static int item_error(ParseState *st, const char *value, const char *why) {
-        parse_error(st, "'%s' %s; allowed: %s", value, why, st->item->allowed);
+        size_t n = strlen(value);
+
+        parse_error(st, "'%.*s'%s %s; allowed: %s", (int) (n > QUOTE_MAX ? QUOTE_MAX : n), value,
+                    n > QUOTE_MAX ? "..." : "", why, st->item->allowed);
         return 0;
 }
 
@@ -334,13 +434,6 @@ static int set_string(ParseState *st, char **field, const char *value) {
         return 0;
 }
 
-static bool has_control_chars(const char *s) {
-        for (; *s; s++)
-                if ((unsigned char) *s < 0x20 || *s == 0x7f)
-                        return true;
-        return false;
-}
-
 static int config_parse_name(ParseState *st, const char *value, void *field, const void *arg) {
         if (!vm_name_is_valid(value))
                 return item_error(st, value, "is not a valid VM name");
@@ -348,10 +441,19 @@ static int config_parse_name(ParseState *st, const char *value, void *field, con
 }
 
 static int config_parse_path(ParseState *st, const char *value, void *field, const void *arg) {
+        size_t proto = strspn(value, "abcdefghijklmnopqrstuvwxyz+-");
+
+        /* QEMU reads "json:{...}", "nbd:..." and the like in a file name as
+         * a block driver and its options; vmrun never hands it one, but says
+         * why rather than only "not absolute" */
+        if (proto > 0 && islower((unsigned char) value[0]) && value[proto] == ':')
+                return item_error(st, value, "names a QEMU protocol, not a file");
         if (value[0] != '/')
                 return item_error(st, value, "is not an absolute path");
         if (has_control_chars(value))
                 return item_error(st, value, "contains control characters");
+        if (strlen(value) >= PATH_MAX)
+                return item_error(st, value, "is longer than a path can be");
         return set_string(st, field, value);
 }
 
@@ -386,6 +488,13 @@ static int config_parse_size(ParseState *st, const char *value, void *field, con
                 return item_error(st, value, "is not a size");
         if (v < 64ULL << 20)
                 return item_error(st, value, "is less than 64M");
+        /* far beyond what an x86 host has (QEMU's own limit is its CPU's
+         * physical address bits); what the plan adds to it stays in range */
+        if (v > 16ULL << 40)
+                return item_error(st, value, "is more than 16T");
+        /* QEMU's -m is given in MiB: anything finer would be cut off */
+        if (v % (1ULL << 20) != 0)
+                return item_error(st, value, "is not a whole number of MiB");
         *(uint64_t *) field = v;
         return 0;
 }
@@ -486,6 +595,9 @@ static int config_parse_pci_list(ParseState *st, const char *value, void *field,
                                 st->oom = true;
                                 return -ENOMEM;
                         }
+                        /* the guest sees them as functions 1 to 7 of the GPU's slot */
+                        if (list.n > 7)
+                                return item_error(st, value, "lists more than 7 functions");
                 }
         if (!list.v && !(list.v = calloc(1, sizeof(char *)))) {
                 st->oom = true;
@@ -523,11 +635,15 @@ static int config_parse_spice(ParseState *st, const char *value, void *field, co
                 st->oom = true;
                 return -ENOMEM;
         }
+        /* ::1:5900 could be an address alone */
+        if (value[0] != '[' && strchr(host, ':'))
+                return item_error(st, value, "has an IPv6 address without [brackets]");
         errno = 0;
         v = strtoul(port, &end, 10);
         if (!isdigit((unsigned char) port[0]) || *end || errno || v == 0 || v > 65535)
                 return item_error(st, value, "has no valid port");
-        if (host[0] == '\0' || strspn(host, "0123456789abcdefABCDEF.:") != strlen(host))
+        /* QEMU would take a host name too, and resolve it where nobody looks */
+        if (inet_pton(strchr(host, ':') ? AF_INET6 : AF_INET, host, &(struct in6_addr) { 0 }) != 1)
                 return item_error(st, value, "has no valid IP address");
         free(p->spice_address);
         p->spice_address = TAKE_PTR(host);
@@ -623,6 +739,26 @@ static int config_parse_cpu_list(ParseState *st, const char *value, void *field,
         free(l->v);
         *l = (CpuList) { v, n };
         return 0;
+}
+
+/* [memory] hugepages: x86's two sizes, or the kernel's default one */
+static int config_parse_hugepages(ParseState *st, const char *value, void *field, const void *arg) {
+        Profile *p = st->profile;
+        uint64_t size = 0;
+
+        if (parse_size(value, &size) >= 0) {
+                if (size != 2ULL << 20 && size != 1ULL << 30)
+                        return item_error(st, value, "is not a hugepage size x86 has");
+                p->hugepages = true;
+                p->hugepage_size = size;
+                return 0;
+        }
+        p->hugepage_size = 0;
+        if (strcasecmp(value, "yes") == 0 || strcasecmp(value, "no") == 0) {
+                p->hugepages = strcasecmp(value, "yes") == 0;
+                return 0;
+        }
+        return item_error(st, value, "is not yes, no or a hugepage size");
 }
 
 static int config_parse_usb_list(ParseState *st, const char *value, void *field, const void *arg) {
@@ -743,13 +879,14 @@ static const Range range_timeout = { 1, 3600 };
 
 static const ConfigItem config_items[] = {
         { SECTION_VM, "name", config_parse_name, P(name), NULL, "letters, digits, '_', '.', '-' (up to 64)" },
-        { SECTION_VM, "memory", config_parse_size, P(memory), NULL, "a size with K, M, G or T suffix, at least 64M (e.g. 16G)" },
+        { SECTION_VM, "memory", config_parse_size, P(memory), NULL, "a size with K, M, G or T suffix, whole MiB from 64M to 16T (e.g. 16G)" },
         { SECTION_VM, "cpus", config_parse_unsigned, P(cpus), &range_cpus, "1 to 1024" },
         { SECTION_VM, "accel", config_parse_enum, P(accel), accel_table, "kvm, tcg" },
         { SECTION_VM, "firmware", config_parse_enum, P(firmware), firmware_table, "uefi, uefi-secure, bios" },
         { SECTION_VM, "os", config_parse_enum, P(os), guest_os_table, "windows, linux, other" },
+        { SECTION_VM, "tpm", config_parse_bool, P(tpm), NULL, "yes, no" },
         { SECTION_GPU, "address", config_parse_pci_address, P(gpu_address), NULL, "a PCI address such as 0000:01:00.0" },
-        { SECTION_GPU, "functions", config_parse_pci_list, P(gpu_functions), NULL, "PCI addresses separated by commas, or none" },
+        { SECTION_GPU, "functions", config_parse_pci_list, P(gpu_functions), NULL, "up to 7 PCI addresses separated by commas, or none" },
         { SECTION_GPU, "rom", config_parse_path, P(gpu_rom), NULL, "an absolute path to the vBIOS image" },
         { SECTION_GPU, "fake-battery", config_parse_bool, P(gpu_fake_battery), NULL, "yes, no" },
         { SECTION_GPU, "subsystem", config_parse_subsystem, 0, NULL,
@@ -771,6 +908,8 @@ static const ConfigItem config_items[] = {
           "host CPUs, one per vCPU in order, as ranges and numbers: 2-7,10-15" },
         { SECTION_CPU, "emulator-pin", config_parse_cpu_list, P(emulator_pin), NULL,
           "host CPUs for QEMU's other threads, e.g. 0-1" },
+        { SECTION_MEMORY, "hugepages", config_parse_hugepages, 0, NULL,
+          "yes (the host's default size), 2M, 1G, no" },
         { SECTION_NETWORK, "mode", config_parse_enum, P(network), network_mode_table, "user, none, bridge" },
         { SECTION_NETWORK, "bridge", config_parse_ifname, P(bridge), NULL, "a bridge interface name such as br0" },
         { SECTION_HOST, "display-manager", config_parse_display_manager, P(display_manager), NULL, "auto, none, or a unit name such as gdm.service" },
@@ -796,6 +935,8 @@ static int section_parse(const char *text, SectionKind *ret_kind, char **ret_lab
                         rest += strspn(rest, " ");
                         if (!vm_name_is_valid(rest))
                                 return -EINVAL;
+                        if (strlen(rest) > DISK_NAME_MAX)
+                                return -ENAMETOOLONG;
                         *ret_label = strdup(rest);
                         if (!*ret_label)
                                 return -ENOMEM;
@@ -823,7 +964,7 @@ static void reader_see_line(ParseState *st, const char *line) {
                 const char *eq = strpbrk(s, "=:");
                 if (!eq || eq == s)
                         parse_error(st, "expected 'key = value' or '[section]', got '%.*s'",
-                                    (int) strcspn(s, "\r\n"), s);
+                                    (int) (strcspn(s, "\r\n") > QUOTE_MAX ? QUOTE_MAX : strcspn(s, "\r\n")), s);
                 return;
         }
 
@@ -848,8 +989,13 @@ static void reader_see_line(ParseState *st, const char *line) {
                 st->oom = true;
                 return;
         }
+        if (r == -ENAMETOOLONG) {
+                parse_error(st, "[%s]: a disk's name has at most %u characters (it is its NVMe serial number)", name,
+                            DISK_NAME_MAX);
+                return;
+        }
         if (r < 0) {
-                parse_error(st, "unknown section [%s]; known: [vm], [gpu], [disk] or [disk NAME], [boot], [display], [input], [usb], [cpu], [network], [host], [qemu]", name);
+                parse_error(st, "unknown section [%s]; known: [vm], [gpu], [disk] or [disk NAME], [boot], [display], [input], [usb], [cpu], [memory], [network], [host], [qemu]", name);
                 return;
         }
         if (st->seen[st->section_kind] && !sections[st->section_kind].repeatable) {
@@ -894,18 +1040,40 @@ static void reader_see_line(ParseState *st, const char *line) {
 
 static char *reader(char *str, int num, void *stream) {
         ParseState *st = stream;
-        char *s = fgets(str, num, st->f);
+        bool nul = false, newline = false;
+        int n = 0;
 
-        if (!s)
+        /* not fgets(): a NUL byte would end the line for inih and for us
+         * with no word said, and what follows it would vanish */
+        while (n < num - 1 && !newline) {
+                int c = getc(st->f);
+
+                if (c == EOF)
+                        break;
+                if (c == '\0') {
+                        nul = true;
+                        c = ' ';
+                }
+                str[n++] = (char) c;
+                newline = c == '\n';
+        }
+        if (n == 0)
                 return NULL;
+        str[n] = '\0';
+
         if (st->at_line_start) {
                 st->line++;
                 st->item = NULL;
-                reader_see_line(st, s);
+                st->nul_reported = false;
+                reader_see_line(st, str);
+        }
+        if (nul && !st->nul_reported) {
+                parse_error(st, "a NUL byte: a profile is text");
+                st->nul_reported = true;
         }
         /* a long line comes in several pieces; only a newline ends it */
-        st->at_line_start = strchr(s, '\n') != NULL;
-        return s;
+        st->at_line_start = newline;
+        return str;
 }
 
 static int handler(void *user, const char *section, const char *key, const char *value) {
@@ -966,13 +1134,18 @@ static int handler(void *user, const char *section, const char *key, const char 
 
         base = item->section == SECTION_DISK ? (void *) st->disk : (void *) st->profile;
         st->item = item;
-        (void) item->parse(st, value, (uint8_t *) base + item->offset, item->arg);
+        /* every text value may end up in a JSON string, which must be UTF-8 */
+        if (!utf8_is_valid(value))
+                (void) item_error(st, value, "is not valid UTF-8");
+        else
+                (void) item->parse(st, value, (uint8_t *) base + item->offset, item->arg);
         st->item = NULL;
         return 1;
 }
 
 static void check_profile(ParseState *st) {
         Profile *p = st->profile;
+        unsigned sata = 0;
 
         /* Errors about a section as a whole point at its header line. */
         st->item = NULL;
@@ -993,6 +1166,19 @@ static void check_profile(ParseState *st) {
                         parse_error(st, "this [disk] section needs file = (the image's absolute path)");
                         continue;
                 }
+                /* QEMU would refuse the second: the first holds its lock */
+                for (size_t j = 0; j < i; j++)
+                        if (streq_ptr(p->disks[j].file, d->file)) {
+                                st->line = d->line;
+                                parse_error(st, "[disk %s] has the file of [disk %s] (line %u): %s", d->id,
+                                            p->disks[j].id, p->disks[j].line, d->file);
+                                break;
+                        }
+                if (d->interface == DISK_SATA && ++sata > 6) {
+                        st->line = d->line;
+                        parse_error(st, "[disk %s] is a seventh sata disk; q35's AHCI controller has six ports (use virtio or nvme)",
+                                    d->id);
+                }
                 if (!d->format) {
                         size_t l = strlen(d->file);
                         /* only the name decides, never the content: QEMU is
@@ -1007,6 +1193,11 @@ static void check_profile(ParseState *st) {
                 st->line = st->cpu_line;
                 parse_error(st, "[cpu] pin lists %zu host CPUs for %u vCPUs ([vm] cpus); give one per vCPU",
                             p->cpu_pin.n, p->cpus);
+        }
+        if (p->hugepages && p->hugepage_size > 0 && p->memory % p->hugepage_size != 0) {
+                st->line = st->memory_line;
+                parse_error(st, "[memory] hugepages = %s: [vm] memory = %" PRIu64 "M is not a whole number of such pages",
+                            p->hugepage_size == 1ULL << 30 ? "1G" : "2M", p->memory >> 20);
         }
         if ((p->initrd || p->append) && !p->kernel) {
                 st->line = st->boot_line;
@@ -1030,6 +1221,9 @@ static void note_section_lines(ParseState *st) {
                 break;
         case SECTION_CPU:
                 st->cpu_line = st->section_line;
+                break;
+        case SECTION_MEMORY:
+                st->memory_line = st->section_line;
                 break;
         case SECTION_BOOT:
                 st->boot_line = st->section_line;
@@ -1132,51 +1326,126 @@ static int profile_parse(const char *path, FILE *f, Profile **ret) {
         return 0;
 }
 
-int profile_check_trusted(int fd, const char *path, uid_t owner) {
-        _cleanup_free_ char *dir = NULL;
-        struct stat st, dst;
-        char *slash;
+/* Who is meant to own the profile and the directories above it, as
+ * chown(1) and messages say it. */
+typedef struct Owner {
+        uid_t uid;
+        char chown[32];         /* "root:root" */
+        char name[32];          /* "root" */
+} Owner;
 
-        if (fstat(fd, &st) < 0)
-                return log_error_errno(negative_errno(), "stat profile %s: %s", path, strerror(errno));
-        if (!S_ISREG(st.st_mode))
-                return log_error_errno(-EPERM, "profile %s is not a regular file", path);
-        if (st.st_uid != owner)
-                return log_error_errno(-EPERM, "refusing profile %s: it is owned by uid %u, not by uid %u; whoever "
-                                       "can edit it can make vmrun (run as root) unbind devices and load modules. "
-                                       "Fix: chown %u:%u %s",
-                                       path, (unsigned) st.st_uid, (unsigned) owner, (unsigned) owner,
-                                       (unsigned) owner, path);
-        if (st.st_mode & (S_IWGRP | S_IWOTH))
-                return log_error_errno(-EPERM, "refusing profile %s: it is writable by %s (mode %04o). Fix: chmod go-w %s",
-                                       path, st.st_mode & S_IWOTH ? "everyone" : "its group",
-                                       (unsigned) (st.st_mode & 07777), path);
+static void owner_init(Owner *o, uid_t uid) {
+        o->uid = uid;
+        if (uid == 0) {
+                strcpy(o->chown, "root:root");
+                strcpy(o->name, "root");
+        } else {
+                snprintf(o->chown, sizeof o->chown, "%u", (unsigned) uid);
+                snprintf(o->name, sizeof o->name, "uid %u", (unsigned) uid);
+        }
+}
 
-        /* whoever may replace the file in its directory may edit it */
-        dir = strdup(path);
-        if (!dir)
-                return log_oom();
-        slash = strrchr(dir, '/');
+static int path_parent(const char *path, char **ret) {
+        const char *slash = strrchr(path, '/');
+        char *d;
+
         if (!slash)
-                strcpy(dir, ".");
-        else if (slash == dir)
-                dir[1] = '\0';
+                d = strdup(".");
         else
-                *slash = '\0';
-        if (stat(dir, &dst) < 0)
-                return log_error_errno(negative_errno(), "stat %s: %s", dir, strerror(errno));
-        if ((dst.st_mode & (S_IWGRP | S_IWOTH)) && !(dst.st_mode & S_ISVTX))
-                return log_error_errno(-EPERM, "refusing profile %s: its directory %s is writable by %s (mode %04o) "
-                                       "without the sticky bit, so anyone there can replace it. Fix: chmod go-w %s",
-                                       path, dir, dst.st_mode & S_IWOTH ? "everyone" : "its group",
-                                       (unsigned) (dst.st_mode & 07777), dir);
-        if ((dst.st_mode & (S_IWGRP | S_IWOTH)) && dst.st_uid != owner && dst.st_uid != 0)
-                return log_error_errno(-EPERM, "refusing profile %s: its directory %s belongs to uid %u", path, dir,
-                                       (unsigned) dst.st_uid);
+                d = strndup(path, slash == path ? 1 : (size_t) (slash - path));
+        if (!d)
+                return -ENOMEM;
+        *ret = d;
         return 0;
 }
 
-int profile_load(const char *path, Profile **ret) {
+/* Each directory from `dir` (absolute, free of symlinks) up to /: whoever
+ * may write to one can rename what is in it, and so put a profile of
+ * theirs, or a directory holding one, where vmrun looks. */
+static int check_directories(const char *path, const char *dir, const Owner *o) {
+        _cleanup_free_ char *d = strdup(dir);
+
+        if (!d)
+                return log_oom();
+        for (;;) {
+                struct stat st;
+                char *slash;
+                int r;
+
+                if (lstat(d, &st) < 0) {
+                        r = negative_errno();
+                        return log_error_errno(r, "refusing profile %s: cannot check the directory %s: %s", path, d,
+                                               STRERROR(r));
+                }
+                if (st.st_uid != 0 && st.st_uid != o->uid)
+                        return log_error_errno(-EPERM, "refusing profile %s: the directory %s belongs to uid %u, who can "
+                                               "replace what is in it. Fix: chown %s %s, or keep the profile in /etc/vmrun",
+                                               path, d, (unsigned) st.st_uid, o->chown, d);
+                if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+                        return log_error_errno(-EPERM, "refusing profile %s: the directory %s is writable by %s (mode %04o) "
+                                               "without the sticky bit, so anyone there can replace the profile. "
+                                               "Fix: chmod go-w %s",
+                                               path, d, st.st_mode & S_IWOTH ? "everyone" : "its group",
+                                               (unsigned) (st.st_mode & 07777), d);
+                if (streq(d, "/"))
+                        return 0;
+                slash = strrchr(d, '/');
+                slash[slash == d ? 1 : 0] = '\0';
+        }
+}
+
+int profile_check_trusted(int fd, const char *path, uid_t owner) {
+        _cleanup_free_ char *real = NULL, *real_dir = NULL, *dir = NULL, *link_dir = NULL;
+        struct stat st, rst;
+        Owner o;
+        int r;
+
+        owner_init(&o, owner);
+        if (fstat(fd, &st) < 0) {
+                r = negative_errno();
+                return log_error_errno(r, "stat profile %s: %s", path, STRERROR(r));
+        }
+        if (!S_ISREG(st.st_mode))
+                return log_error_errno(-EPERM, "refusing profile %s: it is not a regular file", path);
+        if (st.st_uid != owner)
+                return log_error_errno(-EPERM, "refusing profile %s: it is owned by uid %u, not by %s; whoever can edit "
+                                       "it can make vmrun, running as root, unbind devices, load modules and run "
+                                       "any program. Fix: chown %s %s; chmod go-w %s",
+                                       path, (unsigned) st.st_uid, o.name, o.chown, path, path);
+        if (st.st_mode & (S_IWGRP | S_IWOTH))
+                return log_error_errno(-EPERM, "refusing profile %s: it is writable by %s (mode %04o); whoever can edit "
+                                       "it can make vmrun, running as root, do what it says. Fix: chmod go-w %s",
+                                       path, st.st_mode & S_IWOTH ? "everyone" : "its group",
+                                       (unsigned) (st.st_mode & 07777), path);
+
+        /* where the file really is: a symlink is judged by where it leads */
+        real = realpath(path, NULL);
+        if (!real) {
+                r = negative_errno();
+                return log_error_errno(r, "refusing profile %s: cannot resolve its path: %s", path, STRERROR(r));
+        }
+        if (stat(real, &rst) < 0 || rst.st_dev != st.st_dev || rst.st_ino != st.st_ino)
+                return log_error_errno(-EPERM, "refusing profile %s: it was replaced while vmrun read it", path);
+        if (path_parent(real, &real_dir) < 0)
+                return log_oom();
+        r = check_directories(path, real_dir, &o);
+        if (r < 0)
+                return r;
+
+        /* ...and by the directory it was named in, which holds the symlink */
+        if (path_parent(path, &dir) < 0)
+                return log_oom();
+        link_dir = realpath(dir, NULL);
+        if (!link_dir) {
+                r = negative_errno();
+                return log_error_errno(r, "refusing profile %s: cannot resolve %s: %s", path, dir, STRERROR(r));
+        }
+        if (!streq(link_dir, real_dir))
+                return check_directories(path, link_dir, &o);
+        return 0;
+}
+
+int profile_load_full(const char *path, ProfileLoadFlags flags, Profile **ret) {
         _cleanup_fclose_ FILE *f = fopen(path, "re");
         int r;
 
@@ -1184,8 +1453,8 @@ int profile_load(const char *path, Profile **ret) {
                 r = negative_errno();
                 return log_error_errno(r, "cannot open profile %s: %s", path, STRERROR(r));
         }
-        /* like sshd's StrictModes: root acts on what the profile says */
-        if (geteuid() == 0) {
+        /* checked on what was opened, so what is read is what was checked */
+        if (flags & PROFILE_LOAD_STRICT_MODES) {
                 r = profile_check_trusted(fileno(f), path, 0);
                 if (r < 0)
                         return r;
@@ -1193,10 +1462,19 @@ int profile_load(const char *path, Profile **ret) {
         return profile_parse(path, f, ret);
 }
 
-int profile_load_string(const char *path, const char *text, Profile **ret) {
-        _cleanup_fclose_ FILE *f = fmemopen((void *) text, strlen(text), "r");
+int profile_load(const char *path, Profile **ret) {
+        return profile_load_full(path, geteuid() == 0 ? PROFILE_LOAD_STRICT_MODES : 0, ret);
+}
+
+int profile_load_buffer(const char *path, const void *data, size_t size, Profile **ret) {
+        /* fmemopen(NULL, ...) would allocate a buffer of its own */
+        _cleanup_fclose_ FILE *f = fmemopen((void *) (data ? data : ""), size, "r");
 
         if (!f)
                 return log_oom();
         return profile_parse(path, f, ret);
+}
+
+int profile_load_string(const char *path, const char *text, Profile **ret) {
+        return profile_load_buffer(path, text, strlen(text), ret);
 }

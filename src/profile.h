@@ -82,6 +82,7 @@ typedef struct Profile {
         Accel accel;
         FirmwareKind firmware;
         GuestOs os;
+        bool tpm;               /* a TPM 2.0 (swtpm) for the guest */
 
         /* [gpu] */
         bool has_gpu;
@@ -114,6 +115,10 @@ typedef struct Profile {
         CpuList cpu_pin;                /* vCPU i runs on cpu_pin.v[i]; n == 0: not pinned */
         CpuList emulator_pin;           /* QEMU's other threads */
 
+        /* [memory] */
+        bool hugepages;                 /* guest RAM from hugetlb pages, preallocated */
+        uint64_t hugepage_size;         /* bytes; 0: the host's default size */
+
         UsbId *usb_devices;     /* host USB devices QEMU takes */
         size_t n_usb_devices;
 
@@ -145,17 +150,30 @@ static inline void profile_freep(Profile **p) {
 #define _cleanup_profile_ _cleanup_(profile_freep)
 
 /* A profile run as root must be root's and writable by nobody else, nor
- * replaceable through its directory (sshd's StrictModes): 0, or -EPERM
- * logged with the fix. profile_load() applies it when run as root. */
+ * replaceable through any directory on its way from / (sshd's
+ * StrictModes): each must belong to root (or `owner`) and be writable by
+ * nobody else, unless it has the sticky bit (/tmp). `fd` is the open
+ * profile; a symlink is followed to where it leads, and the directory it
+ * is in is checked as well. 0, or -EPERM logged with why and the fix. */
 int profile_check_trusted(int fd, const char *path, uid_t owner);
+
+typedef enum ProfileLoadFlags {
+        /* refuse a profile profile_check_trusted() does not trust, for root */
+        PROFILE_LOAD_STRICT_MODES = 1 << 0,
+} ProfileLoadFlags;
 
 /* Read and check a profile. Logs every problem found (all of them, not just
  * the first) at error level, then returns -EINVAL; -ENOENT/-EACCES when the
- * file cannot be opened (logged too). */
+ * file cannot be opened (logged too), -EPERM when it is not trusted. */
+int profile_load_full(const char *path, ProfileLoadFlags flags, Profile **ret);
+
+/* profile_load_full() with PROFILE_LOAD_STRICT_MODES when run as root:
+ * root acts on what the profile says. */
 int profile_load(const char *path, Profile **ret);
 
-/* The same, from a string; `path` is only used in messages and for the
- * default name. */
+/* The same, from memory (NUL bytes included, which are errors); `path` is
+ * only used in messages and for the default name. */
+int profile_load_buffer(const char *path, const void *data, size_t size, Profile **ret);
 int profile_load_string(const char *path, const char *text, Profile **ret);
 
 /* Where `vmrun run NAME` looks when NAME is not a path: /etc/vmrun/NAME.profile

@@ -47,9 +47,10 @@ static int push_machine(Strv *argv, const QemuConfig *c) {
         const Profile *p = c->profile;
         _cleanup_free_ char *m = NULL;
 
-        if (asprintf(&m, "q35,accel=%s%s%s", accel_to_string(p->accel),
+        if (asprintf(&m, "q35,accel=%s%s%s%s", accel_to_string(p->accel),
                      c->firmware ? ",pflash0=fw-code,pflash1=fw-vars" : "",
-                     c->firmware && c->firmware->requires_smm ? ",smm=on" : "") < 0)
+                     c->firmware && c->firmware->requires_smm ? ",smm=on" : "",
+                     c->hugepage_size ? ",memory-backend=ram" : "") < 0)
                 return -ENOMEM;
         return push2(argv, "-machine", m);
 }
@@ -106,6 +107,38 @@ static int push_cpu(Strv *argv, const QemuConfig *c) {
         return push2(argv, "-cpu", cpu);
 }
 
+static int push_memory(Strv *argv, const QemuConfig *c) {
+        const Profile *p = c->profile;
+        int r;
+
+        r = strv_push(argv, "-m");
+        if (r >= 0)
+                r = strv_pushf(argv, "%" PRIu64 "M", p->memory >> 20);
+        if (r < 0 || !c->hugepage_size)
+                return r;
+        /* Preallocated, so that a pool too small fails QEMU's start with
+         * its message instead of the guest with SIGBUS later; one thread
+         * per vCPU, since faulting in gigabytes is most of the start. */
+        return push_json(argv, "-object",
+                         json_pack("{s:s, s:s, s:I, s:b, s:I, s:b, s:i}", "qom-type", "memory-backend-memfd", "id", "ram",
+                                   "size", (json_int_t) p->memory, "hugetlb", 1, "hugetlbsize",
+                                   (json_int_t) c->hugepage_size, "prealloc", 1, "prealloc-threads",
+                                   (int) (p->cpus < 16 ? p->cpus : 16)));
+}
+
+static int push_smp(Strv *argv, const QemuConfig *c) {
+        const Profile *p = c->profile;
+        int r;
+
+        r = strv_push(argv, "-smp");
+        if (r < 0)
+                return r;
+        if (!c->topology)
+                return strv_pushf(argv, "%u", p->cpus);
+        return strv_pushf(argv, "%u,sockets=%u,cores=%u,threads=%u", p->cpus, c->topology->sockets, c->topology->cores,
+                          c->topology->threads);
+}
+
 static int push_acpi_tables(Strv *argv, const QemuConfig *c) {
         _cleanup_free_ char *file = NULL;
 
@@ -121,6 +154,25 @@ static int push_acpi_tables(Strv *argv, const QemuConfig *c) {
         if (strv_push(argv, "-acpitable") < 0)
                 return -ENOMEM;
         return strv_pushf(argv, "file=%s", file);
+}
+
+/* The TPM Windows 11 asks for: CRB, the interface of TPM 2.0 chips, with
+ * swtpm behind it. The supervisor made the control channel; QEMU gives
+ * swtpm the data channel over it. */
+static int push_tpm(Strv *argv, const QemuConfig *c) {
+        int r;
+
+        if (!c->tpm)
+                return 0;
+        r = strv_push(argv, "-chardev");
+        if (r >= 0)
+                r = strv_pushf(argv, "socket,id=tpm-ctrl,fd=%d", QEMU_FD_TPM);
+        if (r >= 0)
+                r = push2(argv, "-tpmdev", "emulator,id=tpm0,chardev=tpm-ctrl");
+        if (r >= 0)
+                r = push_json(argv, "-device", json_pack("{s:s, s:s, s:s}", "driver", "tpm-crb", "id", "tpm",
+                                                          "tpmdev", "tpm0"));
+        return r;
 }
 
 static int push_gpu(Strv *argv, const QemuConfig *c) {
@@ -179,6 +231,17 @@ static int push_disks(Strv *argv, const QemuConfig *c) {
         unsigned sata = 0;
         int r;
 
+        /* virtio-blk's requests handled on a thread of their own, not on
+         * QEMU's main loop, which also serves QMP, timers and the other
+         * devices: the one disk interface QEMU 7.2 lets do so */
+        for (size_t i = 0; i < p->n_disks; i++)
+                if (p->disks[i].interface == DISK_VIRTIO) {
+                        r = push_json(argv, "-object", json_pack("{s:s, s:s}", "qom-type", "iothread", "id", "io-disk"));
+                        if (r < 0)
+                                return r;
+                        break;
+                }
+
         for (size_t i = 0; i < p->n_disks; i++) {
                 const ProfileDisk *d = &p->disks[i];
                 _cleanup_free_ char *node = NULL;
@@ -195,7 +258,8 @@ static int push_disks(Strv *argv, const QemuConfig *c) {
 
                 switch (d->interface) {
                 case DISK_VIRTIO:
-                        dev = json_pack("{s:s, s:s, s:s}", "driver", "virtio-blk-pci", "id", node, "drive", node);
+                        dev = json_pack("{s:s, s:s, s:s, s:s}", "driver", "virtio-blk-pci", "id", node, "drive", node,
+                                        "iothread", "io-disk");
                         break;
                 case DISK_NVME:
                         dev = json_pack("{s:s, s:s, s:s, s:s}", "driver", "nvme", "id", node, "drive", node,
@@ -375,13 +439,9 @@ int qemu_argv_build(const QemuConfig *c, Strv *ret) {
         if (r >= 0)
                 r = push_cpu(&argv, c);
         if (r >= 0)
-                r = strv_push(&argv, "-m");
+                r = push_memory(&argv, c);
         if (r >= 0)
-                r = strv_pushf(&argv, "%" PRIu64 "M", p->memory >> 20);
-        if (r >= 0)
-                r = strv_push(&argv, "-smp");
-        if (r >= 0)
-                r = strv_pushf(&argv, "%u", p->cpus);
+                r = push_smp(&argv, c);
         /* stopped until the supervisor has QMP and says "cont": nothing of
          * the guest runs before it can be watched */
         if (r >= 0)
@@ -390,6 +450,8 @@ int qemu_argv_build(const QemuConfig *c, Strv *ret) {
                 r = push_firmware(&argv, c);
         if (r >= 0)
                 r = push_acpi_tables(&argv, c);
+        if (r >= 0)
+                r = push_tpm(&argv, c);
         if (r >= 0)
                 r = push_gpu(&argv, c);
         if (r >= 0)

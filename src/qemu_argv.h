@@ -8,15 +8,18 @@
  * option. This file only formats: every decision is in its inputs. */
 
 #include "firmware.h"
+#include "placement.h"
 #include "profile.h"
 #include "strv.h"
 
 /* Where QEMU finds the supervisor's descriptors after exec: the two QMP
- * sockets, and the guest's console log, opened by vmrun so that QEMU (not
- * root) needs no way into the VM's runtime directory. */
+ * sockets, the guest's console log, and with a TPM its end of swtpm's
+ * control channel, each made by vmrun so that QEMU (not root) needs no way
+ * into the VM's runtime directory. */
 #define QEMU_FD_QMP_SUPERVISOR 3
 #define QEMU_FD_QMP_PUBLIC 4
 #define QEMU_FD_CONSOLE 5
+#define QEMU_FD_TPM 6
 
 typedef struct QemuPciIds {
         unsigned vendor, device;
@@ -31,6 +34,9 @@ typedef struct QemuConfig {
         const QemuPciIds *gpu_subsystem; /* the GPU's subsystem IDs as the guest sees them; NULL: the device's own */
         char *const *cpu_flags;         /* appended to -cpu MODEL: "hv-relaxed=on", ... */
         const char *battery_table;      /* an SSDT for -acpitable file=; NULL: none */
+        bool tpm;                       /* a TPM 2.0: tpm-crb, swtpm's control channel at QEMU_FD_TPM */
+        const CpuTopology *topology;    /* -smp's sockets, cores, threads; NULL: QEMU's default */
+        uint64_t hugepage_size;         /* guest RAM from a memfd of such hugepages, preallocated; 0: none */
 } QemuConfig;
 
 /* The -cpu model: the host's own CPU under KVM, everything TCG can do

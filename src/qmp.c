@@ -24,6 +24,11 @@ struct Qmp {
          * big message trickling in would cost time quadratic in its size. */
         size_t incomplete;
         bool eof;
+        /* The protocol error that ended the connection (-EBADMSG,
+         * -EMSGSIZE), or 0. It is said again on every call: the bytes that
+         * caused it were read already, so the socket may never be readable
+         * again to tell an event loop. */
+        int broken;
 
         json_t *greeting;
         /* Events not handed out yet, oldest first. */
@@ -95,6 +100,12 @@ const char *qmp_last_error(const Qmp *q) {
         return q->last_error;
 }
 
+const char *qmp_strerror(const Qmp *q, int error) {
+        if ((error == -EBADMSG || error == -EMSGSIZE) && q && q->last_error)
+                return q->last_error;
+        return STRERROR(error);
+}
+
 static bool is_json_space(char c) {
         return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
@@ -146,6 +157,50 @@ static bool parse_error_is_truncation(const json_error_t *err, const char *p, si
         }
 }
 
+/* Makes `s` (taken) printable ASCII: what QEMU sends ends up in root's
+ * terminal and journal, and must not get to write escape sequences there. */
+static char *qmp_escape(char *s) {
+        _cleanup_free_ char *in = s;
+        char *out = malloc(strlen(in) * 4 + 1), *o = out;
+
+        if (!out)
+                return NULL;
+        for (const unsigned char *c = (const unsigned char *) in; *c; c++)
+                if (*c < 0x20 || *c >= 0x7f)
+                        o += sprintf(o, "\\x%02x", *c);
+                else
+                        *o++ = (char) *c;
+        *o = '\0';
+        return out;
+}
+
+static int qmp_set_last_error(Qmp *q, char *s) {
+        s = qmp_escape(s);
+        if (!s)
+                return -ENOMEM;
+        free(q->last_error);
+        q->last_error = s;
+        return 0;
+}
+
+/* How QEMU broke the protocol, kept for the caller's one message: the
+ * errno alone cannot say which byte or how big. Returns `error`. */
+static int qmp_protocol_error(Qmp *q, int error, const char *format, ...) _printf_(3, 4);
+static int qmp_protocol_error(Qmp *q, int error, const char *format, ...) {
+        char *s;
+        va_list ap;
+        int k;
+
+        q->broken = error;
+        va_start(ap, format);
+        k = vasprintf(&s, format, ap);
+        va_end(ap);
+        if (k < 0 || qmp_set_last_error(q, s) < 0)
+                return -ENOMEM;
+        log_debug("%s", q->last_error);
+        return error;
+}
+
 static int qmp_save_error(Qmp *q, json_t *error) {
         const char *class = json_string_value(json_object_get(error, "class"));
         const char *desc = json_string_value(json_object_get(error, "desc"));
@@ -153,9 +208,7 @@ static int qmp_save_error(Qmp *q, json_t *error) {
 
         if (asprintf(&s, "%s: %s", class ? class : "GenericError", desc ? desc : "(no description)") < 0)
                 return -ENOMEM;
-        free(q->last_error);
-        q->last_error = s;
-        return 0;
+        return qmp_set_last_error(q, s);
 }
 
 /* Route one parsed message (ownership taken): events to the queue, the
@@ -164,17 +217,13 @@ static int qmp_dispatch(Qmp *q, json_t *message) {
         _cleanup_json_ json_t *m = message;
         json_t *v;
 
-        if (!json_is_object(m)) {
-                log_debug("QMP message is not a JSON object");
-                return -EBADMSG;
-        }
+        if (!json_is_object(m))
+                return qmp_protocol_error(q, -EBADMSG, "QEMU sent a QMP message that is not a JSON object");
 
         v = json_object_get(m, "event");
         if (v) {
-                if (!json_is_string(v)) {
-                        log_debug("QMP event name is not a string");
-                        return -EBADMSG;
-                }
+                if (!json_is_string(v))
+                        return qmp_protocol_error(q, -EBADMSG, "QEMU sent a QMP event whose name is not a string");
                 if (json_array_append_new(q->events, TAKE_PTR(m)) < 0)
                         return -ENOMEM;
                 return 0;
@@ -203,10 +252,8 @@ static int qmp_dispatch(Qmp *q, json_t *message) {
                         log_debug("Ignoring repeated QMP greeting");
                         return 0;
                 }
-                if (!json_is_object(v)) {
-                        log_debug("QMP greeting is not an object");
-                        return -EBADMSG;
-                }
+                if (!json_is_object(v))
+                        return qmp_protocol_error(q, -EBADMSG, "QEMU sent a QMP greeting that is not an object");
                 q->greeting = json_incref(v);
                 return 0;
         }
@@ -237,8 +284,8 @@ static int qmp_parse(Qmp *q) {
                 /* QMP only speaks in objects; anything else is garbage, and
                  * saying so now beats waiting for the rest of it. */
                 if (q->buf[start] != '{') {
-                        log_debug("QMP message starts with byte 0x%02x, not '{'", (unsigned char) q->buf[start]);
-                        r = -EBADMSG;
+                        r = qmp_protocol_error(q, -EBADMSG, "QEMU sent garbage on QMP: byte 0x%02x where a message should start",
+                                               (unsigned char) q->buf[start]);
                         break;
                 }
 
@@ -254,8 +301,8 @@ static int qmp_parse(Qmp *q) {
                 m = json_loadb(q->buf + start, n, JSON_DISABLE_EOF_CHECK, &err);
                 if (!m) {
                         if (!parse_error_is_truncation(&err, q->buf + start, n)) {
-                                log_debug("Malformed QMP message: %s (at byte %i)", err.text, err.position);
-                                r = -EBADMSG;
+                                r = qmp_protocol_error(q, -EBADMSG, "QEMU sent a malformed QMP message: %s (at byte %i)",
+                                                       err.text, err.position);
                                 break;
                         }
                         incomplete = true;
@@ -267,8 +314,8 @@ static int qmp_parse(Qmp *q) {
 
                 if ((size_t) err.position > QMP_MESSAGE_MAX) {
                         json_decref(m);
-                        log_debug("QMP message of %i bytes exceeds the limit of %u", err.position, QMP_MESSAGE_MAX);
-                        r = -EBADMSG;
+                        r = qmp_protocol_error(q, -EMSGSIZE, "QEMU sent a QMP message of %i bytes, more than the %u MiB allowed",
+                                               err.position, QMP_MESSAGE_MAX >> 20);
                         break;
                 }
 
@@ -283,10 +330,9 @@ static int qmp_parse(Qmp *q) {
         }
         q->incomplete = incomplete ? q->size : 0;
 
-        if (r >= 0 && q->size > QMP_MESSAGE_MAX) {
-                log_debug("Incomplete QMP message exceeds the limit of %u bytes", QMP_MESSAGE_MAX);
-                r = -EBADMSG;
-        }
+        if (r >= 0 && q->size > QMP_MESSAGE_MAX)
+                r = qmp_protocol_error(q, -EMSGSIZE, "QEMU sent a QMP message of more than the %u MiB allowed",
+                                       QMP_MESSAGE_MAX >> 20);
 
         /* Don't hold on to the memory of one big reply (query-qmp-schema,
          * say) for the rest of the VM's life. */
@@ -350,6 +396,9 @@ int qmp_process(Qmp *q) {
 
         assert(q);
 
+        if (q->broken)
+                return q->broken;
+
         r = qmp_fill(q);
         /* Whatever came before a read error or the hang-up still counts. */
         k = qmp_parse(q);
@@ -393,6 +442,8 @@ static int qmp_poll(Qmp *q, short events, usec_t deadline) {
 static int qmp_wait(Qmp *q, usec_t deadline) {
         int r;
 
+        if (q->broken)
+                return q->broken;
         if (q->eof)
                 return -ECONNRESET;
 
@@ -448,6 +499,9 @@ static int qmp_call(Qmp *q, json_t *command, usec_t deadline, json_t **ret_reply
         json_int_t id;
         int r;
 
+        if (q->broken)
+                return q->broken;
+
         /* A reply to an earlier command whose deadline passed may still
          * come; a fresh id keeps it from passing for this one's. */
         id = ++q->last_id;
@@ -464,8 +518,14 @@ static int qmp_call(Qmp *q, json_t *command, usec_t deadline, json_t **ret_reply
                 r = qmp_wait(q, deadline);
         q->reply_id = 0;
 
+        /* A reply with garbage right behind it is from a QEMU that broke
+         * the protocol all the same; a hang-up behind it is not. */
+        if (q->broken) {
+                json_decref(q->reply);
+                q->reply = NULL;
+        }
         if (!q->reply)
-                return r;
+                return q->broken ? q->broken : r;
 
         *ret_reply = TAKE_PTR(q->reply);
         return 0;

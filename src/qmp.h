@@ -26,7 +26,7 @@ int qmp_fd(const Qmp *q);
 /* Read the greeting, send qmp_capabilities, wait for its reply; all before
  * `deadline` (absolute, CLOCK_MONOTONIC usec; USEC_INFINITY for none).
  * -ETIMEDOUT when the deadline passes, -ECONNRESET when QEMU hangs up,
- * -EBADMSG on a protocol violation. */
+ * -EBADMSG or -EMSGSIZE when it breaks the protocol (see qmp_process()). */
 int qmp_handshake(Qmp *q, usec_t deadline);
 
 /* The greeting's "QMP" object (borrowed), after qmp_handshake(). */
@@ -44,13 +44,22 @@ int qmp_execute(Qmp *q, const char *command, json_t *arguments, usec_t deadline,
  * the caller's is replaced by our own for matching and put back. */
 int qmp_transact(Qmp *q, json_t *command, usec_t deadline, json_t **ret_reply);
 
-/* "GenericError: ..." of the last error reply, or NULL. */
+/* What went wrong last, or NULL: "GenericError: ..." of an error reply
+ * (-EREMOTEIO), or how QEMU broke the protocol (-EBADMSG, -EMSGSIZE):
+ * "QEMU sent garbage on QMP: byte 0x68 where a message should start". */
 const char *qmp_last_error(const Qmp *q);
+
+/* For the caller's message about `error` from a call on q (which may be
+ * NULL): how QEMU broke the protocol if it did, else strerror(). */
+const char *qmp_strerror(const Qmp *q, int error);
 
 /* For an event loop: call when qmp_fd() is readable. Reads what is there
  * without blocking and parses whole messages; events go to the queue.
  * Returns 0, or -ECONNRESET once QEMU has closed the socket (all complete
- * messages before that are still queued), -EBADMSG on garbage. */
+ * messages before that are still queued; a message it cut short is
+ * dropped), -EBADMSG on garbage, -EMSGSIZE on a message longer than
+ * QMP_MESSAGE_MAX; qmp_last_error() says which. After an error other than
+ * -ETIMEDOUT the connection is done for. */
 int qmp_process(Qmp *q);
 
 /* Pop the oldest queued event (caller owns the reference), NULL if none. */
@@ -61,5 +70,6 @@ json_t *qmp_next_event(Qmp *q);
  * -ETIMEDOUT, -ECONNRESET as above. */
 int qmp_wait_event(Qmp *q, const char *name, usec_t deadline, json_t **ret_event);
 
-/* Largest message accepted; a longer one is a protocol error. */
+/* Largest message accepted (QEMU 7.2's reply to query-qmp-schema is about
+ * 200 KiB); a longer one is a protocol error, -EMSGSIZE. */
 #define QMP_MESSAGE_MAX (16u * 1024u * 1024u)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -20,12 +21,16 @@
 #include "runstate.h"
 #include "session.h"
 #include "supervisor.h"
+#include "tpm.h"
 
 /* How long QEMU gets to open QMP after exec, and to answer a command. */
 #define QMP_START_TIMEOUT (60 * USEC_PER_SEC)
 #define QMP_COMMAND_TIMEOUT (10 * USEC_PER_SEC)
 /* After quit, and after SIGKILL, how long before saying so again. */
 #define ESCALATION_STEP (10 * USEC_PER_SEC)
+/* QEMU closes swtpm's channel while it shuts down, and may take this long
+ * more to exit (VFIO resets, disk flushes) */
+#define TPM_VERDICT_GRACE (10 * USEC_PER_SEC)
 
 typedef enum Phase {
         PHASE_RUNNING,
@@ -45,6 +50,8 @@ typedef struct Supervisor {
         int epfd;
         int stderr_fd;          /* QEMU's stdout and stderr, logged line by line */
         Qmp *qmp;
+        Tpm *tpm;               /* swtpm, with [vm] tpm */
+        usec_t tpm_verdict;     /* swtpm exited cleanly: when to call it a death if QEMU has not ended by then */
 
         char stderr_buf[4096];
         size_t stderr_len;
@@ -58,6 +65,7 @@ typedef struct Supervisor {
 
 static void supervisor_done(Supervisor *s) {
         qmp_free(s->qmp);
+        tpm_free(s->tpm);
         closep(&s->pidfd);
         closep(&s->sigfd);
         closep(&s->timerfd);
@@ -129,15 +137,20 @@ static int prepare_dirs(const Plan *plan) {
         if (r < 0)
                 return log_error_errno(r, "create %s: %s", paths->state_dir, STRERROR(r));
 
-        if (plan->firmware && access(paths->vars, F_OK) < 0) {
+        if (plan->firmware && access(plan->vars, F_OK) < 0) {
                 if (!plan->firmware->vars_template)
                         return log_error_errno(-ENOENT, "firmware %s has no variable store template",
                                                plan->firmware->descriptor);
-                r = copy_file(plan->firmware->vars_template, paths->vars, 0600);
+                r = copy_file(plan->firmware->vars_template, plan->vars, 0600);
                 if (r < 0)
                         return log_error_errno(r, "copy UEFI variable template %s to %s: %s",
-                                               plan->firmware->vars_template, paths->vars, STRERROR(r));
-                log_info("UEFI variables: new store %s from %s", paths->vars, plan->firmware->vars_template);
+                                               plan->firmware->vars_template, plan->vars, STRERROR(r));
+                log_info("UEFI variables: new store %s from %s", plan->vars, plan->firmware->vars_template);
+        }
+        if (plan->tpm_argv.n > 0) {
+                r = tpm_prepare(paths->tpm_dir);
+                if (r < 0)
+                        return log_error_errno(r, "create the TPM's state directory %s: %s", paths->tpm_dir, STRERROR(r));
         }
         return 0;
 }
@@ -228,6 +241,10 @@ static int preflight(const Plan *plan) {
         if (p->gpu_rom && access(p->gpu_rom, R_OK) < 0)
                 RET_GATHER(r, log_error_errno(negative_errno(), "vBIOS ROM %s: %s; dump it with `vmrun rom dump` or fix [gpu] rom =",
                                               p->gpu_rom, strerror(errno)));
+        if (p->tpm && access(SWTPM_BINARY, X_OK) < 0)
+                RET_GATHER(r, log_error_errno(negative_errno(), "[vm] tpm = yes, but cannot execute %s: %s; install swtpm "
+                                              "(Debian: apt install swtpm swtpm-tools), or set [vm] tpm = no",
+                                              SWTPM_BINARY, strerror(errno)));
         for (size_t i = 0; i < plan->input_missing.n; i++)
                 RET_GATHER(r, log_error_errno(-ENODEV, "%s", plan->input_missing.v[i]));
         if (!plan->qemu_user.user)
@@ -236,6 +253,7 @@ static int preflight(const Plan *plan) {
         else
                 RET_GATHER(r, preflight_qemu_access(plan));
         RET_GATHER(r, plan_check_memlock(plan));
+        RET_GATHER(r, plan_check_placement(plan));
         return r;
 }
 
@@ -265,9 +283,9 @@ static int listen_public_qmp(const char *path, int *ret_fd) {
 }
 
 /* In the child between fork and exec: only async-signal-safe calls. */
-_Noreturn static void exec_qemu(const Plan *plan, int qmp_fd, int public_fd, int console_fd, int out_fd,
+_Noreturn static void exec_qemu(const Plan *plan, int qmp_fd, int public_fd, int console_fd, int tpm_fd, int out_fd,
                                 uint64_t memlock) {
-        int devnull, a, b, c, o, r;
+        int devnull, a, b, c, t = -1, o, r;
         sigset_t none;
 
         sigemptyset(&none);
@@ -283,13 +301,16 @@ _Noreturn static void exec_qemu(const Plan *plan, int qmp_fd, int public_fd, int
         a = fcntl(qmp_fd, F_DUPFD, 10);
         b = fcntl(public_fd, F_DUPFD, 10);
         c = fcntl(console_fd, F_DUPFD, 10);
+        if (tpm_fd >= 0)
+                t = fcntl(tpm_fd, F_DUPFD, 10);
         o = fcntl(out_fd, F_DUPFD, 10);
         devnull = open("/dev/null", O_RDONLY);
         if (a < 0 || b < 0 || c < 0 || o < 0 || devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 ||
             dup2(o, STDOUT_FILENO) < 0 || dup2(o, STDERR_FILENO) < 0 || dup2(a, QEMU_FD_QMP_SUPERVISOR) < 0 ||
-            dup2(b, QEMU_FD_QMP_PUBLIC) < 0 || dup2(c, QEMU_FD_CONSOLE) < 0)
+            dup2(b, QEMU_FD_QMP_PUBLIC) < 0 || dup2(c, QEMU_FD_CONSOLE) < 0 ||
+            (tpm_fd >= 0 && (t < 0 || dup2(t, QEMU_FD_TPM) < 0)))
                 _exit(126);
-        syscall(SYS_close_range, QEMU_FD_CONSOLE + 1, ~0U, 0);
+        syscall(SYS_close_range, (tpm_fd >= 0 ? QEMU_FD_TPM : QEMU_FD_CONSOLE) + 1, ~0U, 0);
 
         r = memlock > 0 ? privileges_raise_memlock(memlock) : 0;
         if (r < 0) {
@@ -312,7 +333,7 @@ _Noreturn static void exec_qemu(const Plan *plan, int qmp_fd, int public_fd, int
 
 static int spawn_qemu(Supervisor *s, int *qmp_parent_fd) {
         _cleanup_close_pair_ int pair[2] = { -1, -1 }, out[2] = { -1, -1 };
-        _cleanup_close_ int public_fd = -1, console_fd = -1;
+        _cleanup_close_ int public_fd = -1, console_fd = -1, tpm_fd = -1;
         uint64_t memlock = s->plan->memlock;
         int r;
         pid_t pid;
@@ -329,6 +350,14 @@ static int spawn_qemu(Supervisor *s, int *qmp_parent_fd) {
         if (console_fd < 0)
                 return log_error_errno(negative_errno(), "open the guest's console log %s: %s",
                                        s->plan->paths->console_log, strerror(errno));
+        /* before QEMU, which gets its end of swtpm's control channel */
+        if (s->plan->tpm_argv.n > 0) {
+                r = tpm_start(s->plan->tpm_argv.v, &s->plan->qemu_user, &s->tpm, &tpm_fd);
+                if (r < 0)
+                        return log_error_errno(r, "start swtpm for the guest's TPM: %s", STRERROR(r));
+                log_info("swtpm started (pid %d) as %s, state in %s", (int) tpm_pid(s->tpm), s->plan->qemu_user.user,
+                         s->plan->paths->tpm_dir);
+        }
 
         if (!qemu_credentials_privileged(&s->plan->qemu_user))
                 log_info("QEMU runs as %s (uid %u), sandboxed%s", s->plan->qemu_user.user,
@@ -338,7 +367,7 @@ static int spawn_qemu(Supervisor *s, int *qmp_parent_fd) {
         if (pid < 0)
                 return log_error_errno(negative_errno(), "fork: %s", strerror(errno));
         if (pid == 0)
-                exec_qemu(s->plan, pair[1], public_fd, console_fd, out[1], memlock);
+                exec_qemu(s->plan, pair[1], public_fd, console_fd, tpm_fd, out[1], memlock);
 
         s->qemu_pid = pid;
         /* our own unreaped child: its PID cannot be reused under us */
@@ -515,6 +544,25 @@ static int epoll_add(int epfd, int fd) {
         return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? negative_errno() : 0;
 }
 
+/* QEMU is shutting down or gone: which ends swtpm too. */
+static bool qemu_ending(const Supervisor *s) {
+        struct pollfd p = { .fd = s->pidfd, .events = POLLIN };
+
+        return s->qemu_exited || s->shutdown_reason || poll(&p, 1, 0) > 0;
+}
+
+static void handle_tpm_exit(Supervisor *s) {
+        (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, tpm_pidfd(s->tpm), NULL);
+        if (tpm_reap(s->tpm) < 0)
+                return;
+        /* a clean exit is what QEMU closing the channel looks like: QEMU's
+         * exit (or SHUTDOWN event) tells, if it comes in time */
+        if (tpm_ended_cleanly(s->tpm) && !qemu_ending(s))
+                s->tpm_verdict = deadline_after(TPM_VERDICT_GRACE);
+        else
+                tpm_report(s->tpm, !qemu_ending(s));
+}
+
 static int event_loop(Supervisor *s) {
         int r;
 
@@ -530,17 +578,26 @@ static int event_loop(Supervisor *s) {
                 r = epoll_add(s->epfd, s->stderr_fd);
         if (r >= 0 && s->qmp)
                 r = epoll_add(s->epfd, qmp_fd(s->qmp));
+        if (r >= 0 && s->tpm)
+                r = epoll_add(s->epfd, tpm_pidfd(s->tpm));
+        if (r >= 0 && s->tpm)
+                r = epoll_add(s->epfd, tpm_output_fd(s->tpm));
         if (r < 0)
                 return log_error_errno(r, "epoll_ctl: %s", STRERROR(r));
 
         while (!s->qemu_exited) {
                 struct epoll_event evs[8];
-                int n = epoll_wait(s->epfd, evs, ELEMENTSOF(evs), -1);
+                int n = epoll_wait(s->epfd, evs, ELEMENTSOF(evs),
+                                   s->tpm_verdict ? deadline_to_poll_ms(s->tpm_verdict) : -1);
 
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
                         return log_error_errno(negative_errno(), "epoll_wait: %s", strerror(errno));
+                }
+                if (s->tpm_verdict && now_usec() >= s->tpm_verdict) {
+                        s->tpm_verdict = 0;
+                        tpm_report(s->tpm, !qemu_ending(s));
                 }
                 for (int i = 0; i < n; i++) {
                         int fd = evs[i].data.fd;
@@ -563,7 +620,7 @@ static int event_loop(Supervisor *s) {
                                 if (r < 0) {
                                         if (r != -ECONNRESET)
                                                 log_warning("QMP: %s; watching QEMU through its pidfd only",
-                                                            r == -EBADMSG ? "protocol error" : STRERROR(r));
+                                                            qmp_strerror(s->qmp, r));
                                         else
                                                 log_debug("QMP connection closed");
                                         (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);
@@ -575,6 +632,11 @@ static int event_loop(Supervisor *s) {
                                         return log_error_errno(negative_errno(), "waitid(QEMU pid %d): %s",
                                                                (int) s->qemu_pid, strerror(errno));
                                 s->qemu_exited = true;
+                        } else if (s->tpm && fd == tpm_pidfd(s->tpm))
+                                handle_tpm_exit(s);
+                        else if (s->tpm && fd == tpm_output_fd(s->tpm)) {
+                                if (!tpm_read_output(s->tpm))
+                                        (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);
                         }
                 }
         }
@@ -698,7 +760,7 @@ static VmrunExit run_qemu(Supervisor *s) {
                                   (unsigned long long) (QMP_START_TIMEOUT / USEC_PER_SEC));
                 else
                         log_error("QEMU (pid %d) failed to start: %s", (int) s->qemu_pid,
-                                  r == -ECONNRESET ? "it closed QMP" : STRERROR(r));
+                                  r == -ECONNRESET ? "it closed QMP" : qmp_strerror(s->qmp, r));
                 s->qmp = qmp_free(s->qmp);
                 s->phase = PHASE_QUIT;
                 (void) syscall(SYS_pidfd_send_signal, s->pidfd, SIGTERM, NULL, 0);
@@ -843,6 +905,8 @@ int supervisor_run(const Plan *plan) {
                 return VMRUN_EXIT_FAILURE;
 
         ret = run_qemu(&s);
+        /* before the host is given back: its state directory goes too */
+        (void) tpm_stop(s.tpm);
 
         status("giving the host back");
         r = handover_restore(&host, plan->paths->journal);

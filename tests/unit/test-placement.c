@@ -2,12 +2,8 @@
 /* placement: [cpu] pin lists, and vCPU threads put one each on a host CPU
  * with QEMU's other threads kept to their own set. The threads here are
  * this test's own, standing in for QEMU's. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
+#include "fake-root.h"
 
-#include <cmocka.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/syscall.h>
@@ -114,12 +110,189 @@ static void test_a_pin_list_that_does_not_match_the_vcpus_is_refused(void **stat
         assert_int_equal(placement_pin(getpid(), cpus, (const unsigned[]) { 0, 1 }, 2, NULL, 0), -EINVAL);
 }
 
+/* ---- the guest's topology, from the host's thread siblings ---- */
+
+/* A host of `cores` cores with two threads each, numbered as Intel and AMD
+ * desktops and laptops do: core c has CPUs c and c + cores. */
+static void smt_host(FakeRoot *f, unsigned cores) {
+        for (unsigned c = 0; c < cores; c++)
+                for (unsigned t = 0; t < 2; t++) {
+                        char path[96], sib[32];
+
+                        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%u/topology/thread_siblings_list",
+                                 c + t * cores);
+                        snprintf(sib, sizeof sib, "%u,%u\n", c, c + cores);
+                        fake_file(f, path, sib);
+                }
+}
+
+static void topology(FakeRoot *f, const char *pin, CpuTopology *ret, char **ret_flat) {
+        HostContext ctx = { .root = f->dir };
+        _cleanup_free_ unsigned *v = NULL;
+        size_t n;
+
+        assert_int_equal(cpu_list_parse(pin, &v, &n), 0);
+        assert_int_equal(placement_topology(&ctx, v, n, ret, ret_flat, NULL), 0);
+}
+
+static void test_both_threads_of_each_core_one_after_the_other_give_the_guest_smt(void **state) {
+        FakeRoot f;
+        CpuTopology t;
+        char *flat = NULL;
+
+        fake_root_new(&f, "placement");
+        smt_host(&f, 8);
+        topology(&f, "2,10,3,11,4,12", &t, &flat);
+        assert_null(flat);
+        assert_int_equal(t.sockets, 1);
+        assert_int_equal(t.cores, 3);
+        assert_int_equal(t.threads, 2);
+        fake_root_remove(&f);
+}
+
+static void test_one_thread_of_each_core_gives_the_guest_cores_without_smt(void **state) {
+        FakeRoot f;
+        CpuTopology t;
+        char *flat = NULL;
+
+        fake_root_new(&f, "placement");
+        smt_host(&f, 8);
+        topology(&f, "2-7", &t, &flat);
+        assert_null(flat);
+        assert_int_equal(t.cores, 6);
+        assert_int_equal(t.threads, 1);
+        fake_root_remove(&f);
+}
+
+static void test_siblings_apart_in_the_list_give_no_smt_and_the_order_that_would(void **state) {
+        _cleanup_free_ char *flat = NULL;
+        FakeRoot f;
+        CpuTopology t;
+
+        fake_root_new(&f, "placement");
+        smt_host(&f, 8);
+        /* the example: on this host 2 and 10 are one core */
+        topology(&f, "2-7,10-15", &t, &flat);
+        assert_int_equal(t.cores, 12);
+        assert_int_equal(t.threads, 1);
+        assert_non_null(flat);
+        if (!strstr(flat, "the guest sees 12 cores of one thread each; pin = 2,10,3,11,4,12,5,13,6,14,7,15 gives it "
+                          "6 cores of 2 threads"))
+                fail_msg("%s", flat);
+        fake_root_remove(&f);
+}
+
+static void test_cores_given_unequal_threads_give_no_smt_and_say_so(void **state) {
+        _cleanup_free_ char *flat = NULL;
+        FakeRoot f;
+        CpuTopology t;
+
+        fake_root_new(&f, "placement");
+        smt_host(&f, 8);
+        topology(&f, "2,10,3", &t, &flat);
+        assert_int_equal(t.cores, 3);
+        assert_int_equal(t.threads, 1);
+        assert_non_null(flat);
+        assert_non_null(strstr(flat, "gives some host cores more threads than others"));
+        fake_root_remove(&f);
+}
+
+static void test_a_pinned_cpu_the_host_lacks_is_enoent_naming_it(void **state) {
+        HostContext ctx;
+        FakeRoot f;
+        CpuTopology t;
+        char *flat = NULL;
+        unsigned missing = 0;
+
+        fake_root_new(&f, "placement");
+        smt_host(&f, 2);
+        ctx = (HostContext) { .root = f.dir };
+        assert_int_equal(placement_topology(&ctx, (const unsigned[]) { 1, 9 }, 2, &t, &flat, &missing), -ENOENT);
+        assert_int_equal(missing, 9);
+        fake_root_remove(&f);
+}
+
+static void test_the_host_cpu_vendor_comes_from_cpuinfo(void **state) {
+        _cleanup_free_ char *vendor = NULL;
+        HostContext ctx;
+        FakeRoot f;
+
+        fake_root_new(&f, "placement");
+        ctx = (HostContext) { .root = f.dir };
+        assert_int_equal(placement_cpu_vendor(&ctx, &vendor), -ENOENT);
+        fake_file(&f, "/proc/cpuinfo", "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\n");
+        assert_int_equal(placement_cpu_vendor(&ctx, &vendor), 0);
+        assert_string_equal(vendor, "AuthenticAMD");
+        fake_root_remove(&f);
+}
+
+/* ---- hugepages ---- */
+
+static void pool(FakeRoot *f, const char *kb, const char *nr, const char *free_pages, const char *resv) {
+        char path[96];
+
+        snprintf(path, sizeof path, "/sys/kernel/mm/hugepages/hugepages-%skB/nr_hugepages", kb);
+        fake_file(f, path, nr);
+        snprintf(path, sizeof path, "/sys/kernel/mm/hugepages/hugepages-%skB/free_hugepages", kb);
+        fake_file(f, path, free_pages);
+        snprintf(path, sizeof path, "/sys/kernel/mm/hugepages/hugepages-%skB/resv_hugepages", kb);
+        fake_file(f, path, resv);
+}
+
+static void test_hugepages_of_the_default_size_count_free_less_reserved(void **state) {
+        HostContext ctx;
+        FakeRoot f;
+        Hugepages h;
+
+        fake_root_new(&f, "placement");
+        ctx = (HostContext) { .root = f.dir };
+        fake_file(&f, "/proc/meminfo", "MemTotal:       24000000 kB\nHugePages_Total:    1100\nHugepagesize:       2048 kB\n");
+        pool(&f, "2048", "1100\n", "1050\n", "20\n");
+        pool(&f, "1048576", "0\n", "0\n", "0\n");
+        assert_int_equal(placement_hugepages(&ctx, 0, 2ULL << 30, &h), 0);
+        assert_int_equal(h.size, 2ULL << 20);
+        assert_int_equal(h.needed, 1024);
+        assert_int_equal(h.total, 1100);
+        assert_int_equal(h.available, 1030);
+
+        assert_int_equal(placement_hugepages(&ctx, 1ULL << 30, 2ULL << 30, &h), 0);
+        assert_int_equal(h.needed, 2);
+        assert_int_equal(h.available, 0);
+        fake_root_remove(&f);
+}
+
+static void test_hugepages_the_host_cannot_give_are_told_apart(void **state) {
+        HostContext ctx;
+        FakeRoot f;
+        Hugepages h;
+
+        fake_root_new(&f, "placement");
+        ctx = (HostContext) { .root = f.dir };
+        /* no hugetlbfs at all */
+        assert_int_equal(placement_hugepages(&ctx, 0, 1ULL << 30, &h), -EOPNOTSUPP);
+        /* no 1 GiB pool (a CPU without pdpe1gb) */
+        pool(&f, "2048", "0\n", "0\n", "0\n");
+        assert_int_equal(placement_hugepages(&ctx, 1ULL << 30, 1ULL << 30, &h), -ENOENT);
+        assert_int_equal(h.size, 1ULL << 30);
+        /* 129 MiB is no whole number of 2 MiB pages */
+        assert_int_equal(placement_hugepages(&ctx, 2ULL << 20, 129ULL << 20, &h), -ERANGE);
+        fake_root_remove(&f);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_a_cpu_list_takes_ranges_and_single_cpus_in_the_order_written),
                 cmocka_unit_test(test_a_cpu_list_refuses_what_is_not_one),
                 cmocka_unit_test(test_each_vcpu_thread_goes_to_its_own_cpu_and_the_rest_to_the_emulator_set),
                 cmocka_unit_test(test_a_pin_list_that_does_not_match_the_vcpus_is_refused),
+                cmocka_unit_test(test_both_threads_of_each_core_one_after_the_other_give_the_guest_smt),
+                cmocka_unit_test(test_one_thread_of_each_core_gives_the_guest_cores_without_smt),
+                cmocka_unit_test(test_siblings_apart_in_the_list_give_no_smt_and_the_order_that_would),
+                cmocka_unit_test(test_cores_given_unequal_threads_give_no_smt_and_say_so),
+                cmocka_unit_test(test_a_pinned_cpu_the_host_lacks_is_enoent_naming_it),
+                cmocka_unit_test(test_the_host_cpu_vendor_comes_from_cpuinfo),
+                cmocka_unit_test(test_hugepages_of_the_default_size_count_free_less_reserved),
+                cmocka_unit_test(test_hugepages_the_host_cannot_give_are_told_apart),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #include "profile.h"
 #include "qemu_argv.h"
 #include "strv.h"
+#include "tpm.h"
 
 /* What the plan decides about the guest's view of itself: the Hyper-V
  * flags for Windows, the GPU's subsystem IDs, the fake battery. The host
@@ -627,6 +628,122 @@ static void test_the_plan_shows_the_backlight_mode_of_the_gpu(void **state) {
         assert_string_equal(json_string_value(json_object_get(json_object_get(j, "gpu"), "backlight")), "max");
 }
 
+/* ---- Windows 11: the TPM and Secure Boot ---- */
+
+/* OVMF without and with Secure Boot, as Debian describes them, and the
+ * VM's state under /srv/state. */
+static void windows11_host(const FakeRoot *f) {
+        _cleanup_free_ char *fw = fake_path(f, "/fw");
+        const char *plain = "{ \"description\": \"OVMF\", \"interface-types\": [ \"uefi\" ],"
+                            "  \"mapping\": { \"device\": \"flash\","
+                            "    \"executable\": { \"filename\": \"/fw/CODE.fd\", \"format\": \"raw\" },"
+                            "    \"nvram-template\": { \"filename\": \"/fw/VARS.fd\", \"format\": \"raw\" } },"
+                            "  \"targets\": [ { \"architecture\": \"x86_64\", \"machines\": [ \"pc-q35-*\" ] } ],"
+                            "  \"features\": [ \"acpi-s3\" ], \"tags\": [ ] }";
+        const char *secure = "{ \"description\": \"OVMF, MS keys\", \"interface-types\": [ \"uefi\" ],"
+                             "  \"mapping\": { \"device\": \"flash\","
+                             "    \"executable\": { \"filename\": \"/fw/CODE.ms.fd\", \"format\": \"raw\" },"
+                             "    \"nvram-template\": { \"filename\": \"/fw/VARS.ms.fd\", \"format\": \"raw\" } },"
+                             "  \"targets\": [ { \"architecture\": \"x86_64\", \"machines\": [ \"pc-q35-*\" ] } ],"
+                             "  \"features\": [ \"enrolled-keys\", \"requires-smm\", \"secure-boot\" ], \"tags\": [ ] }";
+
+        fake_file(f, "/fw/40-secure-enrolled.json", secure);
+        fake_file(f, "/fw/60-plain.json", plain);
+        assert_int_equal(setenv("VMRUN_FIRMWARE_DIRS", fw, 1), 0);
+        assert_int_equal(setenv("VMRUN_STATE_DIR", "/srv/state", 1), 0);
+}
+
+static void windows11_done(void) {
+        assert_int_equal(unsetenv("VMRUN_FIRMWARE_DIRS"), 0);
+        assert_int_equal(unsetenv("VMRUN_STATE_DIR"), 0);
+}
+
+static void test_uefi_secure_keeps_a_variable_store_of_its_own_copied_from_the_template_with_the_keys(void **state) {
+        Host *h = *state;
+        _cleanup_profile_ Profile *p = NULL, *q = NULL;
+        _cleanup_plan_ Plan *plain = NULL, *secure = NULL;
+        _cleanup_json_ json_t *vars = NULL, *j = NULL;
+        _cleanup_free_ char *text = NULL;
+
+        windows11_host(&h->root);
+        plain = plan_for(h->root.dir, "[vm]\nname = w\naccel = tcg\nfirmware = uefi\n[qemu]\nuser = nobody\n", &p);
+        secure = plan_for(h->root.dir, "[vm]\nname = w\naccel = tcg\nfirmware = uefi-secure\n[qemu]\nuser = nobody\n", &q);
+        windows11_done();
+
+        assert_string_equal(plain->firmware->vars_template, "/fw/VARS.fd");
+        assert_string_equal(plain->vars, "/srv/state/w/efivars.fd");
+        assert_null(strstr(value_of(&plain->argv, "-machine"), "smm"));
+
+        /* a VM switched to uefi-secure does not boot the old store, whose
+         * keys are not enrolled */
+        assert_string_equal(secure->firmware->vars_template, "/fw/VARS.ms.fd");
+        assert_string_equal(secure->vars, "/srv/state/w/efivars-secure.fd");
+        assert_true(secure->firmware->requires_smm && secure->firmware->secure_boot && secure->firmware->enrolled_keys);
+        assert_string_equal(value_of(&secure->argv, "-machine"), "q35,accel=tcg,pflash0=fw-code,pflash1=fw-vars,smm=on");
+        vars = json_arg(&secure->argv, "-blockdev", "node-name", "fw-vars");
+        assert_string_equal(json_string_value(json_object_get(json_object_get(vars, "file"), "filename")),
+                            "/srv/state/w/efivars-secure.fd");
+        assert_true(granted(secure, "/srv/state/w/efivars-secure.fd"));
+        assert_false(granted(secure, "/srv/state/w/efivars.fd"));
+
+        text = printed(secure);
+        assert_non_null(strstr(text, "variables /srv/state/w/efivars-secure.fd (copied once from /fw/VARS.ms.fd), SMM on"));
+        assert_int_equal(plan_to_json(secure, &j), 0);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(j, "firmware"), "vars")),
+                            "/srv/state/w/efivars-secure.fd");
+}
+
+static void test_a_tpm_is_swtpm_as_qemus_user_with_its_state_directory_given_to_that_user(void **state) {
+        Host *h = *state;
+        _cleanup_profile_ Profile *p = NULL, *q = NULL;
+        _cleanup_plan_ Plan *tpm = NULL, *none = NULL;
+        _cleanup_json_ json_t *dev = NULL, *j = NULL;
+        _cleanup_free_ char *text = NULL;
+
+        windows11_host(&h->root);
+        tpm = plan_for(h->root.dir, "[vm]\nname = w\naccel = tcg\nfirmware = uefi-secure\ntpm = yes\n"
+                                    "[qemu]\nuser = nobody\n", &p);
+        none = plan_for(h->root.dir, "[vm]\nname = w\naccel = tcg\nfirmware = uefi-secure\n[qemu]\nuser = nobody\n", &q);
+        windows11_done();
+
+        assert_int_equal(tpm->tpm_argv.n, 7);
+        assert_string_equal(tpm->tpm_argv.v[0], SWTPM_BINARY);
+        assert_string_equal(tpm->tpm_argv.v[4], "dir=/srv/state/w/tpm,mode=0600");
+        assert_string_equal(tpm->paths->tpm_dir, "/srv/state/w/tpm");
+        /* swtpm runs as QEMU's user, in the state directory given to it */
+        assert_true(granted(tpm, "/srv/state/w"));
+        assert_true(granted(tpm, "/srv/state/w/tpm"));
+        assert_string_equal(value_of(&tpm->argv, "-tpmdev"), "emulator,id=tpm0,chardev=tpm-ctrl");
+        dev = json_arg(&tpm->argv, "-device", "driver", "tpm-crb");
+
+        text = printed(tpm);
+        assert_non_null(strstr(text, "  tpm       TPM 2.0 (tpm-crb) from swtpm, started before QEMU as nobody, stopped "
+                                     "after it; state in /srv/state/w/tpm\n"));
+        assert_non_null(strstr(text, "fd 6: swtpm's control channel"));
+        assert_non_null(strstr(text, "swtpm command line (the other end as fd 3):\n  " SWTPM_BINARY
+                                     " socket --tpm2 --tpmstate dir=/srv/state/w/tpm,mode=0600 --ctrl "
+                                     "type=unixio,clientfd=3\n"));
+        assert_int_equal(plan_to_json(tpm, &j), 0);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(j, "tpm"), "state")), "/srv/state/w/tpm");
+
+        assert_int_equal(none->tpm_argv.n, 0);
+        assert_false(granted(none, "/srv/state/w/tpm"));
+        for (size_t i = 0; i < none->argv.n; i++)
+                assert_string_not_equal(none->argv.v[i], "-tpmdev");
+}
+
+static void test_a_tpm_under_a_state_directory_with_a_comma_fails_the_plan(void **state) {
+        Host *h = *state;
+        _cleanup_profile_ Profile *p = profile("[vm]\nname = w\naccel = tcg\nfirmware = bios\ntpm = yes\n");
+        Plan *plan = NULL;
+
+        assert_int_equal(setenv("VMRUN_ROOT", h->root.dir, 1), 0);
+        assert_int_equal(setenv("VMRUN_STATE_DIR", "/srv/a,b", 1), 0);
+        assert_int_equal(plan_new(p, &plan), -EINVAL);
+        assert_int_equal(unsetenv("VMRUN_STATE_DIR"), 0);
+        assert_null(plan);
+}
+
 /* ---- the table itself ---- */
 
 static void test_the_built_battery_table_is_an_ssdt_with_a_pnp0c0a_device(void **state) {
@@ -675,6 +792,136 @@ static int fake_qemu(void) {
         return 0;
 }
 
+/* ---- placement: topology, hugepages, the CPU model's flags ---- */
+
+/* 8 cores of two threads, core c = CPUs c and c + 8; a 2 MiB pool of
+ * `free_pages` pages; the CPU vendor as /proc/cpuinfo says */
+static void placement_host(const FakeRoot *f, const char *vendor, const char *free_pages) {
+        char path[96], sib[32], cpuinfo[64];
+
+        for (unsigned cpu = 0; cpu < 16; cpu++) {
+                snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%u/topology/thread_siblings_list", cpu);
+                snprintf(sib, sizeof sib, "%u,%u\n", cpu % 8, cpu % 8 + 8);
+                fake_file(f, path, sib);
+        }
+        snprintf(cpuinfo, sizeof cpuinfo, "processor\t: 0\nvendor_id\t: %s\n", vendor);
+        fake_file(f, "/proc/cpuinfo", cpuinfo);
+        fake_file(f, "/proc/meminfo", "Hugepagesize:       2048 kB\n");
+        fake_file(f, "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", free_pages);
+        fake_file(f, "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", free_pages);
+        fake_file(f, "/sys/kernel/mm/hugepages/hugepages-2048kB/resv_hugepages", "0\n");
+}
+
+#define PLACED_PROFILE                                                                   \
+        "[vm]\nname = placed\naccel = kvm\nfirmware = bios\nmemory = 2G\ncpus = 4\n"   \
+        "[cpu]\npin = 2,10,3,11\nemulator-pin = 0\n"                                     \
+        "[memory]\nhugepages = yes\n"                                                     \
+        "[disk]\nfile = /var/lib/vmrun/placed.qcow2\n"                                    \
+        "[network]\nmode = none\n"
+
+static void test_pinned_guest_on_hugepages_gets_the_pinned_topology_a_preallocated_memfd_and_a_disk_iothread(
+        void **state) {
+        Host *h = *state;
+        _cleanup_free_ char *printed = NULL;
+        _cleanup_profile_ Profile *p = NULL;
+        _cleanup_plan_ Plan *plan = NULL;
+        _cleanup_json_ json_t *ram = NULL, *io = NULL, *disk = NULL, *j = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        placement_host(&h->root, "GenuineIntel", "2048\n");
+        plan = plan_for(h->root.dir, PLACED_PROFILE, &p);
+
+        /* vCPUs 0,1 on CPUs 2,10 (one core), 2,3 on 3,11 */
+        assert_string_equal(value_of(&plan->argv, "-smp"), "4,sockets=1,cores=2,threads=2");
+        /* Intel needs no topoext */
+        assert_string_equal(value_of(&plan->argv, "-cpu"), "host");
+        assert_non_null(strstr(value_of(&plan->argv, "-machine"), ",memory-backend=ram"));
+        assert_string_equal(value_of(&plan->argv, "-m"), "2048M");
+        ram = json_arg(&plan->argv, "-object", "qom-type", "memory-backend-memfd");
+        assert_string_equal(json_string_value(json_object_get(ram, "id")), "ram");
+        assert_int_equal(json_integer_value(json_object_get(ram, "size")), 2LL << 30);
+        assert_true(json_is_true(json_object_get(ram, "hugetlb")));
+        assert_int_equal(json_integer_value(json_object_get(ram, "hugetlbsize")), 2 << 20);
+        assert_true(json_is_true(json_object_get(ram, "prealloc")));
+        io = json_arg(&plan->argv, "-object", "qom-type", "iothread");
+        disk = json_arg(&plan->argv, "-device", "driver", "virtio-blk-pci");
+        assert_string_equal(json_string_value(json_object_get(disk, "iothread")),
+                            json_string_value(json_object_get(io, "id")));
+        assert_false(strv_has_with(&plan->adjustments, "[cpu] pin", NULL));
+
+        /* `vmrun plan` and `vmrun check` say how many pages it takes and has */
+        f = open_memstream(&printed, &size);
+        assert_non_null(f);
+        plan_print(plan, f);
+        assert_int_equal(fclose(f), 0);
+        if (!strstr(printed, "topology: 1 socket, 2 cores of 2 threads, as the pinned CPUs are") ||
+            !strstr(printed, "memory    2048 MiB on 1024 hugepages of 2 MiB, preallocated; 2048 free here (of 2048)\n"))
+                fail_msg("%s", printed);
+        assert_int_equal(plan_check_placement(plan), 0);
+
+        assert_int_equal(plan_to_json(plan, &j), 0);
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(j, "placement"), "topology"),
+                                                            "threads")),
+                         2);
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(j, "placement"), "hugepages"),
+                                                            "needed")),
+                         1024);
+}
+
+static void test_on_an_amd_host_under_kvm_the_cpu_gets_topoext(void **state) {
+        Host *h = *state;
+        _cleanup_profile_ Profile *p = NULL, *tcg = NULL;
+        _cleanup_plan_ Plan *plan = NULL, *tcg_plan = NULL;
+
+        placement_host(&h->root, "AuthenticAMD", "2048\n");
+        plan = plan_for(h->root.dir, PLACED_PROFILE, &p);
+        assert_string_equal(value_of(&plan->argv, "-cpu"), "host,topoext=on");
+
+        /* TCG's "max" has nothing of the host's to show */
+        tcg_plan = plan_for(h->root.dir, "[vm]\naccel = tcg\nfirmware = bios\n[network]\nmode = none\n", &tcg);
+        assert_string_equal(value_of(&tcg_plan->argv, "-cpu"), "max");
+}
+
+static void test_too_few_free_hugepages_fail_check_with_how_many_and_the_fix(void **state) {
+        Host *h = *state;
+        _cleanup_profile_ Profile *p = NULL;
+        _cleanup_plan_ Plan *plan = NULL;
+
+        placement_host(&h->root, "GenuineIntel", "100\n");
+        plan = plan_for(h->root.dir, PLACED_PROFILE, &p);
+        assert_int_equal(plan->hugepages.needed, 1024);
+        assert_int_equal(plan->hugepages.available, 100);
+        assert_int_equal(plan_check_placement(plan), -ENOMEM);
+}
+
+static void test_a_pinned_cpu_this_host_lacks_fails_check(void **state) {
+        Host *h = *state;
+        _cleanup_profile_ Profile *p = NULL;
+        _cleanup_plan_ Plan *plan = NULL;
+
+        placement_host(&h->root, "GenuineIntel", "2048\n");
+        fake_unlink(&h->root, "/sys/devices/system/cpu/cpu11/topology/thread_siblings_list");
+        plan = plan_for(h->root.dir, PLACED_PROFILE, &p);
+        assert_int_equal(plan->cpu_missing, 11);
+        assert_int_equal(plan_check_placement(plan), -ENOENT);
+        /* QEMU's own default topology, since the host's cannot be read */
+        assert_string_equal(value_of(&plan->argv, "-smp"), "4");
+}
+
+static void test_siblings_apart_in_the_pin_list_are_an_adjustment_with_the_order_that_gives_smt(void **state) {
+        Host *h = *state;
+        _cleanup_profile_ Profile *p = NULL;
+        _cleanup_plan_ Plan *plan = NULL;
+
+        placement_host(&h->root, "GenuineIntel", "2048\n");
+        plan = plan_for(h->root.dir,
+                        "[vm]\naccel = tcg\nfirmware = bios\ncpus = 4\n[cpu]\npin = 2-3,10-11\n[network]\nmode = none\n",
+                        &p);
+        assert_string_equal(value_of(&plan->argv, "-smp"), "4,sockets=1,cores=4,threads=1");
+        assert_true(strv_has_with(&plan->adjustments, "pin = 2,10,3,11 gives it 2 cores of 2 threads", NULL));
+}
+
 int main(int argc, char **argv) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_windows_under_kvm_gets_every_enlightenment_in_order),
@@ -700,6 +947,18 @@ int main(int argc, char **argv) {
 
                 cmocka_unit_test_setup_teardown(test_the_plan_carries_all_three_into_the_argv, host_setup,
                                                 host_teardown),
+                cmocka_unit_test_setup_teardown(
+                        test_pinned_guest_on_hugepages_gets_the_pinned_topology_a_preallocated_memfd_and_a_disk_iothread,
+                        host_setup, host_teardown),
+                cmocka_unit_test_setup_teardown(test_on_an_amd_host_under_kvm_the_cpu_gets_topoext, host_setup,
+                                                host_teardown),
+                cmocka_unit_test_setup_teardown(test_too_few_free_hugepages_fail_check_with_how_many_and_the_fix,
+                                                host_setup, host_teardown),
+                cmocka_unit_test_setup_teardown(test_a_pinned_cpu_this_host_lacks_fails_check, host_setup,
+                                                host_teardown),
+                cmocka_unit_test_setup_teardown(
+                        test_siblings_apart_in_the_pin_list_are_an_adjustment_with_the_order_that_gives_smt,
+                        host_setup, host_teardown),
                 cmocka_unit_test_setup_teardown(test_a_missing_battery_table_is_a_note, host_setup, host_teardown),
                 cmocka_unit_test_setup_teardown(test_a_colon_in_the_data_dir_fails_the_plan, host_setup, host_teardown),
                 cmocka_unit_test_setup_teardown(test_no_battery_no_flags_and_no_ids_unless_asked, host_setup,
@@ -720,6 +979,15 @@ int main(int argc, char **argv) {
                                                 host_teardown),
                 cmocka_unit_test_setup_teardown(test_the_plan_shows_the_backlight_mode_of_the_gpu, host_setup,
                                                 host_teardown),
+
+                cmocka_unit_test_setup_teardown(
+                        test_uefi_secure_keeps_a_variable_store_of_its_own_copied_from_the_template_with_the_keys,
+                        host_setup, host_teardown),
+                cmocka_unit_test_setup_teardown(
+                        test_a_tpm_is_swtpm_as_qemus_user_with_its_state_directory_given_to_that_user, host_setup,
+                        host_teardown),
+                cmocka_unit_test_setup_teardown(test_a_tpm_under_a_state_directory_with_a_comma_fails_the_plan,
+                                                host_setup, host_teardown),
 
                 cmocka_unit_test(test_the_built_battery_table_is_an_ssdt_with_a_pnp0c0a_device),
         };

@@ -6,7 +6,9 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "log.h"
 #include "profile.h"
@@ -278,36 +280,97 @@ static void test_profile_load_of_a_missing_file_is_enoent(void **state) {
 
 /* ---- who may have written it (as root: sshd's StrictModes) ---- */
 
+/* What the code under test writes to stderr, from capture_begin() to
+ * capture_end(), which asserts only once stderr is back. */
+typedef struct Capture {
+        int fd, saved;
+} Capture;
+
+static Capture capture_begin(void) {
+        char tmp[] = "/tmp/test-profile-stderr.XXXXXX";
+        Capture c;
+
+        c.fd = mkostemp(tmp, O_CLOEXEC);
+        assert_true(c.fd >= 0);
+        assert_int_equal(unlink(tmp), 0);
+        c.saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+        assert_true(c.saved >= 0);
+        fflush(stderr);
+        assert_int_equal(dup2(c.fd, STDERR_FILENO), STDERR_FILENO);
+        return c;
+}
+
+static char *capture_end(Capture *c) {
+        char *log;
+
+        fflush(stderr);
+        assert_int_equal(dup2(c->saved, STDERR_FILENO), STDERR_FILENO);
+        log = read_all(c->fd);
+        close(c->fd);
+        close(c->saved);
+        return log;
+}
+
+/* profile_check_trusted() of `path` as root would call it. */
+static int trusted(const char *path, char **ret_log) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        Capture c;
+        int r;
+
+        assert_true(fd >= 0);
+        c = capture_begin();
+        r = profile_check_trusted(fd, path, 0);
+        *ret_log = capture_end(&c);
+        return r;
+}
+
+/* A fresh directory under /tmp with `mode` and `owner`. */
+static char *make_dir(mode_t mode, uid_t owner) {
+        char *dir = strdup("/tmp/test-profile-trust.XXXXXX");
+
+        assert_non_null(dir);
+        assert_non_null(mkdtemp(dir));
+        assert_int_equal(chmod(dir, mode), 0);
+        assert_int_equal(chown(dir, owner, (gid_t) -1), 0);
+        return dir;
+}
+
+/* DIR/NAME: a profile with `mode` and `owner`. */
+static char *make_profile(const char *dir, const char *name, mode_t mode, uid_t owner) {
+        char *path = NULL;
+        int fd;
+
+        assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        assert_true(write(fd, "[vm]\nmemory = 1G\n", 17) == 17);
+        assert_int_equal(fchmod(fd, mode), 0);
+        assert_int_equal(fchown(fd, owner, (gid_t) -1), 0);
+        assert_int_equal(close(fd), 0);
+        return path;
+}
+
+static void remove_tree(const char *dir) {
+        pid_t pid = fork();
+        int status;
+
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                execl("/bin/rm", "rm", "-rf", "--", dir, (char *) NULL);
+                _exit(127);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 /* A profile file with `file_mode` and `owner` in a fresh directory with
  * `dir_mode`, checked as root would check it; returns the check's result
  * and, in *ret_log, what it said. */
 static int check_trusted(mode_t dir_mode, mode_t file_mode, uid_t owner, char **ret_log) {
-        char dir[] = "/tmp/test-profile-trust.XXXXXX", tmp[] = "/tmp/test-profile-stderr.XXXXXX";
-        _cleanup_free_ char *path = NULL;
-        _cleanup_close_ int fd = -1, log = -1, saved = -1;
-        int r;
+        _cleanup_free_ char *dir = make_dir(dir_mode, 0), *path = make_profile(dir, "win10.profile", file_mode, owner);
+        int r = trusted(path, ret_log);
 
-        assert_non_null(mkdtemp(dir));
-        assert_int_equal(chmod(dir, dir_mode), 0);
-        assert_true(asprintf(&path, "%s/win10.profile", dir) > 0);
-        fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        assert_true(fd >= 0);
-        assert_int_equal(fchmod(fd, file_mode), 0);
-        assert_int_equal(fchown(fd, owner, (gid_t) -1), 0);
-
-        log = mkostemp(tmp, O_CLOEXEC);
-        assert_true(log >= 0);
-        assert_int_equal(unlink(tmp), 0);
-        saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-        fflush(stderr);
-        assert_int_equal(dup2(log, STDERR_FILENO), STDERR_FILENO);
-        r = profile_check_trusted(fd, path, 0);
-        fflush(stderr);
-        assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
-        *ret_log = read_all(log);
-
-        assert_int_equal(unlink(path), 0);
-        assert_int_equal(rmdir(dir), 0);
+        remove_tree(dir);
         return r;
 }
 
@@ -326,8 +389,9 @@ static void test_a_profile_owned_by_another_user_is_refused_with_the_chown_to_fi
         if (geteuid() != 0)
                 skip();
         assert_int_equal(check_trusted(0755, 0644, 65534, &log), -EPERM);
-        assert_logged(log, "it is owned by uid 65534, not by uid 0");
-        assert_logged(log, "Fix: chown 0:0 /tmp/test-profile-trust.");
+        assert_logged(log, "it is owned by uid 65534, not by root; whoever can edit it can make vmrun, running as root,");
+        assert_logged(log, "Fix: chown root:root /tmp/test-profile-trust.");
+        assert_logged(log, "/win10.profile; chmod go-w /tmp/test-profile-trust.");
 }
 
 static void test_a_profile_its_group_or_everyone_may_write_is_refused(void **state) {
@@ -336,7 +400,8 @@ static void test_a_profile_its_group_or_everyone_may_write_is_refused(void **sta
         if (geteuid() != 0)
                 skip();
         assert_int_equal(check_trusted(0755, 0664, 0, &log), -EPERM);
-        assert_logged(log, "writable by its group (mode 0664). Fix: chmod go-w");
+        assert_logged(log, "writable by its group (mode 0664)");
+        assert_logged(log, "Fix: chmod go-w /tmp/test-profile-trust.");
         assert_int_equal(check_trusted(0755, 0646, 0, &log2), -EPERM);
         assert_logged(log2, "writable by everyone (mode 0646)");
 }
@@ -348,8 +413,98 @@ static void test_a_profile_in_a_directory_anyone_may_write_is_refused_unless_sti
                 skip();
         assert_int_equal(check_trusted(0777, 0644, 0, &log), -EPERM);
         assert_logged(log, "is writable by everyone (mode 0777) without the sticky bit");
+        assert_logged(log, "Fix: chmod go-w /tmp/test-profile-trust.");
         /* /tmp's shape: others cannot replace a file that is not theirs */
         assert_int_equal(check_trusted(01777, 0644, 0, &sticky), 0);
+}
+
+/* Its owner may rename what is in it, even with nobody else allowed to write. */
+static void test_a_profile_in_a_directory_of_another_user_is_refused(void **state) {
+        _cleanup_free_ char *dir = NULL, *path = NULL, *log = NULL;
+
+        if (geteuid() != 0)
+                skip();
+        dir = make_dir(0755, 65534);
+        path = make_profile(dir, "win10.profile", 0644, 0);
+        assert_int_equal(trusted(path, &log), -EPERM);
+        remove_tree(dir);
+        assert_logged(log, "belongs to uid 65534, who can replace what is in it. Fix: chown root:root /tmp/test-profile-trust.");
+}
+
+/* Whoever may rename a directory above it can put another in its place. */
+static void test_a_directory_anyone_may_write_higher_up_is_refused(void **state) {
+        _cleanup_free_ char *top = NULL, *sub = NULL, *path = NULL, *log = NULL, *want = NULL;
+
+        if (geteuid() != 0)
+                skip();
+        top = make_dir(0777, 0);
+        assert_true(asprintf(&sub, "%s/vms", top) > 0);
+        assert_int_equal(mkdir(sub, 0755), 0);
+        path = make_profile(sub, "win10.profile", 0644, 0);
+        assert_int_equal(trusted(path, &log), -EPERM);
+        remove_tree(top);
+        assert_true(asprintf(&want, "the directory %s is writable by everyone (mode 0777)", top) > 0);
+        assert_logged(log, want);
+}
+
+/* A symlink is as safe as the directory it is in and the file it leads to,
+ * with every directory above both. */
+static void test_a_symlink_is_judged_by_where_it_leads_and_where_it_is(void **state) {
+        _cleanup_free_ char *safe = NULL, *open_dir = NULL, *target_ok = NULL, *target_bad = NULL, *link_ok = NULL,
+                           *link_to_bad = NULL, *link_in_bad = NULL, *log = NULL, *log2 = NULL, *log3 = NULL,
+                           *want = NULL;
+
+        if (geteuid() != 0)
+                skip();
+        safe = make_dir(0755, 0);
+        open_dir = make_dir(0777, 0);
+        target_ok = make_profile(safe, "real.profile", 0644, 0);
+        target_bad = make_profile(open_dir, "real.profile", 0644, 0);
+        assert_true(asprintf(&link_ok, "%s/ok.profile", safe) > 0);
+        assert_true(asprintf(&link_to_bad, "%s/win10.profile", safe) > 0);
+        assert_true(asprintf(&link_in_bad, "%s/win10.profile", open_dir) > 0);
+        assert_int_equal(symlink(target_ok, link_ok), 0);
+        assert_int_equal(symlink(target_bad, link_to_bad), 0);
+        assert_int_equal(symlink(target_ok, link_in_bad), 0);
+
+        assert_int_equal(trusted(link_ok, &log), 0);
+        assert_int_equal(trusted(link_to_bad, &log2), -EPERM);
+        assert_int_equal(trusted(link_in_bad, &log3), -EPERM);
+        remove_tree(safe);
+        remove_tree(open_dir);
+
+        assert_string_equal(log, "");
+        assert_true(asprintf(&want, "the directory %s is writable by everyone", open_dir) > 0);
+        assert_logged(log2, want);
+        assert_logged(log3, want);
+}
+
+/* The check is the caller's choice, so that it can be tested both ways;
+ * profile_load() makes it for root. */
+static void test_profile_load_full_refuses_an_untrusted_profile_only_when_strict(void **state) {
+        _cleanup_free_ char *dir = NULL, *path = NULL, *log = NULL;
+        _cleanup_profile_ Profile *p = NULL;
+        Profile *refused = NULL;
+        Capture c;
+        int r;
+
+        if (geteuid() != 0)
+                skip();
+        dir = make_dir(0700, 0);
+        path = make_profile(dir, "open.profile", 0666, 0);
+
+        assert_int_equal(profile_load_full(path, 0, &p), 0);
+        assert_int_equal(p->memory, 1 * GiB);
+
+        c = capture_begin();
+        r = profile_load_full(path, PROFILE_LOAD_STRICT_MODES, &refused);
+        log = capture_end(&c);
+        remove_tree(dir);
+        assert_int_equal(r, -EPERM);
+        assert_null(refused);
+        assert_logged(log, "refusing profile /tmp/test-profile-trust.");
+        assert_logged(log, "it is writable by everyone (mode 0666)");
+        assert_logged(log, "Fix: chmod go-w");
 }
 
 /* ---- [vm] ---- */
@@ -429,6 +584,18 @@ static void test_memory_that_is_no_size_or_below_64m_is_an_error(void **state) {
         assert_logged(log2, PATH ":2: [vm] memory: '63M' is less than 64M");
 }
 
+static void test_memory_is_whole_mib_up_to_16t(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[vm]\nmemory = 16T\n");
+        _cleanup_free_ char *log = NULL, *log2 = NULL;
+
+        assert_int_equal(p->memory, 16ULL << 40);
+        log = load_error("[vm]\nmemory = 17T\n");
+        assert_logged(log, PATH ":2: [vm] memory: '17T' is more than 16T; allowed: ");
+        /* -m takes MiB: 65537K would silently become 64M */
+        log2 = load_error("[vm]\nmemory = 65537K\n");
+        assert_logged(log2, PATH ":2: [vm] memory: '65537K' is not a whole number of MiB");
+}
+
 static void test_cpus_must_be_1_to_1024(void **state) {
         static const char *const bad[] = { "0", "1025", "-1", "two", "4x", "" };
         _cleanup_profile_ Profile *p = load_ok("[vm]\ncpus = 1024\n");
@@ -473,6 +640,20 @@ static void test_os_is_windows_linux_or_other(void **state) {
 
         log = load_error("[vm]\nname = x\nos = win11\n");
         assert_logged(log, PATH ":3: [vm] os: 'win11' is not known; allowed: windows, linux, other");
+}
+
+static void test_tpm_is_a_boolean_and_off_unless_asked_for(void **state) {
+        _cleanup_profile_ Profile *none = load_ok("[vm]\nname = x\n");
+        _cleanup_profile_ Profile *yes = load_ok("[vm]\nname = x\ntpm = yes\n");
+        _cleanup_profile_ Profile *no = load_ok("[vm]\nname = x\ntpm = no\n");
+        _cleanup_free_ char *log = NULL;
+
+        assert_false(none->tpm);
+        assert_true(yes->tpm);
+        assert_false(no->tpm);
+
+        log = load_error("[vm]\nname = x\ntpm = 2.0\n");
+        assert_logged(log, PATH ":3: [vm] tpm: '2.0' is not a boolean; allowed: yes, no");
 }
 
 /* ---- [gpu]: the laptop's quirks ---- */
@@ -615,6 +796,35 @@ static void test_a_disk_name_must_be_a_valid_name(void **state) {
         _cleanup_free_ char *log = load_error("[disk ../x]\nfile = /vm/a.img\n");
 
         assert_logged(log, PATH ":1: unknown section [disk ../x]");
+}
+
+static void test_a_disk_name_has_at_most_20_characters_its_nvme_serial(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[disk abcdefghij0123456789]\nfile = /vm/a.img\ninterface = nvme\n");
+        _cleanup_free_ char *log = load_error("[disk abcdefghij0123456789x]\nfile = /vm/a.img\n");
+
+        assert_string_equal(p->disks[0].id, "abcdefghij0123456789");
+        assert_logged(log, PATH ":1: [disk abcdefghij0123456789x]: a disk's name has at most 20 characters");
+}
+
+static void test_a_file_given_to_two_disks_is_an_error_naming_both(void **state) {
+        _cleanup_free_ char *log = load_error("[disk system]\nfile = /vm/a.img\n"
+                                              "[disk data]\nfile = /vm/a.img\n");
+
+        assert_logged(log, PATH ":3: [disk data] has the file of [disk system] (line 1): /vm/a.img");
+}
+
+static void test_a_seventh_sata_disk_is_an_error_at_its_section(void **state) {
+        _cleanup_free_ char *text = NULL, *log = NULL;
+        size_t size = 0;
+        FILE *m = open_memstream(&text, &size);
+
+        assert_non_null(m);
+        for (int i = 0; i < 7; i++)
+                fprintf(m, "[disk d%d]\nfile = /vm/%d.img\ninterface = sata\n", i, i);
+        assert_int_equal(fclose(m), 0);
+        log = load_error(text);
+        assert_logged(log, PATH ":19: [disk d6] is a seventh sata disk; q35's AHCI controller has six ports");
+        assert_logged(log, "1 error");
 }
 
 static void test_the_format_is_qcow2_for_a_qcow2_file_else_raw(void **state) {
@@ -815,6 +1025,17 @@ static void test_functions_with_a_bad_or_repeated_address_is_an_error(void **sta
         assert_logged(log2, PATH ":3: [gpu] functions: '0000:01:00.1' is listed twice");
 }
 
+static void test_more_than_seven_functions_is_an_error(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[gpu]\naddress = 01:00.0\n"
+                                               "functions = 01:00.1 01:00.2 01:00.3 01:00.4 01:00.5 01:00.6 01:00.7\n");
+        _cleanup_free_ char *log = load_error("[gpu]\naddress = 01:00.0\n"
+                                              "functions = 01:00.1 01:00.2 01:00.3 01:00.4 01:00.5 01:00.6 01:00.7 02:00.0\n");
+
+        assert_int_equal(strv_length(p->gpu_functions), 7);
+        assert_logged(log, PATH ":3: [gpu] functions: '01:00.1 01:00.2 01:00.3 01:00.4 01:00.5 01:00.6 01:00.7 02:00.0' "
+                           "lists more than 7 functions");
+}
+
 /* ---- syntax ---- */
 
 static void test_unknown_section_is_an_error_listing_the_known_sections(void **state) {
@@ -824,7 +1045,7 @@ static void test_unknown_section_is_an_error_listing_the_known_sections(void **s
                                               "address = 01:00.0\n");
 
         assert_logged(log, PATH ":3: unknown section [gpus]; known: [vm], [gpu], [disk] or [disk NAME], [boot], "
-                           "[display], [input], [usb], [cpu], [network], [host], [qemu]");
+                           "[display], [input], [usb], [cpu], [memory], [network], [host], [qemu]");
         /* its keys are not reported again as unknown */
         assert_not_logged(log, ":4:");
         assert_logged(log, "1 error,");
@@ -835,7 +1056,7 @@ static void test_unknown_key_is_an_error_naming_file_line_and_the_known_keys(voi
                                               "name = win10\n"
                                               "memroy = 16G\n");
 
-        assert_logged(log, PATH ":3: unknown key 'memroy' in [vm]; known keys: name, memory, cpus, accel, firmware, os\n");
+        assert_logged(log, PATH ":3: unknown key 'memroy' in [vm]; known keys: name, memory, cpus, accel, firmware, os, tpm\n");
 }
 
 static void test_a_key_given_twice_is_an_error_naming_the_first_line(void **state) {
@@ -1043,6 +1264,8 @@ static void test_spice_rejects_a_bad_port_or_address(void **state) {
         static const char *const bad[] = {
                 "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:", "127.0.0.1:59x", "0", "-5900", "[::1]5901",
                 "[::1", "localhost:5900", ":5900", "127.0.0.1,a:5900",
+                "1.2.3:5900", "999.0.0.1:5900", "1.2.3.4.5:5900", "[1::2::3]:5900", "[:::]:5900", "[::1,a]:5900",
+                "::1:5900", "0x7f.0.0.1:5900",
         };
         _cleanup_free_ char *log = NULL;
 
@@ -1229,8 +1452,140 @@ static void test_resolve_rejects_a_name_that_is_no_vm_name(void **state) {
         }
 }
 
+/* ---- hostile text: refused with file:line, and never echoed raw ---- */
+
+static char *load_buffer_error(const void *data, size_t size) {
+        Profile *p = NULL;
+        Capture c = capture_begin();
+        char *log;
+        int r;
+
+        r = profile_load_buffer(PATH, data, size, &p);
+        log = capture_end(&c);
+        if (r != -EINVAL || p) {
+                profile_free(p);
+                fail_msg("expected -EINVAL, got %d; the log:\n%s", r, log);
+        }
+        return log;
+}
+
+static void test_a_nul_byte_is_an_error_at_its_line_and_the_lines_after_keep_their_numbers(void **state) {
+        static const char text[] = "[vm]\ncpus = 2\0,evil\nmemory = 1G\ncpus = many\n";
+        _cleanup_free_ char *log = load_buffer_error(text, sizeof(text) - 1);
+
+        assert_logged(log, PATH ":2: a NUL byte: a profile is text");
+        assert_logged(log, PATH ":4: [vm] cpus given twice (first at line 2)");
+}
+
+static void test_a_value_that_is_not_utf8_is_an_error_shown_escaped(void **state) {
+        static const char *const bad[] = {
+                "/vm/\xff\xfe.img",     /* no UTF-8 at all */
+                "/vm/\xc0\xaf.img",     /* an overlong '/' */
+                "/vm/\xed\xa0\x80.img", /* a surrogate */
+                "/vm/\xf4\x90\x80\x80", /* past U+10FFFF */
+                "/vm/\xe2\x82.img",     /* cut short */
+        };
+        _cleanup_free_ char *log = NULL;
+        _cleanup_profile_ Profile *ok = load_ok("[disk]\nfile = /vm/\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x92\xbe.img\n");
+
+        assert_string_equal(ok->disks[0].file, "/vm/\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x92\xbe.img");
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                _cleanup_free_ char *text = NULL, *l = NULL;
+
+                assert_true(asprintf(&text, "[disk]\nfile = %s\n", bad[i]) > 0);
+                l = load_error(text);
+                assert_logged(l, PATH ":2: [disk] file: '/vm/\\x");
+                assert_logged(l, "is not valid UTF-8");
+        }
+        log = load_error("[disk]\nfile = /vm/\xff\xfe.img\n");
+        assert_logged(log, "'/vm/\\xff\\xfe.img' is not valid UTF-8");
+}
+
+static void test_control_characters_reach_the_log_escaped_never_raw(void **state) {
+        _cleanup_free_ char *log = load_error("[disk]\nfile = /vm/\x1b]0;owned\x07.img\n"
+                                              "[vm]\n\x1b[2Jcpus = 2\n"
+                                              "[boot]\nappend = quiet \xc2\x9b" "31m\n");
+
+        assert_logged(log, "'/vm/\\x1b]0;owned\\x07.img' contains control characters");
+        assert_logged(log, "unknown key '\\x1b[2Jcpus' in [vm]");
+        /* C1 controls are escape sequences to a terminal, too */
+        assert_logged(log, PATH ":6: [boot] append: 'quiet \\xc2\\x9b" "31m' contains control characters");
+        assert_null(strchr(log, '\x1b'));
+        assert_null(strchr(log, '\x07'));
+        assert_null(strstr(log, "\xc2\x9b"));
+}
+
+static void test_a_qemu_protocol_for_a_file_is_refused_naming_it(void **state) {
+        _cleanup_free_ char *log = load_error("[disk]\nfile = json:{\"driver\":\"file\",\"filename\":\"/etc/shadow\"}\n"
+                                              "[boot]\nkernel = nbd:localhost:10809\n"
+                                              "[gpu]\naddress = 01:00.0\nrom = file:/vm/vbios.rom\n");
+
+        assert_logged(log, PATH ":2: [disk] file: 'json:{\"driver\":\"file\",\"filename\":\"/etc/shadow\"}' names a QEMU protocol, not a file");
+        assert_logged(log, PATH ":4: [boot] kernel: 'nbd:localhost:10809' names a QEMU protocol, not a file");
+        assert_logged(log, PATH ":7: [gpu] rom: 'file:/vm/vbios.rom' names a QEMU protocol, not a file");
+}
+
+static void test_a_path_longer_than_path_max_is_an_error(void **state) {
+        _cleanup_free_ char *text = NULL, *log = NULL;
+        char *long_path = malloc(PATH_MAX + 1);
+
+        assert_non_null(long_path);
+        memset(long_path, 'a', PATH_MAX);
+        long_path[0] = '/';
+        long_path[PATH_MAX] = '\0';
+        assert_true(asprintf(&text, "[boot]\nkernel = %s\n", long_path) > 0);
+        free(long_path);
+        log = load_error(text);
+        assert_logged(log, "is longer than a path can be");
+}
+
+static void test_cpu_pin_is_kept_whatever_section_follows(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[vm]\ncpus = 2\n[cpu]\npin = 3,1\nemulator-pin = 0\n"
+                                               "[usb]\ndevices = 046d:c52b\n");
+
+        assert_int_equal(p->cpu_pin.n, 2);
+        assert_int_equal(p->cpu_pin.v[0], 3);
+        assert_int_equal(p->cpu_pin.v[1], 1);
+        assert_int_equal(p->emulator_pin.n, 1);
+        assert_int_equal(p->emulator_pin.v[0], 0);
+}
+
+static void test_memory_hugepages_takes_yes_no_2m_and_1g(void **state) {
+        _cleanup_profile_ Profile *yes = load_ok("[memory]\nhugepages = yes\n");
+        _cleanup_profile_ Profile *no = load_ok("[memory]\nhugepages = no\n");
+        _cleanup_profile_ Profile *two = load_ok("[memory]\nhugepages = 2M\n");
+        _cleanup_profile_ Profile *one = load_ok("[vm]\nmemory = 4G\n[memory]\nhugepages = 1G\n");
+        _cleanup_profile_ Profile *none = load_ok("");
+
+        assert_true(yes->hugepages);
+        assert_int_equal(yes->hugepage_size, 0);
+        assert_false(no->hugepages);
+        assert_true(two->hugepages);
+        assert_int_equal(two->hugepage_size, 2 * MiB);
+        assert_true(one->hugepages);
+        assert_int_equal(one->hugepage_size, GiB);
+        assert_false(none->hugepages);
+}
+
+static void test_hugepages_of_another_size_or_not_dividing_memory_are_an_error_at_file_and_line(void **state) {
+        _cleanup_free_ char *log = NULL, *log2 = NULL, *log3 = NULL;
+
+        log = load_error("[memory]\nhugepages = 4M\n");
+        assert_logged(log, PATH ":2: [memory] hugepages: '4M' is not a hugepage size x86 has; allowed: yes (the host's "
+                           "default size), 2M, 1G, no");
+        log2 = load_error("[memory]\nhugepages = maybe\n");
+        assert_logged(log2, PATH ":2: [memory] hugepages: 'maybe' is not yes, no or a hugepage size");
+        log3 = load_error("[vm]\nmemory = 1536M\n\n[memory]\nhugepages = 1G\n");
+        assert_logged(log3, PATH ":4: [memory] hugepages = 1G: [vm] memory = 1536M is not a whole number of such pages");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_a_nul_byte_is_an_error_at_its_line_and_the_lines_after_keep_their_numbers),
+                cmocka_unit_test(test_a_value_that_is_not_utf8_is_an_error_shown_escaped),
+                cmocka_unit_test(test_control_characters_reach_the_log_escaped_never_raw),
+                cmocka_unit_test(test_a_qemu_protocol_for_a_file_is_refused_naming_it),
+                cmocka_unit_test(test_a_path_longer_than_path_max_is_an_error),
                 cmocka_unit_test(test_an_empty_profile_gives_the_defaults),
                 cmocka_unit_test(test_comments_and_blank_lines_alone_give_the_defaults),
                 cmocka_unit_test(test_the_name_defaults_to_the_file_name_without_dot_profile),
@@ -1242,6 +1597,10 @@ int main(void) {
                 cmocka_unit_test(test_a_profile_owned_by_another_user_is_refused_with_the_chown_to_fix_it),
                 cmocka_unit_test(test_a_profile_its_group_or_everyone_may_write_is_refused),
                 cmocka_unit_test(test_a_profile_in_a_directory_anyone_may_write_is_refused_unless_sticky),
+                cmocka_unit_test(test_a_profile_in_a_directory_of_another_user_is_refused),
+                cmocka_unit_test(test_a_directory_anyone_may_write_higher_up_is_refused),
+                cmocka_unit_test(test_a_symlink_is_judged_by_where_it_leads_and_where_it_is),
+                cmocka_unit_test(test_profile_load_full_refuses_an_untrusted_profile_only_when_strict),
 
                 cmocka_unit_test(test_sizes_take_k_m_g_t_suffixes_in_either_case),
                 cmocka_unit_test(test_16g_16gib_and_16gb_all_mean_16_gibibytes_as_in_qemu),
@@ -1249,10 +1608,15 @@ int main(void) {
                 cmocka_unit_test(test_parse_size_rejects_sizes_that_do_not_fit_64_bits),
                 cmocka_unit_test(test_memory_in_the_profile_is_a_size),
                 cmocka_unit_test(test_memory_that_is_no_size_or_below_64m_is_an_error),
+                cmocka_unit_test(test_memory_is_whole_mib_up_to_16t),
                 cmocka_unit_test(test_cpus_must_be_1_to_1024),
+                cmocka_unit_test(test_cpu_pin_is_kept_whatever_section_follows),
+                cmocka_unit_test(test_memory_hugepages_takes_yes_no_2m_and_1g),
+                cmocka_unit_test(test_hugepages_of_another_size_or_not_dividing_memory_are_an_error_at_file_and_line),
                 cmocka_unit_test(test_accel_and_firmware_take_their_listed_values),
 
                 cmocka_unit_test(test_os_is_windows_linux_or_other),
+                cmocka_unit_test(test_tpm_is_a_boolean_and_off_unless_asked_for),
                 cmocka_unit_test(test_fake_battery_is_a_boolean),
                 cmocka_unit_test(test_subsystem_is_host_none_or_vendor_colon_device),
                 cmocka_unit_test(test_a_subsystem_that_is_no_vendor_colon_device_is_an_error),
@@ -1264,6 +1628,9 @@ int main(void) {
                 cmocka_unit_test(test_named_disk_sections_take_their_name_as_id),
                 cmocka_unit_test(test_a_disk_name_given_twice_is_an_error_naming_the_first),
                 cmocka_unit_test(test_a_disk_name_must_be_a_valid_name),
+                cmocka_unit_test(test_a_disk_name_has_at_most_20_characters_its_nvme_serial),
+                cmocka_unit_test(test_a_file_given_to_two_disks_is_an_error_naming_both),
+                cmocka_unit_test(test_a_seventh_sata_disk_is_an_error_at_its_section),
                 cmocka_unit_test(test_the_format_is_qcow2_for_a_qcow2_file_else_raw),
                 cmocka_unit_test(test_an_explicit_format_wins_over_the_file_name),
                 cmocka_unit_test(test_an_unknown_format_is_an_error_listing_qcow2_and_raw),
@@ -1283,6 +1650,7 @@ int main(void) {
                 cmocka_unit_test(test_no_functions_key_leaves_the_companions_to_the_plan),
                 cmocka_unit_test(test_functions_listing_the_gpu_itself_is_an_error),
                 cmocka_unit_test(test_functions_with_a_bad_or_repeated_address_is_an_error),
+                cmocka_unit_test(test_more_than_seven_functions_is_an_error),
 
                 cmocka_unit_test(test_unknown_section_is_an_error_listing_the_known_sections),
                 cmocka_unit_test(test_unknown_key_is_an_error_naming_file_line_and_the_known_keys),

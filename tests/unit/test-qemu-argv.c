@@ -375,6 +375,13 @@ static void test_hostile_values_change_no_option_only_the_value_itself(void **st
                 "/vm/\"quoted\"\\back\\slash",
                 "/vm/-S -no-shutdown",
                 "/vm/\xc3\xa9t\xc3\xa9 utf-8",
+                "/-device/e1000,id=x",
+                "/vm/,",
+                "/vm/id=x,,driver=nbd,host=evil",
+                "/vm/file:x nbd:host:1 json:{}",
+                "/vm/{\"driver\":\"raw\"}",
+                "/vm/a;b'c`d$(e)",
+                "/vm/\xe2\x80\xa8line separator", /* U+2028: a line break to some readers, no control character */
         };
         static const char benign[] = "/vm/benign";
         _cleanup_profile_ Profile *base = profile_with(benign);
@@ -430,6 +437,54 @@ static void test_control_characters_in_a_path_are_refused_by_the_profile(void **
         assert_null(p);
         assert_int_equal(profile_load_string(PATH, "[disk]\nfile = /vm/a\tb\n", &p), -EINVAL);
         assert_null(p);
+}
+
+/* What QEMU would parse, or what no argument can hold: the profile refuses
+ * it in every field that names a file, before any argv exists. */
+static void test_values_qemu_would_parse_are_refused_in_every_file_field(void **state) {
+        static const char *const fields[] = {
+                "[disk]\nfile = ", "[boot]\nkernel = ", "[boot]\nkernel = /k\ninitrd = ",
+                "[gpu]\naddress = 01:00.0\nrom = ", "[qemu]\nbinary = ",
+        };
+        static const char *const refused[] = {
+                "json:{\"driver\":\"file\",\"filename\":\"/etc/shadow\"}", /* a block driver's description */
+                "nbd:localhost:10809",                                     /* a protocol */
+                "file:/etc/shadow",
+                "-drive file=/etc/shadow",                                 /* an option */
+                "a,file=/etc/shadow",                                      /* relative */
+                "/vm/a\nfile = /etc/shadow",                               /* a newline: a second line */
+                "/vm/a\rb",                                                /* control characters */
+                "/vm/a\x1b[2Jb",
+                "/vm/a\x7f",
+                "/vm/a\302\205b",                                         /* NEL, a C1 control */
+                "/vm/\xff\xfe",                                            /* not UTF-8, so no JSON string */
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+                for (size_t k = 0; k < ELEMENTSOF(refused); k++) {
+                        _cleanup_free_ char *text = NULL;
+                        Profile *p = NULL;
+
+                        assert_true(asprintf(&text, "%s%s\n", fields[i], refused[k]) > 0);
+                        if (profile_load_string(PATH, text, &p) != -EINVAL || p)
+                                fail_msg("the profile took %s in\n%s", refused[k], text);
+                }
+}
+
+/* -append takes the next argument whole, whatever it starts with. */
+static void test_a_kernel_command_line_starting_with_a_dash_is_the_argument_of_append(void **state) {
+        _cleanup_profile_ Profile *p = profile("[boot]\nkernel = /k\nappend = -S -device e1000,id=x\n");
+        _cleanup_strv_ Strv a = { 0 };
+        size_t i;
+
+        build_full(p, NULL, &a);
+        for (i = 0; i < a.n && !streq(a.v[i], "-append"); i++)
+                ;
+        assert_true(i + 1 < a.n);
+        assert_string_equal(a.v[i + 1], "-S -device e1000,id=x");
+        /* and nothing else of it is an element of its own */
+        for (size_t j = 0; j < a.n; j++)
+                assert_false(streq(a.v[j], "-device e1000,id=x") || streq(a.v[j], "e1000,id=x"));
 }
 
 /* QEMU does not run as root: it could not open a file in the VM's 0700
@@ -791,9 +846,11 @@ static void test_a_seventh_sata_disk_is_e2big(void **state) {
 
         assert_non_null(m);
         for (int i = 0; i < 7; i++)
-                fprintf(m, "[disk]\nfile = /vm/%d.img\ninterface = sata\n", i);
+                fprintf(m, "[disk]\nfile = /vm/%d.img\ninterface = %s\n", i, i < 6 ? "sata" : "virtio");
         assert_int_equal(fclose(m), 0);
         p = profile(text);
+        /* the profile refuses a seventh itself; the argv does not rely on it */
+        p->disks[6].interface = DISK_SATA;
         c.profile = p;
 
         /* q35's AHCI controller has six ports */
@@ -938,6 +995,60 @@ static void test_every_device_and_blockdev_argument_is_json(void **state) {
                                 fail_msg("%s %s is not a JSON object", a.v[i], a.v[i + 1]);
                         assert_non_null(json_object_get(j, "driver"));
                 }
+}
+
+/* ---- Windows 11: the TPM and Secure Boot ---- */
+
+static void test_a_tpm_is_tpm_crb_on_swtpm_through_the_descriptor_the_supervisor_passes(void **state) {
+        _cleanup_profile_ Profile *p = profile("[vm]\nfirmware = uefi-secure\ntpm = yes\n");
+        _cleanup_strv_ Strv a = { 0 };
+        _cleanup_json_ json_t *tpm = NULL;
+        QemuConfig c = { .profile = p, .firmware = &ovmf_secure, .vars = VARS, .tpm = true };
+
+        assert_int_equal(qemu_argv_build(&c, &a), 0);
+        /* swtpm's control channel: a socket QEMU was handed, no path */
+        assert_true(has_pair(&a, "-chardev", "socket,id=tpm-ctrl,fd=6"));
+        assert_int_equal(QEMU_FD_TPM, 6);
+        assert_string_equal(value_of(&a, "-tpmdev"), "emulator,id=tpm0,chardev=tpm-ctrl");
+        tpm = device(&a, "tpm");
+        assert_string_equal(str(tpm, "driver"), "tpm-crb");
+        assert_string_equal(str(tpm, "tpmdev"), "tpm0");
+        assert_int_equal(count(&a, "-tpmdev"), 1);
+        for (size_t i = 0; i < a.n; i++)
+                assert_null(strstr(a.v[i], "tpm-ctrl,path="));
+}
+
+static void test_without_a_tpm_there_is_no_tpmdev_and_no_tpm_device(void **state) {
+        _cleanup_profile_ Profile *p = profile("[vm]\nfirmware = uefi-secure\n");
+        _cleanup_strv_ Strv a = { 0 };
+
+        build(p, &ovmf_secure, &a);
+        assert_false(has(&a, "-tpmdev"));
+        assert_null(find_json(&a, "-device", "driver", "tpm-crb"));
+        for (size_t i = 0; i < a.n; i++)
+                assert_null(strstr(a.v[i], "tpm"));
+}
+
+static void test_uefi_secure_has_smm_its_code_read_only_and_the_vms_own_variable_store_writable(void **state) {
+        _cleanup_profile_ Profile *p = profile("[vm]\nfirmware = uefi-secure\naccel = tcg\n");
+        _cleanup_strv_ Strv a = { 0 };
+        _cleanup_json_ json_t *code = NULL, *vars = NULL;
+        QemuConfig c = { .profile = p, .firmware = &ovmf_secure, .vars = "/var/lib/vmrun/test/efivars-secure.fd" };
+
+        assert_int_equal(qemu_argv_build(&c, &a), 0);
+        /* the descriptor says requires-smm: SMM on, and the variable
+         * store writable from SMM alone */
+        assert_string_equal(value_of(&a, "-machine"), "q35,accel=tcg,pflash0=fw-code,pflash1=fw-vars,smm=on");
+        assert_string_equal(value_of(&a, "-global"), "driver=cfi.pflash01,property=secure,value=on");
+        code = blockdev(&a, "fw-code");
+        assert_string_equal(str(json_object_get(code, "file"), "filename"), ovmf_secure.code);
+        assert_true(boolean(code, "read-only"));
+        /* the copy, never the template with the enrolled keys itself */
+        vars = blockdev(&a, "fw-vars");
+        assert_string_equal(str(json_object_get(vars, "file"), "filename"), "/var/lib/vmrun/test/efivars-secure.fd");
+        assert_false(boolean(vars, "read-only"));
+        for (size_t i = 0; i < a.n; i++)
+                assert_null(strstr(a.v[i], ovmf_secure.vars_template));
 }
 
 /* ---- the real QEMU takes the escaping as meant ---- */
@@ -1237,6 +1348,8 @@ int main(void) {
                 cmocka_unit_test(test_a_disk_path_with_commas_is_one_json_value_and_no_options),
                 cmocka_unit_test(test_the_console_log_is_a_descriptor_vmrun_opened_not_a_path),
                 cmocka_unit_test(test_hostile_values_change_no_option_only_the_value_itself),
+                cmocka_unit_test(test_values_qemu_would_parse_are_refused_in_every_file_field),
+                cmocka_unit_test(test_a_kernel_command_line_starting_with_a_dash_is_the_argument_of_append),
                 cmocka_unit_test(test_control_characters_in_a_path_are_refused_by_the_profile),
 
                 cmocka_unit_test(test_uefi_maps_code_and_vars_as_pflash_block_nodes),
@@ -1278,6 +1391,10 @@ int main(void) {
                 cmocka_unit_test(test_spice_beside_a_gpu_is_a_qxl_second_screen),
                 cmocka_unit_test(test_spice_without_a_gpu_is_the_virtio_vga_screen),
                 cmocka_unit_test(test_every_device_and_blockdev_argument_is_json),
+
+                cmocka_unit_test(test_a_tpm_is_tpm_crb_on_swtpm_through_the_descriptor_the_supervisor_passes),
+                cmocka_unit_test(test_without_a_tpm_there_is_no_tpmdev_and_no_tpm_device),
+                cmocka_unit_test(test_uefi_secure_has_smm_its_code_read_only_and_the_vms_own_variable_store_writable),
 
                 cmocka_unit_test_setup_teardown(test_real_qemu_sees_a_comma_path_as_one_file, real_setup,
                                                 real_teardown),

@@ -321,6 +321,19 @@ static void test_an_error_reply_gives_eremoteio_and_last_error(void **state) {
         assert_ptr_equal(ret, untouched);
 }
 
+/* What QEMU says reaches root's terminal only as printable text. */
+static void test_escape_sequences_from_qemu_reach_last_error_escaped(void **state) {
+        Fixture *f = *state;
+
+        qemu_says(f, "{\"error\": {\"class\": \"GenericError\", \"desc\": \"\\u001b]0;owned\\u0007\\u009b2J\"}, \"id\": 1}\r\n");
+        assert_int_equal(qmp_execute(f->qmp, "frobnicate", NULL, soon(), NULL), -EREMOTEIO);
+        assert_string_equal(qmp_last_error(f->qmp), "GenericError: \\x1b]0;owned\\x07\\xc2\\x9b2J");
+
+        qemu_says(f, "{\"a\": \x1b[2J}\n");
+        assert_int_equal(qmp_process(f->qmp), -EBADMSG);
+        assert_null(strchr(qmp_last_error(f->qmp), '\x1b'));
+}
+
 static void test_arguments_are_sent_with_the_command(void **state) {
         Fixture *f = *state;
         _cleanup_json_ json_t *args = NULL, *c = NULL;
@@ -502,7 +515,49 @@ static void test_garbage_is_a_protocol_error(void **state) {
 
                 qemu_says(f, garbage[i]);
                 assert_int_equal(qmp_process(f->qmp), -EBADMSG);
+                /* for the one message the caller gives */
+                assert_non_null(startswith(qmp_last_error(f->qmp), "QEMU sent "));
         }
+        assert_string_equal(qmp_last_error(((Fixture *) *state)->qmp), "QEMU sent a QMP greeting that is not an object");
+}
+
+static void test_garbage_says_which_byte_came_where_a_message_should_start(void **state) {
+        Fixture *f = *state;
+
+        qemu_says(f, "hello\n");
+        assert_int_equal(qmp_process(f->qmp), -EBADMSG);
+        assert_string_equal(qmp_last_error(f->qmp), "QEMU sent garbage on QMP: byte 0x68 where a message should start");
+        /* what a caller's message says */
+        assert_string_equal(qmp_strerror(f->qmp, -EBADMSG), qmp_last_error(f->qmp));
+        assert_string_equal(qmp_strerror(f->qmp, -ETIMEDOUT), strerror(ETIMEDOUT));
+        assert_string_equal(qmp_strerror(NULL, -EBADMSG), strerror(EBADMSG));
+}
+
+/* Read together with the reply, the garbage would otherwise never be
+ * seen again: the socket has nothing more to make an event loop look. */
+static void test_garbage_right_after_a_reply_fails_the_command_and_every_call_after(void **state) {
+        static const char *const says[] = { "{\"return\": {}, \"id\": 1}garbage\n" };
+        Fixture *f = *state;
+
+        fork_fake_qemu(f, NULL, "query-status", 1, says, ELEMENTSOF(says));
+        assert_int_equal(qmp_execute(f->qmp, "query-status", NULL, soon(), NULL), -EBADMSG);
+        assert_fake_qemu_succeeded(f);
+        assert_int_equal(qmp_process(f->qmp), -EBADMSG);
+        assert_int_equal(qmp_wait_event(f->qmp, "SHUTDOWN", soon(), NULL), -EBADMSG);
+        assert_int_equal(qmp_execute(f->qmp, "query-status", NULL, soon(), NULL), -EBADMSG);
+        /* nothing more was sent on a broken connection */
+        qemu_got_nothing(f);
+        assert_string_equal(qmp_last_error(f->qmp), "QEMU sent garbage on QMP: byte 0x67 where a message should start");
+}
+
+static void test_garbage_before_the_reply_fails_the_command_with_ebadmsg(void **state) {
+        static const char *const says[] = { "{\"return\": {}, \"id\": 1", "]}\n" };
+        Fixture *f = *state;
+
+        fork_fake_qemu(f, NULL, "query-status", 1, says, ELEMENTSOF(says));
+        assert_int_equal(qmp_execute(f->qmp, "query-status", NULL, soon(), NULL), -EBADMSG);
+        assert_fake_qemu_succeeded(f);
+        assert_non_null(startswith(qmp_last_error(f->qmp), "QEMU sent a malformed QMP message: "));
 }
 
 static void test_garbage_after_a_message_is_a_protocol_error(void **state) {
@@ -513,7 +568,7 @@ static void test_garbage_after_a_message_is_a_protocol_error(void **state) {
         assert_next_event(f->qmp, "A");
 }
 
-static void test_an_overlong_message_is_a_protocol_error(void **state) {
+static void test_an_overlong_message_is_emsgsize_naming_the_limit(void **state) {
         static const char prefix[] = "{\"event\": \"X\", \"data\": \"";
         static char chunk[64 * 1024];
         Fixture *f = *state;
@@ -537,9 +592,82 @@ static void test_an_overlong_message_is_a_protocol_error(void **state) {
                 assert_true(sent <= QMP_MESSAGE_MAX + 4 * sizeof(chunk));
         }
 
-        assert_int_equal(r, -EBADMSG);
+        assert_int_equal(r, -EMSGSIZE);
         assert_true(sent > QMP_MESSAGE_MAX);
         assert_no_event(f->qmp);
+        assert_string_equal(qmp_last_error(f->qmp), "QEMU sent a QMP message of more than the 16 MiB allowed");
+}
+
+/* A child answers the command with a reply of `size` bytes, whole JSON. */
+static void fork_qemu_replying_with(Fixture *f, size_t size) {
+        static const char head[] = "{\"id\": 1, \"return\": \"", tail[] = "\"}\r\n";
+        static char chunk[64 * 1024];
+        json_t *c;
+
+        f->pid = fork();
+        assert_true(f->pid >= 0);
+        if (f->pid > 0)
+                return;
+
+        c = json_loadfd(f->qemu, JSON_DISABLE_EOF_CHECK, NULL);
+        if (!c)
+                _exit(EXIT_FAILURE);
+        memset(chunk, 'x', sizeof(chunk));
+        if (send(f->qemu, head, strlen(head), MSG_NOSIGNAL) < 0)
+                _exit(EXIT_FAILURE);
+        for (size_t left = size - strlen(head) - strlen(tail); left > 0;) {
+                ssize_t n = send(f->qemu, chunk, left < sizeof(chunk) ? left : sizeof(chunk), MSG_NOSIGNAL);
+                /* the reader hung up: what it was meant to do */
+                if (n < 0)
+                        _exit(errno == EPIPE || errno == ECONNRESET ? EXIT_SUCCESS : EXIT_FAILURE);
+                left -= (size_t) n;
+        }
+        (void) send(f->qemu, tail, strlen(tail), MSG_NOSIGNAL);
+        _exit(EXIT_SUCCESS);
+}
+
+static void test_an_overlong_reply_fails_the_command_with_emsgsize(void **state) {
+        Fixture *f = *state;
+
+        fork_qemu_replying_with(f, QMP_MESSAGE_MAX + 64 * 1024);
+        assert_int_equal(qmp_execute(f->qmp, "query-qmp-schema", NULL, soon(), NULL), -EMSGSIZE);
+        assert_non_null(strstr(qmp_last_error(f->qmp), "16 MiB"));
+        /* what the reader does next: hang up, which ends the writer */
+        f->qmp = qmp_free(f->qmp);
+        assert_fake_qemu_succeeded(f);
+}
+
+static void test_a_reply_of_just_under_the_limit_arrives_whole(void **state) {
+        Fixture *f = *state;
+        _cleanup_json_ json_t *ret = NULL;
+
+        fork_qemu_replying_with(f, QMP_MESSAGE_MAX);
+        assert_int_equal(qmp_execute(f->qmp, "query-qmp-schema", NULL, soon(), &ret), 0);
+        assert_fake_qemu_succeeded(f);
+        assert_int_equal(json_string_length(ret), QMP_MESSAGE_MAX - strlen("{\"id\": 1, \"return\": \"\"}\r\n"));
+}
+
+static void test_an_event_cut_in_the_middle_then_eof_is_econnreset_and_not_queued(void **state) {
+        Fixture *f = *state;
+
+        qemu_says(f, EVENT("WHOLE") "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 2}, \"event\": \"SHUTD");
+        assert_int_equal(shutdown(f->qemu, SHUT_WR), 0);
+
+        assert_int_equal(qmp_process(f->qmp), -ECONNRESET);
+        assert_next_event(f->qmp, "WHOLE");
+        assert_no_event(f->qmp);
+        /* and it stays that way */
+        assert_int_equal(qmp_wait_event(f->qmp, "SHUTDOWN", soon(), NULL), -ECONNRESET);
+}
+
+static void test_qemu_closing_the_socket_after_reading_the_command_gives_econnreset(void **state) {
+        Fixture *f = *state;
+
+        fork_fake_qemu(f, NULL, "system_powerdown", 1, NULL, 0);
+        close(f->qemu);
+        f->qemu = -1;
+        assert_int_equal(qmp_execute(f->qmp, "system_powerdown", NULL, soon(), NULL), -ECONNRESET);
+        assert_fake_qemu_succeeded(f);
 }
 
 static void test_wait_event_leaves_other_events_queued_in_order(void **state) {
@@ -651,6 +779,7 @@ int main(void) {
                 TEST(test_messages_separated_by_crlf_or_by_nothing_both_arrive),
                 TEST(test_an_event_between_command_and_reply_is_queued),
                 TEST(test_an_error_reply_gives_eremoteio_and_last_error),
+                TEST(test_escape_sequences_from_qemu_reach_last_error_escaped),
                 TEST(test_arguments_are_sent_with_the_command),
                 TEST(test_replies_with_unknown_or_no_id_are_ignored),
                 TEST(test_the_deadline_passing_without_a_reply_gives_etimedout),
@@ -664,7 +793,14 @@ int main(void) {
                 TEST(test_messages_before_a_hang_up_still_count),
                 TEST(test_garbage_is_a_protocol_error),
                 TEST(test_garbage_after_a_message_is_a_protocol_error),
-                TEST(test_an_overlong_message_is_a_protocol_error),
+                TEST(test_an_overlong_message_is_emsgsize_naming_the_limit),
+                TEST(test_garbage_says_which_byte_came_where_a_message_should_start),
+                TEST(test_garbage_right_after_a_reply_fails_the_command_and_every_call_after),
+                TEST(test_garbage_before_the_reply_fails_the_command_with_ebadmsg),
+                TEST(test_an_overlong_reply_fails_the_command_with_emsgsize),
+                TEST(test_a_reply_of_just_under_the_limit_arrives_whole),
+                TEST(test_an_event_cut_in_the_middle_then_eof_is_econnreset_and_not_queued),
+                TEST(test_qemu_closing_the_socket_after_reading_the_command_gives_econnreset),
                 TEST(test_wait_event_leaves_other_events_queued_in_order),
                 TEST(test_wait_event_takes_a_queued_event_even_past_the_deadline),
                 TEST(test_real_qemu_handshake_status_and_quit),

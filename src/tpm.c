@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "log.h"
+#include "paths.h"
+#include "tpm.h"
+
+/* After QEMU: how long swtpm gets to end by itself (it does as soon as
+ * QEMU's end of the data channel closes), then after SIGTERM, then after
+ * SIGKILL. */
+#define TPM_EXIT_GRACE (3 * USEC_PER_SEC)
+#define TPM_TERM_TIMEOUT (5 * USEC_PER_SEC)
+#define TPM_KILL_TIMEOUT (5 * USEC_PER_SEC)
+
+struct Tpm {
+        pid_t pid;
+        int pidfd;
+        int out_fd;
+        bool out_eof;
+        bool reaped;
+        bool reported;
+        siginfo_t exit_info;
+        int sent;               /* the last signal vmrun sent, 0 if none */
+        char buf[4096];
+        size_t len;
+};
+
+int tpm_swtpm_argv(const char *state_dir, Strv *ret) {
+        Strv argv = { 0 };
+        int r;
+
+        if (strchr(state_dir, ','))
+                return -EINVAL;
+
+        r = strv_push(&argv, SWTPM_BINARY);
+        if (r >= 0)
+                r = strv_push(&argv, "socket");
+        if (r >= 0)
+                r = strv_push(&argv, "--tpm2");
+        /* 0600: the state holds the TPM's secrets (its seeds, what
+         * BitLocker sealed), for swtpm's user alone */
+        if (r >= 0)
+                r = strv_push(&argv, "--tpmstate");
+        if (r >= 0)
+                r = strv_pushf(&argv, "dir=%s,mode=0600", state_dir);
+        /* a connection already made, not a listening socket: nothing to
+         * wait for, and no one else can connect */
+        if (r >= 0)
+                r = strv_push(&argv, "--ctrl");
+        if (r >= 0)
+                r = strv_pushf(&argv, "type=unixio,clientfd=%d", SWTPM_FD_CTRL);
+        if (r < 0) {
+                strv_done(&argv);
+                return r;
+        }
+        *ret = argv;
+        return 0;
+}
+
+int tpm_prepare(const char *state_dir) {
+        return mkdir_parents(state_dir, 0700);
+}
+
+/* In the child between fork and exec: only async-signal-safe calls. */
+_Noreturn static void exec_swtpm(char *const *argv, const QemuCredentials *user, int ctrl_fd, int out_fd) {
+        int c, o, devnull, r;
+        sigset_t none;
+
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        /* like QEMU: a ^C or hangup meant for vmrun does not reach it */
+        setsid();
+
+        c = fcntl(ctrl_fd, F_DUPFD, 10);
+        o = fcntl(out_fd, F_DUPFD, 10);
+        devnull = open("/dev/null", O_RDONLY);
+        if (c < 0 || o < 0 || devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(o, STDOUT_FILENO) < 0 ||
+            dup2(o, STDERR_FILENO) < 0 || dup2(c, SWTPM_FD_CTRL) < 0)
+                _exit(126);
+        /* the supervisor's locks, QMP and signal descriptors stay its own */
+        syscall(SYS_close_range, SWTPM_FD_CTRL + 1, ~0U, 0);
+
+        r = privileges_drop(user);
+        if (r < 0) {
+                dprintf(STDERR_FILENO, "cannot become user %s (uid %u): %s\n", user->user, (unsigned) user->uid,
+                        strerror(-r));
+                _exit(126);
+        }
+        execv(argv[0], argv);
+        dprintf(STDERR_FILENO, "cannot execute %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+}
+
+int tpm_start(char *const *argv, const QemuCredentials *user, Tpm **ret, int *ret_qemu_fd) {
+        _cleanup_close_pair_ int ctrl[2] = { -1, -1 }, out[2] = { -1, -1 };
+        _cleanup_tpm_ Tpm *t = NULL;
+        pid_t pid;
+        int r;
+
+        assert(argv && argv[0]);
+        assert(ret);
+        assert(ret_qemu_fd);
+
+        t = calloc(1, sizeof(Tpm));
+        if (!t)
+                return -ENOMEM;
+        t->pidfd = t->out_fd = -1;
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctrl) < 0 || pipe2(out, O_CLOEXEC) < 0)
+                return log_debug_errno(negative_errno(), "socketpair/pipe for swtpm: %s", strerror(errno));
+
+        pid = fork();
+        if (pid < 0)
+                return log_debug_errno(negative_errno(), "fork: %s", strerror(errno));
+        if (pid == 0)
+                exec_swtpm(argv, user, ctrl[1], out[1]);
+
+        t->pid = pid;
+        /* our own unreaped child: its PID cannot be reused under us */
+        t->pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+        if (t->pidfd < 0) {
+                r = negative_errno();
+                (void) kill(pid, SIGKILL);
+                (void) waitpid(pid, NULL, 0);
+                t->reaped = true;
+                return log_debug_errno(r, "pidfd_open(%d): %s (Linux 5.3 or newer is needed)", (int) pid,
+                                       STRERROR(r));
+        }
+        /* swtpm's end and the pipe's write end live in the child only: its
+         * exit is the end of its output */
+        closep(&ctrl[1]);
+        ctrl[1] = -1;
+        closep(&out[1]);
+        out[1] = -1;
+        t->out_fd = TAKE_FD(out[0]);
+        if (fcntl(t->out_fd, F_SETFL, O_NONBLOCK) < 0)
+                return log_debug_errno(negative_errno(), "fcntl: %s", strerror(errno));
+
+        *ret_qemu_fd = TAKE_FD(ctrl[0]);
+        *ret = TAKE_PTR(t);
+        return 0;
+}
+
+pid_t tpm_pid(const Tpm *t) {
+        return t->pid;
+}
+
+int tpm_pidfd(const Tpm *t) {
+        return t->pidfd;
+}
+
+int tpm_output_fd(const Tpm *t) {
+        return t->out_fd;
+}
+
+static void log_line(const char *line, size_t n) {
+        const char *own = "swtpm: ";
+
+        /* swtpm starts its own lines with its name already */
+        if (n >= strlen(own) && strncmp(line, own, strlen(own)) == 0) {
+                line += strlen(own);
+                n -= strlen(own);
+        }
+        if (n > 0)
+                log_warning("swtpm: %.*s", (int) n, line);
+}
+
+static void log_output(Tpm *t, bool flush) {
+        char *start = t->buf, *nl;
+
+        while ((nl = memchr(start, '\n', t->len - (size_t) (start - t->buf)))) {
+                log_line(start, (size_t) (nl - start));
+                start = nl + 1;
+        }
+        t->len -= (size_t) (start - t->buf);
+        memmove(t->buf, start, t->len);
+        /* a full buffer without a newline, or the end: say what there is */
+        if (t->len > 0 && (flush || t->len == sizeof t->buf)) {
+                log_line(t->buf, t->len);
+                t->len = 0;
+        }
+}
+
+bool tpm_read_output(Tpm *t) {
+        if (t->out_eof)
+                return false;
+        for (;;) {
+                ssize_t n = read(t->out_fd, t->buf + t->len, sizeof t->buf - t->len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno == EAGAIN)
+                        return true;
+                if (n <= 0) {
+                        log_output(t, true);
+                        t->out_eof = true;
+                        return false;
+                }
+                t->len += (size_t) n;
+                log_output(t, false);
+        }
+}
+
+static const char *signal_name(int sig, char buf[static 16]) {
+        const char *abbrev = sigabbrev_np(sig);
+
+        if (abbrev)
+                snprintf(buf, 16, "SIG%s", abbrev);
+        else
+                snprintf(buf, 16, "%d", sig);
+        return buf;
+}
+
+int tpm_reap(Tpm *t) {
+        if (t->reaped)
+                return 0;
+        t->exit_info = (siginfo_t) { 0 };
+        if (waitid((idtype_t) P_PIDFD, (id_t) t->pidfd, &t->exit_info, WEXITED) < 0)
+                return log_debug_errno(negative_errno(), "waitid(swtpm pid %d): %s", (int) t->pid, strerror(errno));
+        t->reaped = true;
+        return 0;
+}
+
+bool tpm_ended_cleanly(const Tpm *t) {
+        return t->reaped && t->exit_info.si_code == CLD_EXITED && t->exit_info.si_status == 0;
+}
+
+void tpm_report(Tpm *t, bool guest_running) {
+        const siginfo_t *si = &t->exit_info;
+        char how[64], sig[16];
+
+        if (!t->reaped || t->reported)
+                return;
+        t->reported = true;
+        /* its last words first, then how it ended */
+        (void) tpm_read_output(t);
+
+        if (si->si_code == CLD_EXITED)
+                snprintf(how, sizeof how, "exited with status %d", si->si_status);
+        else
+                snprintf(how, sizeof how, "was killed by signal %s%s", signal_name(si->si_status, sig),
+                         si->si_code == CLD_DUMPED ? " (core dumped)" : "");
+
+        if (guest_running)
+                log_error("swtpm (pid %d), the guest's TPM, %s while the guest runs: the guest's TPM no longer "
+                          "answers until the VM is started again", (int) t->pid, how);
+        else if (tpm_ended_cleanly(t) || (si->si_code == CLD_KILLED && si->si_status == SIGTERM && t->sent == SIGTERM))
+                log_info("swtpm (pid %d) stopped", (int) t->pid);
+        else if (si->si_code == CLD_KILLED && si->si_status == SIGKILL && t->sent == SIGKILL)
+                log_warning("swtpm (pid %d) was killed by vmrun", (int) t->pid);
+        else
+                log_warning("swtpm (pid %d) %s after QEMU%s", (int) t->pid, how,
+                            si->si_code == CLD_EXITED ? "; its last words are above" : "");
+}
+
+/* Until swtpm has exited or `deadline`, logging what it says meanwhile. */
+static int wait_exit(Tpm *t, usec_t deadline) {
+        for (;;) {
+                struct pollfd p[2] = {
+                        { .fd = t->pidfd, .events = POLLIN },
+                        { .fd = t->out_eof ? -1 : t->out_fd, .events = POLLIN },
+                };
+                int n = poll(p, 2, deadline_to_poll_ms(deadline));
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return negative_errno();
+                if (n == 0)
+                        return -ETIMEDOUT;
+                if (p[1].revents)
+                        (void) tpm_read_output(t);
+                if (p[0].revents)
+                        return 0;
+        }
+}
+
+static void send_signal(Tpm *t, int sig) {
+        t->sent = sig;
+        (void) syscall(SYS_pidfd_send_signal, t->pidfd, sig, NULL, 0);
+}
+
+int tpm_stop(Tpm *t) {
+        int r;
+
+        if (!t)
+                return 0;
+        if (!t->reaped) {
+                r = wait_exit(t, deadline_after(TPM_EXIT_GRACE));
+                if (r == -ETIMEDOUT) {
+                        log_debug("swtpm (pid %d) still runs after QEMU; sending SIGTERM", (int) t->pid);
+                        send_signal(t, SIGTERM);
+                        r = wait_exit(t, deadline_after(TPM_TERM_TIMEOUT));
+                }
+                if (r == -ETIMEDOUT) {
+                        log_warning("swtpm (pid %d) did not stop on SIGTERM within %llus; killing it", (int) t->pid,
+                                    (unsigned long long) (TPM_TERM_TIMEOUT / USEC_PER_SEC));
+                        send_signal(t, SIGKILL);
+                        r = wait_exit(t, deadline_after(TPM_KILL_TIMEOUT));
+                }
+                if (r == -ETIMEDOUT)
+                        return log_error_errno(r, "swtpm (pid %d) still exists after SIGKILL: stuck in the kernel? "
+                                               "See /proc/%d/stack", (int) t->pid, (int) t->pid);
+                if (r < 0)
+                        return log_error_errno(r, "wait for swtpm (pid %d) to exit: %s", (int) t->pid, STRERROR(r));
+                r = tpm_reap(t);
+                if (r < 0)
+                        return log_error_errno(r, "reap swtpm (pid %d): %s", (int) t->pid, STRERROR(r));
+        }
+        tpm_report(t, false);
+        /* whatever is left in the pipe, which ends with swtpm */
+        (void) tpm_read_output(t);
+        return 0;
+}
+
+Tpm *tpm_free(Tpm *t) {
+        if (!t)
+                return NULL;
+        if (t->pid > 0 && !t->reaped && t->pidfd >= 0) {
+                siginfo_t si;
+
+                (void) syscall(SYS_pidfd_send_signal, t->pidfd, SIGKILL, NULL, 0);
+                (void) waitid((idtype_t) P_PIDFD, (id_t) t->pidfd, &si, WEXITED);
+        }
+        closep(&t->pidfd);
+        closep(&t->out_fd);
+        free(t);
+        return NULL;
+}
