@@ -30,6 +30,7 @@ typedef struct Vm {
         bool supervisor_alive;
         int qemu_pidfd;         /* -1: QEMU is not running */
         int supervisor_pidfd;
+        int swtpm_pidfd;        /* -1: no swtpm, or it is gone */
 } Vm;
 
 static void vm_done(Vm *vm) {
@@ -37,10 +38,11 @@ static void vm_done(Vm *vm) {
         runstate_done(&vm->state);
         closep(&vm->qemu_pidfd);
         closep(&vm->supervisor_pidfd);
+        closep(&vm->swtpm_pidfd);
 }
 
 static int vm_open(const char *name, Vm *ret) {
-        Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1 };
+        Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1, .swtpm_pidfd = -1 };
         int lock_fd = -1, r;
 
         if (!vm_name_is_valid(name))
@@ -66,6 +68,9 @@ static int vm_open(const char *name, Vm *ret) {
                 vm.have_state = true;
                 if (pidfd_open_verified(vm.state.qemu_pid, vm.state.qemu_start_time, &vm.qemu_pidfd) < 0)
                         vm.qemu_pidfd = -1;
+                if (vm.state.swtpm_pid > 0 &&
+                    pidfd_open_verified(vm.state.swtpm_pid, vm.state.swtpm_start_time, &vm.swtpm_pidfd) < 0)
+                        vm.swtpm_pidfd = -1;
                 if (vm.supervisor_alive)
                         vm.supervisor_pidfd = (int) syscall(SYS_pidfd_open, vm.state.supervisor_pid, 0);
         } else if (r != -ENOENT)
@@ -198,7 +203,7 @@ static int wait_supervisor(const char *name, Vm *vm) {
 }
 
 int control_shutdown(const char *name, const Options *o) {
-        _cleanup_(vm_done) Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1 };
+        _cleanup_(vm_done) Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1, .swtpm_pidfd = -1 };
         _cleanup_qmp_ Qmp *q = NULL;
         int r;
 
@@ -213,7 +218,7 @@ int control_shutdown(const char *name, const Options *o) {
 }
 
 int control_stop(const char *name, const Options *o) {
-        _cleanup_(vm_done) Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1 };
+        _cleanup_(vm_done) Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1, .swtpm_pidfd = -1 };
         _cleanup_qmp_ Qmp *q = NULL;
 
         if (vm_open(name, &vm) < 0)
@@ -236,10 +241,11 @@ static int status_json(const char *name, Vm *vm, json_t **ret) {
             qmp_execute(q, "query-status", NULL, deadline_after(COMMAND_TIMEOUT), &st) >= 0)
                 qstatus = json_string_value(json_object_get(st, "status"));
 
-        j = json_pack("{s:s, s:s*, s:b, s:o*, s:o*, s:s*, s:b, s:s*, s:s}", "name", name, "profile",
+        j = json_pack("{s:s, s:s*, s:b, s:o*, s:o*, s:s*, s:o*, s:b, s:s*, s:s}", "name", name, "profile",
                       vm->have_state ? vm->state.profile : NULL, "supervisor", vm->supervisor_alive, "supervisor_pid",
                       vm->have_state && vm->supervisor_alive ? json_integer(vm->state.supervisor_pid) : NULL,
                       "qemu_pid", vm->qemu_pidfd >= 0 ? json_integer(vm->state.qemu_pid) : NULL, "qemu_status", qstatus,
+                      "swtpm_pid", vm->swtpm_pidfd >= 0 ? json_integer(vm->state.swtpm_pid) : NULL,
                       "handed_over", access(vm->paths->journal, F_OK) >= 0, "phase",
                       vm->have_state && vm->supervisor_alive ? vm->state.phase : NULL, "qmp", vm->paths->qmp_public);
         if (!j)
@@ -275,6 +281,8 @@ static void status_print(json_t *j) {
                 printf("  supervisor  pid %" JSON_INTEGER_FORMAT "\n", json_integer_value(v));
         if ((v = json_object_get(j, "qemu_pid")))
                 printf("  qemu        pid %" JSON_INTEGER_FORMAT "\n", json_integer_value(v));
+        if ((v = json_object_get(j, "swtpm_pid")))
+                printf("  swtpm       pid %" JSON_INTEGER_FORMAT " (the guest's TPM)\n", json_integer_value(v));
         if (json_object_get(j, "qemu_pid"))
                 printf("  qmp         %s\n", json_string_value(json_object_get(j, "qmp")));
         if (json_is_true(json_object_get(j, "handed_over")))
@@ -328,7 +336,7 @@ int control_status(const char *name, const Options *o) {
                 return log_error_errno(r, "list %s: %s", vm_run_root(), STRERROR(r)), VMRUN_EXIT_FAILURE;
 
         for (size_t i = 0; names[i]; i++) {
-                _cleanup_(vm_done) Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1 };
+                _cleanup_(vm_done) Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1, .swtpm_pidfd = -1 };
                 json_t *j;
 
                 if (vm_open(names[i], &vm) < 0)
@@ -368,7 +376,7 @@ int control_list(const Options *o) {
 
         printf("%-20s %-12s %-12s %s\n", "NAME", "SUPERVISOR", "QEMU", "STATE");
         for (size_t i = 0; names[i]; i++) {
-                _cleanup_(vm_done) Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1 };
+                _cleanup_(vm_done) Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1, .swtpm_pidfd = -1 };
                 _cleanup_json_ json_t *j = NULL;
                 char sup[16] = "-", qemu[16] = "-";
 
@@ -388,7 +396,7 @@ int control_list(const Options *o) {
 }
 
 int control_qmp(const char *name, const char *command, const Options *o) {
-        _cleanup_(vm_done) Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1 };
+        _cleanup_(vm_done) Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1, .swtpm_pidfd = -1 };
         _cleanup_qmp_ Qmp *q = NULL;
         _cleanup_json_ json_t *cmd = NULL, *reply = NULL;
         json_error_t err;
@@ -419,7 +427,7 @@ int control_qmp(const char *name, const char *command, const Options *o) {
 }
 
 int control_display(const char *name, const Options *o) {
-        _cleanup_(vm_done) Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1 };
+        _cleanup_(vm_done) Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1, .swtpm_pidfd = -1 };
         _cleanup_qmp_ Qmp *q = NULL;
         _cleanup_json_ json_t *spice = NULL;
         const char *host = NULL, *target, *user;
@@ -469,8 +477,34 @@ int control_display(const char *name, const Options *o) {
         return 0;
 }
 
+/* swtpm ends by itself once QEMU has closed its end; one left after a dead
+ * supervisor's QEMU is gone gets the time it would have had, then SIGTERM,
+ * then SIGKILL (it would hold the TPM's state open for the next run). */
+static int stop_swtpm(Vm *vm) {
+        static const struct {
+                int signal;
+                const char *name;
+                usec_t wait;
+        } steps[] = { { 0, NULL, 3 * USEC_PER_SEC }, { SIGTERM, "SIGTERM", 5 * USEC_PER_SEC }, { SIGKILL, "SIGKILL", STOP_STEP } };
+        int pid = (int) vm->state.swtpm_pid;
+
+        for (size_t i = 0; i < ELEMENTSOF(steps); i++) {
+                if (steps[i].signal) {
+                        log_warning("swtpm (pid %d) is still there after QEMU; sending %s", pid, steps[i].name);
+                        if (syscall(SYS_pidfd_send_signal, vm->swtpm_pidfd, steps[i].signal, NULL, 0) < 0 && errno != ESRCH)
+                                return log_error_errno(negative_errno(), "kill swtpm pid %d: %s", pid, strerror(errno));
+                }
+                if (pidfd_wait_exit(vm->swtpm_pidfd, deadline_after(steps[i].wait)) >= 0) {
+                        log_info("swtpm (pid %d) has ended", pid);
+                        return 0;
+                }
+        }
+        return log_error_errno(-ETIMEDOUT, "swtpm pid %d is still there after SIGKILL (stuck in the kernel?); see /proc/%d/stack",
+                               pid, pid);
+}
+
 int control_restore(const char *name, const Options *o) {
-        _cleanup_(vm_done) Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1 };
+        _cleanup_(vm_done) Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1, .swtpm_pidfd = -1 };
         _cleanup_close_ int lock_fd = -1;
         _cleanup_(host_context_done) HostContext host = { .root = host_root() };
         int r;
@@ -501,6 +535,9 @@ int control_restore(const char *name, const Options *o) {
                 if (r < 0)
                         return VMRUN_EXIT_RESTORE;
         }
+
+        if (vm.swtpm_pidfd >= 0 && stop_swtpm(&vm) < 0)
+                return VMRUN_EXIT_RESTORE;
 
         r = handover_restore(&host, vm.paths->journal);
         (void) unlink(vm.paths->qmp_public);

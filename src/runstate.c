@@ -23,22 +23,28 @@ int runstate_write(const char *path, const RunState *s) {
                                              (json_int_t) s->timeout_shutdown, "phase", s->phase);
         if (!j)
                 return -ENOMEM;
+        /* optional keys: a state file without them is still version 1 */
+        if (s->swtpm_pid > 0 &&
+            (json_object_set_new(j, "swtpm_pid", json_integer(s->swtpm_pid)) < 0 ||
+             json_object_set_new(j, "swtpm_start_time", json_integer((json_int_t) s->swtpm_start_time)) < 0))
+                return -ENOMEM;
         return json_write_atomic(path, j, 0644);
 }
 
 int runstate_read(const char *path, RunState *ret) {
         _cleanup_json_ json_t *j = NULL;
         const char *name, *profile, *phase;
-        json_int_t spid, qpid, start, timeout;
+        json_int_t spid, qpid, start, timeout, tpid = 0, tstart = 0;
         json_error_t err;
         int version;
 
         j = json_load_file(path, 0, &err);
         if (!j)
                 return access(path, F_OK) < 0 ? negative_errno() : -EBADMSG;
-        if (json_unpack(j, "{s:i, s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "version", &version, "name", &name, "profile",
-                        &profile, "supervisor_pid", &spid, "qemu_pid", &qpid, "qemu_start_time", &start,
-                        "timeout_shutdown", &timeout, "phase", &phase) < 0 ||
+        if (json_unpack(j, "{s:i, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s?I, s?I}", "version", &version, "name", &name,
+                        "profile", &profile, "supervisor_pid", &spid, "qemu_pid", &qpid, "qemu_start_time", &start,
+                        "timeout_shutdown", &timeout, "phase", &phase, "swtpm_pid", &tpid, "swtpm_start_time",
+                        &tstart) < 0 ||
             version != 1)
                 return -EBADMSG;
 
@@ -49,6 +55,8 @@ int runstate_read(const char *path, RunState *ret) {
                 .supervisor_pid = (pid_t) spid,
                 .qemu_pid = (pid_t) qpid,
                 .qemu_start_time = (uint64_t) start,
+                .swtpm_pid = (pid_t) tpid,
+                .swtpm_start_time = (uint64_t) tstart,
                 .timeout_shutdown = (unsigned) timeout,
         };
         if (!s.name || !s.profile || !s.phase) {

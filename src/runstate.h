@@ -15,6 +15,8 @@ typedef struct RunState {
         pid_t supervisor_pid;
         pid_t qemu_pid;
         uint64_t qemu_start_time;       /* /proc/PID/stat starttime: PIDs get reused */
+        pid_t swtpm_pid;                /* 0: no TPM */
+        uint64_t swtpm_start_time;
         unsigned timeout_shutdown;
         char *phase;                    /* "starting", "running", "stopping" */
 } RunState;

@@ -698,6 +698,9 @@ static int write_state(const Supervisor *s, const char *phase) {
                 if (r < 0)
                         return r;
         }
+        /* for `vmrun status`, and for `vmrun restore` if this process dies */
+        if (s->tpm && pid_start_time(tpm_pid(s->tpm), &st.swtpm_start_time) >= 0)
+                st.swtpm_pid = tpm_pid(s->tpm);
         return runstate_write(s->plan->paths->state_file, &st);
 }
 
