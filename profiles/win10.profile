@@ -54,10 +54,13 @@ interface = nvme
 spice = 127.0.0.1:5900
 
 [input]
-; the keyboard and mouse, grabbed by the guest while it runs: both Ctrl
-; keys together hand them back to the host and again to the guest. Their
+; the keyboard and mouse, grabbed by the guest while it runs. Their
 ; names: `ls -l /dev/input/by-id` (the -event- ones)
 evdev = /dev/input/by-id/usb-Logitech_USB_Receiver-event-kbd, /dev/input/by-id/usb-Logitech_USB_Receiver-if02-event-mouse
+; the keys that hand them back to the host and again to the guest: both
+; Ctrl keys (ctrl-ctrl), or alt-alt, shift-shift, meta-meta, scrolllock,
+; ctrl-scrolllock
+grab-toggle = ctrl-ctrl
 
 [usb]
 ; host USB devices the guest takes whole, as `lsusb` shows them

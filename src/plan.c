@@ -835,8 +835,9 @@ void plan_print(const Plan *plan, FILE *f) {
                 fprintf(f, "  input     ");
                 for (size_t i = 0; p->input_evdev[i]; i++)
                         fprintf(f, "%s%s", i > 0 ? ", " : "", p->input_evdev[i]);
-                fprintf(f, "\n            grabbed by QEMU (input-linux); both Ctrl keys together switch them between "
-                           "guest and host\n");
+                fprintf(f, "\n            grabbed by QEMU (input-linux); %s switch them between guest and host "
+                           "([input] grab-toggle = %s)\n",
+                        grab_toggle_keys(p->grab_toggle), grab_toggle_to_string(p->grab_toggle));
         }
         if (p->n_usb_devices > 0) {
                 fprintf(f, "  usb       ");
@@ -1034,8 +1035,9 @@ int plan_to_json(const Plan *plan, json_t **ret) {
                         if (json_array_append_new(usb, json_string(id)) < 0)
                                 return json_decref(usb), -ENOMEM;
                 }
-                if (!usb || json_object_set_new(j, "input", json_pack("{s:o, s:o, s:o}", "evdev",
-                                                                      strv_to_json(p->input_evdev), "usb", usb,
+                if (!usb || json_object_set_new(j, "input", json_pack("{s:o, s:s, s:o, s:o}", "evdev",
+                                                                      strv_to_json(p->input_evdev), "grab_toggle",
+                                                                      grab_toggle_to_string(p->grab_toggle), "usb", usb,
                                                                       "nodes", strv_to_json(plan->input_nodes.v))) < 0)
                         return -ENOMEM;
         }

@@ -48,6 +48,15 @@ static const char *const gpu_backlight_table[_GPU_BACKLIGHT_MAX + 1] = {
         [GPU_BACKLIGHT_MAX] = "max",
 };
 
+static const char *const grab_toggle_table[_GRAB_TOGGLE_MAX + 1] = {
+        [GRAB_TOGGLE_CTRL_CTRL] = "ctrl-ctrl",
+        [GRAB_TOGGLE_ALT_ALT] = "alt-alt",
+        [GRAB_TOGGLE_SHIFT_SHIFT] = "shift-shift",
+        [GRAB_TOGGLE_META_META] = "meta-meta",
+        [GRAB_TOGGLE_SCROLLLOCK] = "scrolllock",
+        [GRAB_TOGGLE_CTRL_SCROLLLOCK] = "ctrl-scrolllock",
+};
+
 static const char *const disk_format_table[] = { "qcow2", "raw", NULL };
 
 const char *accel_to_string(Accel a) {
@@ -64,6 +73,22 @@ const char *network_mode_to_string(NetworkMode m) {
 
 const char *guest_os_to_string(GuestOs o) {
         return o >= 0 && o < _GUEST_OS_MAX ? guest_os_table[o] : NULL;
+}
+
+const char *grab_toggle_to_string(GrabToggle g) {
+        return g >= 0 && g < _GRAB_TOGGLE_MAX ? grab_toggle_table[g] : NULL;
+}
+
+const char *grab_toggle_keys(GrabToggle g) {
+        static const char *const keys[_GRAB_TOGGLE_MAX] = {
+                [GRAB_TOGGLE_CTRL_CTRL] = "both Ctrl keys together",
+                [GRAB_TOGGLE_ALT_ALT] = "both Alt keys together",
+                [GRAB_TOGGLE_SHIFT_SHIFT] = "both Shift keys together",
+                [GRAB_TOGGLE_META_META] = "both Windows (Super) keys together",
+                [GRAB_TOGGLE_SCROLLLOCK] = "Scroll Lock",
+                [GRAB_TOGGLE_CTRL_SCROLLLOCK] = "Ctrl and Scroll Lock together",
+        };
+        return g >= 0 && g < _GRAB_TOGGLE_MAX ? keys[g] : NULL;
 }
 
 const char *gpu_backlight_to_string(GpuBacklight b) {
@@ -902,6 +927,8 @@ static const ConfigItem config_items[] = {
         { SECTION_DISPLAY, "spice", config_parse_spice, 0, NULL, "ADDRESS:PORT, e.g. 127.0.0.1:5900" },
         { SECTION_INPUT, "evdev", config_parse_evdev_list, P(input_evdev), NULL,
           "paths under /dev/input/ separated by commas, e.g. /dev/input/by-id/usb-Logitech_USB_Receiver-event-kbd" },
+        { SECTION_INPUT, "grab-toggle", config_parse_enum, P(grab_toggle), grab_toggle_table,
+          "ctrl-ctrl, alt-alt, shift-shift, meta-meta, scrolllock, ctrl-scrolllock" },
         { SECTION_USB, "devices", config_parse_usb_list, 0, NULL,
           "VENDOR:PRODUCT as four hex digits each, separated by commas, e.g. 046d:c52b (lsusb)" },
         { SECTION_CPU, "pin", config_parse_cpu_list, P(cpu_pin), NULL,

@@ -53,6 +53,18 @@ typedef enum GpuBacklight {
         _GPU_BACKLIGHT_MAX,
 } GpuBacklight;
 
+/* The keys that move grabbed input between guest and host: QEMU's
+ * input-linux grab-toggle values */
+typedef enum GrabToggle {
+        GRAB_TOGGLE_CTRL_CTRL,          /* QEMU's default */
+        GRAB_TOGGLE_ALT_ALT,
+        GRAB_TOGGLE_SHIFT_SHIFT,
+        GRAB_TOGGLE_META_META,
+        GRAB_TOGGLE_SCROLLLOCK,
+        GRAB_TOGGLE_CTRL_SCROLLLOCK,
+        _GRAB_TOGGLE_MAX,
+} GrabToggle;
+
 /* A host USB device, as lsusb prints it: 046d:c52b. */
 typedef struct UsbId {
         unsigned vendor, product;
@@ -109,6 +121,7 @@ typedef struct Profile {
 
         /* [input] */
         char **input_evdev;     /* /dev/input/... event devices QEMU reads and grabs */
+        GrabToggle grab_toggle;
 
         /* [usb] */
         /* [cpu] */
@@ -142,6 +155,9 @@ const char *disk_interface_to_string(DiskInterface d);
 const char *network_mode_to_string(NetworkMode m);
 const char *guest_os_to_string(GuestOs o);
 const char *gpu_backlight_to_string(GpuBacklight b);
+const char *grab_toggle_to_string(GrabToggle g);
+/* How a person presses it, for the plan and the docs */
+const char *grab_toggle_keys(GrabToggle g);
 
 Profile *profile_free(Profile *p);
 static inline void profile_freep(Profile **p) {

@@ -336,8 +336,8 @@ static int push_display(Strv *argv, const QemuConfig *c) {
 
 /* The host's keyboard and mouse, read by QEMU from their event devices
  * and grabbed (EVIOCGRAB: the host sees none of their events while the
- * guest has them; both Ctrl keys, QEMU's default grab-toggle, hand them
- * back and forth, and grab_all makes the keyboard's toggle move them all);
+ * guest has them; [input] grab-toggle's keys hand them back and forth, and
+ * grab_all makes the keyboard's toggle move them all);
  * and host USB devices on an xHCI controller. */
 static int push_input(Strv *argv, const QemuConfig *c) {
         const Profile *p = c->profile;
@@ -348,8 +348,9 @@ static int push_input(Strv *argv, const QemuConfig *c) {
 
                 snprintf(id, sizeof id, "input%zu", i);
                 r = push_json(argv, "-object",
-                              json_pack("{s:s, s:s, s:s, s:b, s:b}", "qom-type", "input-linux", "id", id, "evdev",
-                                        p->input_evdev[i], "grab_all", 1, "repeat", 1));
+                              json_pack("{s:s, s:s, s:s, s:b, s:b, s:s}", "qom-type", "input-linux", "id", id, "evdev",
+                                        p->input_evdev[i], "grab_all", 1, "repeat", 1, "grab-toggle",
+                                        grab_toggle_to_string(p->grab_toggle)));
                 if (r < 0)
                         return r;
         }

@@ -492,8 +492,8 @@ static void test_evdev_devices_reach_qemu_as_grabbing_input_linux_objects_and_th
         assert_string_equal(json_string_value(json_object_get(kbd, "id")), "input0");
         assert_true(json_is_true(json_object_get(kbd, "grab_all")));
         assert_true(json_is_true(json_object_get(kbd, "repeat")));
-        /* QEMU's default toggle (both Ctrl keys), as documented */
-        assert_null(json_object_get(kbd, "grab-toggle"));
+        /* QEMU's default toggle (both Ctrl keys), said out loud */
+        assert_string_equal(json_string_value(json_object_get(kbd, "grab-toggle")), "ctrl-ctrl");
         mouse = json_arg(&plan->argv, "-object", "evdev", MOUSE);
         assert_string_equal(json_string_value(json_object_get(mouse, "id")), "input1");
 
@@ -512,8 +512,29 @@ static void test_evdev_devices_reach_qemu_as_grabbing_input_linux_objects_and_th
 
         assert_int_equal(plan_to_json(plan, &j), 0);
         assert_int_equal(json_array_size(json_object_get(json_object_get(j, "input"), "evdev")), 2);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(j, "input"), "grab_toggle")), "ctrl-ctrl");
         assert_string_equal(json_string_value(json_array_get(json_object_get(json_object_get(j, "input"), "nodes"), 0)),
                             "/dev/input/event3");
+}
+
+/* A laptop keyboard may lack a right Ctrl, and a game may want both: the
+ * toggle is the profile's to choose, and the plan names the keys */
+static void test_grab_toggle_reaches_every_input_linux_object_and_the_plan_names_its_keys(void **state) {
+        Host *h = *state;
+        _cleanup_profile_ Profile *p = NULL;
+        _cleanup_plan_ Plan *plan = NULL;
+        _cleanup_json_ json_t *kbd = NULL, *mouse = NULL;
+        _cleanup_free_ char *text = NULL;
+
+        input_devices(&h->root);
+        plan = plan_for(h->root.dir, INPUT_PROFILE "[input]\nevdev = " KBD ", " MOUSE "\ngrab-toggle = scrolllock\n", &p);
+
+        kbd = json_arg(&plan->argv, "-object", "evdev", KBD);
+        mouse = json_arg(&plan->argv, "-object", "evdev", MOUSE);
+        assert_string_equal(json_string_value(json_object_get(kbd, "grab-toggle")), "scrolllock");
+        assert_string_equal(json_string_value(json_object_get(mouse, "grab-toggle")), "scrolllock");
+        text = printed(plan);
+        assert_non_null(strstr(text, "Scroll Lock switch them between guest and host ([input] grab-toggle = scrolllock)"));
 }
 
 static void test_usb_ids_reach_qemu_as_usb_host_on_xhci_and_their_nodes_are_granted(void **state) {
@@ -967,6 +988,8 @@ int main(int argc, char **argv) {
                 cmocka_unit_test_setup_teardown(
                         test_evdev_devices_reach_qemu_as_grabbing_input_linux_objects_and_their_nodes_are_granted,
                         host_setup, host_teardown),
+                cmocka_unit_test_setup_teardown(test_grab_toggle_reaches_every_input_linux_object_and_the_plan_names_its_keys,
+                                                host_setup, host_teardown),
                 cmocka_unit_test_setup_teardown(test_usb_ids_reach_qemu_as_usb_host_on_xhci_and_their_nodes_are_granted,
                                                 host_setup, host_teardown),
                 cmocka_unit_test_setup_teardown(test_a_missing_evdev_or_usb_device_is_a_note_and_given_to_nobody,

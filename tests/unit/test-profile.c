@@ -1342,6 +1342,19 @@ static void test_an_evdev_outside_dev_input_or_given_twice_is_an_error(void **st
         assert_logged(empty, "names no device");
 }
 
+static void test_grab_toggle_is_one_of_qemus_toggles_and_both_ctrl_keys_by_default(void **state) {
+        _cleanup_profile_ Profile *def = load_ok("[input]\nevdev = /dev/input/event3\n");
+        _cleanup_profile_ Profile *alt = load_ok("[input]\ngrab-toggle = alt-alt\n");
+        _cleanup_free_ char *log = NULL;
+
+        assert_int_equal(def->grab_toggle, GRAB_TOGGLE_CTRL_CTRL);
+        assert_int_equal(alt->grab_toggle, GRAB_TOGGLE_ALT_ALT);
+        assert_string_equal(grab_toggle_to_string(GRAB_TOGGLE_CTRL_SCROLLLOCK), "ctrl-scrolllock");
+        log = load_error("[input]\ngrab-toggle = f12\n");
+        assert_logged(log, PATH ":2: [input] grab-toggle: ");
+        assert_logged(log, "allowed: ctrl-ctrl, alt-alt, shift-shift, meta-meta, scrolllock, ctrl-scrolllock");
+}
+
 static void test_usb_devices_are_vendor_product_pairs_in_order(void **state) {
         _cleanup_profile_ Profile *p = load_ok("[usb]\ndevices = 046d:c52b, 1050:0407\n");
 
@@ -1684,6 +1697,7 @@ int main(void) {
                 cmocka_unit_test(test_evdev_takes_devices_under_dev_input_in_order),
                 cmocka_unit_test(test_without_input_or_usb_nothing_is_passed),
                 cmocka_unit_test(test_an_evdev_outside_dev_input_or_given_twice_is_an_error),
+                cmocka_unit_test(test_grab_toggle_is_one_of_qemus_toggles_and_both_ctrl_keys_by_default),
                 cmocka_unit_test(test_usb_devices_are_vendor_product_pairs_in_order),
                 cmocka_unit_test(test_a_usb_device_that_is_no_vendor_product_pair_is_an_error),
 
