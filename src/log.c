@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "log.h"
+#include "text.h"
 
 /* Logging is the one piece of process-wide state besides the options:
  * every file logs, and threading a context through all of them would
@@ -102,4 +103,14 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 
         errno = saved;
         return error > 0 ? -error : 0;
+}
+
+void log_foreign_line(int level, const char *who, const char *line, size_t n) {
+        _cleanup_free_ char *e = text_escape_n(line, n);
+
+        if (!e) {
+                (void) log_oom();
+                return;
+        }
+        log_full_errno(level, 0, "%s: %s", who, e);
 }

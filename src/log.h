@@ -37,6 +37,10 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 #define log_warning_errno(error, ...) log_full_errno(LOG_WARNING, error, __VA_ARGS__)
 #define log_error_errno(error, ...) log_full_errno(LOG_ERR, error, __VA_ARGS__)
 
+/* A line another program wrote ("qemu: ...", "swtpm: ..."), with its
+ * control characters and broken UTF-8 escaped (text_escape_n()). */
+void log_foreign_line(int level, const char *who, const char *line, size_t n);
+
 #define STRERROR(r) strerror(abs(r))
 
 #define log_oom() log_error_errno(-ENOMEM, "out of memory")

@@ -72,7 +72,7 @@ static int set_affinity(pid_t tid, const unsigned *cpus, size_t n) {
 }
 
 int placement_pin(pid_t qemu_pid, const json_t *cpus_fast, const unsigned *pin, size_t n_pin,
-                  const unsigned *emulator, size_t n_emulator) {
+                  const unsigned *emulator, size_t n_emulator, char **ret_failed) {
         _cleanup_free_ pid_t *vcpu = NULL;
         char path[64];
         DIR *d;
@@ -97,9 +97,13 @@ int placement_pin(pid_t qemu_pid, const json_t *cpus_fast, const unsigned *pin, 
         }
         for (size_t i = 0; i < n_pin; i++) {
                 r = set_affinity(vcpu[i], &pin[i], 1);
-                if (r < 0)
+                if (r < 0) {
+                        if (ret_failed && asprintf(ret_failed, "vCPU %zu (thread %d) on host CPU %u", i, (int) vcpu[i],
+                                                   pin[i]) < 0)
+                                *ret_failed = NULL;
                         return log_debug_errno(r, "pin vCPU %zu (thread %d) to CPU %u: %s", i, (int) vcpu[i], pin[i],
                                                STRERROR(r));
+                }
                 log_debug("vCPU %zu (thread %d) on CPU %u", i, (int) vcpu[i], pin[i]);
         }
         if (!emulator)
@@ -122,8 +126,11 @@ int placement_pin(pid_t qemu_pid, const json_t *cpus_fast, const unsigned *pin, 
                         continue;
                 int k = set_affinity(tid, emulator, n_emulator);
                 /* a thread that ended meanwhile needs no place */
-                if (k != -ESRCH)
-                        RET_GATHER(r, k);
+                if (k < 0 && k != -ESRCH && r == 0) {
+                        r = k;
+                        if (ret_failed && asprintf(ret_failed, "QEMU's thread %d on [cpu] emulator-pin", (int) tid) < 0)
+                                *ret_failed = NULL;
+                }
         }
         closedir(d);
         return r;

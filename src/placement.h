@@ -23,9 +23,11 @@ int cpu_list_parse(const char *s, unsigned **ret, size_t *ret_n);
 /* Pin after QMP's query-cpus-fast (its "return" array, borrowed): vCPU
  * with cpu-index i to pin[i]; every other thread of `qemu_pid` to
  * `emulator` (NULL: left as they are). -EINVAL when QEMU has another
- * number of vCPUs than `n_pin`; the sched_setaffinity() error otherwise. */
+ * number of vCPUs than `n_pin`; the sched_setaffinity() error otherwise,
+ * and then *ret_failed (if given) says which thread could not go where
+ * ("vCPU 1 (thread 4242) on host CPU 7"), for the caller's message. */
 int placement_pin(pid_t qemu_pid, const json_t *cpus_fast, const unsigned *pin, size_t n_pin,
-                  const unsigned *emulator, size_t n_emulator);
+                  const unsigned *emulator, size_t n_emulator, char **ret_failed);
 
 typedef struct CpuTopology {
         unsigned sockets, cores, threads;

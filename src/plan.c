@@ -9,6 +9,7 @@
 #include "plan.h"
 #include "qemu_argv.h"
 #include "qemu_caps.h"
+#include "tap.h"
 #include "tpm.h"
 
 const char *host_root(void) {
@@ -33,7 +34,7 @@ Plan *plan_free(Plan *plan) {
         strv_done(&plan->adjustments);
         strv_done(&plan->input_nodes);
         strv_done(&plan->input_found);
-        strv_done(&plan->input_missing);
+        strv_done(&plan->host_missing);
         free(plan);
         return NULL;
 }
@@ -310,17 +311,17 @@ static int plan_evdev(const HostContext *ctx, Plan *plan, const char *path) {
         if (r == -ENOMEM)
                 return r;
         if (r == -ENOENT)
-                return strv_pushf(&plan->input_missing,
+                return strv_pushf(&plan->host_missing,
                                   "[input] evdev %s is not there: is the device plugged in? `ls -l /dev/input/by-id` "
                                   "lists the keyboards and mice by name", path);
         if (r < 0)
-                return strv_pushf(&plan->input_missing, "[input] evdev %s: %s", path, STRERROR(r));
+                return strv_pushf(&plan->host_missing, "[input] evdev %s: %s", path, STRERROR(r));
         if (!is_event_node(node))
-                return strv_pushf(&plan->input_missing,
+                return strv_pushf(&plan->host_missing,
                                   "[input] evdev %s leads to %s, not an event device (/dev/input/eventN): use the name "
                                   "ending in -event-kbd or -event-mouse", path, node);
         if (!host_exists(ctx, node))
-                return strv_pushf(&plan->input_missing, "[input] evdev %s leads to %s, which is not there", path, node);
+                return strv_pushf(&plan->host_missing, "[input] evdev %s leads to %s, which is not there", path, node);
         r = strv_pushf(&plan->input_found, "%s -> %s", path, node);
         if (r >= 0 && !strv_contains(plan->input_nodes.v, node))
                 r = strv_push(&plan->input_nodes, node);
@@ -384,7 +385,7 @@ static int plan_usb(const HostContext *ctx, Plan *plan, const UsbId *id) {
                         continue;
                 matches++;
                 if (read_decimal(ctx, bp, &bus) < 0 || read_decimal(ctx, dp, &dev) < 0) {
-                        r = strv_pushf(&plan->input_missing, "USB device %04x:%04x (%s): cannot read its bus and device "
+                        r = strv_pushf(&plan->host_missing, "USB device %04x:%04x (%s): cannot read its bus and device "
                                        "numbers in /sys/bus/usb/devices/%s", id->vendor, id->product, names.v[i],
                                        names.v[i]);
                         if (r < 0)
@@ -394,7 +395,7 @@ static int plan_usb(const HostContext *ctx, Plan *plan, const UsbId *id) {
                 if (asprintf(&node, "/dev/bus/usb/%03u/%03u", bus, dev) < 0)
                         return -ENOMEM;
                 if (!host_exists(ctx, node))
-                        r = strv_pushf(&plan->input_missing, "USB device %04x:%04x (%s) has no node %s", id->vendor,
+                        r = strv_pushf(&plan->host_missing, "USB device %04x:%04x (%s) has no node %s", id->vendor,
                                        id->product, names.v[i], node);
                 else {
                         r = strv_pushf(&plan->input_found, "%04x:%04x -> USB device %s, %s", id->vendor, id->product,
@@ -406,10 +407,29 @@ static int plan_usb(const HostContext *ctx, Plan *plan, const UsbId *id) {
                         return r;
         }
         if (matches == 0)
-                return strv_pushf(&plan->input_missing,
+                return strv_pushf(&plan->host_missing,
                                   "[usb] device %04x:%04x is not plugged in (no /sys/bus/usb/devices/*/idVendor, "
                                   "idProduct match it); `lsusb` lists what is", id->vendor, id->product);
         return 0;
+}
+
+/* The tap vmrun makes at start needs the bridge to be there already: it is
+ * the host's network, not vmrun's to make. */
+static int plan_bridge(const HostContext *ctx, Plan *plan) {
+        const char *br = plan->profile->bridge;
+        int r = tap_check_bridge(ctx, br);
+
+        if (r == -ENODEV)
+                return strv_pushf(&plan->host_missing,
+                                  "[network] bridge %s is not there (`ip -br link`); make it first (NetworkManager: `nmcli "
+                                  "connection add type bridge ifname %s`, or systemd-networkd), or use mode = user",
+                                  br, br);
+        if (r == -ENOTTY)
+                return strv_pushf(&plan->host_missing,
+                                  "[network] bridge %s is a network interface but not a bridge (no /sys/class/net/%s/bridge); "
+                                  "name the bridge the host's network is on, or use mode = user",
+                                  br, br);
+        return r;
 }
 
 /* A device the profile names and this host lacks is a note for `plan` (it
@@ -424,8 +444,10 @@ static int plan_input(const HostContext *ctx, Plan *plan) {
                 r = plan_evdev(ctx, plan, p->input_evdev[i]);
         for (size_t i = 0; r >= 0 && i < p->n_usb_devices; i++)
                 r = plan_usb(ctx, plan, &p->usb_devices[i]);
-        for (size_t i = 0; r >= 0 && i < plan->input_missing.n; i++)
-                r = strv_push(&plan->notes, plan->input_missing.v[i]);
+        if (r >= 0 && p->network == NETWORK_BRIDGE)
+                r = plan_bridge(ctx, plan);
+        for (size_t i = 0; r >= 0 && i < plan->host_missing.n; i++)
+                r = strv_push(&plan->notes, plan->host_missing.v[i]);
         return r;
 }
 
@@ -451,17 +473,6 @@ static int plan_qemu_user(Plan *plan) {
                 return strv_pushf(&plan->adjustments,
                                   "QEMU runs as %s (uid 0), as [qemu] user says: no privilege drop and no -sandbox",
                                   c->user);
-        /* -netdev bridge execs qemu-bridge-helper, a setuid program: what
-         * -sandbox spawn=deny and no_new_privs exist to stop */
-        if (p->network == NETWORK_BRIDGE) {
-                r = strv_pushf(&plan->notes,
-                               "[network] mode = bridge needs qemu-bridge-helper, a setuid program QEMU running as %s "
-                               "under -sandbox may not start; use mode = user, or [qemu] user = root",
-                               c->user);
-                if (r < 0)
-                        return r;
-        }
-
         r = host_steps_add_grant(&plan->steps, plan->paths->state_dir, c->uid, c->gid, c->user);
         if (r >= 0 && plan->firmware)
                 r = host_steps_add_grant(&plan->steps, plan->vars, c->uid, c->gid, c->user);
@@ -812,6 +823,10 @@ void plan_print(const Plan *plan, FILE *f) {
                 fprintf(f, "  tpm       TPM 2.0 (tpm-crb) from swtpm, started before QEMU as %s, stopped after it; "
                            "state in %s\n",
                         plan->qemu_user.user ? plan->qemu_user.user : p->qemu_user, plan->paths->tpm_dir);
+        if (p->network == NETWORK_BRIDGE)
+                fprintf(f, "  network   a tap on bridge %s, made by vmrun at start and handed to QEMU (-netdev tap,fd=); "
+                           "it goes with QEMU\n",
+                        p->bridge);
         if (p->has_gpu) {
                 fprintf(f, "  gpu       %s", p->gpu_address);
                 for (size_t i = 0; plan->gpu_functions[i]; i++)

@@ -43,7 +43,7 @@ typedef struct Plan {
         Strv adjustments;               /* what was left out to fit this host, and why; not errors */
         Strv input_nodes;               /* the event and USB device nodes QEMU opens ([input], [usb]) */
         Strv input_found;               /* one line per such device found, for plan_print() */
-        Strv input_missing;             /* [input] and [usb] devices this host lacks: notes, and errors for run */
+        Strv host_missing;              /* [input], [usb] devices and the [network] bridge this host lacks: notes, and errors for run */
 } Plan;
 
 /* The root under which /sys, /dev, /proc and /run are found: "/" unless

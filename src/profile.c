@@ -12,6 +12,7 @@
 #include "placement.h"
 #include "profile.h"
 #include "strv.h"
+#include "text.h"
 
 /* NULL-terminated: config_parse_enum() walks them to the end */
 static const char *const accel_table[_ACCEL_MAX + 1] = {
@@ -330,89 +331,6 @@ struct ParseState {
         const ConfigItem *item;         /* for messages */
 };
 
-/* The length of the well-formed UTF-8 sequence at s (as strict as
- * jansson, which must take every value as a JSON string: no overlong
- * forms, no surrogates, nothing past U+10FFFF), or 0. */
-static size_t utf8_sequence_length(const char *s) {
-        const unsigned char *u = (const unsigned char *) s;
-        unsigned char lo = 0x80, hi = 0xbf;
-        size_t n;
-
-        if (u[0] < 0x80)
-                return 1;
-        if (u[0] >= 0xc2 && u[0] <= 0xdf)
-                n = 2;
-        else if (u[0] >= 0xe0 && u[0] <= 0xef) {
-                n = 3;
-                if (u[0] == 0xe0)
-                        lo = 0xa0;
-                else if (u[0] == 0xed)
-                        hi = 0x9f;
-        } else if (u[0] >= 0xf0 && u[0] <= 0xf4) {
-                n = 4;
-                if (u[0] == 0xf0)
-                        lo = 0x90;
-                else if (u[0] == 0xf4)
-                        hi = 0x8f;
-        } else
-                return 0;
-        if (u[1] < lo || u[1] > hi)
-                return 0;
-        for (size_t i = 2; i < n; i++)
-                if (u[i] < 0x80 || u[i] > 0xbf)
-                        return 0;
-        return n;
-}
-
-static bool utf8_is_valid(const char *s) {
-        for (size_t n; *s; s += n)
-                if ((n = utf8_sequence_length(s)) == 0)
-                        return false;
-        return true;
-}
-
-/* C0, DEL, and C1 (U+0080 to U+009F, which terminals take as escapes too) */
-static size_t control_char_length(const char *s) {
-        const unsigned char *u = (const unsigned char *) s;
-
-        if (u[0] < 0x20 || u[0] == 0x7f)
-                return 1;
-        if (u[0] == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f)
-                return 2;
-        return 0;
-}
-
-static bool has_control_chars(const char *s) {
-        for (; *s; s++)
-                if (control_char_length(s) > 0)
-                        return true;
-        return false;
-}
-
-/* Messages quote what the profile says; a hostile profile must not get to
- * write escape sequences to the terminal of whoever reads them. */
-static char *escape_for_log(const char *s) {
-        char *out = malloc(strlen(s) * 4 + 1), *o = out;
-
-        if (!out)
-                return NULL;
-        while (*s) {
-                size_t c = control_char_length(s), n = c > 0 ? c : utf8_sequence_length(s);
-
-                if (c == 0 && n > 0) {
-                        memcpy(o, s, n);
-                        o += n;
-                        s += n;
-                        continue;
-                }
-                /* a control character whole, a byte of broken UTF-8 alone */
-                for (size_t i = 0; i < (n > 0 ? n : 1); i++)
-                        o += sprintf(o, "\\x%02x", (unsigned char) *s++);
-        }
-        *o = '\0';
-        return out;
-}
-
 static void parse_error(ParseState *st, const char *format, ...) _printf_(2, 3);
 static void parse_error(ParseState *st, const char *format, ...) {
         _cleanup_free_ char *raw = NULL, *msg = NULL;
@@ -423,7 +341,7 @@ static void parse_error(ParseState *st, const char *format, ...) {
                 raw = NULL;
         va_end(ap);
         if (raw)
-                msg = escape_for_log(raw);
+                msg = text_escape(raw);
         if (!msg) {
                 st->oom = true;
                 return;
@@ -475,7 +393,7 @@ static int config_parse_path(ParseState *st, const char *value, void *field, con
                 return item_error(st, value, "names a QEMU protocol, not a file");
         if (value[0] != '/')
                 return item_error(st, value, "is not an absolute path");
-        if (has_control_chars(value))
+        if (text_has_control_chars(value))
                 return item_error(st, value, "contains control characters");
         if (strlen(value) >= PATH_MAX)
                 return item_error(st, value, "is longer than a path can be");
@@ -501,7 +419,7 @@ static int config_parse_user(ParseState *st, const char *value, void *field, con
 }
 
 static int config_parse_text(ParseState *st, const char *value, void *field, const void *arg) {
-        if (has_control_chars(value))
+        if (text_has_control_chars(value))
                 return item_error(st, value, "contains control characters");
         return set_string(st, field, value);
 }
@@ -731,7 +649,7 @@ static int config_parse_evdev_list(ParseState *st, const char *value, void *fiel
 
                 if (!rest || !*rest || strstr(t, "/.") || strstr(t, "//") || t[strlen(t) - 1] == '/')
                         return item_error(st, t, "is not a device under /dev/input/");
-                if (has_control_chars(t))
+                if (text_has_control_chars(t))
                         return item_error(st, t, "contains control characters");
                 if (strv_contains(list.v, t))
                         return item_error(st, t, "is listed twice");
@@ -1162,7 +1080,7 @@ static int handler(void *user, const char *section, const char *key, const char 
         base = item->section == SECTION_DISK ? (void *) st->disk : (void *) st->profile;
         st->item = item;
         /* every text value may end up in a JSON string, which must be UTF-8 */
-        if (!utf8_is_valid(value))
+        if (!text_is_utf8(value))
                 (void) item_error(st, value, "is not valid UTF-8");
         else
                 (void) item->parse(st, value, (uint8_t *) base + item->offset, item->arg);

@@ -287,7 +287,7 @@ static int push_disks(Strv *argv, const QemuConfig *c) {
 
 static int push_network(Strv *argv, const QemuConfig *c) {
         const Profile *p = c->profile;
-        _cleanup_free_ char *netdev = NULL, *br = NULL;
+        _cleanup_free_ char *netdev = NULL;
         int r;
 
         switch (p->network) {
@@ -297,8 +297,8 @@ static int push_network(Strv *argv, const QemuConfig *c) {
                 netdev = strdup("user,id=net0");
                 break;
         case NETWORK_BRIDGE:
-                br = qemu_opt_escape(p->bridge);
-                if (br && asprintf(&netdev, "bridge,id=net0,br=%s", br) < 0)
+                /* the tap vmrun made on the bridge (tap.h) */
+                if (asprintf(&netdev, "tap,id=net0,fd=%d", QEMU_FD_TAP) < 0)
                         netdev = NULL;
                 break;
         default:

@@ -13,13 +13,16 @@
 #include "strv.h"
 
 /* Where QEMU finds the supervisor's descriptors after exec: the two QMP
- * sockets, the guest's console log, and with a TPM its end of swtpm's
- * control channel, each made by vmrun so that QEMU (not root) needs no way
- * into the VM's runtime directory. */
+ * sockets, the guest's console log, with a TPM its end of swtpm's control
+ * channel, with a bridge the tap device; each made by vmrun so that QEMU
+ * (not root) needs no way into the VM's runtime directory, nor the
+ * privilege to make a network device. */
 #define QEMU_FD_QMP_SUPERVISOR 3
 #define QEMU_FD_QMP_PUBLIC 4
 #define QEMU_FD_CONSOLE 5
 #define QEMU_FD_TPM 6
+#define QEMU_FD_TAP 7
+#define QEMU_FD_END 8                   /* one past the last */
 
 typedef struct QemuPciIds {
         unsigned vendor, device;

@@ -21,6 +21,7 @@
 #include "runstate.h"
 #include "session.h"
 #include "supervisor.h"
+#include "tap.h"
 #include "tpm.h"
 
 /* How long QEMU gets to open QMP after exec, and to answer a command. */
@@ -59,6 +60,7 @@ typedef struct Supervisor {
         Phase phase;
         char *shutdown_reason;  /* from QMP's SHUTDOWN event */
         bool guest_panicked;
+        bool sent_sigterm;      /* vmrun signalled QEMU to quit: its death by SIGTERM is vmrun's doing */
         bool qemu_exited;
         siginfo_t exit_info;
 } Supervisor;
@@ -245,8 +247,8 @@ static int preflight(const Plan *plan) {
                 RET_GATHER(r, log_error_errno(negative_errno(), "[vm] tpm = yes, but cannot execute %s: %s; install swtpm "
                                               "(Debian: apt install swtpm swtpm-tools), or set [vm] tpm = no",
                                               SWTPM_BINARY, strerror(errno)));
-        for (size_t i = 0; i < plan->input_missing.n; i++)
-                RET_GATHER(r, log_error_errno(-ENODEV, "%s", plan->input_missing.v[i]));
+        for (size_t i = 0; i < plan->host_missing.n; i++)
+                RET_GATHER(r, log_error_errno(-ENODEV, "%s", plan->host_missing.v[i]));
         if (!plan->qemu_user.user)
                 RET_GATHER(r, log_error_errno(-ENOENT, "QEMU's user %s does not exist; `vmrun plan %s` says how to create it",
                                               p->qemu_user, p->name));
@@ -282,10 +284,10 @@ static int listen_public_qmp(const char *path, int *ret_fd) {
         return 0;
 }
 
-/* In the child between fork and exec: only async-signal-safe calls. */
-_Noreturn static void exec_qemu(const Plan *plan, int qmp_fd, int public_fd, int console_fd, int tpm_fd, int out_fd,
-                                uint64_t memlock) {
-        int devnull, a, b, c, t = -1, o, r;
+/* In the child between fork and exec: only async-signal-safe calls.
+ * fds[QEMU_FD_*]: what QEMU finds at that descriptor, -1 for nothing. */
+_Noreturn static void exec_qemu(const Plan *plan, const int fds[QEMU_FD_END], int out_fd, uint64_t memlock) {
+        int devnull, o, r, lifted[QEMU_FD_END];
         sigset_t none;
 
         sigemptyset(&none);
@@ -298,19 +300,21 @@ _Noreturn static void exec_qemu(const Plan *plan, int qmp_fd, int public_fd, int
 
         /* lift every source above the target numbers first, so no dup2()
          * overwrites one still to be moved */
-        a = fcntl(qmp_fd, F_DUPFD, 10);
-        b = fcntl(public_fd, F_DUPFD, 10);
-        c = fcntl(console_fd, F_DUPFD, 10);
-        if (tpm_fd >= 0)
-                t = fcntl(tpm_fd, F_DUPFD, 10);
-        o = fcntl(out_fd, F_DUPFD, 10);
+        for (int i = QEMU_FD_QMP_SUPERVISOR; i < QEMU_FD_END; i++) {
+                lifted[i] = fds[i] >= 0 ? fcntl(fds[i], F_DUPFD, QEMU_FD_END + 2) : -1;
+                if (fds[i] >= 0 && lifted[i] < 0)
+                        _exit(126);
+        }
+        o = fcntl(out_fd, F_DUPFD, QEMU_FD_END + 2);
         devnull = open("/dev/null", O_RDONLY);
-        if (a < 0 || b < 0 || c < 0 || o < 0 || devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 ||
-            dup2(o, STDOUT_FILENO) < 0 || dup2(o, STDERR_FILENO) < 0 || dup2(a, QEMU_FD_QMP_SUPERVISOR) < 0 ||
-            dup2(b, QEMU_FD_QMP_PUBLIC) < 0 || dup2(c, QEMU_FD_CONSOLE) < 0 ||
-            (tpm_fd >= 0 && (t < 0 || dup2(t, QEMU_FD_TPM) < 0)))
+        if (o < 0 || devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(o, STDOUT_FILENO) < 0 ||
+            dup2(o, STDERR_FILENO) < 0)
                 _exit(126);
-        syscall(SYS_close_range, (tpm_fd >= 0 ? QEMU_FD_TPM : QEMU_FD_CONSOLE) + 1, ~0U, 0);
+        for (int i = QEMU_FD_QMP_SUPERVISOR; i < QEMU_FD_END; i++) {
+                if (lifted[i] >= 0 ? dup2(lifted[i], i) < 0 : close(i) < 0 && errno != EBADF)
+                        _exit(126);
+        }
+        syscall(SYS_close_range, QEMU_FD_END, ~0U, 0);
 
         r = memlock > 0 ? privileges_raise_memlock(memlock) : 0;
         if (r < 0) {
@@ -334,7 +338,9 @@ _Noreturn static void exec_qemu(const Plan *plan, int qmp_fd, int public_fd, int
 static int spawn_qemu(Supervisor *s, int *qmp_parent_fd) {
         _cleanup_close_pair_ int pair[2] = { -1, -1 }, out[2] = { -1, -1 };
         _cleanup_close_ int public_fd = -1, console_fd = -1, tpm_fd = -1;
+        _cleanup_(tap_close) Tap tap = { .fd = -1 };
         uint64_t memlock = s->plan->memlock;
+        const Profile *p = s->profile;
         int r;
         pid_t pid;
 
@@ -359,6 +365,19 @@ static int spawn_qemu(Supervisor *s, int *qmp_parent_fd) {
                          s->plan->paths->tpm_dir);
         }
 
+        if (p->network == NETWORK_BRIDGE) {
+                const char *step = NULL;
+
+                r = tap_open(p->bridge, &tap, &step);
+                if (r == -EOPNOTSUPP && step && strstr(step, "bridge"))
+                        return log_error_errno(r, "[network] %s is not a bridge the kernel can add a port to: %s",
+                                               p->bridge, STRERROR(r));
+                if (r < 0)
+                        return log_error_errno(r, "tap for the guest on bridge %s: %s: %s%s", p->bridge, step, STRERROR(r),
+                                               r == -ENODEV ? " (is the bridge still there? `ip -br link`)" : "");
+                log_info("network: tap %s on bridge %s, for QEMU", tap.name, p->bridge);
+        }
+
         if (!qemu_credentials_privileged(&s->plan->qemu_user))
                 log_info("QEMU runs as %s (uid %u), sandboxed%s", s->plan->qemu_user.user,
                          (unsigned) s->plan->qemu_user.uid,
@@ -366,8 +385,16 @@ static int spawn_qemu(Supervisor *s, int *qmp_parent_fd) {
         pid = fork();
         if (pid < 0)
                 return log_error_errno(negative_errno(), "fork: %s", strerror(errno));
-        if (pid == 0)
-                exec_qemu(s->plan, pair[1], public_fd, console_fd, tpm_fd, out[1], memlock);
+        if (pid == 0) {
+                int fds[QEMU_FD_END] = { -1, -1, -1 };
+
+                fds[QEMU_FD_QMP_SUPERVISOR] = pair[1];
+                fds[QEMU_FD_QMP_PUBLIC] = public_fd;
+                fds[QEMU_FD_CONSOLE] = console_fd;
+                fds[QEMU_FD_TPM] = tpm_fd;
+                fds[QEMU_FD_TAP] = tap.fd;
+                exec_qemu(s->plan, fds, out[1], memlock);
+        }
 
         s->qemu_pid = pid;
         /* our own unreaped child: its PID cannot be reused under us */
@@ -388,16 +415,15 @@ static void log_qemu_output(Supervisor *s, bool flush) {
         char *start = s->stderr_buf, *nl;
 
         while ((nl = memchr(start, '\n', s->stderr_len - (size_t) (start - s->stderr_buf)))) {
-                *nl = '\0';
-                if (*start)
-                        log_warning("qemu: %s", start);
+                if (nl > start)
+                        log_foreign_line(LOG_WARNING, "qemu", start, (size_t) (nl - start));
                 start = nl + 1;
         }
         s->stderr_len -= (size_t) (start - s->stderr_buf);
         memmove(s->stderr_buf, start, s->stderr_len);
         /* a full buffer without a newline, or the end: say what there is */
         if (s->stderr_len > 0 && (flush || s->stderr_len == sizeof s->stderr_buf)) {
-                log_warning("qemu: %.*s", (int) s->stderr_len, s->stderr_buf);
+                log_foreign_line(LOG_WARNING, "qemu", s->stderr_buf, s->stderr_len);
                 s->stderr_len = 0;
         }
 }
@@ -473,6 +499,15 @@ static int qmp_simple(Supervisor *s, const char *command) {
         return r;
 }
 
+/* QEMU takes SIGTERM as quit; before its handlers are set up, it dies of it */
+static void term_qemu(Supervisor *s) {
+        if (syscall(SYS_pidfd_send_signal, s->pidfd, SIGTERM, NULL, 0) >= 0)
+                s->sent_sigterm = true;
+        else if (errno != ESRCH)
+                log_warning("send SIGTERM to QEMU (pid %d): %s; killing it if it has not exited in %llus", (int) s->qemu_pid,
+                            strerror(errno), (unsigned long long) (ESCALATION_STEP / USEC_PER_SEC));
+}
+
 /* One step further towards a stopped QEMU: power button, then quit, then
  * SIGKILL, each with a deadline that takes the next step by itself. */
 static void escalate(Supervisor *s) {
@@ -496,7 +531,7 @@ static void escalate(Supervisor *s) {
                         /* no monitor: QEMU treats SIGTERM like quit */
                         log_warning("guest did not power off and QMP is gone; sending SIGTERM to QEMU (pid %d)",
                                     (int) s->qemu_pid);
-                        (void) syscall(SYS_pidfd_send_signal, s->pidfd, SIGTERM, NULL, 0);
+                        term_qemu(s);
                 }
                 (void) arm_timer(s, ESCALATION_STEP);
                 break;
@@ -660,6 +695,10 @@ static VmrunExit judge_exit(const Supervisor *s) {
                         log_info("guest powered off");
                         return VMRUN_EXIT_POWEROFF;
                 }
+                if (streq(reason, "host-signal") && s->sent_sigterm) {
+                        log_info("QEMU stopped by vmrun's SIGTERM");
+                        return VMRUN_EXIT_QUIT;
+                }
                 if (streq(reason, "host-qmp-quit")) {
                         log_info(s->phase == PHASE_QUIT ? "QEMU stopped by vmrun's quit (the guest did not power off)"
                                                         : "QEMU stopped by quit from a QMP client");
@@ -667,6 +706,11 @@ static VmrunExit judge_exit(const Supervisor *s) {
                 }
                 log_info("QEMU stopped (%s)", reason);
                 return s->guest_panicked ? VMRUN_EXIT_CRASH : VMRUN_EXIT_QUIT;
+        }
+        if (si->si_code == CLD_EXITED && si->si_status == 0 && s->sent_sigterm) {
+                /* QMP was gone by then, and with it the SHUTDOWN event */
+                log_info("QEMU stopped by vmrun's SIGTERM");
+                return VMRUN_EXIT_QUIT;
         }
         if (si->si_code == CLD_EXITED) {
                 log_error("QEMU (pid %d) exited with status %d%s", (int) s->qemu_pid, si->si_status,
@@ -676,6 +720,10 @@ static VmrunExit judge_exit(const Supervisor *s) {
         if (si->si_status == SIGKILL && s->phase == PHASE_KILL) {
                 log_warning("QEMU (pid %d) was killed by vmrun", (int) s->qemu_pid);
                 return VMRUN_EXIT_KILLED;
+        }
+        if (si->si_status == SIGTERM && s->sent_sigterm) {
+                log_warning("QEMU (pid %d) ended on vmrun's SIGTERM", (int) s->qemu_pid);
+                return VMRUN_EXIT_QUIT;
         }
         log_error("QEMU (pid %d) was killed by signal %s%s, not by vmrun", (int) s->qemu_pid, strsignal(si->si_status),
                   si->si_code == CLD_DUMPED ? " (core dumped)" : "");
@@ -709,6 +757,7 @@ static int write_state(const Supervisor *s, const char *phase) {
 static int pin_cpus(Supervisor *s) {
         const Profile *p = s->profile;
         _cleanup_json_ json_t *cpus = NULL;
+        _cleanup_free_ char *failed = NULL;
         int r;
 
         if (p->cpu_pin.n == 0)
@@ -717,10 +766,16 @@ static int pin_cpus(Supervisor *s) {
         if (r < 0)
                 return log_error_errno(r, "query-cpus-fast, to pin the vCPUs: %s", STRERROR(r));
         r = placement_pin(s->qemu_pid, cpus, p->cpu_pin.v, p->cpu_pin.n, p->emulator_pin.n ? p->emulator_pin.v : NULL,
-                          p->emulator_pin.n);
+                          p->emulator_pin.n, &failed);
+        if (r == -EINVAL && failed)
+                /* the CPU exists (the plan checked), so something keeps it from this process */
+                return log_error_errno(r, "pin QEMU's (pid %d) %s: the kernel refuses it (EINVAL): the CPU is offline, "
+                                       "or outside the CPUs this service may use (cgroup cpuset, AllowedCPUs=, taskset); "
+                                       "see `lscpu -e` and /proc/self/status Cpus_allowed_list",
+                                       (int) s->qemu_pid, failed);
         if (r < 0)
-                return log_error_errno(r, "pin QEMU's (pid %d) threads as [cpu] says: %s; see `lscpu` for the host's CPUs",
-                                       (int) s->qemu_pid, STRERROR(r));
+                return log_error_errno(r, "pin QEMU's (pid %d) %s as [cpu] says: %s; see `lscpu -e` for the host's CPUs",
+                                       (int) s->qemu_pid, failed ? failed : "threads", STRERROR(r));
         log_info("vCPUs pinned: %zu, each on its own host CPU%s", p->cpu_pin.n,
                  p->emulator_pin.n ? "; QEMU's other threads on [cpu] emulator-pin" : "");
         return 0;
@@ -752,10 +807,13 @@ static VmrunExit run_qemu(Supervisor *s) {
                          json_integer_value(json_object_get(json_object_get(v, "qemu"), "minor")),
                          json_integer_value(json_object_get(json_object_get(v, "qemu"), "micro")));
                 r = pin_cpus(s);
-                if (r >= 0)
-                        r = qmp_simple(s, "cont");
-        }
-        if (r < 0) {
+                if (r < 0)
+                        /* said why; QEMU itself is fine */
+                        log_info("ending QEMU (pid %d) before the guest's first instruction", (int) s->qemu_pid);
+                else if ((r = qmp_simple(s, "cont")) < 0)
+                        log_error("QEMU (pid %d) would not start the guest (cont): %s", (int) s->qemu_pid,
+                                  r == -ECONNRESET ? "it closed QMP" : qmp_strerror(s->qmp, r));
+        } else {
                 /* Most often QEMU refused its command line and exited: its
                  * own message (logged from its stderr) says why. */
                 if (r == -ETIMEDOUT)
@@ -764,9 +822,11 @@ static VmrunExit run_qemu(Supervisor *s) {
                 else
                         log_error("QEMU (pid %d) failed to start: %s", (int) s->qemu_pid,
                                   r == -ECONNRESET ? "it closed QMP" : qmp_strerror(s->qmp, r));
+        }
+        if (r < 0) {
                 s->qmp = qmp_free(s->qmp);
                 s->phase = PHASE_QUIT;
-                (void) syscall(SYS_pidfd_send_signal, s->pidfd, SIGTERM, NULL, 0);
+                term_qemu(s);
                 (void) arm_timer(s, ESCALATION_STEP);
                 if (event_loop(s) < 0)
                         return VMRUN_EXIT_FAILURE;

@@ -167,7 +167,7 @@ static void log_line(const char *line, size_t n) {
                 n -= strlen(own);
         }
         if (n > 0)
-                log_warning("swtpm: %.*s", (int) n, line);
+                log_foreign_line(LOG_WARNING, "swtpm", line, n);
 }
 
 static void log_output(Tpm *t, bool flush) {

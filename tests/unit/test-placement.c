@@ -93,7 +93,7 @@ static void test_each_vcpu_thread_goes_to_its_own_cpu_and_the_rest_to_the_emulat
                          "thread-id", (int) a.tid);
         assert_non_null(cpus);
 
-        assert_int_equal(placement_pin(getpid(), cpus, (const unsigned[]) { 1, 0 }, 2, (const unsigned[]) { 1 }, 1), 0);
+        assert_int_equal(placement_pin(getpid(), cpus, (const unsigned[]) { 1, 0 }, 2, (const unsigned[]) { 1 }, 1, NULL), 0);
         assert_true(only_on(a.tid, 1));
         assert_true(only_on(b.tid, 0));
         /* the main thread is "the emulator" here */
@@ -107,7 +107,23 @@ static void test_each_vcpu_thread_goes_to_its_own_cpu_and_the_rest_to_the_emulat
 static void test_a_pin_list_that_does_not_match_the_vcpus_is_refused(void **state) {
         _cleanup_json_ json_t *cpus = json_pack("[{s:i, s:i}]", "cpu-index", 0, "thread-id", (int) getpid());
 
-        assert_int_equal(placement_pin(getpid(), cpus, (const unsigned[]) { 0, 1 }, 2, NULL, 0), -EINVAL);
+        assert_int_equal(placement_pin(getpid(), cpus, (const unsigned[]) { 0, 1 }, 2, NULL, 0, NULL), -EINVAL);
+}
+
+/* The kernel's EINVAL alone would not say which CPU: the caller is told */
+static void test_a_cpu_the_kernel_refuses_is_named_with_the_vcpu_and_its_thread(void **state) {
+        Stand a = { 0 };
+        _cleanup_json_ json_t *cpus = NULL;
+        _cleanup_free_ char *failed = NULL, *want = NULL;
+
+        start(&a);
+        cpus = json_pack("[{s:i, s:i}]", "cpu-index", 0, "thread-id", (int) a.tid);
+        assert_non_null(cpus);
+        /* CPU_SETSIZE - 1: no machine this runs on has it */
+        assert_int_equal(placement_pin(getpid(), cpus, (const unsigned[]) { 1023 }, 1, NULL, 0, &failed), -EINVAL);
+        assert_true(asprintf(&want, "vCPU 0 (thread %d) on host CPU 1023", (int) a.tid) > 0);
+        assert_string_equal(failed, want);
+        stop(&a);
 }
 
 /* ---- the guest's topology, from the host's thread siblings ---- */
@@ -285,6 +301,7 @@ int main(void) {
                 cmocka_unit_test(test_a_cpu_list_refuses_what_is_not_one),
                 cmocka_unit_test(test_each_vcpu_thread_goes_to_its_own_cpu_and_the_rest_to_the_emulator_set),
                 cmocka_unit_test(test_a_pin_list_that_does_not_match_the_vcpus_is_refused),
+                cmocka_unit_test(test_a_cpu_the_kernel_refuses_is_named_with_the_vcpu_and_its_thread),
                 cmocka_unit_test(test_both_threads_of_each_core_one_after_the_other_give_the_guest_smt),
                 cmocka_unit_test(test_one_thread_of_each_core_gives_the_guest_cores_without_smt),
                 cmocka_unit_test(test_siblings_apart_in_the_list_give_no_smt_and_the_order_that_would),

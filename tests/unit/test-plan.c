@@ -501,7 +501,7 @@ static void test_evdev_devices_reach_qemu_as_grabbing_input_linux_objects_and_th
         assert_true(granted(plan, "/dev/input/event3"));
         assert_true(granted(plan, "/dev/input/event4"));
         assert_false(granted(plan, KBD));
-        assert_int_equal(plan->input_missing.n, 0);
+        assert_int_equal(plan->host_missing.n, 0);
         assert_false(strv_has_with(&plan->notes, "[input]", NULL));
 
         text = printed(plan);
@@ -558,7 +558,7 @@ static void test_usb_ids_reach_qemu_as_usb_host_on_xhci_and_their_nodes_are_gran
         assert_true(granted(plan, "/dev/bus/usb/001/004"));
         /* not the root hub beside it */
         assert_false(granted(plan, "/dev/bus/usb/001/001"));
-        assert_int_equal(plan->input_missing.n, 0);
+        assert_int_equal(plan->host_missing.n, 0);
 
         text = printed(plan);
         assert_non_null(strstr(text, "  usb       046d:c52b (usb-host on a qemu-xhci controller"));
@@ -575,7 +575,7 @@ static void test_a_missing_evdev_or_usb_device_is_a_note_and_given_to_nobody(voi
                         INPUT_PROFILE "[input]\nevdev = /dev/input/by-id/usb-Unplugged-event-kbd\n"
                                       "[usb]\ndevices = 1050:0407\n",
                         &p);
-        assert_int_equal(plan->input_missing.n, 2);
+        assert_int_equal(plan->host_missing.n, 2);
         assert_true(strv_has_with(&plan->notes, "[input] evdev /dev/input/by-id/usb-Unplugged-event-kbd is not there",
                                   "ls -l /dev/input/by-id"));
         assert_true(strv_has_with(&plan->notes, "[usb] device 1050:0407 is not plugged in", "lsusb"));
@@ -583,6 +583,36 @@ static void test_a_missing_evdev_or_usb_device_is_a_note_and_given_to_nobody(voi
                 assert_null(strstr(plan->steps.steps[i].summary, "/dev/input"));
         /* QEMU is still told: the plan shows what a start would run */
         (void) json_decref(json_arg(&plan->argv, "-object", "evdev", "/dev/input/by-id/usb-Unplugged-event-kbd"));
+}
+
+#define BRIDGE_PROFILE                                                  \
+        "[vm]\nname = br\naccel = tcg\nfirmware = bios\n"                 \
+        "[network]\nmode = bridge\nbridge = br0\n"                         \
+        "[qemu]\nuser = nobody\n"
+
+/* The bridge is the host's: vmrun adds a tap to it and makes nothing
+ * else, so one that is not there, or is no bridge, is said up front */
+static void test_a_bridge_that_is_missing_or_no_bridge_is_a_note_and_a_real_one_is_taken(void **state) {
+        Host *h = *state;
+        _cleanup_profile_ Profile *p = NULL, *q = NULL, *r = NULL;
+        _cleanup_plan_ Plan *missing = NULL, *plain = NULL, *bridge = NULL;
+        _cleanup_free_ char *text = NULL;
+
+        missing = plan_for(h->root.dir, BRIDGE_PROFILE, &p);
+        assert_int_equal(missing->host_missing.n, 1);
+        assert_true(strv_has_with(&missing->notes, "[network] bridge br0 is not there", "ip -br link"));
+
+        fake_file(&h->root, "/sys/class/net/br0/address", "52:54:00:12:34:56\n");
+        plain = plan_for(h->root.dir, BRIDGE_PROFILE, &q);
+        assert_true(strv_has_with(&plain->notes, "[network] bridge br0 is a network interface but not a bridge",
+                                  "mode = user"));
+
+        fake_dir(&h->root, "/sys/class/net/br0/bridge");
+        bridge = plan_for(h->root.dir, BRIDGE_PROFILE, &r);
+        assert_int_equal(bridge->host_missing.n, 0);
+        assert_false(strv_has_with(&bridge->notes, "[network]", NULL));
+        text = printed(bridge);
+        assert_non_null(strstr(text, "  network   a tap on bridge br0, made by vmrun at start"));
 }
 
 static void test_an_evdev_name_that_leads_to_no_event_device_is_refused_naming_both(void **state) {
@@ -593,7 +623,7 @@ static void test_an_evdev_name_that_leads_to_no_event_device_is_refused_naming_b
         input_devices(&h->root);
         plan = plan_for(h->root.dir, INPUT_PROFILE "[input]\nevdev = /dev/input/by-id/usb-Logitech_USB_Receiver-mouse\n",
                         &p);
-        assert_int_equal(plan->input_missing.n, 1);
+        assert_int_equal(plan->host_missing.n, 1);
         assert_true(strv_has_with(&plan->notes, "/dev/input/by-id/usb-Logitech_USB_Receiver-mouse leads to "
                                                 "/dev/input/mouse0, not an event device", "-event-mouse"));
         assert_false(granted(plan, "/dev/input/mouse0"));
@@ -613,7 +643,7 @@ static void test_two_usb_devices_with_the_same_ids_are_both_given_to_qemus_user(
         plan = plan_for(h->root.dir, INPUT_PROFILE "[usb]\ndevices = 046d:c52b\n", &p);
         assert_true(granted(plan, "/dev/bus/usb/001/004"));
         assert_true(granted(plan, "/dev/bus/usb/003/012"));
-        assert_int_equal(plan->input_missing.n, 0);
+        assert_int_equal(plan->host_missing.n, 0);
 }
 
 static void test_qemu_run_as_root_is_given_no_device_nodes(void **state) {
@@ -993,6 +1023,8 @@ int main(int argc, char **argv) {
                 cmocka_unit_test_setup_teardown(test_usb_ids_reach_qemu_as_usb_host_on_xhci_and_their_nodes_are_granted,
                                                 host_setup, host_teardown),
                 cmocka_unit_test_setup_teardown(test_a_missing_evdev_or_usb_device_is_a_note_and_given_to_nobody,
+                                                host_setup, host_teardown),
+                cmocka_unit_test_setup_teardown(test_a_bridge_that_is_missing_or_no_bridge_is_a_note_and_a_real_one_is_taken,
                                                 host_setup, host_teardown),
                 cmocka_unit_test_setup_teardown(test_an_evdev_name_that_leads_to_no_event_device_is_refused_naming_both,
                                                 host_setup, host_teardown),

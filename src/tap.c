@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include "host.h"
+#include "log.h"
+#include "tap.h"
+
+int tap_check_bridge(const HostContext *ctx, const char *bridge) {
+        _cleanup_free_ char *dir = NULL, *br = NULL;
+
+        if (asprintf(&dir, "/sys/class/net/%s", bridge) < 0 || asprintf(&br, "/sys/class/net/%s/bridge", bridge) < 0)
+                return -ENOMEM;
+        if (!host_exists(ctx, dir))
+                return -ENODEV;
+        if (!host_exists(ctx, br))
+                return -ENOTTY;
+        return 0;
+}
+
+/* An interface ioctl on `name` through a throwaway socket. */
+static int ifreq_ioctl(unsigned long request, struct ifreq *ifr) {
+        _cleanup_close_ int sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+        if (sock < 0)
+                return negative_errno();
+        if (ioctl(sock, request, ifr) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int tap_open(const char *bridge, Tap *ret, const char **ret_step) {
+        _cleanup_close_ int fd = -1;
+        struct ifreq ifr = { 0 }, br = { 0 };
+        Tap t = { .fd = -1 };
+        int r;
+
+        assert(bridge);
+        assert(ret);
+        assert(ret_step);
+
+        if (strlen(bridge) >= IFNAMSIZ) {
+                *ret_step = "name the bridge";
+                return -ENAMETOOLONG;
+        }
+        *ret_step = "open /dev/net/tun";
+        fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+        if (fd < 0)
+                return log_debug_errno(negative_errno(), "open /dev/net/tun: %s", strerror(errno));
+
+        /* the kernel picks the number: vmrun0, vmrun1, ... one per VM */
+        *ret_step = "create a tap device";
+        snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "vmrun%%d");
+        ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+        if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+                return log_debug_errno(negative_errno(), "TUNSETIFF: %s", strerror(errno));
+        snprintf(t.name, sizeof t.name, "%s", ifr.ifr_name);
+
+        *ret_step = "find the tap's index";
+        r = ifreq_ioctl(SIOCGIFINDEX, &ifr);
+        if (r < 0)
+                return log_debug_errno(r, "SIOCGIFINDEX %s: %s", t.name, STRERROR(r));
+
+        *ret_step = "add the tap to the bridge";
+        snprintf(br.ifr_name, sizeof br.ifr_name, "%s", bridge);
+        br.ifr_ifindex = ifr.ifr_ifindex;
+        r = ifreq_ioctl(SIOCBRADDIF, &br);
+        if (r < 0)
+                return log_debug_errno(r, "SIOCBRADDIF %s to %s: %s", t.name, bridge, STRERROR(r));
+
+        *ret_step = "bring the tap up";
+        r = ifreq_ioctl(SIOCGIFFLAGS, &ifr);
+        if (r >= 0) {
+                ifr.ifr_flags |= IFF_UP;
+                r = ifreq_ioctl(SIOCSIFFLAGS, &ifr);
+        }
+        if (r < 0)
+                return log_debug_errno(r, "set %s up: %s", t.name, STRERROR(r));
+
+        *ret_step = NULL;
+        t.fd = TAKE_FD(fd);
+        *ret = t;
+        return 0;
+}
+
+void tap_close(Tap *t) {
+        closep(&t->fd);
+}
