@@ -345,6 +345,44 @@ static int read_decimal(const HostContext *ctx, const char *path, unsigned *ret)
         return 0;
 }
 
+/* A USB disk or network adapter may be what the host runs on, or the
+ * connection the user is on: as for PCI devices, [host] allow-classes must
+ * name the class. The class is per interface (bInterfaceClass of each
+ * NAME:CONFIG.INTERFACE), so a composite device is looked at whole. */
+static int usb_class_check(const HostContext *ctx, Plan *plan, const UsbId *id, const char *name, char *const *all) {
+        static const struct {
+                unsigned long class;
+                unsigned allow;
+                const char *what;
+        } protected[] = {
+                { 0x08, HOST_ALLOW_STORAGE, "a USB disk (mass storage)" },
+                { 0x02, HOST_ALLOW_NETWORK, "a USB network adapter (communications)" },
+                { 0x0a, HOST_ALLOW_NETWORK, "a USB network adapter (CDC data)" },
+                { 0xe0, HOST_ALLOW_NETWORK, "a wireless controller (Bluetooth or RNDIS)" },
+        };
+        size_t len = strlen(name);
+
+        for (size_t i = 0; all[i]; i++) {
+                _cleanup_free_ char *path = NULL;
+                unsigned long class;
+
+                if (strncmp(all[i], name, len) != 0 || all[i][len] != ':')
+                        continue;
+                if (asprintf(&path, "/sys/bus/usb/devices/%s/bInterfaceClass", all[i]) < 0)
+                        return -ENOMEM;
+                if (host_read_hex(ctx, path, &class) < 0)
+                        continue;
+                for (size_t k = 0; k < ELEMENTSOF(protected); k++)
+                        if (class == protected[k].class && !(plan->profile->allow_classes & protected[k].allow))
+                                return strv_pushf(&plan->host_missing,
+                                                  "[usb] device %04x:%04x (%s) is %s, interface %s: the host may need it; "
+                                                  "vmrun gives it to the guest only with [host] allow-classes = %s",
+                                                  id->vendor, id->product, name, protected[k].what, all[i],
+                                                  protected[k].allow == HOST_ALLOW_STORAGE ? "storage" : "network");
+        }
+        return 0;
+}
+
 /* Every USB device with the IDs: QEMU takes the first it finds, and the
  * node of each (usbfs: /dev/bus/usb/BBB/DDD) goes to QEMU's user. */
 static int plan_usb(const HostContext *ctx, Plan *plan, const UsbId *id) {
@@ -360,8 +398,7 @@ static int plan_usb(const HostContext *ctx, Plan *plan, const UsbId *id) {
                 return r;
         d = opendir(dir);
         while (d && (de = readdir(d)))
-                /* devices, not their interfaces (1-2:1.0) */
-                if (de->d_name[0] != '.' && !strchr(de->d_name, ':') && strv_push(&names, de->d_name) < 0) {
+                if (de->d_name[0] != '.' && strv_push(&names, de->d_name) < 0) {
                         closedir(d);
                         return -ENOMEM;
                 }
@@ -375,6 +412,9 @@ static int plan_usb(const HostContext *ctx, Plan *plan, const UsbId *id) {
                 unsigned long vendor, product;
                 unsigned bus, dev;
 
+                /* devices, not their interfaces (1-2:1.0) */
+                if (strchr(names.v[i], ':'))
+                        continue;
                 if (asprintf(&vp, "/sys/bus/usb/devices/%s/idVendor", names.v[i]) < 0 ||
                     asprintf(&pp, "/sys/bus/usb/devices/%s/idProduct", names.v[i]) < 0 ||
                     asprintf(&bp, "/sys/bus/usb/devices/%s/busnum", names.v[i]) < 0 ||
@@ -384,6 +424,9 @@ static int plan_usb(const HostContext *ctx, Plan *plan, const UsbId *id) {
                     vendor != id->vendor || product != id->product)
                         continue;
                 matches++;
+                r = usb_class_check(ctx, plan, id, names.v[i], names.v);
+                if (r < 0)
+                        return r;
                 if (read_decimal(ctx, bp, &bus) < 0 || read_decimal(ctx, dp, &dev) < 0) {
                         r = strv_pushf(&plan->host_missing, "USB device %04x:%04x (%s): cannot read its bus and device "
                                        "numbers in /sys/bus/usb/devices/%s", id->vendor, id->product, names.v[i],
@@ -451,10 +494,46 @@ static int plan_input(const HostContext *ctx, Plan *plan) {
         return r;
 }
 
+/* The files an earlier run's swtpm left (0600, its user's): given to this
+ * run's user too, so that a changed [qemu] user still finds the TPM it had
+ * (swtpm would otherwise fail on a state it may not read). */
+static int plan_grant_tpm_state(const HostContext *ctx, Plan *plan, const QemuCredentials *c) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_strv_ Strv files = { 0 };
+        struct dirent *de;
+        DIR *d;
+        int r;
+
+        r = host_path(ctx, plan->paths->tpm_dir, &dir);
+        if (r < 0)
+                return r;
+        d = opendir(dir);
+        if (!d)
+                return 0;       /* the first run makes it */
+        while ((de = readdir(d)))
+                if (de->d_type == DT_REG && strv_push(&files, de->d_name) < 0) {
+                        closedir(d);
+                        return -ENOMEM;
+                }
+        closedir(d);
+        if (files.n > 0)
+                qsort(files.v, files.n, sizeof(char *), cmp_str);
+        for (size_t i = 0; i < files.n; i++) {
+                _cleanup_free_ char *path = NULL;
+
+                if (asprintf(&path, "%s/%s", plan->paths->tpm_dir, files.v[i]) < 0)
+                        return -ENOMEM;
+                r = host_steps_add_grant(&plan->steps, path, c->uid, c->gid, c->user);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* QEMU's user, and what it must be given for the run: the VM's state
  * directory (the VARS copy, often its disks and kernel) and the VFIO group
  * nodes, which are root's 0600 when vfio-pci creates them. */
-static int plan_qemu_user(Plan *plan) {
+static int plan_qemu_user(const HostContext *ctx, Plan *plan) {
         const Profile *p = plan->profile;
         const QemuCredentials *c = &plan->qemu_user;
         size_t n_steps = plan->steps.n;
@@ -479,6 +558,8 @@ static int plan_qemu_user(Plan *plan) {
         /* swtpm runs as QEMU's user too, and writes its state there */
         if (r >= 0 && p->tpm)
                 r = host_steps_add_grant(&plan->steps, plan->paths->tpm_dir, c->uid, c->gid, c->user);
+        if (r >= 0 && p->tpm)
+                r = plan_grant_tpm_state(ctx, plan, c);
         for (size_t i = 0; r >= 0 && i < p->n_disks; i++)
                 r = host_steps_add_grant(&plan->steps, p->disks[i].file, c->uid, c->gid, c->user);
         /* the VM's own copies; files elsewhere stay whose they are and
@@ -754,7 +835,7 @@ int plan_new(const Profile *p, Plan **ret) {
         if (r < 0)
                 return log_oom();
 
-        r = plan_qemu_user(plan);
+        r = plan_qemu_user(&ctx, plan);
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0)

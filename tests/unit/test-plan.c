@@ -585,6 +585,41 @@ static void test_a_missing_evdev_or_usb_device_is_a_note_and_given_to_nobody(voi
         (void) json_decref(json_arg(&plan->argv, "-object", "evdev", "/dev/input/by-id/usb-Unplugged-event-kbd"));
 }
 
+/* A composite device is judged by all its interfaces: this stick has a
+ * keyboard-like interface too, and is still a disk */
+static void test_a_usb_disk_or_network_adapter_is_refused_unless_its_class_is_allowed(void **state) {
+        Host *h = *state;
+        _cleanup_profile_ Profile *p = NULL, *q = NULL, *r = NULL;
+        _cleanup_plan_ Plan *disk = NULL, *allowed = NULL, *nic = NULL;
+
+        input_devices(&h->root);
+        fake_file(&h->root, "/sys/bus/usb/devices/1-3/idVendor", "0781\n");
+        fake_file(&h->root, "/sys/bus/usb/devices/1-3/idProduct", "5567\n");
+        fake_file(&h->root, "/sys/bus/usb/devices/1-3/busnum", "1\n");
+        fake_file(&h->root, "/sys/bus/usb/devices/1-3/devnum", "5\n");
+        fake_file(&h->root, "/sys/bus/usb/devices/1-3:1.0/bInterfaceClass", "03\n");
+        fake_file(&h->root, "/sys/bus/usb/devices/1-3:1.1/bInterfaceClass", "08\n");
+        fake_file(&h->root, "/dev/bus/usb/001/005", "");
+        fake_file(&h->root, "/sys/bus/usb/devices/1-4/idVendor", "0bda\n");
+        fake_file(&h->root, "/sys/bus/usb/devices/1-4/idProduct", "8153\n");
+        fake_file(&h->root, "/sys/bus/usb/devices/1-4/busnum", "1\n");
+        fake_file(&h->root, "/sys/bus/usb/devices/1-4/devnum", "6\n");
+        fake_file(&h->root, "/sys/bus/usb/devices/1-4:2.0/bInterfaceClass", "02\n");
+        fake_file(&h->root, "/dev/bus/usb/001/006", "");
+
+        disk = plan_for(h->root.dir, INPUT_PROFILE "[usb]\ndevices = 0781:5567\n", &p);
+        assert_int_equal(disk->host_missing.n, 1);
+        assert_true(strv_has_with(&disk->notes, "[usb] device 0781:5567 (1-3) is a USB disk (mass storage), interface 1-3:1.1",
+                                  "[host] allow-classes = storage"));
+
+        allowed = plan_for(h->root.dir, INPUT_PROFILE "[usb]\ndevices = 0781:5567\n[host]\nallow-classes = storage\n", &q);
+        assert_int_equal(allowed->host_missing.n, 0);
+
+        nic = plan_for(h->root.dir, INPUT_PROFILE "[usb]\ndevices = 0bda:8153, 046d:c52b\n[host]\nallow-classes = storage\n", &r);
+        assert_int_equal(nic->host_missing.n, 1);
+        assert_true(strv_has_with(&nic->notes, "[usb] device 0bda:8153 (1-4) is a USB network adapter", "allow-classes = network"));
+}
+
 #define BRIDGE_PROFILE                                                  \
         "[vm]\nname = br\naccel = tcg\nfirmware = bios\n"                 \
         "[network]\nmode = bridge\nbridge = br0\n"                         \
@@ -1023,6 +1058,8 @@ int main(int argc, char **argv) {
                 cmocka_unit_test_setup_teardown(test_usb_ids_reach_qemu_as_usb_host_on_xhci_and_their_nodes_are_granted,
                                                 host_setup, host_teardown),
                 cmocka_unit_test_setup_teardown(test_a_missing_evdev_or_usb_device_is_a_note_and_given_to_nobody,
+                                                host_setup, host_teardown),
+                cmocka_unit_test_setup_teardown(test_a_usb_disk_or_network_adapter_is_refused_unless_its_class_is_allowed,
                                                 host_setup, host_teardown),
                 cmocka_unit_test_setup_teardown(test_a_bridge_that_is_missing_or_no_bridge_is_a_note_and_a_real_one_is_taken,
                                                 host_setup, host_teardown),
