@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <dirent.h>
+#include <linux/kvm.h>
 #include <sys/stat.h>
 
 #include "host.h"
 #include "host_steps.h"
+#include "kvm.h"
 #include "log.h"
 #include "pci.h"
 #include "plan.h"
@@ -109,45 +111,74 @@ static int resolve_gpu_functions(const HostContext *ctx, Plan *plan) {
 }
 
 /* Hyper-V's enlightenments, as QEMU calls them: a Windows guest that finds
- * them uses the hypervisor's cheaper paths instead of emulated hardware. */
+ * them uses the hypervisor's cheaper paths instead of emulated hardware.
+ * Under KVM each needs the kernel to emulate its part (kvm_cap, besides
+ * KVM_CAP_HYPERV itself), and some build on earlier ones (needs: indexes
+ * into this table), as QEMU checks when it starts. */
+#define HV_VPINDEX 3
+#define HV_TIME 5
+#define HV_SYNIC 6
 static const struct {
         const char *property;
         const char *value;
+        int kvm_cap;
+        int needs[2];           /* -1: none */
 } hyperv_flags[] = {
         /* no watchdog bug check when a vCPU was descheduled for a while */
-        { "hv-relaxed", "on" },
+        { "hv-relaxed", "on", KVM_CAP_HYPERV, { -1, -1 } },
         /* EOI and ICR through MSRs, without an exit per APIC access */
-        { "hv-vapic", "on" },
+        { "hv-vapic", "on", KVM_CAP_HYPERV_VAPIC, { -1, -1 } },
         /* spin 8191 times before telling the hypervisor a lock is contended */
-        { "hv-spinlocks", "0x1fff" },
+        { "hv-spinlocks", "0x1fff", KVM_CAP_HYPERV_SPIN, { -1, -1 } },
         /* the vCPU numbering that synic, tlbflush and ipi address CPUs by */
-        { "hv-vpindex", "on" },
-        { "hv-runtime", "on" },
+        [HV_VPINDEX] = { "hv-vpindex", "on", KVM_CAP_HYPERV_VP_INDEX, { -1, -1 } },
+        { "hv-runtime", "on", KVM_CAP_HYPERV, { -1, -1 } },
         /* the reference TSC page: a clock that needs no exit */
-        { "hv-time", "on" },
+        [HV_TIME] = { "hv-time", "on", KVM_CAP_HYPERV_TIME, { -1, -1 } },
         /* synthetic interrupt controller and timers: an idle Windows stops
          * ticking the emulated HPET/RTC hundreds of times a second */
-        { "hv-synic", "on" },
-        { "hv-stimer", "on" },
+        [HV_SYNIC] = { "hv-synic", "on", KVM_CAP_HYPERV_SYNIC, { HV_VPINDEX, -1 } },
+        { "hv-stimer", "on", KVM_CAP_HYPERV, { HV_SYNIC, HV_TIME } },
         /* the TSC and APIC frequencies, so Windows does not measure them */
-        { "hv-frequencies", "on" },
+        { "hv-frequencies", "on", KVM_CAP_HYPERV, { -1, -1 } },
         /* TLB flushes and IPIs to other vCPUs as one hypercall, not one
          * exit per target vCPU */
-        { "hv-tlbflush", "on" },
-        { "hv-ipi", "on" },
+        { "hv-tlbflush", "on", KVM_CAP_HYPERV_TLBFLUSH, { HV_VPINDEX, -1 } },
+        { "hv-ipi", "on", KVM_CAP_HYPERV_SEND_IPI, { HV_VPINDEX, -1 } },
 };
 
-int plan_cpu_flags(const Profile *p, char *const *offered, char ***ret_flags, Strv *adjustments) {
+int plan_cpu_flags(const Profile *p, char *const *offered, KvmHas kvm_has, const void *kvm_data, char ***ret_flags,
+                   Strv *adjustments) {
         _cleanup_strv_ Strv flags = { 0 };
+        bool kept[ELEMENTSOF(hyperv_flags)] = { false };
+        bool kvm = p->accel == ACCEL_KVM;
         int r;
 
         if (p->os != GUEST_OS_WINDOWS) {
                 *ret_flags = NULL;
                 return 0;
         }
+        /* A kernel without Hyper-V emulation at all: the guest must not
+         * see a Hyper-V CPUID and then find its registers missing */
+        if (kvm && kvm_has && !kvm_has(kvm_data, KVM_CAP_HYPERV)) {
+                r = strv_pushf(adjustments,
+                               "every Hyper-V enlightenment left out: this kernel's KVM emulates no Hyper-V interface "
+                               "(no KVM_CAP_HYPERV; Linux 6.8 and newer built without CONFIG_KVM_HYPERV); Windows runs, "
+                               "with more exits and a busier idle");
+                if (r < 0)
+                        return r;
+                *ret_flags = NULL;
+                return 0;
+        }
         for (size_t i = 0; i < ELEMENTSOF(hyperv_flags); i++) {
                 const char *f = hyperv_flags[i].property;
+                const char *missing = NULL;
 
+                for (size_t k = 0; k < ELEMENTSOF(hyperv_flags[i].needs); k++) {
+                        int n = hyperv_flags[i].needs[k];
+                        if (kvm && n >= 0 && !kept[n])
+                                missing = hyperv_flags[n].property;
+                }
                 /* QEMU 7.2 (Debian 12's) checks hv-vpindex with KVM's
                  * capability even without KVM and refuses to start: "kernel
                  * doesn't allow setting HyperV VP_INDEX" */
@@ -158,8 +189,15 @@ int plan_cpu_flags(const Profile *p, char *const *offered, char ***ret_flags, St
                 else if (offered && !strv_contains(offered, f))
                         r = strv_pushf(adjustments, "%s left out: %s does not offer it (not a property of its %s CPU)",
                                        f, p->qemu_binary, qemu_cpu_model(p->accel));
-                else
+                else if (kvm && kvm_has && !kvm_has(kvm_data, hyperv_flags[i].kvm_cap))
+                        r = strv_pushf(adjustments, "%s left out: this kernel's KVM does not emulate it (KVM capability %d)",
+                                       f, hyperv_flags[i].kvm_cap);
+                else if (missing)
+                        r = strv_pushf(adjustments, "%s left out: it builds on %s, which is left out", f, missing);
+                else {
                         r = strv_pushf(&flags, "%s=%s", f, hyperv_flags[i].value);
+                        kept[i] = true;
+                }
                 if (r < 0)
                         return r;
         }
@@ -183,14 +221,23 @@ static const char *caps_error(int r) {
         }
 }
 
-/* What the installed QEMU offers decides the flags, not a list of versions. */
-static int plan_hyperv(Plan *plan) {
+static bool kvm_has_cap(const void *data, int cap) {
+        return kvm_caps_has(data, cap);
+}
+
+/* What the installed QEMU and the running kernel offer decide the flags,
+ * not a list of versions. */
+static int plan_hyperv(const HostContext *ctx, Plan *plan) {
         const Profile *p = plan->profile;
         _cleanup_strv_free_ char **offered = NULL;
-        int r;
+        _cleanup_(kvm_caps_close) KvmCaps kvm = { .fd = -1 };
+        int r, k = -ENOENT;
 
         if (p->os != GUEST_OS_WINDOWS)
                 return 0;
+        /* without /dev/kvm there is a note already (accel = kvm) */
+        if (p->accel == ACCEL_KVM)
+                k = kvm_caps_open(ctx, &kvm);
         r = qemu_cpu_properties(p->qemu_binary, qemu_cpu_model(p->accel), QEMU_CAPS_TIMEOUT, &offered);
         if (r == -ENOMEM)
                 return r;
@@ -204,7 +251,7 @@ static int plan_hyperv(Plan *plan) {
                 if (r < 0)
                         return r;
         }
-        return plan_cpu_flags(p, offered, &plan->cpu_flags, &plan->adjustments);
+        return plan_cpu_flags(p, offered, k >= 0 ? kvm_has_cap : NULL, &kvm, &plan->cpu_flags, &plan->adjustments);
 }
 
 int plan_gpu_subsystem(const HostContext *ctx, const Profile *p, bool *ret_set, QemuPciIds *ret_ids, Strv *notes,
@@ -797,7 +844,7 @@ int plan_new(const Profile *p, Plan **ret) {
                                                plan->battery_table);
         }
 
-        r = plan_hyperv(plan);
+        r = plan_hyperv(&ctx, plan);
         if (r < 0)
                 return log_oom();
 

@@ -73,12 +73,18 @@ int plan_to_json(const Plan *plan, json_t **ret);
 /* The parts of plan_new() that decide what the guest sees of itself,
  * for the tests. */
 
+/* Does the host's KVM offer KVM_CAP_* `cap`? (kvm_caps_has(), or a test's) */
+typedef bool (*KvmHas)(const void *data, int cap);
+
 /* The -cpu flags for the profile's guest OS: for windows the Hyper-V
  * enlightenments, each only if `offered` (the CPU model's properties,
- * qemu_cpu_properties(); NULL: not known, pass them all) has it, and
- * without those that cannot work under the profile's accel. What is left
- * out goes to `adjustments`, named. *ret_flags is NULL when there are none. */
-int plan_cpu_flags(const Profile *p, char *const *offered, char ***ret_flags, Strv *adjustments);
+ * qemu_cpu_properties(); NULL: not known, pass them all) has it, under KVM
+ * only if `kvm_has` (NULL: not known) says the kernel emulates what it
+ * needs, and with the enlightenments it builds on; without those that
+ * cannot work under the profile's accel. What is left out goes to
+ * `adjustments`, named. *ret_flags is NULL when there are none. */
+int plan_cpu_flags(const Profile *p, char *const *offered, KvmHas kvm_has, const void *kvm_data, char ***ret_flags,
+                   Strv *adjustments);
 
 /* [cpu] pin's topology and [memory] hugepages' pool, read from the host
  * under ctx; what does not fit goes to notes (a missing CPU, too few

@@ -2,6 +2,7 @@
 #include "fake-root.h"
 
 #include <limits.h>
+#include <linux/kvm.h>
 
 #include "log.h"
 #include "plan.h"
@@ -99,7 +100,7 @@ static void test_windows_under_kvm_gets_every_enlightenment_in_order(void **stat
         _cleanup_strv_free_ char **flags = NULL;
         _cleanup_strv_ Strv adjusted = { 0 };
 
-        assert_int_equal(plan_cpu_flags(p, offered_all, &flags, &adjusted), 0);
+        assert_int_equal(plan_cpu_flags(p, offered_all, NULL, NULL, &flags, &adjusted), 0);
         assert_flags(flags, all_hyperv, ELEMENTSOF(all_hyperv));
         assert_int_equal(adjusted.n, 0);
 }
@@ -111,10 +112,10 @@ static void test_other_and_linux_guests_get_no_cpu_flags(void **state) {
         char **flags = (char **) offered_all;
 
         assert_int_equal(other->os, GUEST_OS_OTHER);
-        assert_int_equal(plan_cpu_flags(other, offered_all, &flags, &adjusted), 0);
+        assert_int_equal(plan_cpu_flags(other, offered_all, NULL, NULL, &flags, &adjusted), 0);
         assert_null(flags);
         flags = (char **) offered_all;
-        assert_int_equal(plan_cpu_flags(linux_, offered_all, &flags, &adjusted), 0);
+        assert_int_equal(plan_cpu_flags(linux_, offered_all, NULL, NULL, &flags, &adjusted), 0);
         assert_null(flags);
         assert_int_equal(adjusted.n, 0);
 }
@@ -128,7 +129,7 @@ static void test_a_flag_qemu_lacks_is_left_out_and_named(void **state) {
         _cleanup_strv_free_ char **flags = NULL;
         _cleanup_strv_ Strv adjusted = { 0 };
 
-        assert_int_equal(plan_cpu_flags(p, old_qemu, &flags, &adjusted), 0);
+        assert_int_equal(plan_cpu_flags(p, old_qemu, NULL, NULL, &flags, &adjusted), 0);
         assert_flags(flags, all_hyperv, 9);
         assert_int_equal(adjusted.n, 2);
         assert_true(strv_has_with(&adjusted, "hv-tlbflush left out", "/opt/qemu-3.1/bin/qemu-system-x86_64 does not offer it"));
@@ -140,7 +141,7 @@ static void test_without_knowing_what_qemu_offers_every_flag_is_passed(void **st
         _cleanup_strv_free_ char **flags = NULL;
         _cleanup_strv_ Strv adjusted = { 0 };
 
-        assert_int_equal(plan_cpu_flags(p, NULL, &flags, &adjusted), 0);
+        assert_int_equal(plan_cpu_flags(p, NULL, NULL, NULL, &flags, &adjusted), 0);
         assert_flags(flags, all_hyperv, ELEMENTSOF(all_hyperv));
         assert_int_equal(adjusted.n, 0);
 }
@@ -155,10 +156,62 @@ static void test_under_tcg_hv_vpindex_is_left_out_and_said_why(void **state) {
         _cleanup_strv_ Strv adjusted = { 0 };
 
         /* QEMU 7.2 refuses to start with it under TCG */
-        assert_int_equal(plan_cpu_flags(p, offered_all, &flags, &adjusted), 0);
+        assert_int_equal(plan_cpu_flags(p, offered_all, NULL, NULL, &flags, &adjusted), 0);
         assert_flags(flags, tcg, ELEMENTSOF(tcg));
         assert_int_equal(adjusted.n, 1);
         assert_true(strv_has_with(&adjusted, "hv-vpindex left out", "without KVM"));
+}
+
+/* A kernel's KVM, as the plan would ask it: every capability but those
+ * listed (0-terminated) */
+static bool kvm_without(const void *data, int cap) {
+        for (const int *c = data; *c; c++)
+                if (*c == cap)
+                        return false;
+        return true;
+}
+
+static void test_under_kvm_without_hyperv_emulation_no_enlightenment_is_passed(void **state) {
+        static const int no_hyperv[] = { KVM_CAP_HYPERV, KVM_CAP_HYPERV_VAPIC, KVM_CAP_HYPERV_TIME, 0 };
+        _cleanup_profile_ Profile *p = profile("[vm]\nos = windows\n");
+        _cleanup_strv_free_ char **flags = NULL;
+        _cleanup_strv_ Strv adjusted = { 0 };
+
+        /* QEMU would abort on the first Hyper-V register KVM does not know */
+        assert_int_equal(plan_cpu_flags(p, offered_all, kvm_without, no_hyperv, &flags, &adjusted), 0);
+        assert_null(flags);
+        assert_int_equal(adjusted.n, 1);
+        assert_true(strv_has_with(&adjusted, "every Hyper-V enlightenment left out", "CONFIG_KVM_HYPERV"));
+}
+
+static void test_under_kvm_an_enlightenment_the_kernel_lacks_takes_those_built_on_it(void **state) {
+        static const int no_vp_index[] = { KVM_CAP_HYPERV_VP_INDEX, 0 };
+        static const char *const left[] = {
+                "hv-relaxed=on", "hv-vapic=on", "hv-spinlocks=0x1fff", "hv-runtime=on", "hv-time=on", "hv-frequencies=on",
+        };
+        _cleanup_profile_ Profile *p = profile("[vm]\nos = windows\n");
+        _cleanup_strv_free_ char **flags = NULL;
+        _cleanup_strv_ Strv adjusted = { 0 };
+
+        assert_int_equal(plan_cpu_flags(p, offered_all, kvm_without, no_vp_index, &flags, &adjusted), 0);
+        assert_flags(flags, left, ELEMENTSOF(left));
+        assert_int_equal(adjusted.n, 5);
+        assert_true(strv_has_with(&adjusted, "hv-vpindex left out", "this kernel's KVM does not emulate it"));
+        assert_true(strv_has_with(&adjusted, "hv-synic left out", "builds on hv-vpindex"));
+        assert_true(strv_has_with(&adjusted, "hv-stimer left out", "builds on hv-synic"));
+        assert_true(strv_has_with(&adjusted, "hv-tlbflush left out", "builds on hv-vpindex"));
+        assert_true(strv_has_with(&adjusted, "hv-ipi left out", "builds on hv-vpindex"));
+}
+
+static void test_under_kvm_with_full_hyperv_emulation_every_enlightenment_is_passed(void **state) {
+        static const int none[] = { 0 };
+        _cleanup_profile_ Profile *p = profile("[vm]\nos = windows\n");
+        _cleanup_strv_free_ char **flags = NULL;
+        _cleanup_strv_ Strv adjusted = { 0 };
+
+        assert_int_equal(plan_cpu_flags(p, offered_all, kvm_without, none, &flags, &adjusted), 0);
+        assert_flags(flags, all_hyperv, ELEMENTSOF(all_hyperv));
+        assert_int_equal(adjusted.n, 0);
 }
 
 /* ---- the GPU's subsystem IDs ---- */
@@ -1015,6 +1068,9 @@ int main(int argc, char **argv) {
                 cmocka_unit_test(test_a_flag_qemu_lacks_is_left_out_and_named),
                 cmocka_unit_test(test_without_knowing_what_qemu_offers_every_flag_is_passed),
                 cmocka_unit_test(test_under_tcg_hv_vpindex_is_left_out_and_said_why),
+                cmocka_unit_test(test_under_kvm_without_hyperv_emulation_no_enlightenment_is_passed),
+                cmocka_unit_test(test_under_kvm_an_enlightenment_the_kernel_lacks_takes_those_built_on_it),
+                cmocka_unit_test(test_under_kvm_with_full_hyperv_emulation_every_enlightenment_is_passed),
 
                 cmocka_unit_test_setup_teardown(test_a_display_gpu_gets_the_hosts_subsystem_ids_by_default, host_setup,
                                                 host_teardown),
