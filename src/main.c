@@ -125,6 +125,9 @@ static int verb_check(char **args, const Options *o) {
         RET_GATHER(r, host_precheck(&host, p, plan->gpu_functions, &plan->steps));
         if (p->gpu_rom)
                 RET_GATHER(r, check_profile_rom(&host, p));
+        /* a missing user is among the notes */
+        if (plan->qemu_user.user)
+                RET_GATHER(r, supervisor_check_qemu_access(plan));
         RET_GATHER(r, plan_check_memlock(plan));
         RET_GATHER(r, plan_check_placement(plan));
         if (r < 0) {

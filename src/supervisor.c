@@ -165,7 +165,7 @@ static bool in_state_dir(const Plan *plan, const char *path) {
 /* What QEMU opens by name, tried as QEMU's user before anything changes.
  * The VM's state directory and its disks are given to that user for the
  * run (grant steps); the rest must be readable as they are. */
-static int preflight_qemu_access(const Plan *plan) {
+int supervisor_check_qemu_access(const Plan *plan) {
         const Profile *p = plan->profile;
         const QemuCredentials *c = &plan->qemu_user;
         _cleanup_strv_ Strv paths = { 0 }, what = { 0 };
@@ -185,7 +185,10 @@ static int preflight_qemu_access(const Plan *plan) {
                         modes[paths.n - 1] = (mode);                                    \
         } while (0)
 
-        WANT("its state directory's parent", vm_state_root(), X_OK);
+        /* before the first run (`vmrun check`) there is none yet: the
+         * start makes it, searchable */
+        if (access(vm_state_root(), F_OK) >= 0)
+                WANT("its state directory's parent", vm_state_root(), X_OK);
         WANT("the kernel", p->kernel, R_OK);
         WANT("the initrd", p->initrd, R_OK);
         WANT("the vBIOS ROM", p->gpu_rom, R_OK);
@@ -253,7 +256,7 @@ static int preflight(const Plan *plan) {
                 RET_GATHER(r, log_error_errno(-ENOENT, "QEMU's user %s does not exist; `vmrun plan %s` says how to create it",
                                               p->qemu_user, p->name));
         else
-                RET_GATHER(r, preflight_qemu_access(plan));
+                RET_GATHER(r, supervisor_check_qemu_access(plan));
         RET_GATHER(r, plan_check_memlock(plan));
         RET_GATHER(r, plan_check_placement(plan));
         return r;
