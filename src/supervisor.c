@@ -52,6 +52,7 @@ typedef struct Supervisor {
         int stderr_fd;          /* QEMU's stdout and stderr, logged line by line */
         Qmp *qmp;
         Tpm *tpm;               /* swtpm, with [vm] tpm */
+        Tap tap;                /* with [network] mode = bridge, until QEMU has it */
         usec_t tpm_verdict;     /* swtpm exited cleanly: when to call it a death if QEMU has not ended by then */
 
         char stderr_buf[4096];
@@ -68,6 +69,7 @@ typedef struct Supervisor {
 static void supervisor_done(Supervisor *s) {
         qmp_free(s->qmp);
         tpm_free(s->tpm);
+        tap_close(&s->tap);
         closep(&s->pidfd);
         closep(&s->sigfd);
         closep(&s->timerfd);
@@ -341,9 +343,7 @@ _Noreturn static void exec_qemu(const Plan *plan, const int fds[QEMU_FD_END], in
 static int spawn_qemu(Supervisor *s, int *qmp_parent_fd) {
         _cleanup_close_pair_ int pair[2] = { -1, -1 }, out[2] = { -1, -1 };
         _cleanup_close_ int public_fd = -1, console_fd = -1, tpm_fd = -1;
-        _cleanup_(tap_close) Tap tap = { .fd = -1 };
         uint64_t memlock = s->plan->memlock;
-        const Profile *p = s->profile;
         int r;
         pid_t pid;
 
@@ -368,19 +368,6 @@ static int spawn_qemu(Supervisor *s, int *qmp_parent_fd) {
                          s->plan->paths->tpm_dir);
         }
 
-        if (p->network == NETWORK_BRIDGE) {
-                const char *step = NULL;
-
-                r = tap_open(p->bridge, &tap, &step);
-                if (r == -EOPNOTSUPP && step && strstr(step, "bridge"))
-                        return log_error_errno(r, "[network] %s is not a bridge the kernel can add a port to: %s",
-                                               p->bridge, STRERROR(r));
-                if (r < 0)
-                        return log_error_errno(r, "tap for the guest on bridge %s: %s: %s%s", p->bridge, step, STRERROR(r),
-                                               r == -ENODEV ? " (is the bridge still there? `ip -br link`)" : "");
-                log_info("network: tap %s on bridge %s, for QEMU", tap.name, p->bridge);
-        }
-
         if (!qemu_credentials_privileged(&s->plan->qemu_user))
                 log_info("QEMU runs as %s (uid %u), sandboxed%s", s->plan->qemu_user.user,
                          (unsigned) s->plan->qemu_user.uid,
@@ -395,11 +382,13 @@ static int spawn_qemu(Supervisor *s, int *qmp_parent_fd) {
                 fds[QEMU_FD_QMP_PUBLIC] = public_fd;
                 fds[QEMU_FD_CONSOLE] = console_fd;
                 fds[QEMU_FD_TPM] = tpm_fd;
-                fds[QEMU_FD_TAP] = tap.fd;
+                fds[QEMU_FD_TAP] = s->tap.fd;
                 exec_qemu(s->plan, fds, out[1], memlock);
         }
 
         s->qemu_pid = pid;
+        /* QEMU's now: the tap goes when QEMU does */
+        tap_close(&s->tap);
         /* our own unreaped child: its PID cannot be reused under us */
         s->pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
         if (s->pidfd < 0) {
@@ -894,6 +883,22 @@ static int lock_devices(const Plan *plan, DeviceLocks *locks) {
         return 0;
 }
 
+static int open_tap(Supervisor *s) {
+        const char *bridge = s->profile->bridge, *step = NULL;
+        int r;
+
+        r = tap_open(bridge, &s->tap, &step);
+        if (r == -EPERM)
+                return log_error_errno(r, "tap for the guest on bridge %s: %s: %s; vmrun needs CAP_NET_ADMIN for it (as "
+                                       "root, and under systemd CapabilityBoundingSet= must keep it)",
+                                       bridge, step, STRERROR(r));
+        if (r < 0)
+                return log_error_errno(r, "tap for the guest on bridge %s: %s: %s%s", bridge, step, STRERROR(r),
+                                       r == -ENODEV ? " (is the bridge still there? `ip -br link`)" : "");
+        log_info("network: tap %s on bridge %s, for QEMU", s->tap.name, bridge);
+        return 0;
+}
+
 int supervisor_run(const Plan *plan) {
         const Profile *p = plan->profile;
         _cleanup_(supervisor_done) Supervisor s = {
@@ -904,6 +909,7 @@ int supervisor_run(const Plan *plan) {
                 .timerfd = -1,
                 .epfd = -1,
                 .stderr_fd = -1,
+                .tap = { .fd = -1 },
         };
         _cleanup_close_ int lock_fd = -1;
         _cleanup_(device_locks_done) DeviceLocks device_locks = { 0 };
@@ -945,6 +951,12 @@ int supervisor_run(const Plan *plan) {
                 }
         if (host_precheck(&host, p, plan->gpu_functions, &plan->steps) < 0) {
                 log_error("the host was not changed; fix the above (`vmrun check %s` shows it again)", p->name);
+                return VMRUN_EXIT_FAILURE;
+        }
+        /* before the handover, so that a tap the host will not make costs
+         * no black screen; it is gone with its last descriptor */
+        if (p->network == NETWORK_BRIDGE && open_tap(&s) < 0) {
+                log_error("the host was not changed");
                 return VMRUN_EXIT_FAILURE;
         }
 
