@@ -12,6 +12,7 @@ void runstate_done(RunState *s) {
         free(s->name);
         free(s->profile);
         free(s->phase);
+        free(s->tap);
         *s = (RunState) { 0 };
 }
 
@@ -28,12 +29,14 @@ int runstate_write(const char *path, const RunState *s) {
             (json_object_set_new(j, "swtpm_pid", json_integer(s->swtpm_pid)) < 0 ||
              json_object_set_new(j, "swtpm_start_time", json_integer((json_int_t) s->swtpm_start_time)) < 0))
                 return -ENOMEM;
+        if (s->tap && json_object_set_new(j, "tap", json_string(s->tap)) < 0)
+                return -ENOMEM;
         return json_write_atomic(path, j, 0644);
 }
 
 int runstate_read(const char *path, RunState *ret) {
         _cleanup_json_ json_t *j = NULL;
-        const char *name, *profile, *phase;
+        const char *name, *profile, *phase, *tap = NULL;
         json_int_t spid, qpid, start, timeout, tpid = 0, tstart = 0;
         json_error_t err;
         int version;
@@ -41,10 +44,10 @@ int runstate_read(const char *path, RunState *ret) {
         j = json_load_file(path, 0, &err);
         if (!j)
                 return access(path, F_OK) < 0 ? negative_errno() : -EBADMSG;
-        if (json_unpack(j, "{s:i, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s?I, s?I}", "version", &version, "name", &name,
+        if (json_unpack(j, "{s:i, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s?I, s?I, s?s}", "version", &version, "name", &name,
                         "profile", &profile, "supervisor_pid", &spid, "qemu_pid", &qpid, "qemu_start_time", &start,
                         "timeout_shutdown", &timeout, "phase", &phase, "swtpm_pid", &tpid, "swtpm_start_time",
-                        &tstart) < 0 ||
+                        &tstart, "tap", &tap) < 0 ||
             version != 1)
                 return -EBADMSG;
 
@@ -58,8 +61,9 @@ int runstate_read(const char *path, RunState *ret) {
                 .swtpm_pid = (pid_t) tpid,
                 .swtpm_start_time = (uint64_t) tstart,
                 .timeout_shutdown = (unsigned) timeout,
+                .tap = tap ? strdup(tap) : NULL,
         };
-        if (!s.name || !s.profile || !s.phase) {
+        if (!s.name || !s.profile || !s.phase || (tap && !s.tap)) {
                 runstate_done(&s);
                 return -ENOMEM;
         }

@@ -17,6 +17,7 @@ typedef struct RunState {
         uint64_t qemu_start_time;       /* /proc/PID/stat starttime: PIDs get reused */
         pid_t swtpm_pid;                /* 0: no TPM */
         uint64_t swtpm_start_time;
+        char *tap;                      /* NULL: no bridge; the guest's tap on it otherwise */
         unsigned timeout_shutdown;
         char *phase;                    /* "starting", "running", "stopping" */
 } RunState;

@@ -730,6 +730,7 @@ static int write_state(const Supervisor *s, const char *phase) {
                 .qemu_pid = s->qemu_pid,
                 .timeout_shutdown = s->profile->timeout_shutdown,
                 .phase = (char *) phase,
+                .tap = s->tap.name[0] ? (char *) s->tap.name : NULL,
         };
         int r;
 
