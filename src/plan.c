@@ -657,7 +657,12 @@ int plan_check_memlock(const Plan *plan) {
         return 0;
 }
 
-int plan_placement(const HostContext *ctx, Plan *plan) {
+/* [cpu] pin's topology and [memory] hugepages' pool, read from the host
+ * under ctx; what does not fit is kept for plan_check_placement() (a
+ * missing CPU, too few hugepages) or goes to adjustments (a topology
+ * without SMT). With KVM on an AMD host, plan->topoext: without it the
+ * guest does not see AMD's SMT threads. */
+static int plan_placement(const HostContext *ctx, Plan *plan) {
         const Profile *p = plan->profile;
         int r;
 
@@ -689,15 +694,7 @@ int plan_placement(const HostContext *ctx, Plan *plan) {
                         return r;
                 /* AMD's SMT threads are in CPUID leaves that -cpu host only
                  * fills with topoext; Intel's need nothing */
-                if (r >= 0 && streq(vendor, "AuthenticAMD")) {
-                        Strv flags = { .v = plan->cpu_flags, .n = strv_length(plan->cpu_flags) };
-
-                        flags.allocated = flags.n;
-                        r = strv_push(&flags, "topoext=on");
-                        plan->cpu_flags = flags.v;
-                        if (r < 0)
-                                return r;
-                }
+                plan->topoext = r >= 0 && streq(vendor, "AuthenticAMD");
         }
         return 0;
 }
@@ -896,6 +893,7 @@ int plan_new(const Profile *p, Plan **ret) {
                 .gpu_functions = plan->gpu_functions,
                 .gpu_subsystem = plan->has_gpu_subsystem ? &plan->gpu_subsystem : NULL,
                 .cpu_flags = plan->cpu_flags,
+                .topoext = plan->topoext,
                 .battery_table = plan->battery_table,
                 .tpm = p->tpm,
                 .topology = plan->has_topology ? &plan->topology : NULL,

@@ -27,6 +27,7 @@ typedef struct Plan {
         QemuPciIds gpu_subsystem;
         char *battery_table;            /* the fake battery's SSDT, with [gpu] fake-battery */
         char **cpu_flags;               /* after -cpu MODEL: the Hyper-V enlightenments QEMU offers */
+        bool topoext;                   /* -cpu host on AMD: its SMT threads are only seen with topoext */
         uint64_t memlock;               /* QEMU's locked-memory limit: guest RAM + 1 GiB with VFIO, else 0 (left alone) */
         bool has_topology;              /* [cpu] pin: the guest's topology follows the pinned CPUs' */
         CpuTopology topology;
@@ -85,13 +86,6 @@ typedef bool (*KvmHas)(const void *data, int cap);
  * `adjustments`, named. *ret_flags is NULL when there are none. */
 int plan_cpu_flags(const Profile *p, char *const *offered, KvmHas kvm_has, const void *kvm_data, char ***ret_flags,
                    Strv *adjustments);
-
-/* [cpu] pin's topology and [memory] hugepages' pool, read from the host
- * under ctx; what does not fit goes to notes (a missing CPU, too few
- * hugepages) and adjustments (a topology without SMT). With KVM on an AMD
- * host, topoext joins the -cpu flags: without it the guest does not see
- * AMD's SMT threads. */
-int plan_placement(const HostContext *ctx, Plan *plan);
 
 /* The GPU's subsystem IDs for the guest, per [gpu] subsystem: the profile's;
  * none; or by default, for a display controller, the host's from sysfs.

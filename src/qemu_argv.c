@@ -102,6 +102,8 @@ static int push_cpu(Strv *argv, const QemuConfig *c) {
                 }
                 fprintf(f, ",%s", e);
         }
+        if (c->topoext)
+                fputs(",topoext=on", f);
         if (fclose(f) != 0)
                 return -ENOMEM;
         return push2(argv, "-cpu", cpu);

@@ -36,6 +36,7 @@ typedef struct QemuConfig {
         char *const *gpu_functions;     /* companions of the GPU, in guest function order */
         const QemuPciIds *gpu_subsystem; /* the GPU's subsystem IDs as the guest sees them; NULL: the device's own */
         char *const *cpu_flags;         /* appended to -cpu MODEL: "hv-relaxed=on", ... */
+        bool topoext;                   /* and ",topoext=on" after them */
         const char *battery_table;      /* an SSDT for -acpitable file=; NULL: none */
         bool tpm;                       /* a TPM 2.0: tpm-crb, swtpm's control channel at QEMU_FD_TPM */
         const CpuTopology *topology;    /* -smp's sockets, cores, threads; NULL: QEMU's default */

@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "qmp.h"
+#include "text.h"
 
 /* How much room a read gets at least; QMP messages are mostly far smaller. */
 #define QMP_READ_SIZE (64u * 1024u)
@@ -157,25 +158,12 @@ static bool parse_error_is_truncation(const json_error_t *err, const char *p, si
         }
 }
 
-/* Makes `s` (taken) printable ASCII: what QEMU sends ends up in root's
- * terminal and journal, and must not get to write escape sequences there. */
-static char *qmp_escape(char *s) {
-        _cleanup_free_ char *in = s;
-        char *out = malloc(strlen(in) * 4 + 1), *o = out;
-
-        if (!out)
-                return NULL;
-        for (const unsigned char *c = (const unsigned char *) in; *c; c++)
-                if (*c < 0x20 || *c >= 0x7f)
-                        o += sprintf(o, "\\x%02x", *c);
-                else
-                        *o++ = (char) *c;
-        *o = '\0';
-        return out;
-}
-
+/* Takes `s`: what QEMU sends ends up in root's terminal and journal, and
+ * must not get to write escape sequences there. */
 static int qmp_set_last_error(Qmp *q, char *s) {
-        s = qmp_escape(s);
+        _cleanup_free_ char *raw = s;
+
+        s = text_escape(raw);
         if (!s)
                 return -ENOMEM;
         free(q->last_error);

@@ -61,7 +61,6 @@ typedef struct Supervisor {
         Phase phase;
         char *shutdown_reason;  /* from QMP's SHUTDOWN event */
         bool guest_panicked;
-        bool sent_sigterm;      /* vmrun signalled QEMU to quit: its death by SIGTERM is vmrun's doing */
         bool qemu_exited;
         siginfo_t exit_info;
 } Supervisor;
@@ -491,11 +490,10 @@ static int qmp_simple(Supervisor *s, const char *command) {
         return r;
 }
 
-/* QEMU takes SIGTERM as quit; before its handlers are set up, it dies of it */
+/* QEMU takes SIGTERM as quit; before its handlers are set up, it dies of
+ * it. Callers are in PHASE_QUIT: judge_exit() knows the end as vmrun's. */
 static void term_qemu(Supervisor *s) {
-        if (syscall(SYS_pidfd_send_signal, s->pidfd, SIGTERM, NULL, 0) >= 0)
-                s->sent_sigterm = true;
-        else if (errno != ESRCH)
+        if (syscall(SYS_pidfd_send_signal, s->pidfd, SIGTERM, NULL, 0) < 0 && errno != ESRCH)
                 log_warning("send SIGTERM to QEMU (pid %d): %s; killing it if it has not exited in %llus", (int) s->qemu_pid,
                             strerror(errno), (unsigned long long) (ESCALATION_STEP / USEC_PER_SEC));
 }
@@ -681,13 +679,15 @@ static int event_loop(Supervisor *s) {
 static VmrunExit judge_exit(const Supervisor *s) {
         const siginfo_t *si = &s->exit_info;
         const char *reason = s->shutdown_reason;
+        /* vmrun sent quit or SIGTERM, or SIGKILL after them */
+        bool stopped_by_vmrun = s->phase >= PHASE_QUIT;
 
         if (si->si_code == CLD_EXITED && si->si_status == 0 && reason) {
                 if (streq(reason, "guest-shutdown")) {
                         log_info("guest powered off");
                         return VMRUN_EXIT_POWEROFF;
                 }
-                if (streq(reason, "host-signal") && s->sent_sigterm) {
+                if (streq(reason, "host-signal") && stopped_by_vmrun) {
                         log_info("QEMU stopped by vmrun's SIGTERM");
                         return VMRUN_EXIT_QUIT;
                 }
@@ -699,8 +699,10 @@ static VmrunExit judge_exit(const Supervisor *s) {
                 log_info("QEMU stopped (%s)", reason);
                 return s->guest_panicked ? VMRUN_EXIT_CRASH : VMRUN_EXIT_QUIT;
         }
-        if (si->si_code == CLD_EXITED && si->si_status == 0 && s->sent_sigterm) {
-                /* QMP was gone by then, and with it the SHUTDOWN event */
+        /* QMP was gone by then, and with it the SHUTDOWN event; or it died
+         * of the SIGTERM before its handlers were set up */
+        if (stopped_by_vmrun && ((si->si_code == CLD_EXITED && si->si_status == 0) ||
+                                 (si->si_code != CLD_EXITED && si->si_status == SIGTERM))) {
                 log_info("QEMU stopped by vmrun's SIGTERM");
                 return VMRUN_EXIT_QUIT;
         }
@@ -712,10 +714,6 @@ static VmrunExit judge_exit(const Supervisor *s) {
         if (si->si_status == SIGKILL && s->phase == PHASE_KILL) {
                 log_warning("QEMU (pid %d) was killed by vmrun", (int) s->qemu_pid);
                 return VMRUN_EXIT_KILLED;
-        }
-        if (si->si_status == SIGTERM && s->sent_sigterm) {
-                log_warning("QEMU (pid %d) ended on vmrun's SIGTERM", (int) s->qemu_pid);
-                return VMRUN_EXIT_QUIT;
         }
         log_error("QEMU (pid %d) was killed by signal %s%s, not by vmrun", (int) s->qemu_pid, strsignal(si->si_status),
                   si->si_code == CLD_DUMPED ? " (core dumped)" : "");
