@@ -79,10 +79,6 @@ static int read_line(const char *path, char **ret) {
         return 0;
 }
 
-static int cmp_str(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 static bool is_char_device(const char *path) {
         struct stat st;
 
@@ -143,8 +139,7 @@ static int class_nodes(const char *root, const char *class, const char *devdir, 
                 if (r < 0)
                         return r;
         }
-        if (found.n > 0)
-                qsort(found.v, found.n, sizeof(char *), cmp_str);
+        strv_sort(found.v);
         for (size_t i = 0; i < found.n; i++) {
                 r = strv_push(nodes, found.v[i]);
                 if (r < 0)
@@ -184,8 +179,7 @@ static int nvidia_nodes(const char *root, Strv *nodes) {
                                 return r;
                 }
         }
-        if (found.n > 0)
-                qsort(found.v, found.n, sizeof(char *), cmp_str);
+        strv_sort(found.v);
         for (size_t i = 0; i < found.n; i++) {
                 r = strv_push(nodes, found.v[i]);
                 if (r < 0)

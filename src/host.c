@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
@@ -12,6 +13,7 @@
 #include "host.h"
 #include "log.h"
 #include "modules.h"
+#include "strv.h"
 #include "units.h"
 
 void host_context_done(HostContext *ctx) {
@@ -133,7 +135,7 @@ int host_read(const HostContext *ctx, const char *path, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
-int host_read_hex(const HostContext *ctx, const char *path, unsigned long *ret) {
+int host_read_unsigned(const HostContext *ctx, const char *path, int base, unsigned long *ret) {
         _cleanup_free_ char *s = NULL;
         char *end;
         unsigned long v;
@@ -143,10 +145,41 @@ int host_read_hex(const HostContext *ctx, const char *path, unsigned long *ret) 
         if (r < 0)
                 return r;
         errno = 0;
-        v = strtoul(s, &end, 16);
-        if (errno || end == s || *end)
+        v = strtoul(s, &end, base);
+        if (errno || end == s || *end || s[0] == '-')
                 return -EBADMSG;
         *ret = v;
+        return 0;
+}
+
+int host_read_hex(const HostContext *ctx, const char *path, unsigned long *ret) {
+        return host_read_unsigned(ctx, path, 16, ret);
+}
+
+int host_list_dir(const HostContext *ctx, const char *dir, char ***ret) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_strv_ Strv l = { 0 };
+        struct dirent *de;
+        DIR *d;
+        int r;
+
+        r = host_path(ctx, dir, &path);
+        if (r < 0)
+                return r;
+        d = opendir(path);
+        if (!d && errno != ENOENT)
+                return negative_errno();
+        while (d && (de = readdir(d)))
+                if (!streq(de->d_name, ".") && !streq(de->d_name, "..") && strv_push(&l, de->d_name) < 0) {
+                        closedir(d);
+                        return -ENOMEM;
+                }
+        if (d)
+                closedir(d);
+        if (!l.v && !(l.v = calloc(1, sizeof(char *))))
+                return -ENOMEM;
+        *ret = TAKE_PTR(l.v);
+        l = (Strv) { 0 };
         return 0;
 }
 

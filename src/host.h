@@ -24,6 +24,13 @@ int host_path(const HostContext *ctx, const char *path, char **ret);
 /* Read a small attribute (first line, trailing newline stripped). */
 int host_read(const HostContext *ctx, const char *path, char **ret);
 int host_read_hex(const HostContext *ctx, const char *path, unsigned long *ret);
+/* A number in `base` with nothing around it; -EBADMSG otherwise (a sign
+ * too: strtoul() would take "-1" as a huge number). */
+int host_read_unsigned(const HostContext *ctx, const char *path, int base, unsigned long *ret);
+
+/* The names in a directory but "." and "..", in no order; empty when there
+ * is no such directory. */
+int host_list_dir(const HostContext *ctx, const char *dir, char ***ret);
 
 /* The last component of a symlink's target: a device's "driver" or
  * "iommu_group". -ENOENT when there is no such link. */

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <dirent.h>
 #include <fnmatch.h>
 #include <stdarg.h>
 #include <strings.h>
@@ -249,23 +248,13 @@ static int backlight_path(const char *device, const char *attr, char **ret) {
 }
 
 static int backlight_read_value(const HostContext *ctx, const char *device, const char *attr, unsigned long *ret) {
-        _cleanup_free_ char *path = NULL, *s = NULL;
-        unsigned long v;
-        char *end;
+        _cleanup_free_ char *path = NULL;
         int r;
 
         r = backlight_path(device, attr, &path);
         if (r < 0)
                 return r;
-        r = host_read(ctx, path, &s);
-        if (r < 0)
-                return r;
-        errno = 0;
-        v = strtoul(s, &end, 10);
-        if (errno || end == s || *end || s[0] == '-')
-                return -EBADMSG;
-        *ret = v;
-        return 0;
+        return host_read_unsigned(ctx, path, 10, ret);
 }
 
 /* type (raw, platform, firmware), brightness, max_brightness; -ENOENT when
@@ -751,33 +740,6 @@ static int add_step(HostSteps *steps, const HostStepType *type, json_t *params, 
         return host_steps_add(steps, type, params, summary);
 }
 
-static int list_dir(const HostContext *ctx, const char *dir, char ***ret) {
-        _cleanup_free_ char *path = NULL;
-        _cleanup_strv_ Strv l = { 0 };
-        struct dirent *de;
-        DIR *d;
-        int r;
-
-        r = host_path(ctx, dir, &path);
-        if (r < 0)
-                return r;
-        d = opendir(path);
-        if (!d && errno != ENOENT)
-                return negative_errno();
-        while (d && (de = readdir(d)))
-                if (de->d_name[0] != '.' && strv_push(&l, de->d_name) < 0) {
-                        closedir(d);
-                        return -ENOMEM;
-                }
-        if (d)
-                closedir(d);
-        if (!l.v && !(l.v = calloc(1, sizeof(char *))))
-                return -ENOMEM;
-        *ret = TAKE_PTR(l.v);
-        l = (Strv) { 0 };
-        return 0;
-}
-
 static int plan_units(const Profile *p, HostSteps *steps, json_t *expect_units) {
         int r;
 
@@ -801,7 +763,7 @@ static int plan_consoles(HostContext *ctx, HostSteps *steps, Strv *notes, bool *
         bool any = false;
         int r;
 
-        r = list_dir(ctx, "/sys/class/vtconsole", &vtcons);
+        r = host_list_dir(ctx, "/sys/class/vtconsole", &vtcons);
         if (r < 0)
                 return r;
         for (size_t i = 0; vtcons[i]; i++) {
@@ -832,7 +794,7 @@ static int plan_framebuffers(HostContext *ctx, HostSteps *steps) {
         bool any = false;
         int r;
 
-        r = list_dir(ctx, "/sys/bus/platform/devices", &devs);
+        r = host_list_dir(ctx, "/sys/bus/platform/devices", &devs);
         if (r < 0)
                 return r;
         for (size_t i = 0; devs[i]; i++) {
@@ -868,14 +830,14 @@ static int plan_backlight(HostContext *ctx, const Profile *p, HostSteps *steps) 
         bool max = p->gpu_backlight == GPU_BACKLIGHT_MAX, wmi_ec = false, wmi_ec_used = false;
         int r;
 
-        r = list_dir(ctx, "/sys/bus/wmi/devices", &wmi);
+        r = host_list_dir(ctx, "/sys/bus/wmi/devices", &wmi);
         if (r < 0)
                 return r;
         for (size_t i = 0; wmi[i]; i++)
                 /* a second instance of a GUID gets a "-N" suffix */
                 wmi_ec = wmi_ec || strncasecmp(wmi[i], NVIDIA_WMI_EC_GUID, strlen(NVIDIA_WMI_EC_GUID)) == 0;
 
-        r = list_dir(ctx, "/sys/class/backlight", &devs);
+        r = host_list_dir(ctx, "/sys/class/backlight", &devs);
         if (r < 0)
                 return r;
         for (size_t i = 0; devs[i]; i++) {
@@ -923,7 +885,7 @@ static int driver_has_other_devices(HostContext *ctx, const char *driver, char *
 
         if (asprintf(&dir, "/sys/bus/pci/drivers/%s", driver) < 0)
                 return -ENOMEM;
-        r = list_dir(ctx, dir, &entries);
+        r = host_list_dir(ctx, dir, &entries);
         if (r < 0)
                 return r;
         *ret = false;
@@ -1087,7 +1049,7 @@ static int check_iommu_group(HostContext *ctx, const PciDevice *gpu, char *const
 
         if (gpu->iommu_group < 0) {
                 _cleanup_strv_free_ char **groups = NULL;
-                r = list_dir(ctx, "/sys/kernel/iommu_groups", &groups);
+                r = host_list_dir(ctx, "/sys/kernel/iommu_groups", &groups);
                 if (r >= 0 && !groups[0])
                         return log_error_errno(-ENODEV, "the IOMMU is off: no IOMMU groups. Add intel_iommu=on (Intel) "
                                                "or amd_iommu=on (AMD) and iommu=pt to the kernel command line, "
@@ -1252,7 +1214,7 @@ int host_verify(HostContext *ctx, const json_t *expect) {
                 _cleanup_strv_free_ char **cards = NULL;
                 bool found = false;
 
-                if (list_dir(ctx, "/sys/class/drm", &cards) >= 0)
+                if (host_list_dir(ctx, "/sys/class/drm", &cards) >= 0)
                         for (size_t k = 0; cards[k] && !found; k++) {
                                 _cleanup_free_ char *link = NULL, *target = NULL;
                                 if (strncmp(cards[k], "card", 4) != 0 || strchr(cards[k], '-'))
@@ -1272,7 +1234,7 @@ int host_verify(HostContext *ctx, const json_t *expect) {
                 _cleanup_strv_free_ char **vtcons = NULL;
                 bool bound = false;
 
-                if (list_dir(ctx, "/sys/class/vtconsole", &vtcons) >= 0)
+                if (host_list_dir(ctx, "/sys/class/vtconsole", &vtcons) >= 0)
                         for (size_t k = 0; vtcons[k] && !bound; k++) {
                                 _cleanup_free_ char *np = NULL, *bp = NULL, *n = NULL, *b = NULL;
                                 if (vtcon_path(vtcons[k], "name", &np) < 0 || vtcon_path(vtcons[k], "bind", &bp) < 0)

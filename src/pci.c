@@ -78,10 +78,6 @@ int pci_device_read(const HostContext *ctx, const char *address, PciDevice *ret)
         return 0;
 }
 
-static int cmp_str(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 int iommu_group_devices(const HostContext *ctx, int group, char ***ret) {
         _cleanup_free_ char *rel = NULL, *path = NULL;
         _cleanup_strv_ Strv devs = { 0 };
@@ -103,10 +99,9 @@ int iommu_group_devices(const HostContext *ctx, int group, char ***ret) {
                         return -ENOMEM;
                 }
         closedir(d);
-        if (devs.n > 0)
-                qsort(devs.v, devs.n, sizeof(char *), cmp_str);
-        else if (!(devs.v = calloc(1, sizeof(char *))))
+        if (!devs.v && !(devs.v = calloc(1, sizeof(char *))))
                 return -ENOMEM;
+        strv_sort(devs.v);
         *ret = TAKE_PTR(devs.v);
         devs = (Strv) { 0 };
         return 0;

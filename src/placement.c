@@ -312,20 +312,15 @@ int placement_cpu_vendor(const HostContext *ctx, char **ret) {
 }
 
 static int read_count(const HostContext *ctx, const char *dir, const char *name, uint64_t *ret) {
-        _cleanup_free_ char *path = NULL, *s = NULL;
-        unsigned long long v;
-        char *end;
+        _cleanup_free_ char *path = NULL;
+        unsigned long v;
         int r;
 
         if (asprintf(&path, "%s/%s", dir, name) < 0)
                 return -ENOMEM;
-        r = host_read(ctx, path, &s);
+        r = host_read_unsigned(ctx, path, 10, &v);
         if (r < 0)
-                return log_debug_errno(r, "%s: %s", path, STRERROR(r));
-        errno = 0;
-        v = strtoull(s, &end, 10);
-        if (errno || end == s || *end)
-                return log_debug_errno(-EBADMSG, "%s: '%s' is not a number", path, s);
+                return log_debug_errno(r, "%s: %s", path, r == -EBADMSG ? "not a number" : STRERROR(r));
         *ret = v;
         return 0;
 }

@@ -41,10 +41,6 @@ Plan *plan_free(Plan *plan) {
         return NULL;
 }
 
-static int cmp_str(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 /* The default companions: every other function of the GPU's slot, which
  * on a laptop is the HDMI/DP audio function at .1 (and on some cards USB-C
  * and UCSI controllers at .2/.3). They share the slot's reset and almost
@@ -101,10 +97,9 @@ static int resolve_gpu_functions(const HostContext *ctx, Plan *plan) {
                 }
         closedir(d);
 
-        if (found.n > 0)
-                qsort(found.v, found.n, sizeof(char *), cmp_str);
-        else if (!(found.v = calloc(1, sizeof(char *))))
+        if (!found.v && !(found.v = calloc(1, sizeof(char *))))
                 return -ENOMEM;
+        strv_sort(found.v);
         plan->gpu_functions = TAKE_PTR(found.v);
         found = (Strv) { 0 };
         return 0;
@@ -375,21 +370,13 @@ static int plan_evdev(const HostContext *ctx, Plan *plan, const char *path) {
         return r;
 }
 
-static int read_decimal(const HostContext *ctx, const char *path, unsigned *ret) {
-        _cleanup_free_ char *s = NULL;
-        unsigned long v;
-        char *end;
-        int r;
+/* /sys/bus/usb/devices/DEV/ATTR as a number in `base` */
+static int usb_attr(const HostContext *ctx, const char *dev, const char *attr, int base, unsigned long *ret) {
+        _cleanup_free_ char *path = NULL;
 
-        r = host_read(ctx, path, &s);
-        if (r < 0)
-                return r;
-        errno = 0;
-        v = strtoul(s, &end, 10);
-        if (errno || end == s || *end || v > 999)
-                return -EBADMSG;
-        *ret = (unsigned) v;
-        return 0;
+        if (asprintf(&path, "/sys/bus/usb/devices/%s/%s", dev, attr) < 0)
+                return -ENOMEM;
+        return host_read_unsigned(ctx, path, base, ret);
 }
 
 /* A USB disk or network adapter may be what the host runs on, or the
@@ -432,64 +419,41 @@ static int usb_class_check(const HostContext *ctx, Plan *plan, const UsbId *id, 
 
 /* Every USB device with the IDs: QEMU takes the first it finds, and the
  * node of each (usbfs: /dev/bus/usb/BBB/DDD) goes to QEMU's user. */
-static int plan_usb(const HostContext *ctx, Plan *plan, const UsbId *id) {
-        _cleanup_free_ char *dir = NULL;
-        _cleanup_strv_ Strv names = { 0 };
-        struct dirent *de;
+static int plan_usb(const HostContext *ctx, Plan *plan, const UsbId *id, char *const *usb) {
         size_t matches = 0;
-        DIR *d;
         int r;
 
-        r = host_path(ctx, "/sys/bus/usb/devices", &dir);
-        if (r < 0)
-                return r;
-        d = opendir(dir);
-        while (d && (de = readdir(d)))
-                if (de->d_name[0] != '.' && strv_push(&names, de->d_name) < 0) {
-                        closedir(d);
-                        return -ENOMEM;
-                }
-        if (d)
-                closedir(d);
-        if (names.n > 0)
-                qsort(names.v, names.n, sizeof(char *), cmp_str);
-
-        for (size_t i = 0; i < names.n; i++) {
-                _cleanup_free_ char *vp = NULL, *pp = NULL, *bp = NULL, *dp = NULL, *node = NULL;
-                unsigned long vendor, product;
-                unsigned bus, dev;
+        for (size_t i = 0; usb[i]; i++) {
+                _cleanup_free_ char *node = NULL;
+                unsigned long vendor, product, bus, dev;
 
                 /* devices, not their interfaces (1-2:1.0) */
-                if (strchr(names.v[i], ':'))
+                if (strchr(usb[i], ':'))
                         continue;
-                if (asprintf(&vp, "/sys/bus/usb/devices/%s/idVendor", names.v[i]) < 0 ||
-                    asprintf(&pp, "/sys/bus/usb/devices/%s/idProduct", names.v[i]) < 0 ||
-                    asprintf(&bp, "/sys/bus/usb/devices/%s/busnum", names.v[i]) < 0 ||
-                    asprintf(&dp, "/sys/bus/usb/devices/%s/devnum", names.v[i]) < 0)
-                        return -ENOMEM;
-                if (host_read_hex(ctx, vp, &vendor) < 0 || host_read_hex(ctx, pp, &product) < 0 ||
-                    vendor != id->vendor || product != id->product)
+                if (usb_attr(ctx, usb[i], "idVendor", 16, &vendor) < 0 ||
+                    usb_attr(ctx, usb[i], "idProduct", 16, &product) < 0 || vendor != id->vendor ||
+                    product != id->product)
                         continue;
                 matches++;
-                r = usb_class_check(ctx, plan, id, names.v[i], names.v);
+                r = usb_class_check(ctx, plan, id, usb[i], usb);
                 if (r < 0)
                         return r;
-                if (read_decimal(ctx, bp, &bus) < 0 || read_decimal(ctx, dp, &dev) < 0) {
+                if (usb_attr(ctx, usb[i], "busnum", 10, &bus) < 0 || usb_attr(ctx, usb[i], "devnum", 10, &dev) < 0 ||
+                    bus > 999 || dev > 999) {
                         r = strv_pushf(&plan->host_missing, "USB device %04x:%04x (%s): cannot read its bus and device "
-                                       "numbers in /sys/bus/usb/devices/%s", id->vendor, id->product, names.v[i],
-                                       names.v[i]);
+                                       "numbers in /sys/bus/usb/devices/%s", id->vendor, id->product, usb[i], usb[i]);
                         if (r < 0)
                                 return r;
                         continue;
                 }
-                if (asprintf(&node, "/dev/bus/usb/%03u/%03u", bus, dev) < 0)
+                if (asprintf(&node, "/dev/bus/usb/%03lu/%03lu", bus, dev) < 0)
                         return -ENOMEM;
                 if (!host_exists(ctx, node))
                         r = strv_pushf(&plan->host_missing, "USB device %04x:%04x (%s) has no node %s", id->vendor,
-                                       id->product, names.v[i], node);
+                                       id->product, usb[i], node);
                 else {
                         r = strv_pushf(&plan->input_found, "%04x:%04x -> USB device %s, %s", id->vendor, id->product,
-                                       names.v[i], node);
+                                       usb[i], node);
                         if (r >= 0)
                                 r = strv_push(&plan->input_nodes, node);
                 }
@@ -528,12 +492,23 @@ static int plan_bridge(const HostContext *ctx, Plan *plan) {
  * plugged in later would not be QEMU's user's to open. */
 static int plan_input(const HostContext *ctx, Plan *plan) {
         const Profile *p = plan->profile;
+        _cleanup_strv_free_ char **usb = NULL;
         int r = 0;
 
         for (size_t i = 0; r >= 0 && p->input_evdev && p->input_evdev[i]; i++)
                 r = plan_evdev(ctx, plan, p->input_evdev[i]);
+        /* the bus once, for every [usb] id; in order, so that the first
+         * match is the one QEMU would take */
+        if (r >= 0 && p->n_usb_devices > 0) {
+                r = host_list_dir(ctx, "/sys/bus/usb/devices", &usb);
+                if (r >= 0)
+                        strv_sort(usb);
+                /* a host without a readable USB bus has none of them */
+                else if (r != -ENOMEM)
+                        r = 0;
+        }
         for (size_t i = 0; r >= 0 && i < p->n_usb_devices; i++)
-                r = plan_usb(ctx, plan, &p->usb_devices[i]);
+                r = plan_usb(ctx, plan, &p->usb_devices[i], usb ? usb : (char *const[]) { NULL });
         if (r >= 0 && p->network == NETWORK_BRIDGE)
                 r = plan_bridge(ctx, plan);
         for (size_t i = 0; r >= 0 && i < plan->host_missing.n; i++)
@@ -545,30 +520,18 @@ static int plan_input(const HostContext *ctx, Plan *plan) {
  * run's user too, so that a changed [qemu] user still finds the TPM it had
  * (swtpm would otherwise fail on a state it may not read). */
 static int plan_grant_tpm_state(const HostContext *ctx, Plan *plan, const QemuCredentials *c) {
-        _cleanup_free_ char *dir = NULL;
-        _cleanup_strv_ Strv files = { 0 };
-        struct dirent *de;
-        DIR *d;
+        _cleanup_strv_free_ char **files = NULL;
         int r;
 
-        r = host_path(ctx, plan->paths->tpm_dir, &dir);
+        /* empty before the first run, which makes it */
+        r = host_list_dir(ctx, plan->paths->tpm_dir, &files);
         if (r < 0)
                 return r;
-        d = opendir(dir);
-        if (!d)
-                return 0;       /* the first run makes it */
-        while ((de = readdir(d)))
-                if (de->d_type == DT_REG && strv_push(&files, de->d_name) < 0) {
-                        closedir(d);
-                        return -ENOMEM;
-                }
-        closedir(d);
-        if (files.n > 0)
-                qsort(files.v, files.n, sizeof(char *), cmp_str);
-        for (size_t i = 0; i < files.n; i++) {
+        strv_sort(files);
+        for (size_t i = 0; files[i]; i++) {
                 _cleanup_free_ char *path = NULL;
 
-                if (asprintf(&path, "%s/%s", plan->paths->tpm_dir, files.v[i]) < 0)
+                if (asprintf(&path, "%s/%s", plan->paths->tpm_dir, files[i]) < 0)
                         return -ENOMEM;
                 r = host_steps_add_grant(&plan->steps, path, c->uid, c->gid, c->user);
                 if (r < 0)

@@ -32,4 +32,6 @@ static inline void strv_freep(char ***l) {
 }
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
 size_t strv_length(char *const *l);
+/* In strcmp() order: listings read the same on every host. */
+void strv_sort(char **l);
 bool strv_contains(char *const *l, const char *s);
