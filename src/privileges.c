@@ -3,6 +3,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -173,4 +174,52 @@ int privileges_check_access(const QemuCredentials *c, char *const *paths, const 
                 return log_debug_errno(-EIO, "the access check as user %s did not finish", c->user);
         *ret_errors = TAKE_PTR(errors);
         return 0;
+}
+
+_Noreturn void privileges_exec(char *const *argv, const QemuCredentials *user, const int *fds, int n_fds, int out_fd,
+                               uint64_t memlock) {
+        int lifted[n_fds], o, devnull, r;
+        sigset_t none;
+
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        setsid();
+
+        /* every source above the targets first, so no dup2() overwrites
+         * one still to be moved */
+        for (int i = 3; i < n_fds; i++) {
+                lifted[i] = fds[i] >= 0 ? fcntl(fds[i], F_DUPFD, n_fds) : -1;
+                if (fds[i] >= 0 && lifted[i] < 0)
+                        _exit(126);
+        }
+        o = fcntl(out_fd, F_DUPFD, n_fds);
+        devnull = open("/dev/null", O_RDONLY);
+        if (o < 0 || devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(o, STDOUT_FILENO) < 0 ||
+            dup2(o, STDERR_FILENO) < 0)
+                _exit(126);
+        if (n_fds > 3)
+                syscall(SYS_close_range, 3, n_fds - 1, 0);
+        for (int i = 3; i < n_fds; i++)
+                if (lifted[i] >= 0 && dup2(lifted[i], i) < 0)
+                        _exit(126);
+        /* the supervisor's locks, QMP and signal descriptors stay its own */
+        syscall(SYS_close_range, n_fds, ~0U, 0);
+
+        r = memlock > 0 ? privileges_raise_memlock(memlock) : 0;
+        if (r < 0) {
+                dprintf(STDERR_FILENO, "cannot raise the locked-memory limit to %llu MiB for VFIO: %s\n",
+                        (unsigned long long) (memlock >> 20), strerror(-r));
+                _exit(126);
+        }
+        /* last, so that nothing above needed root after all */
+        r = privileges_drop(user);
+        if (r < 0) {
+                dprintf(STDERR_FILENO, "cannot become user %s (uid %u): %s\n", user->user, (unsigned) user->uid,
+                        strerror(-r));
+                _exit(126);
+        }
+        execv(argv[0], argv);
+        dprintf(STDERR_FILENO, "cannot execute %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
 }

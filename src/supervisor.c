@@ -288,57 +288,6 @@ static int listen_public_qmp(const char *path, int *ret_fd) {
         return 0;
 }
 
-/* In the child between fork and exec: only async-signal-safe calls.
- * fds[QEMU_FD_*]: what QEMU finds at that descriptor, -1 for nothing. */
-_Noreturn static void exec_qemu(const Plan *plan, const int fds[QEMU_FD_END], int out_fd, uint64_t memlock) {
-        int devnull, o, r, lifted[QEMU_FD_END];
-        sigset_t none;
-
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        signal(SIGPIPE, SIG_DFL);
-
-        /* Its own session: a terminal hangup or ^C meant for vmrun (an ssh
-         * connection dropping) never reaches QEMU; vmrun decides. */
-        setsid();
-
-        /* lift every source above the target numbers first, so no dup2()
-         * overwrites one still to be moved */
-        for (int i = QEMU_FD_QMP_SUPERVISOR; i < QEMU_FD_END; i++) {
-                lifted[i] = fds[i] >= 0 ? fcntl(fds[i], F_DUPFD, QEMU_FD_END + 2) : -1;
-                if (fds[i] >= 0 && lifted[i] < 0)
-                        _exit(126);
-        }
-        o = fcntl(out_fd, F_DUPFD, QEMU_FD_END + 2);
-        devnull = open("/dev/null", O_RDONLY);
-        if (o < 0 || devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(o, STDOUT_FILENO) < 0 ||
-            dup2(o, STDERR_FILENO) < 0)
-                _exit(126);
-        for (int i = QEMU_FD_QMP_SUPERVISOR; i < QEMU_FD_END; i++) {
-                if (lifted[i] >= 0 ? dup2(lifted[i], i) < 0 : close(i) < 0 && errno != EBADF)
-                        _exit(126);
-        }
-        syscall(SYS_close_range, QEMU_FD_END, ~0U, 0);
-
-        r = memlock > 0 ? privileges_raise_memlock(memlock) : 0;
-        if (r < 0) {
-                dprintf(STDERR_FILENO, "cannot raise the locked-memory limit to %llu MiB for VFIO: %s\n",
-                        (unsigned long long) (memlock >> 20), strerror(-r));
-                _exit(126);
-        }
-        /* last, so that nothing above needed root after all */
-        r = privileges_drop(&plan->qemu_user);
-        if (r < 0) {
-                dprintf(STDERR_FILENO, "cannot become user %s (uid %u): %s\n", plan->qemu_user.user,
-                        (unsigned) plan->qemu_user.uid, strerror(-r));
-                _exit(126);
-        }
-
-        execv(plan->argv.v[0], plan->argv.v);
-        dprintf(STDERR_FILENO, "cannot execute %s: %s\n", plan->argv.v[0], strerror(errno));
-        _exit(127);
-}
-
 static int spawn_qemu(Supervisor *s, int *qmp_parent_fd) {
         _cleanup_close_pair_ int pair[2] = { -1, -1 }, out[2] = { -1, -1 };
         _cleanup_close_ int public_fd = -1, console_fd = -1, tpm_fd = -1;
@@ -375,14 +324,12 @@ static int spawn_qemu(Supervisor *s, int *qmp_parent_fd) {
         if (pid < 0)
                 return log_error_errno(negative_errno(), "fork: %s", strerror(errno));
         if (pid == 0) {
-                int fds[QEMU_FD_END] = { -1, -1, -1 };
-
-                fds[QEMU_FD_QMP_SUPERVISOR] = pair[1];
-                fds[QEMU_FD_QMP_PUBLIC] = public_fd;
-                fds[QEMU_FD_CONSOLE] = console_fd;
-                fds[QEMU_FD_TPM] = tpm_fd;
-                fds[QEMU_FD_TAP] = s->tap.fd;
-                exec_qemu(s->plan, fds, out[1], memlock);
+                const int fds[QEMU_FD_END] = {
+                        [QEMU_FD_QMP_SUPERVISOR] = pair[1], [QEMU_FD_QMP_PUBLIC] = public_fd,
+                        [QEMU_FD_CONSOLE] = console_fd,     [QEMU_FD_TPM] = tpm_fd,
+                        [QEMU_FD_TAP] = s->tap.fd,
+                };
+                privileges_exec(s->plan->argv.v, &s->plan->qemu_user, fds, QEMU_FD_END, out[1], memlock);
         }
 
         s->qemu_pid = pid;

@@ -66,37 +66,6 @@ int tpm_prepare(const char *state_dir) {
         return mkdir_parents(state_dir, 0700);
 }
 
-/* In the child between fork and exec: only async-signal-safe calls. */
-_Noreturn static void exec_swtpm(char *const *argv, const QemuCredentials *user, int ctrl_fd, int out_fd) {
-        int c, o, devnull, r;
-        sigset_t none;
-
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        signal(SIGPIPE, SIG_DFL);
-        /* like QEMU: a ^C or hangup meant for vmrun does not reach it */
-        setsid();
-
-        c = fcntl(ctrl_fd, F_DUPFD, 10);
-        o = fcntl(out_fd, F_DUPFD, 10);
-        devnull = open("/dev/null", O_RDONLY);
-        if (c < 0 || o < 0 || devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(o, STDOUT_FILENO) < 0 ||
-            dup2(o, STDERR_FILENO) < 0 || dup2(c, SWTPM_FD_CTRL) < 0)
-                _exit(126);
-        /* the supervisor's locks, QMP and signal descriptors stay its own */
-        syscall(SYS_close_range, SWTPM_FD_CTRL + 1, ~0U, 0);
-
-        r = privileges_drop(user);
-        if (r < 0) {
-                dprintf(STDERR_FILENO, "cannot become user %s (uid %u): %s\n", user->user, (unsigned) user->uid,
-                        strerror(-r));
-                _exit(126);
-        }
-        execv(argv[0], argv);
-        dprintf(STDERR_FILENO, "cannot execute %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-}
-
 int tpm_start(char *const *argv, const QemuCredentials *user, Tpm **ret, int *ret_qemu_fd) {
         _cleanup_close_pair_ int ctrl[2] = { -1, -1 }, out[2] = { -1, -1 };
         _cleanup_tpm_ Tpm *t = NULL;
@@ -118,7 +87,7 @@ int tpm_start(char *const *argv, const QemuCredentials *user, Tpm **ret, int *re
         if (pid < 0)
                 return log_debug_errno(negative_errno(), "fork: %s", strerror(errno));
         if (pid == 0)
-                exec_swtpm(argv, user, ctrl[1], out[1]);
+                privileges_exec(argv, user, (const int[]) { [SWTPM_FD_CTRL] = ctrl[1] }, SWTPM_FD_CTRL + 1, out[1], 0);
 
         t->pid = pid;
         /* our own unreaped child: its PID cannot be reused under us */
