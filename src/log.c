@@ -105,12 +105,56 @@ int log_internal(int level, int error, const char *file, int line, const char *f
         return error > 0 ? -error : 0;
 }
 
-void log_foreign_line(int level, const char *who, const char *line, size_t n) {
-        _cleanup_free_ char *e = text_escape_n(line, n);
+static void log_foreign_line(const char *who, const char *line, size_t n) {
+        _cleanup_free_ char *e = NULL;
+        size_t w = strlen(who);
 
+        if (n > w + 1 && strncmp(line, who, w) == 0 && line[w] == ':' && line[w + 1] == ' ') {
+                line += w + 2;
+                n -= w + 2;
+        }
+        if (n == 0)
+                return;
+        e = text_escape_n(line, n);
         if (!e) {
                 (void) log_oom();
                 return;
         }
-        log_full_errno(level, 0, "%s: %s", who, e);
+        log_warning("%s: %s", who, e);
+}
+
+/* Every whole line; with `flush` (the end) or a full buffer without a
+ * newline, what there is as well. */
+static void foreign_output_log(ForeignOutput *o, bool flush) {
+        char *start = o->buf, *nl;
+
+        while ((nl = memchr(start, '\n', o->len - (size_t) (start - o->buf)))) {
+                log_foreign_line(o->who, start, (size_t) (nl - start));
+                start = nl + 1;
+        }
+        o->len -= (size_t) (start - o->buf);
+        memmove(o->buf, start, o->len);
+        if (o->len > 0 && (flush || o->len == sizeof o->buf)) {
+                log_foreign_line(o->who, o->buf, o->len);
+                o->len = 0;
+        }
+}
+
+bool foreign_output_read(ForeignOutput *o) {
+        while (o->fd >= 0) {
+                ssize_t n = read(o->fd, o->buf + o->len, sizeof o->buf - o->len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno == EAGAIN)
+                        return true;
+                if (n <= 0) {
+                        foreign_output_log(o, true);
+                        closep(&o->fd);
+                        return false;
+                }
+                o->len += (size_t) n;
+                foreign_output_log(o, false);
+        }
+        return false;
 }

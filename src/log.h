@@ -37,9 +37,20 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 #define log_warning_errno(error, ...) log_full_errno(LOG_WARNING, error, __VA_ARGS__)
 #define log_error_errno(error, ...) log_full_errno(LOG_ERR, error, __VA_ARGS__)
 
-/* A line another program wrote ("qemu: ...", "swtpm: ..."), with its
- * control characters and broken UTF-8 escaped (text_escape_n()). */
-void log_foreign_line(int level, const char *who, const char *line, size_t n);
+/* Another program's output (QEMU's, swtpm's: the read end of a pipe, non-
+ * blocking), logged as warnings line by line: "who: line", without the
+ * "who: " the program may put in front itself, control characters and
+ * broken UTF-8 escaped (text_escape_n()). */
+typedef struct ForeignOutput {
+        const char *who;
+        int fd;                 /* -1 once it has ended */
+        size_t len;
+        char buf[4096];
+} ForeignOutput;
+
+/* Log what can be read now. false at its end, when fd is closed (and so
+ * out of any epoll set) and -1. */
+bool foreign_output_read(ForeignOutput *o);
 
 #define STRERROR(r) strerror(abs(r))
 

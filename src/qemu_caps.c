@@ -78,7 +78,6 @@ static int run_help(const char *binary, char *const *argv, usec_t timeout, char 
         }
         /* only the child holds the write end now: its exit is our EOF */
         closep(&out[1]);
-        out[1] = -1;
 
         pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
         if (pidfd < 0) {

@@ -49,14 +49,12 @@ typedef struct Supervisor {
         int sigfd;
         int timerfd;
         int epfd;
-        int stderr_fd;          /* QEMU's stdout and stderr, logged line by line */
+        ForeignOutput qemu_out; /* QEMU's stdout and stderr, logged line by line */
         Qmp *qmp;
         Tpm *tpm;               /* swtpm, with [vm] tpm */
         Tap tap;                /* with [network] mode = bridge, until QEMU has it */
         usec_t tpm_verdict;     /* swtpm exited cleanly: when to call it a death if QEMU has not ended by then */
 
-        char stderr_buf[4096];
-        size_t stderr_len;
 
         Phase phase;
         char *shutdown_reason;  /* from QMP's SHUTDOWN event */
@@ -73,7 +71,7 @@ static void supervisor_done(Supervisor *s) {
         closep(&s->sigfd);
         closep(&s->timerfd);
         closep(&s->epfd);
-        closep(&s->stderr_fd);
+        closep(&s->qemu_out.fd);
         free(s->shutdown_reason);
 }
 
@@ -342,43 +340,11 @@ static int spawn_qemu(Supervisor *s, int *qmp_parent_fd) {
                 kill(pid, SIGKILL);
                 return log_error_errno(r, "pidfd_open(%d): %s (Linux 5.3 or newer is needed)", (int) pid, STRERROR(r));
         }
-        s->stderr_fd = TAKE_FD(out[0]);
-        if (fcntl(s->stderr_fd, F_SETFL, O_NONBLOCK) < 0)
+        s->qemu_out.fd = TAKE_FD(out[0]);
+        if (fcntl(s->qemu_out.fd, F_SETFL, O_NONBLOCK) < 0)
                 return log_error_errno(negative_errno(), "fcntl: %s", strerror(errno));
         *qmp_parent_fd = TAKE_FD(pair[0]);
         return 0;
-}
-
-static void log_qemu_output(Supervisor *s, bool flush) {
-        char *start = s->stderr_buf, *nl;
-
-        while ((nl = memchr(start, '\n', s->stderr_len - (size_t) (start - s->stderr_buf)))) {
-                if (nl > start)
-                        log_foreign_line(LOG_WARNING, "qemu", start, (size_t) (nl - start));
-                start = nl + 1;
-        }
-        s->stderr_len -= (size_t) (start - s->stderr_buf);
-        memmove(s->stderr_buf, start, s->stderr_len);
-        /* a full buffer without a newline, or the end: say what there is */
-        if (s->stderr_len > 0 && (flush || s->stderr_len == sizeof s->stderr_buf)) {
-                log_foreign_line(LOG_WARNING, "qemu", s->stderr_buf, s->stderr_len);
-                s->stderr_len = 0;
-        }
-}
-
-/* Returns false at EOF. */
-static bool read_qemu_output(Supervisor *s) {
-        for (;;) {
-                ssize_t n = read(s->stderr_fd, s->stderr_buf + s->stderr_len, sizeof s->stderr_buf - s->stderr_len);
-                if (n < 0)
-                        return errno == EAGAIN || errno == EINTR;
-                if (n == 0) {
-                        log_qemu_output(s, true);
-                        return false;
-                }
-                s->stderr_len += (size_t) n;
-                log_qemu_output(s, false);
-        }
 }
 
 static void handle_event(Supervisor *s, json_t *event) {
@@ -547,7 +513,7 @@ static int event_loop(Supervisor *s) {
         if (r >= 0)
                 r = epoll_add(s->epfd, s->timerfd);
         if (r >= 0)
-                r = epoll_add(s->epfd, s->stderr_fd);
+                r = epoll_add(s->epfd, s->qemu_out.fd);
         if (r >= 0 && s->qmp)
                 r = epoll_add(s->epfd, qmp_fd(s->qmp));
         if (r >= 0 && s->tpm)
@@ -580,12 +546,8 @@ static int event_loop(Supervisor *s) {
                                 uint64_t ticks;
                                 if (read(s->timerfd, &ticks, sizeof ticks) == (ssize_t) sizeof ticks)
                                         escalate(s);
-                        } else if (fd == s->stderr_fd) {
-                                if (!read_qemu_output(s)) {
-                                        (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);
-                                        closep(&s->stderr_fd);
-                                        s->stderr_fd = -1;
-                                }
+                        } else if (fd == s->qemu_out.fd) {
+                                (void) foreign_output_read(&s->qemu_out);
                         } else if (s->qmp && fd == qmp_fd(s->qmp)) {
                                 r = qmp_process(s->qmp);
                                 drain_events(s);
@@ -614,8 +576,7 @@ static int event_loop(Supervisor *s) {
         }
 
         /* whatever QEMU said last, and the events that came with it */
-        if (s->stderr_fd >= 0)
-                (void) read_qemu_output(s);
+        (void) foreign_output_read(&s->qemu_out);
         if (s->qmp) {
                 (void) qmp_process(s->qmp);
                 drain_events(s);
@@ -854,7 +815,7 @@ int supervisor_run(const Plan *plan) {
                 .sigfd = -1,
                 .timerfd = -1,
                 .epfd = -1,
-                .stderr_fd = -1,
+                .qemu_out = { .who = "qemu", .fd = -1 },
                 .tap = { .fd = -1 },
         };
         _cleanup_close_ int lock_fd = -1;

@@ -20,8 +20,7 @@
 struct Tpm {
         pid_t pid;
         int pidfd;
-        int out_fd;
-        bool out_eof;
+        ForeignOutput out;      /* its stdout and stderr */
         bool reaped;
         bool reported;
         siginfo_t exit_info;
@@ -79,7 +78,8 @@ int tpm_start(char *const *argv, const QemuCredentials *user, Tpm **ret, int *re
         t = calloc(1, sizeof(Tpm));
         if (!t)
                 return -ENOMEM;
-        t->pidfd = t->out_fd = -1;
+        t->pidfd = -1;
+        t->out = (ForeignOutput) { .who = "swtpm", .fd = -1 };
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctrl) < 0 || pipe2(out, O_CLOEXEC) < 0)
                 return log_debug_errno(negative_errno(), "socketpair/pipe for swtpm: %s", strerror(errno));
 
@@ -103,11 +103,9 @@ int tpm_start(char *const *argv, const QemuCredentials *user, Tpm **ret, int *re
         /* swtpm's end and the pipe's write end live in the child only: its
          * exit is the end of its output */
         closep(&ctrl[1]);
-        ctrl[1] = -1;
         closep(&out[1]);
-        out[1] = -1;
-        t->out_fd = TAKE_FD(out[0]);
-        if (fcntl(t->out_fd, F_SETFL, O_NONBLOCK) < 0)
+        t->out.fd = TAKE_FD(out[0]);
+        if (fcntl(t->out.fd, F_SETFL, O_NONBLOCK) < 0)
                 return log_debug_errno(negative_errno(), "fcntl: %s", strerror(errno));
 
         *ret_qemu_fd = TAKE_FD(ctrl[0]);
@@ -124,54 +122,11 @@ int tpm_pidfd(const Tpm *t) {
 }
 
 int tpm_output_fd(const Tpm *t) {
-        return t->out_fd;
-}
-
-static void log_line(const char *line, size_t n) {
-        const char *own = "swtpm: ";
-
-        /* swtpm starts its own lines with its name already */
-        if (n >= strlen(own) && strncmp(line, own, strlen(own)) == 0) {
-                line += strlen(own);
-                n -= strlen(own);
-        }
-        if (n > 0)
-                log_foreign_line(LOG_WARNING, "swtpm", line, n);
-}
-
-static void log_output(Tpm *t, bool flush) {
-        char *start = t->buf, *nl;
-
-        while ((nl = memchr(start, '\n', t->len - (size_t) (start - t->buf)))) {
-                log_line(start, (size_t) (nl - start));
-                start = nl + 1;
-        }
-        t->len -= (size_t) (start - t->buf);
-        memmove(t->buf, start, t->len);
-        /* a full buffer without a newline, or the end: say what there is */
-        if (t->len > 0 && (flush || t->len == sizeof t->buf)) {
-                log_line(t->buf, t->len);
-                t->len = 0;
-        }
+        return t->out.fd;
 }
 
 bool tpm_read_output(Tpm *t) {
-        if (t->out_eof)
-                return false;
-        for (;;) {
-                ssize_t n = read(t->out_fd, t->buf + t->len, sizeof t->buf - t->len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0 && errno == EAGAIN)
-                        return true;
-                if (n <= 0) {
-                        log_output(t, true);
-                        t->out_eof = true;
-                        return false;
-                }
-                t->len += (size_t) n;
-                log_output(t, false);
-        }
+        return foreign_output_read(&t->out);
 }
 
 static const char *signal_name(int sig, char buf[static 16]) {
@@ -231,7 +186,7 @@ static int wait_exit(Tpm *t, usec_t deadline) {
         for (;;) {
                 struct pollfd p[2] = {
                         { .fd = t->pidfd, .events = POLLIN },
-                        { .fd = t->out_eof ? -1 : t->out_fd, .events = POLLIN },
+                        { .fd = t->out.fd, .events = POLLIN },
                 };
                 int n = poll(p, 2, deadline_to_poll_ms(deadline));
 
@@ -296,7 +251,7 @@ Tpm *tpm_free(Tpm *t) {
                 (void) waitid((idtype_t) P_PIDFD, (id_t) t->pidfd, &si, WEXITED);
         }
         closep(&t->pidfd);
-        closep(&t->out_fd);
+        closep(&t->out.fd);
         free(t);
         return NULL;
 }
