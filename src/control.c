@@ -33,6 +33,8 @@ typedef struct Vm {
         int swtpm_pidfd;        /* -1: no swtpm, or it is gone */
 } Vm;
 
+#define VM_NULL { .qemu_pidfd = -1, .supervisor_pidfd = -1, .swtpm_pidfd = -1 }
+
 static void vm_done(Vm *vm) {
         vm_paths_free(vm->paths);
         runstate_done(&vm->state);
@@ -42,7 +44,7 @@ static void vm_done(Vm *vm) {
 }
 
 static int vm_open(const char *name, Vm *ret) {
-        Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1, .swtpm_pidfd = -1 };
+        Vm vm = VM_NULL;
         int lock_fd = -1, r;
 
         if (!vm_name_is_valid(name))
@@ -66,11 +68,9 @@ static int vm_open(const char *name, Vm *ret) {
         r = runstate_read(vm.paths->state_file, &vm.state);
         if (r >= 0) {
                 vm.have_state = true;
-                if (pidfd_open_verified(vm.state.qemu_pid, vm.state.qemu_start_time, &vm.qemu_pidfd) < 0)
-                        vm.qemu_pidfd = -1;
-                if (vm.state.swtpm_pid > 0 &&
-                    pidfd_open_verified(vm.state.swtpm_pid, vm.state.swtpm_start_time, &vm.swtpm_pidfd) < 0)
-                        vm.swtpm_pidfd = -1;
+                /* gone or not theirs any more: the fd stays -1 */
+                (void) pidfd_open_verified(vm.state.qemu_pid, vm.state.qemu_start_time, &vm.qemu_pidfd);
+                (void) pidfd_open_verified(vm.state.swtpm_pid, vm.state.swtpm_start_time, &vm.swtpm_pidfd);
                 if (vm.supervisor_alive)
                         vm.supervisor_pidfd = (int) syscall(SYS_pidfd_open, vm.state.supervisor_pid, 0);
         } else if (r != -ENOENT)
@@ -203,7 +203,7 @@ static int wait_supervisor(const char *name, Vm *vm) {
 }
 
 int control_shutdown(const char *name, const Options *o) {
-        _cleanup_(vm_done) Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1, .swtpm_pidfd = -1 };
+        _cleanup_(vm_done) Vm vm = VM_NULL;
         _cleanup_qmp_ Qmp *q = NULL;
         int r;
 
@@ -218,7 +218,7 @@ int control_shutdown(const char *name, const Options *o) {
 }
 
 int control_stop(const char *name, const Options *o) {
-        _cleanup_(vm_done) Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1, .swtpm_pidfd = -1 };
+        _cleanup_(vm_done) Vm vm = VM_NULL;
         _cleanup_qmp_ Qmp *q = NULL;
 
         if (vm_open(name, &vm) < 0)
@@ -339,7 +339,7 @@ int control_status(const char *name, const Options *o) {
                 return log_error_errno(r, "list %s: %s", vm_run_root(), STRERROR(r)), VMRUN_EXIT_FAILURE;
 
         for (size_t i = 0; names[i]; i++) {
-                _cleanup_(vm_done) Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1, .swtpm_pidfd = -1 };
+                _cleanup_(vm_done) Vm vm = VM_NULL;
                 json_t *j;
 
                 if (vm_open(names[i], &vm) < 0)
@@ -379,7 +379,7 @@ int control_list(const Options *o) {
 
         printf("%-20s %-12s %-12s %s\n", "NAME", "SUPERVISOR", "QEMU", "STATE");
         for (size_t i = 0; names[i]; i++) {
-                _cleanup_(vm_done) Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1, .swtpm_pidfd = -1 };
+                _cleanup_(vm_done) Vm vm = VM_NULL;
                 _cleanup_json_ json_t *j = NULL;
                 char sup[16] = "-", qemu[16] = "-";
 
@@ -399,7 +399,7 @@ int control_list(const Options *o) {
 }
 
 int control_qmp(const char *name, const char *command, const Options *o) {
-        _cleanup_(vm_done) Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1, .swtpm_pidfd = -1 };
+        _cleanup_(vm_done) Vm vm = VM_NULL;
         _cleanup_qmp_ Qmp *q = NULL;
         _cleanup_json_ json_t *cmd = NULL, *reply = NULL;
         json_error_t err;
@@ -430,7 +430,7 @@ int control_qmp(const char *name, const char *command, const Options *o) {
 }
 
 int control_display(const char *name, const Options *o) {
-        _cleanup_(vm_done) Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1, .swtpm_pidfd = -1 };
+        _cleanup_(vm_done) Vm vm = VM_NULL;
         _cleanup_qmp_ Qmp *q = NULL;
         _cleanup_json_ json_t *spice = NULL;
         const char *host = NULL, *target, *user;
@@ -507,7 +507,7 @@ static int stop_swtpm(Vm *vm) {
 }
 
 int control_restore(const char *name, const Options *o) {
-        _cleanup_(vm_done) Vm vm = { .qemu_pidfd = -1, .supervisor_pidfd = -1, .swtpm_pidfd = -1 };
+        _cleanup_(vm_done) Vm vm = VM_NULL;
         _cleanup_close_ int lock_fd = -1;
         _cleanup_(host_context_done) HostContext host = { .root = host_root() };
         int r;

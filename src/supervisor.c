@@ -52,7 +52,7 @@ typedef struct Supervisor {
         ForeignOutput qemu_out; /* QEMU's stdout and stderr, logged line by line */
         Qmp *qmp;
         Tpm *tpm;               /* swtpm, with [vm] tpm */
-        Tap tap;                /* with [network] mode = bridge, until QEMU has it */
+        Tap tap;                /* [network] mode = bridge: its fd until QEMU has it, its name for the state file */
         usec_t tpm_verdict;     /* swtpm exited cleanly: when to call it a death if QEMU has not ended by then */
 
 
@@ -149,7 +149,8 @@ static int prepare_dirs(const Plan *plan) {
                 log_info("UEFI variables: new store %s from %s", plan->vars, plan->firmware->vars_template);
         }
         if (plan->tpm_argv.n > 0) {
-                r = tpm_prepare(paths->tpm_dir);
+                /* 0700: the TPM's secrets; an existing one is kept as it is */
+                r = mkdir_parents(paths->tpm_dir, 0700);
                 if (r < 0)
                         return log_error_errno(r, "create the TPM's state directory %s: %s", paths->tpm_dir, STRERROR(r));
         }

@@ -22,31 +22,15 @@ int tap_check_bridge(const HostContext *ctx, const char *bridge) {
         return 0;
 }
 
-/* An interface ioctl on `name` through a throwaway socket. */
-static int ifreq_ioctl(unsigned long request, struct ifreq *ifr) {
-        _cleanup_close_ int sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-        if (sock < 0)
-                return negative_errno();
-        if (ioctl(sock, request, ifr) < 0)
-                return negative_errno();
-        return 0;
-}
-
 int tap_open(const char *bridge, Tap *ret, const char **ret_step) {
-        _cleanup_close_ int fd = -1;
+        _cleanup_close_ int fd = -1, sock = -1;
         struct ifreq ifr = { 0 }, br = { 0 };
         Tap t = { .fd = -1 };
-        int r;
 
         assert(bridge);
         assert(ret);
         assert(ret_step);
 
-        if (strlen(bridge) >= IFNAMSIZ) {
-                *ret_step = "name the bridge";
-                return -ENAMETOOLONG;
-        }
         *ret_step = "open /dev/net/tun";
         fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
         if (fd < 0)
@@ -60,26 +44,25 @@ int tap_open(const char *bridge, Tap *ret, const char **ret_step) {
                 return log_debug_errno(negative_errno(), "TUNSETIFF: %s", strerror(errno));
         snprintf(t.name, sizeof t.name, "%s", ifr.ifr_name);
 
+        /* interface ioctls go through a socket, any socket */
         *ret_step = "find the tap's index";
-        r = ifreq_ioctl(SIOCGIFINDEX, &ifr);
-        if (r < 0)
-                return log_debug_errno(r, "SIOCGIFINDEX %s: %s", t.name, STRERROR(r));
+        sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (sock < 0 || ioctl(sock, SIOCGIFINDEX, &ifr) < 0)
+                return log_debug_errno(negative_errno(), "SIOCGIFINDEX %s: %s", t.name, strerror(errno));
 
         *ret_step = "add the tap to the bridge";
+        /* the profile allows 15 characters: it fits */
         snprintf(br.ifr_name, sizeof br.ifr_name, "%s", bridge);
         br.ifr_ifindex = ifr.ifr_ifindex;
-        r = ifreq_ioctl(SIOCBRADDIF, &br);
-        if (r < 0)
-                return log_debug_errno(r, "SIOCBRADDIF %s to %s: %s", t.name, bridge, STRERROR(r));
+        if (ioctl(sock, SIOCBRADDIF, &br) < 0)
+                return log_debug_errno(negative_errno(), "SIOCBRADDIF %s to %s: %s", t.name, bridge, strerror(errno));
 
         *ret_step = "bring the tap up";
-        r = ifreq_ioctl(SIOCGIFFLAGS, &ifr);
-        if (r >= 0) {
-                ifr.ifr_flags |= IFF_UP;
-                r = ifreq_ioctl(SIOCSIFFLAGS, &ifr);
-        }
-        if (r < 0)
-                return log_debug_errno(r, "set %s up: %s", t.name, STRERROR(r));
+        if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
+                return log_debug_errno(negative_errno(), "SIOCGIFFLAGS %s: %s", t.name, strerror(errno));
+        ifr.ifr_flags |= IFF_UP;
+        if (ioctl(sock, SIOCSIFFLAGS, &ifr) < 0)
+                return log_debug_errno(negative_errno(), "set %s up: %s", t.name, strerror(errno));
 
         *ret_step = NULL;
         t.fd = TAKE_FD(fd);

@@ -27,7 +27,7 @@ int tap_check_bridge(const HostContext *ctx, const char *bridge);
 /* A new tap (IFF_TAP, IFF_NO_PI, IFF_VNET_HDR), up and a port of `bridge`.
  * Its descriptor is close-on-exec: the caller moves it to QEMU_FD_TAP
  * (qemu_argv.h) in QEMU's child. Errors at debug level; *ret_step names the step that
- * failed ("open /dev/net/tun", "add vmrun0 to br0", ...). */
+ * failed ("open /dev/net/tun", "add the tap to the bridge", ...). */
 int tap_open(const char *bridge, Tap *ret, const char **ret_step);
 
 void tap_close(Tap *t);

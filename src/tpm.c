@@ -61,10 +61,6 @@ int tpm_swtpm_argv(const char *state_dir, Strv *ret) {
         return 0;
 }
 
-int tpm_prepare(const char *state_dir) {
-        return mkdir_parents(state_dir, 0700);
-}
-
 int tpm_start(char *const *argv, const QemuCredentials *user, Tpm **ret, int *ret_qemu_fd) {
         _cleanup_close_pair_ int ctrl[2] = { -1, -1 }, out[2] = { -1, -1 };
         _cleanup_tpm_ Tpm *t = NULL;

@@ -32,10 +32,6 @@ typedef struct Tpm Tpm;
  * a ',': swtpm's options have no way to escape one. */
 int tpm_swtpm_argv(const char *state_dir, Strv *ret);
 
-/* Create `state_dir` (0700) if it is not there; an existing one is kept
- * as it is, with the TPM's state in it. */
-int tpm_prepare(const char *state_dir);
-
 /* Fork and exec `argv` (tpm_swtpm_argv()) as `user`. *ret_qemu_fd is
  * QEMU's end of the control channel (close-on-exec), for QEMU_FD_TPM.
  * Logs its errors. */
