@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "capture.h"
 #include "fake-root.h"
 
 #include <sys/sysmacros.h>
@@ -621,44 +622,16 @@ static void backlight(const FakeRoot *f, const char *name, const char *type, con
 /* The plan, with what it logged (stderr) in *ret_log. Asserts only after
  * stderr is back. */
 static int plan_logged(Fixture *f, const char *profile, char *const *functions, char **ret_log) {
-        char tmp[] = "/tmp/test-host-steps-stderr.XXXXXX";
-        _cleanup_close_ int fd = -1, saved = -1;
-        char *buf = NULL;
-        size_t size = 0;
-        ssize_t k;
-        int r, restored;
+        Capture c;
+        int r;
 
         load_profile(f, profile);
-        fd = mkostemp(tmp, O_CLOEXEC);
-        assert_true(fd >= 0);
-        assert_int_equal(unlink(tmp), 0);
-        saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-        assert_true(saved >= 0);
-        fflush(stderr);
-        assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+        capture_start(&c);
         r = host_steps_plan(&f->ctx, f->profile, functions, &f->steps, &f->notes, &f->expect);
-        fflush(stderr);
-        restored = dup2(saved, STDERR_FILENO);
-        assert_int_equal(restored, STDERR_FILENO);
-
-        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-        do {
-                buf = realloc(buf, size + 4097);
-                assert_non_null(buf);
-                k = read(fd, buf + size, 4096);
-                assert_true(k >= 0);
-                size += (size_t) k;
-        } while (k > 0);
-        buf[size] = '\0';
-        *ret_log = buf;
+        *ret_log = capture_end(&c);
         return r;
 }
 
-#define assert_logged(log, needle)                                                        \
-        do {                                                                              \
-                if (!strstr((log), (needle)))                                             \
-                        fail_msg("expected \"%s\" in the log:\n%s", (needle), (log));     \
-        } while (0)
 
 static void test_without_a_backlight_device_no_step_is_planned_and_the_log_says_not_needed(void **state) {
         Fixture *f = *state;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "capture.h"
 #include "log.h"
 #include "profile.h"
 #include "strv.h"
@@ -23,49 +24,16 @@
 
 /* ---- helpers ---- */
 
-static char *read_all(int fd) {
-        char *buf = NULL;
-        size_t size = 0;
-
-        assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-        for (;;) {
-                char *n = realloc(buf, size + 4096 + 1);
-                ssize_t k;
-
-                assert_non_null(n);
-                buf = n;
-                k = read(fd, buf + size, 4096);
-                assert_true(k >= 0);
-                if (k == 0)
-                        break;
-                size += (size_t) k;
-        }
-        buf[size] = '\0';
-        return buf;
-}
-
 /* profile_load_string() with stderr going to a temporary file: returns
  * what the user would have seen in *ret_log. Asserts only after stderr is
  * back, so a failure is printed where it can be read. */
 static int load_logged(const char *path, const char *text, Profile **ret, char **ret_log) {
-        char tmp[] = "/tmp/test-profile-stderr.XXXXXX";
-        _cleanup_close_ int fd = -1, saved = -1;
-        int r, restored;
+        Capture c;
+        int r;
 
-        fd = mkostemp(tmp, O_CLOEXEC);
-        assert_true(fd >= 0);
-        assert_int_equal(unlink(tmp), 0);
-        saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-        assert_true(saved >= 0);
-
-        fflush(stderr);
-        assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+        capture_start(&c);
         r = profile_load_string(path, text, ret);
-        fflush(stderr);
-        restored = dup2(saved, STDERR_FILENO);
-        assert_int_equal(restored, STDERR_FILENO);
-
-        *ret_log = read_all(fd);
+        *ret_log = capture_end(&c);
         return r;
 }
 
@@ -95,17 +63,7 @@ static Profile *load_ok(const char *text) {
         return p;
 }
 
-#define assert_logged(log, needle)                                                        \
-        do {                                                                              \
-                if (!strstr((log), (needle)))                                             \
-                        fail_msg("expected \"%s\" in the log:\n%s", (needle), (log));     \
-        } while (0)
 
-#define assert_not_logged(log, needle)                                                    \
-        do {                                                                              \
-                if (strstr((log), (needle)))                                              \
-                        fail_msg("did not expect \"%s\" in the log:\n%s", (needle), (log)); \
-        } while (0)
 
 static void assert_refused(const char *text) {
         _cleanup_free_ char *log = load_error(text);
@@ -280,37 +238,6 @@ static void test_profile_load_of_a_missing_file_is_enoent(void **state) {
 
 /* ---- who may have written it (as root: sshd's StrictModes) ---- */
 
-/* What the code under test writes to stderr, from capture_begin() to
- * capture_end(), which asserts only once stderr is back. */
-typedef struct Capture {
-        int fd, saved;
-} Capture;
-
-static Capture capture_begin(void) {
-        char tmp[] = "/tmp/test-profile-stderr.XXXXXX";
-        Capture c;
-
-        c.fd = mkostemp(tmp, O_CLOEXEC);
-        assert_true(c.fd >= 0);
-        assert_int_equal(unlink(tmp), 0);
-        c.saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-        assert_true(c.saved >= 0);
-        fflush(stderr);
-        assert_int_equal(dup2(c.fd, STDERR_FILENO), STDERR_FILENO);
-        return c;
-}
-
-static char *capture_end(Capture *c) {
-        char *log;
-
-        fflush(stderr);
-        assert_int_equal(dup2(c->saved, STDERR_FILENO), STDERR_FILENO);
-        log = read_all(c->fd);
-        close(c->fd);
-        close(c->saved);
-        return log;
-}
-
 /* profile_check_trusted() of `path` as root would call it. */
 static int trusted(const char *path, char **ret_log) {
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -318,7 +245,7 @@ static int trusted(const char *path, char **ret_log) {
         int r;
 
         assert_true(fd >= 0);
-        c = capture_begin();
+        capture_start(&c);
         r = profile_check_trusted(fd, path, 0);
         *ret_log = capture_end(&c);
         return r;
@@ -496,7 +423,7 @@ static void test_profile_load_full_refuses_an_untrusted_profile_only_when_strict
         assert_int_equal(profile_load_full(path, 0, &p), 0);
         assert_int_equal(p->memory, 1 * GiB);
 
-        c = capture_begin();
+        capture_start(&c);
         r = profile_load_full(path, PROFILE_LOAD_STRICT_MODES, &refused);
         log = capture_end(&c);
         remove_tree(dir);
@@ -1469,10 +1396,11 @@ static void test_resolve_rejects_a_name_that_is_no_vm_name(void **state) {
 
 static char *load_buffer_error(const void *data, size_t size) {
         Profile *p = NULL;
-        Capture c = capture_begin();
+        Capture c;
         char *log;
         int r;
 
+        capture_start(&c);
         r = profile_load_buffer(PATH, data, size, &p);
         log = capture_end(&c);
         if (r != -EINVAL || p) {

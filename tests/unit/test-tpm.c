@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include "capture.h"
 #include "log.h"
 #include "paths.h"
 #include "tpm.h"
@@ -143,22 +144,11 @@ static char *status_field(pid_t pid, const char *field) {
 
 /* What the user would see on stderr while `fn` runs. */
 static char *logged(void (*fn)(Real *r), Real *r) {
-        char tmp[] = "/tmp/test-tpm-stderr.XXXXXX", *text;
-        _cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC), saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-        struct stat st;
+        Capture c;
 
-        assert_true(fd >= 0 && saved >= 0);
-        assert_int_equal(unlink(tmp), 0);
-        fflush(stderr);
-        assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+        capture_start(&c);
         fn(r);
-        fflush(stderr);
-        assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
-        assert_int_equal(fstat(fd, &st), 0);
-        text = calloc(1, (size_t) st.st_size + 1);
-        assert_non_null(text);
-        assert_int_equal(pread(fd, text, (size_t) st.st_size, 0), st.st_size);
-        return text;
+        return capture_end(&c);
 }
 
 static void stop(Real *r) {
