@@ -103,6 +103,7 @@ _Static_assert(sizeof(DiskInterface) == sizeof(int), "enum size");
 _Static_assert(sizeof(NetworkMode) == sizeof(int), "enum size");
 _Static_assert(sizeof(GuestOs) == sizeof(int), "enum size");
 _Static_assert(sizeof(GpuBacklight) == sizeof(int), "enum size");
+_Static_assert(sizeof(GrabToggle) == sizeof(int), "enum size");
 
 Profile *profile_free(Profile *p) {
         if (!p)
@@ -314,7 +315,7 @@ struct ParseState {
 
         unsigned handled_serial;        /* the instance keys were last added to */
         ProfileDisk *disk;              /* current [disk] */
-        unsigned gpu_line, boot_line, network_line, cpu_line, memory_line;
+        unsigned section_lines[_SECTION_MAX];   /* where each section last started */
         bool seen[_SECTION_MAX];
 
         struct {
@@ -330,6 +331,12 @@ struct ParseState {
 
         const ConfigItem *item;         /* for messages */
 };
+
+/* What every parser says when memory runs out: the load stops there. */
+static int parse_oom(ParseState *st) {
+        st->oom = true;
+        return -ENOMEM;
+}
 
 static void parse_error(ParseState *st, const char *format, ...) _printf_(2, 3);
 static void parse_error(ParseState *st, const char *format, ...) {
@@ -368,10 +375,8 @@ static int item_error(ParseState *st, const char *value, const char *why) {
 
 static int set_string(ParseState *st, char **field, const char *value) {
         char *s = strdup(value);
-        if (!s) {
-                st->oom = true;
-                return -ENOMEM;
-        }
+        if (!s)
+                return parse_oom(st);
         free(*field);
         *field = s;
         return 0;
@@ -497,10 +502,8 @@ static int config_parse_pci_address(ParseState *st, const char *value, void *fie
         int r;
 
         r = pci_address_canonicalize(value, &a);
-        if (r == -ENOMEM) {
-                st->oom = true;
-                return r;
-        }
+        if (r == -ENOMEM)
+                return parse_oom(st);
         if (r < 0)
                 return item_error(st, value, "is not a PCI address");
         free(*(char **) field);
@@ -508,46 +511,62 @@ static int config_parse_pci_address(ParseState *st, const char *value, void *fie
         return 0;
 }
 
-static int config_parse_pci_list(ParseState *st, const char *value, void *field, const void *arg) {
-        _cleanup_strv_ Strv list = { 0 };
+/* The words of a list value (separated by commas and blanks), in order;
+ * an empty array for none. */
+static int split_words(ParseState *st, const char *value, char ***ret) {
+        _cleanup_strv_ Strv words = { 0 };
         _cleanup_free_ char *copy = strdup(value);
         char *save = NULL;
 
-        if (!copy) {
-                st->oom = true;
-                return -ENOMEM;
-        }
+        if (!copy)
+                return parse_oom(st);
+        for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save))
+                if (strv_push(&words, t) < 0)
+                        return parse_oom(st);
+        if (!words.v && !(words.v = calloc(1, sizeof(char *))))
+                return parse_oom(st);
+        *ret = TAKE_PTR(words.v);
+        words = (Strv) { 0 };
+        return 0;
+}
+
+/* A list field gets `list` (taken). */
+static void set_strv(void *field, char **list) {
+        strv_free(*(char ***) field);
+        *(char ***) field = list;
+}
+
+static int config_parse_pci_list(ParseState *st, const char *value, void *field, const void *arg) {
+        _cleanup_strv_free_ char **words = NULL;
+        _cleanup_strv_ Strv list = { 0 };
+        int r;
+
         /* "none" passes the GPU alone, overriding the default of taking
          * every function of its slot along */
-        if (!streq(value, "none"))
-                for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
-                        char *a;
-                        int r = pci_address_canonicalize(t, &a);
+        r = split_words(st, streq(value, "none") ? "" : value, &words);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; words[i]; i++) {
+                char *a;
 
-                        if (r == -ENOMEM) {
-                                st->oom = true;
-                                return r;
-                        }
-                        if (r < 0)
-                                return item_error(st, t, "is not a PCI address");
-                        if (strv_contains(list.v, a)) {
-                                free(a);
-                                return item_error(st, t, "is listed twice");
-                        }
-                        if (strv_consume(&list, a) < 0) {
-                                st->oom = true;
-                                return -ENOMEM;
-                        }
-                        /* the guest sees them as functions 1 to 7 of the GPU's slot */
-                        if (list.n > 7)
-                                return item_error(st, value, "lists more than 7 functions");
+                r = pci_address_canonicalize(words[i], &a);
+                if (r == -ENOMEM)
+                        return parse_oom(st);
+                if (r < 0)
+                        return item_error(st, words[i], "is not a PCI address");
+                if (strv_contains(list.v, a)) {
+                        free(a);
+                        return item_error(st, words[i], "is listed twice");
                 }
-        if (!list.v && !(list.v = calloc(1, sizeof(char *)))) {
-                st->oom = true;
-                return -ENOMEM;
+                if (strv_consume(&list, a) < 0)
+                        return parse_oom(st);
+                /* the guest sees them as functions 1 to 7 of the GPU's slot */
+                if (list.n > 7)
+                        return item_error(st, value, "lists more than 7 functions");
         }
-        strv_free(*(char ***) field);
-        *(char ***) field = TAKE_PTR(list.v);
+        if (!list.v && !(list.v = calloc(1, sizeof(char *))))
+                return parse_oom(st);
+        set_strv(field, TAKE_PTR(list.v));
         list = (Strv) { 0 };
         return 0;
 }
@@ -574,10 +593,8 @@ static int config_parse_spice(ParseState *st, const char *value, void *field, co
                 host = strdup("127.0.0.1");
                 port = value;
         }
-        if (!host) {
-                st->oom = true;
-                return -ENOMEM;
-        }
+        if (!host)
+                return parse_oom(st);
         /* ::1:5900 could be an address alone */
         if (value[0] != '[' && strchr(host, ':'))
                 return item_error(st, value, "has an IPv6 address without [brackets]");
@@ -636,33 +653,26 @@ static int config_parse_subsystem(ParseState *st, const char *value, void *field
  * best by their stable by-id or by-path names; the grant step gives QEMU's
  * user the event node such a name leads to, and nothing else. */
 static int config_parse_evdev_list(ParseState *st, const char *value, void *field, const void *arg) {
-        _cleanup_strv_ Strv list = { 0 };
-        _cleanup_free_ char *copy = strdup(value);
-        char *save = NULL;
+        _cleanup_strv_free_ char **words = NULL;
+        int r;
 
-        if (!copy) {
-                st->oom = true;
-                return -ENOMEM;
-        }
-        for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
-                const char *rest = startswith(t, "/dev/input/");
+        r = split_words(st, value, &words);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; words[i]; i++) {
+                const char *t = words[i], *rest = startswith(t, "/dev/input/");
 
                 if (!rest || !*rest || strstr(t, "/.") || strstr(t, "//") || t[strlen(t) - 1] == '/')
                         return item_error(st, t, "is not a device under /dev/input/");
                 if (text_has_control_chars(t))
                         return item_error(st, t, "contains control characters");
-                if (strv_contains(list.v, t))
-                        return item_error(st, t, "is listed twice");
-                if (strv_push(&list, t) < 0) {
-                        st->oom = true;
-                        return -ENOMEM;
-                }
+                for (size_t k = 0; k < i; k++)
+                        if (streq(words[k], t))
+                                return item_error(st, t, "is listed twice");
         }
-        if (!list.v)
+        if (!words[0])
                 return item_error(st, value, "names no device");
-        strv_free(*(char ***) field);
-        *(char ***) field = TAKE_PTR(list.v);
-        list = (Strv) { 0 };
+        set_strv(field, TAKE_PTR(words));
         return 0;
 }
 
@@ -673,10 +683,8 @@ static int config_parse_cpu_list(ParseState *st, const char *value, void *field,
         int r;
 
         r = cpu_list_parse(value, &v, &n);
-        if (r == -ENOMEM) {
-                st->oom = true;
-                return r;
-        }
+        if (r == -ENOMEM)
+                return parse_oom(st);
         if (r < 0)
                 return item_error(st, value, "is not a list of host CPUs, each once");
         free(l->v);
@@ -706,38 +714,33 @@ static int config_parse_hugepages(ParseState *st, const char *value, void *field
 
 static int config_parse_usb_list(ParseState *st, const char *value, void *field, const void *arg) {
         Profile *p = st->profile;
-        _cleanup_free_ char *copy = strdup(value);
+        _cleanup_strv_free_ char **words = NULL;
         _cleanup_free_ UsbId *ids = NULL;
-        size_t n = 0;
-        char *save = NULL;
+        size_t n;
+        int r;
 
-        if (!copy) {
-                st->oom = true;
-                return -ENOMEM;
-        }
-        for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
-                const char *colon = strchr(t, ':');
-                UsbId id;
-                UsbId *a;
-
-                if (!colon || parse_hex16(t, (size_t) (colon - t), &id.vendor) < 0 ||
-                    parse_hex16(colon + 1, strlen(colon + 1), &id.product) < 0)
-                        return item_error(st, t, "is not VENDOR:PRODUCT");
-                if (id.vendor == 0 || id.vendor == 0xffff)
-                        return item_error(st, t, "has no valid vendor ID");
-                for (size_t i = 0; i < n; i++)
-                        if (ids[i].vendor == id.vendor && ids[i].product == id.product)
-                                return item_error(st, t, "is listed twice");
-                a = reallocarray(ids, n + 1, sizeof(UsbId));
-                if (!a) {
-                        st->oom = true;
-                        return -ENOMEM;
-                }
-                ids = a;
-                ids[n++] = id;
-        }
+        r = split_words(st, value, &words);
+        if (r < 0)
+                return r;
+        n = strv_length(words);
         if (n == 0)
                 return item_error(st, value, "names no device");
+        ids = calloc(n, sizeof(UsbId));
+        if (!ids)
+                return parse_oom(st);
+        for (size_t i = 0; i < n; i++) {
+                const char *t = words[i], *colon = strchr(t, ':');
+                UsbId *id = &ids[i];
+
+                if (!colon || parse_hex16(t, (size_t) (colon - t), &id->vendor) < 0 ||
+                    parse_hex16(colon + 1, strlen(colon + 1), &id->product) < 0)
+                        return item_error(st, t, "is not VENDOR:PRODUCT");
+                if (id->vendor == 0 || id->vendor == 0xffff)
+                        return item_error(st, t, "has no valid vendor ID");
+                for (size_t k = 0; k < i; k++)
+                        if (ids[k].vendor == id->vendor && ids[k].product == id->product)
+                                return item_error(st, t, "is listed twice");
+        }
         free(p->usb_devices);
         p->usb_devices = TAKE_PTR(ids);
         p->n_usb_devices = n;
@@ -767,48 +770,34 @@ static int config_parse_display_manager(ParseState *st, const char *value, void 
 }
 
 static int config_parse_units(ParseState *st, const char *value, void *field, const void *arg) {
-        _cleanup_strv_ Strv list = { 0 };
-        _cleanup_free_ char *copy = strdup(value);
-        char *save = NULL;
+        _cleanup_strv_free_ char **words = NULL;
+        int r;
 
-        if (!copy) {
-                st->oom = true;
-                return -ENOMEM;
-        }
-        for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
-                if (!unit_name_is_valid(t))
-                        return item_error(st, t, "is not a unit name");
-                if (strv_push(&list, t) < 0) {
-                        st->oom = true;
-                        return -ENOMEM;
-                }
-        }
-        if (!list.v && !(list.v = calloc(1, sizeof(char *)))) {
-                st->oom = true;
-                return -ENOMEM;
-        }
-        strv_free(*(char ***) field);
-        *(char ***) field = TAKE_PTR(list.v);
-        list = (Strv) { 0 };
+        r = split_words(st, value, &words);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; words[i]; i++)
+                if (!unit_name_is_valid(words[i]))
+                        return item_error(st, words[i], "is not a unit name");
+        set_strv(field, TAKE_PTR(words));
         return 0;
 }
 
 static int config_parse_allow_classes(ParseState *st, const char *value, void *field, const void *arg) {
-        _cleanup_free_ char *copy = strdup(value);
+        _cleanup_strv_free_ char **words = NULL;
         unsigned v = 0;
-        char *save = NULL;
+        int r;
 
-        if (!copy) {
-                st->oom = true;
-                return -ENOMEM;
-        }
-        for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
-                if (streq(t, "storage"))
+        r = split_words(st, value, &words);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; words[i]; i++) {
+                if (streq(words[i], "storage"))
                         v |= HOST_ALLOW_STORAGE;
-                else if (streq(t, "network"))
+                else if (streq(words[i], "network"))
                         v |= HOST_ALLOW_NETWORK;
-                else if (!streq(t, "none"))
-                        return item_error(st, t, "is not a device class vmrun protects");
+                else if (!streq(words[i], "none"))
+                        return item_error(st, words[i], "is not a device class vmrun protects");
         }
         *(unsigned *) field = v;
         return 0;
@@ -1096,11 +1085,11 @@ static void check_profile(ParseState *st) {
         st->item = NULL;
 
         if (p->has_gpu && !p->gpu_address) {
-                st->line = st->gpu_line;
+                st->line = st->section_lines[SECTION_GPU];
                 parse_error(st, "[gpu] needs address = (the GPU's PCI address, see lspci -D)");
         }
         if (p->gpu_address && p->gpu_functions && strv_contains(p->gpu_functions, p->gpu_address)) {
-                st->line = st->gpu_line;
+                st->line = st->section_lines[SECTION_GPU];
                 parse_error(st, "[gpu] functions lists the GPU itself (%s)", p->gpu_address);
         }
         for (size_t i = 0; i < p->n_disks; i++) {
@@ -1135,50 +1124,31 @@ static void check_profile(ParseState *st) {
                 }
         }
         if (p->cpu_pin.n > 0 && p->cpu_pin.n != p->cpus) {
-                st->line = st->cpu_line;
+                st->line = st->section_lines[SECTION_CPU];
                 parse_error(st, "[cpu] pin lists %zu host CPUs for %u vCPUs ([vm] cpus); give one per vCPU",
                             p->cpu_pin.n, p->cpus);
         }
         if (p->hugepages && p->hugepage_size > 0 && p->memory % p->hugepage_size != 0) {
-                st->line = st->memory_line;
+                st->line = st->section_lines[SECTION_MEMORY];
                 parse_error(st, "[memory] hugepages = %s: [vm] memory = %" PRIu64 "M is not a whole number of such pages",
                             p->hugepage_size == 1ULL << 30 ? "1G" : "2M", p->memory >> 20);
         }
         if ((p->initrd || p->append) && !p->kernel) {
-                st->line = st->boot_line;
+                st->line = st->section_lines[SECTION_BOOT];
                 parse_error(st, "[boot] initrd and append need kernel =");
         }
         if (p->network == NETWORK_BRIDGE && !p->bridge && !(p->bridge = strdup("br0")))
                 st->oom = true;
         if (p->bridge && p->network != NETWORK_BRIDGE) {
-                st->line = st->network_line;
+                st->line = st->section_lines[SECTION_NETWORK];
                 parse_error(st, "[network] bridge = is only used with mode = bridge");
         }
 }
 
 /* Remember where the single-instance sections start, for check_profile(). */
 static void note_section_lines(ParseState *st) {
-        if (!st->section_valid)
-                return;
-        switch (st->section_kind) {
-        case SECTION_GPU:
-                st->gpu_line = st->section_line;
-                break;
-        case SECTION_CPU:
-                st->cpu_line = st->section_line;
-                break;
-        case SECTION_MEMORY:
-                st->memory_line = st->section_line;
-                break;
-        case SECTION_BOOT:
-                st->boot_line = st->section_line;
-                break;
-        case SECTION_NETWORK:
-                st->network_line = st->section_line;
-                break;
-        default:
-                break;
-        }
+        if (st->section_valid)
+                st->section_lines[st->section_kind] = st->section_line;
 }
 
 static char *reader_tracking(char *str, int num, void *stream) {
