@@ -259,25 +259,26 @@ static int backlight_read_value(const HostContext *ctx, const char *device, cons
 
 /* type (raw, platform, firmware), brightness, max_brightness; -ENOENT when
  * there is no such backlight (any more) */
+/* ret_type may be NULL: the type is read all the same, as the mark of a
+ * backlight device that is there. */
 static int backlight_read(const HostContext *ctx, const char *device, char **ret_type, unsigned long *ret_brightness,
                           unsigned long *ret_max) {
-        _cleanup_free_ char *path = NULL;
+        _cleanup_free_ char *path = NULL, *type = NULL;
         int r;
 
         r = backlight_path(device, "type", &path);
         if (r < 0)
                 return r;
-        r = host_read(ctx, path, ret_type);
+        r = host_read(ctx, path, &type);
         if (r < 0)
                 return r;
         r = backlight_read_value(ctx, device, "brightness", ret_brightness);
         if (r >= 0)
                 r = backlight_read_value(ctx, device, "max_brightness", ret_max);
-        if (r < 0) {
-                free(*ret_type);
-                *ret_type = NULL;
+        if (r < 0)
                 return r;
-        }
+        if (ret_type)
+                *ret_type = TAKE_PTR(type);
         return 0;
 }
 
@@ -308,7 +309,8 @@ static int backlight_write(HostContext *ctx, const char *device, unsigned long v
 }
 
 static int backlight_apply(HostContext *ctx, const json_t *params, json_t **ret_record) {
-        const char *dev = str_param(params, "device"), *mode = str_param(params, "mode");
+        const char *dev = str_param(params, "device");
+        bool max_mode = streq_ptr(str_param(params, "mode"), "max"), change;
         _cleanup_free_ char *type = NULL;
         unsigned long brightness, max;
         int r;
@@ -320,74 +322,81 @@ static int backlight_apply(HostContext *ctx, const json_t *params, json_t **ret_
         }
         if (r < 0)
                 return log_error_errno(r, "read backlight %s (/sys/class/backlight/%s): %s", dev, dev, STRERROR(r));
-        if (!streq_ptr(mode, "max") || brightness == max) {
+        change = max_mode && brightness != max;
+        if (!change)
                 log_info("backlight %s (%s): %lu of %lu, %s", dev, type, brightness, max,
-                         streq_ptr(mode, "max") ? "already at its maximum" : "left as it is ([gpu] backlight = keep)");
-                return record_new(ret_record, "{s:s, s:s, s:I, s:I, s:b}", "device", dev, "type", type, "brightness",
-                                  (json_int_t) brightness, "max_brightness", (json_int_t) max, "changed", 0);
+                         max_mode ? "already at its maximum" : "left as it is ([gpu] backlight = keep)");
+        else {
+                r = backlight_write(ctx, dev, max);
+                if (r < 0)
+                        return log_error_errno(r, "set backlight %s to its maximum %lu (/sys/class/backlight/%s/brightness): "
+                                               "%s; set [gpu] backlight = keep to leave it alone",
+                                               dev, max, dev, STRERROR(r));
+                log_info("backlight %s (%s): %lu of %lu, set to %lu for the guest", dev, type, brightness, max, max);
         }
-        r = backlight_write(ctx, dev, max);
-        if (r < 0)
-                return log_error_errno(r, "set backlight %s to its maximum %lu (/sys/class/backlight/%s/brightness): %s; "
-                                       "set [gpu] backlight = keep to leave it alone",
-                                       dev, max, dev, STRERROR(r));
-        log_info("backlight %s (%s): %lu of %lu, set to %lu for the guest", dev, type, brightness, max, max);
         return record_new(ret_record, "{s:s, s:s, s:I, s:I, s:b}", "device", dev, "type", type, "brightness",
-                          (json_int_t) brightness, "max_brightness", (json_int_t) max, "changed", 1);
+                          (json_int_t) brightness, "max_brightness", (json_int_t) max, "changed", change);
+}
+
+/* What the record says the panel had, and what it has now: 0 when nothing
+ * was recorded (the device was gone at apply), 1 with the values, or
+ * backlight_read()'s error. */
+static int backlight_recorded(HostContext *ctx, const json_t *record, unsigned long *ret_was, unsigned long *ret_now,
+                              unsigned long *ret_max) {
+        json_t *was = json_object_get(record, "brightness");
+        int r;
+
+        if (!json_is_integer(was))
+                return 0;
+        *ret_was = (unsigned long) json_integer_value(was);
+        r = backlight_read(ctx, str_param(record, "device"), NULL, ret_now, ret_max);
+        return r < 0 ? r : 1;
 }
 
 /* The value goes back whichever the mode: a GPU driver that comes back
  * registers its backlight anew, at a level of its own choosing. */
 static int backlight_undo(HostContext *ctx, const json_t *record) {
         const char *dev = str_param(record, "device");
-        json_t *was = json_object_get(record, "brightness");
-        _cleanup_free_ char *type = NULL;
-        unsigned long now, max;
+        unsigned long was = 0, now = 0, max = 0;
         int r;
 
-        if (!json_is_integer(was))
-                return 0;
-        r = backlight_read(ctx, dev, &type, &now, &max);
+        r = backlight_recorded(ctx, record, &was, &now, &max);
         if (r == -ENOENT) {
                 /* the driver that provides it did not come back, which the
                  * verify reports; kept in the journal, the step would
                  * block every later start */
-                log_warning("backlight %s is not there: its brightness (%" JSON_INTEGER_FORMAT ") cannot be put back",
-                            dev, json_integer_value(was));
+                log_warning("backlight %s is not there: its brightness (%lu) cannot be put back", dev, was);
                 return 0;
         }
         if (r < 0)
                 return log_error_errno(r, "read backlight %s: %s", dev, STRERROR(r));
-        if (now == (unsigned long) json_integer_value(was))
+        if (r == 0 || now == was)
                 return 0;
-        r = backlight_write(ctx, dev, (unsigned long) json_integer_value(was));
+        r = backlight_write(ctx, dev, was);
         if (r < 0)
-                return log_error_errno(r, "put backlight %s back to %" JSON_INTEGER_FORMAT ": %s", dev,
-                                       json_integer_value(was), STRERROR(r));
+                return log_error_errno(r, "put backlight %s back to %lu: %s", dev, was, STRERROR(r));
         return 0;
 }
 
 static int backlight_verify(HostContext *ctx, const json_t *record) {
         const char *dev = str_param(record, "device");
-        json_t *was = json_object_get(record, "brightness");
-        _cleanup_free_ char *type = NULL;
-        unsigned long now, max;
+        unsigned long was = 0, now = 0, max = 0;
         int r;
 
-        if (!json_is_integer(was))
-                return 0;
-        r = backlight_read(ctx, dev, &type, &now, &max);
+        r = backlight_recorded(ctx, record, &was, &now, &max);
         if (r < 0) {
-                log_error("not back: backlight %s is %s (it was at %" JSON_INTEGER_FORMAT "): the driver that provides it "
-                          "did not come back; see `ls /sys/class/backlight` and `dmesg`",
-                          dev, r == -ENOENT ? "gone" : "unreadable", json_integer_value(was));
+                log_error("not back: backlight %s is %s (it was at %lu): the driver that provides it did not come back; "
+                          "see `ls /sys/class/backlight` and `dmesg`",
+                          dev, r == -ENOENT ? "gone" : "unreadable", was);
                 return -EIO;
         }
+        if (r == 0)
+                return 0;
         /* the undo wrote the value and said so if it could not; what set
          * it since is the desktop's business (a greeter may at login) */
-        if (now != (unsigned long) json_integer_value(was))
-                log_notice("back: backlight %s, at %lu of %lu (it was at %" JSON_INTEGER_FORMAT " before the guest; "
-                           "set again since)", dev, now, max, json_integer_value(was));
+        if (now != was)
+                log_notice("back: backlight %s, at %lu of %lu (it was at %lu before the guest; set again since)", dev, now,
+                           max, was);
         else
                 log_info("back: backlight %s at %lu of %lu", dev, now, max);
         return 0;
