@@ -185,36 +185,28 @@ static int cpu_core(const HostContext *ctx, unsigned cpu, unsigned *ret) {
         return 0;
 }
 
-/* The number of threads of each core when every core's vCPUs come one
- * after the other, the same number for each; 0 when they do not. */
-static size_t threads_per_core(const unsigned *core, size_t n, bool *ret_split) {
-        size_t threads = 0;
-        bool uneven = false;
+/* The length of the runs of one core in core[] when all runs are that
+ * long (each core given that many threads, one after the other); 0 when
+ * they are not. */
+static size_t equal_runs(const unsigned *core, size_t n) {
+        size_t len = 0;
 
-        *ret_split = false;
-        for (size_t i = 0; i < n;) {
-                size_t j = i;
-
-                while (j < n && core[j] == core[i])
-                        j++;
-                for (size_t k = 0; k < i; k++)
-                        if (core[k] == core[i])
-                                *ret_split = true;
-                if (threads == 0)
-                        threads = j - i;
-                else if (threads != j - i)
-                        uneven = true;
-                i = j;
+        for (size_t i = 0, j; i < n; i = j) {
+                for (j = i; j < n && core[j] == core[i]; j++)
+                        ;
+                if (len != 0 && len != j - i)
+                        return 0;
+                len = j - i;
         }
-        return *ret_split || uneven ? 0 : threads;
+        return len;
 }
 
 int placement_topology(const HostContext *ctx, const unsigned *pin, size_t n, CpuTopology *ret, char **ret_flat,
                        unsigned *ret_missing) {
         _cleanup_free_ unsigned *core = NULL, *grouped = NULL, *grouped_core = NULL;
         _cleanup_free_ char *list = NULL;
-        size_t threads, regrouped, m = 0;
-        bool split, unused;
+        size_t threads, m = 0;
+        bool split;
         int r;
 
         assert(pin);
@@ -235,14 +227,6 @@ int placement_topology(const HostContext *ctx, const unsigned *pin, size_t n, Cp
                         return r;
         }
 
-        threads = threads_per_core(core, n, &split);
-        if (threads > 0 && n % threads == 0) {
-                *ret = (CpuTopology) { .sockets = 1, .cores = (unsigned) (n / threads), .threads = (unsigned) threads };
-                *ret_flat = NULL;
-                return 0;
-        }
-        *ret = (CpuTopology) { .sockets = 1, .cores = (unsigned) n, .threads = 1 };
-
         /* the same CPUs, each core's together in the order first named */
         for (size_t i = 0; i < n; i++) {
                 bool seen = false;
@@ -257,8 +241,16 @@ int placement_topology(const HostContext *ctx, const unsigned *pin, size_t n, Cp
                                 grouped[m++] = pin[k];
                         }
         }
-        regrouped = threads_per_core(grouped_core, n, &unused);
-        if (split && regrouped > 0) {
+        /* a core's threads named apart from each other */
+        split = memcmp(grouped, pin, n * sizeof(unsigned)) != 0;
+        threads = equal_runs(grouped_core, n);
+        if (!split && threads > 0) {
+                *ret = (CpuTopology) { .sockets = 1, .cores = (unsigned) (n / threads), .threads = (unsigned) threads };
+                *ret_flat = NULL;
+                return 0;
+        }
+        *ret = (CpuTopology) { .sockets = 1, .cores = (unsigned) n, .threads = 1 };
+        if (threads > 0) {
                 r = cpu_list_format(grouped, n, &list);
                 if (r < 0)
                         return r;
@@ -266,7 +258,7 @@ int placement_topology(const HostContext *ctx, const unsigned *pin, size_t n, Cp
                              "[cpu] pin does not name the threads of each host core one after the other "
                              "(thread_siblings_list): the guest sees %zu cores of one thread each; "
                              "pin = %s gives it %zu cores of %zu threads",
-                             n, list, n / regrouped, regrouped);
+                             n, list, n / threads, threads);
         } else
                 r = asprintf(ret_flat,
                              "[cpu] pin gives some host cores more threads than others (thread_siblings_list): the "
