@@ -13,6 +13,7 @@
 #include "plan.h"
 #include "qmp.h"
 #include "runstate.h"
+#include "tpm.h"
 #include "supervisor.h"
 
 #define CONNECT_TIMEOUT (10 * USEC_PER_SEC)
@@ -480,32 +481,6 @@ int control_display(const char *name, const Options *o) {
         return 0;
 }
 
-/* swtpm ends by itself once QEMU has closed its end; one left after a dead
- * supervisor's QEMU is gone gets the time it would have had, then SIGTERM,
- * then SIGKILL (it would hold the TPM's state open for the next run). */
-static int stop_swtpm(Vm *vm) {
-        static const struct {
-                int signal;
-                const char *name;
-                usec_t wait;
-        } steps[] = { { 0, NULL, 3 * USEC_PER_SEC }, { SIGTERM, "SIGTERM", 5 * USEC_PER_SEC }, { SIGKILL, "SIGKILL", STOP_STEP } };
-        int pid = (int) vm->state.swtpm_pid;
-
-        for (size_t i = 0; i < ELEMENTSOF(steps); i++) {
-                if (steps[i].signal) {
-                        log_warning("swtpm (pid %d) is still there after QEMU; sending %s", pid, steps[i].name);
-                        if (syscall(SYS_pidfd_send_signal, vm->swtpm_pidfd, steps[i].signal, NULL, 0) < 0 && errno != ESRCH)
-                                return log_error_errno(negative_errno(), "kill swtpm pid %d: %s", pid, strerror(errno));
-                }
-                if (pidfd_wait_exit(vm->swtpm_pidfd, deadline_after(steps[i].wait)) >= 0) {
-                        log_info("swtpm (pid %d) has ended", pid);
-                        return 0;
-                }
-        }
-        return log_error_errno(-ETIMEDOUT, "swtpm pid %d is still there after SIGKILL (stuck in the kernel?); see /proc/%d/stack",
-                               pid, pid);
-}
-
 int control_restore(const char *name, const Options *o) {
         _cleanup_(vm_done) Vm vm = VM_NULL;
         _cleanup_close_ int lock_fd = -1;
@@ -539,7 +514,9 @@ int control_restore(const char *name, const Options *o) {
                         return VMRUN_EXIT_RESTORE;
         }
 
-        if (vm.swtpm_pidfd >= 0 && stop_swtpm(&vm) < 0)
+        /* it ends by itself once QEMU has closed its end; one left behind
+         * would hold the TPM's state for the next run */
+        if (vm.swtpm_pidfd >= 0 && tpm_stop_orphan(vm.swtpm_pidfd, vm.state.swtpm_pid) < 0)
                 return VMRUN_EXIT_RESTORE;
 
         r = handover_restore(&host, vm.paths->journal);

@@ -177,12 +177,13 @@ void tpm_report(Tpm *t, bool guest_running) {
                             si->si_code == CLD_EXITED ? "; its last words are above" : "");
 }
 
-/* Until swtpm has exited or `deadline`, logging what it says meanwhile. */
-static int wait_exit(Tpm *t, usec_t deadline) {
+/* Until the process behind `pidfd` has exited or `deadline`, logging what
+ * it says meanwhile (out: NULL for nothing to read). */
+static int wait_exit(int pidfd, ForeignOutput *out, usec_t deadline) {
         for (;;) {
                 struct pollfd p[2] = {
-                        { .fd = t->pidfd, .events = POLLIN },
-                        { .fd = t->out.fd, .events = POLLIN },
+                        { .fd = pidfd, .events = POLLIN },
+                        { .fd = out ? out->fd : -1, .events = POLLIN },
                 };
                 int n = poll(p, 2, deadline_to_poll_ms(deadline));
 
@@ -193,15 +194,42 @@ static int wait_exit(Tpm *t, usec_t deadline) {
                 if (n == 0)
                         return -ETIMEDOUT;
                 if (p[1].revents)
-                        (void) tpm_read_output(t);
+                        (void) foreign_output_read(out);
                 if (p[0].revents)
                         return 0;
         }
 }
 
-static void send_signal(Tpm *t, int sig) {
-        t->sent = sig;
-        (void) syscall(SYS_pidfd_send_signal, t->pidfd, sig, NULL, 0);
+/* swtpm after QEMU: the time to end by itself, then SIGTERM, then SIGKILL,
+ * each with its deadline. The last signal sent (0: none), or an error:
+ * -ETIMEDOUT when it is still there after SIGKILL. Logs that. */
+static int stop_escalating(int pidfd, pid_t pid, ForeignOutput *out) {
+        static const struct {
+                int signal;
+                usec_t wait;
+        } steps[] = { { 0, TPM_EXIT_GRACE }, { SIGTERM, TPM_TERM_TIMEOUT }, { SIGKILL, TPM_KILL_TIMEOUT } };
+        int r = 0, sent = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(steps); i++) {
+                if (steps[i].signal == SIGTERM)
+                        log_debug("swtpm (pid %d) still runs after QEMU; sending SIGTERM", (int) pid);
+                else if (steps[i].signal == SIGKILL)
+                        log_warning("swtpm (pid %d) did not stop on SIGTERM within %llus; killing it", (int) pid,
+                                    (unsigned long long) (TPM_TERM_TIMEOUT / USEC_PER_SEC));
+                if (steps[i].signal) {
+                        sent = steps[i].signal;
+                        (void) syscall(SYS_pidfd_send_signal, pidfd, sent, NULL, 0);
+                }
+                r = wait_exit(pidfd, out, deadline_after(steps[i].wait));
+                if (r != -ETIMEDOUT)
+                        break;
+        }
+        if (r == -ETIMEDOUT)
+                return log_error_errno(r, "swtpm (pid %d) still exists after SIGKILL: stuck in the kernel? See /proc/%d/stack",
+                                       (int) pid, (int) pid);
+        if (r < 0)
+                return log_error_errno(r, "wait for swtpm (pid %d) to exit: %s", (int) pid, STRERROR(r));
+        return sent;
 }
 
 int tpm_stop(Tpm *t) {
@@ -210,23 +238,10 @@ int tpm_stop(Tpm *t) {
         if (!t)
                 return 0;
         if (!t->reaped) {
-                r = wait_exit(t, deadline_after(TPM_EXIT_GRACE));
-                if (r == -ETIMEDOUT) {
-                        log_debug("swtpm (pid %d) still runs after QEMU; sending SIGTERM", (int) t->pid);
-                        send_signal(t, SIGTERM);
-                        r = wait_exit(t, deadline_after(TPM_TERM_TIMEOUT));
-                }
-                if (r == -ETIMEDOUT) {
-                        log_warning("swtpm (pid %d) did not stop on SIGTERM within %llus; killing it", (int) t->pid,
-                                    (unsigned long long) (TPM_TERM_TIMEOUT / USEC_PER_SEC));
-                        send_signal(t, SIGKILL);
-                        r = wait_exit(t, deadline_after(TPM_KILL_TIMEOUT));
-                }
-                if (r == -ETIMEDOUT)
-                        return log_error_errno(r, "swtpm (pid %d) still exists after SIGKILL: stuck in the kernel? "
-                                               "See /proc/%d/stack", (int) t->pid, (int) t->pid);
+                r = stop_escalating(t->pidfd, t->pid, &t->out);
                 if (r < 0)
-                        return log_error_errno(r, "wait for swtpm (pid %d) to exit: %s", (int) t->pid, STRERROR(r));
+                        return r;
+                t->sent = r;
                 r = tpm_reap(t);
                 if (r < 0)
                         return log_error_errno(r, "reap swtpm (pid %d): %s", (int) t->pid, STRERROR(r));
@@ -234,6 +249,15 @@ int tpm_stop(Tpm *t) {
         tpm_report(t, false);
         /* whatever is left in the pipe, which ends with swtpm */
         (void) tpm_read_output(t);
+        return 0;
+}
+
+int tpm_stop_orphan(int pidfd, pid_t pid) {
+        int r = stop_escalating(pidfd, pid, NULL);
+
+        if (r < 0)
+                return r;
+        log_info("swtpm (pid %d) has ended", (int) pid);
         return 0;
 }
 

@@ -64,6 +64,10 @@ bool tpm_read_output(Tpm *t);
  * is still there after SIGKILL. NULL: nothing to do. */
 int tpm_stop(Tpm *t);
 
+/* tpm_stop()'s steps for a swtpm that is not this process's child (its
+ * supervisor died; `vmrun restore`): `pidfd` is a pidfd_open() of it. */
+int tpm_stop_orphan(int pidfd, pid_t pid);
+
 /* A swtpm still running is killed and reaped. */
 Tpm *tpm_free(Tpm *t);
 static inline void tpm_freep(Tpm **t) {
