@@ -226,13 +226,14 @@ static int plan_hyperv(const HostContext *ctx, Plan *plan) {
         const Profile *p = plan->profile;
         _cleanup_strv_free_ char **offered = NULL;
         _cleanup_(kvm_caps_close) KvmCaps kvm = { .fd = -1 };
-        int r, k = -ENOENT;
+        int r;
 
         if (p->os != GUEST_OS_WINDOWS)
                 return 0;
-        /* without /dev/kvm there is a note already (accel = kvm) */
+        /* without /dev/kvm there is a note already (accel = kvm), and the
+         * flags are not filtered by what it offers */
         if (p->accel == ACCEL_KVM)
-                k = kvm_caps_open(ctx, &kvm);
+                (void) kvm_caps_open(ctx, &kvm);
         r = qemu_cpu_properties(p->qemu_binary, qemu_cpu_model(p->accel), QEMU_CAPS_TIMEOUT, &offered);
         if (r == -ENOMEM)
                 return r;
@@ -246,7 +247,7 @@ static int plan_hyperv(const HostContext *ctx, Plan *plan) {
                 if (r < 0)
                         return r;
         }
-        return plan_cpu_flags(p, offered, k >= 0 ? kvm_has_cap : NULL, &kvm, &plan->cpu_flags, &plan->adjustments);
+        return plan_cpu_flags(p, offered, kvm.fd >= 0 ? kvm_has_cap : NULL, &kvm, &plan->cpu_flags, &plan->adjustments);
 }
 
 int plan_gpu_subsystem(const HostContext *ctx, const Profile *p, bool *ret_set, QemuPciIds *ret_ids, Strv *notes,
@@ -362,8 +363,6 @@ static int plan_evdev(const HostContext *ctx, Plan *plan, const char *path) {
                 return strv_pushf(&plan->host_missing,
                                   "[input] evdev %s leads to %s, not an event device (/dev/input/eventN): use the name "
                                   "ending in -event-kbd or -event-mouse", path, node);
-        if (!host_exists(ctx, node))
-                return strv_pushf(&plan->host_missing, "[input] evdev %s leads to %s, which is not there", path, node);
         r = strv_pushf(&plan->input_found, "%s -> %s", path, node);
         if (r >= 0 && !strv_contains(plan->input_nodes.v, node))
                 r = strv_push(&plan->input_nodes, node);
@@ -620,6 +619,12 @@ int plan_check_memlock(const Plan *plan) {
         return 0;
 }
 
+/* The hugepages the guest's RAM is on: x86's 2 MiB when the host's pool
+ * could not be read (the plan says why) */
+static uint64_t hugepage_size(const Plan *plan) {
+        return plan->hugepages.size ? plan->hugepages.size : 2ULL << 20;
+}
+
 /* [cpu] pin's topology and [memory] hugepages' pool, read from the host
  * under ctx; what does not fit is kept for plan_check_placement() (a
  * missing CPU, too few hugepages) or goes to adjustments (a topology
@@ -858,11 +863,10 @@ int plan_new(const Profile *p, Plan **ret) {
                 .cpu_flags = plan->cpu_flags,
                 .topoext = plan->topoext,
                 .battery_table = plan->battery_table,
-                .tpm = p->tpm,
                 .topology = plan->has_topology ? &plan->topology : NULL,
                 /* a plan made where the pool cannot be read still shows
                  * the backend, with x86's usual size */
-                .hugepage_size = !p->hugepages ? 0 : plan->hugepages.size ? plan->hugepages.size : 2ULL << 20,
+                .hugepage_size = p->hugepages ? hugepage_size(plan) : 0,
         };
         r = qemu_argv_build(&c, &plan->argv);
         if (r == -E2BIG)
@@ -980,7 +984,7 @@ void plan_print(const Plan *plan, FILE *f) {
         if (p->hugepages) {
                 char size[32];
 
-                hugepage_size_to_string(plan->hugepages.size ? plan->hugepages.size : 2ULL << 20, size);
+                hugepage_size_to_string(hugepage_size(plan), size);
                 if (plan->hugepages_error == 0)
                         fprintf(f, " on %" PRIu64 " hugepages of %s, preallocated; %" PRIu64 " free here (of %" PRIu64
                                    ")%s\n",

@@ -164,7 +164,8 @@ static int push_acpi_tables(Strv *argv, const QemuConfig *c) {
 static int push_tpm(Strv *argv, const QemuConfig *c) {
         int r;
 
-        if (!c->tpm)
+        /* [vm] tpm: tpm-crb, swtpm's control channel at QEMU_FD_TPM */
+        if (!c->profile->tpm)
                 return 0;
         r = strv_push(argv, "-chardev");
         if (r >= 0)

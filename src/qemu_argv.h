@@ -38,7 +38,6 @@ typedef struct QemuConfig {
         char *const *cpu_flags;         /* appended to -cpu MODEL: "hv-relaxed=on", ... */
         bool topoext;                   /* and ",topoext=on" after them */
         const char *battery_table;      /* an SSDT for -acpitable file=; NULL: none */
-        bool tpm;                       /* a TPM 2.0: tpm-crb, swtpm's control channel at QEMU_FD_TPM */
         const CpuTopology *topology;    /* -smp's sockets, cores, threads; NULL: QEMU's default */
         uint64_t hugepage_size;         /* guest RAM from a memfd of such hugepages, preallocated; 0: none */
 } QemuConfig;

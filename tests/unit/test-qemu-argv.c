@@ -1004,7 +1004,7 @@ static void test_a_tpm_is_tpm_crb_on_swtpm_through_the_descriptor_the_supervisor
         _cleanup_profile_ Profile *p = profile("[vm]\nfirmware = uefi-secure\ntpm = yes\n");
         _cleanup_strv_ Strv a = { 0 };
         _cleanup_json_ json_t *tpm = NULL;
-        QemuConfig c = { .profile = p, .firmware = &ovmf_secure, .vars = VARS, .tpm = true };
+        QemuConfig c = { .profile = p, .firmware = &ovmf_secure, .vars = VARS };
 
         assert_int_equal(qemu_argv_build(&c, &a), 0);
         /* swtpm's control channel: a socket QEMU was handed, no path */
