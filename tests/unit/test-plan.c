@@ -467,6 +467,36 @@ static void test_no_battery_no_flags_and_no_ids_unless_asked(void **state) {
 
 /* A keyboard and a mouse as udev names them, and a Logitech receiver
  * (046d:c52b) on bus 1 beside the root hub, in the fake tree. */
+/* A USB device as sysfs and usbfs show it: NAME (1-2) on BUS at DEV, with
+ * its interfaces' classes ("1.0=03", a keyboard) */
+static void usb_device(const FakeRoot *f, const char *name, const char *vendor, const char *product, unsigned bus,
+                       unsigned dev, const char *const *interfaces) {
+        char path[128], value[16];
+
+        snprintf(path, sizeof path, "/sys/bus/usb/devices/%s/idVendor", name);
+        snprintf(value, sizeof value, "%s\n", vendor);
+        fake_file(f, path, value);
+        snprintf(path, sizeof path, "/sys/bus/usb/devices/%s/idProduct", name);
+        snprintf(value, sizeof value, "%s\n", product);
+        fake_file(f, path, value);
+        snprintf(path, sizeof path, "/sys/bus/usb/devices/%s/busnum", name);
+        snprintf(value, sizeof value, "%u\n", bus);
+        fake_file(f, path, value);
+        snprintf(path, sizeof path, "/sys/bus/usb/devices/%s/devnum", name);
+        snprintf(value, sizeof value, "%u\n", dev);
+        fake_file(f, path, value);
+        for (size_t i = 0; interfaces && interfaces[i]; i++) {
+                const char *eq = strchr(interfaces[i], '=');
+
+                snprintf(path, sizeof path, "/sys/bus/usb/devices/%s:%.*s/bInterfaceClass", name,
+                         (int) (eq - interfaces[i]), interfaces[i]);
+                snprintf(value, sizeof value, "%s\n", eq + 1);
+                fake_file(f, path, value);
+        }
+        snprintf(path, sizeof path, "/dev/bus/usb/%03u/%03u", bus, dev);
+        fake_file(f, path, "");
+}
+
 static void input_devices(const FakeRoot *f) {
         fake_file(f, "/dev/input/event3", "");
         fake_file(f, "/dev/input/event4", "");
@@ -475,17 +505,8 @@ static void input_devices(const FakeRoot *f) {
         fake_link(f, MOUSE, "../event4");
         fake_link(f, "/dev/input/by-id/usb-Logitech_USB_Receiver-mouse", "../mouse0");
 
-        fake_file(f, "/sys/bus/usb/devices/usb1/idVendor", "1d6b\n");
-        fake_file(f, "/sys/bus/usb/devices/usb1/idProduct", "0002\n");
-        fake_file(f, "/sys/bus/usb/devices/usb1/busnum", "1\n");
-        fake_file(f, "/sys/bus/usb/devices/usb1/devnum", "1\n");
-        fake_file(f, "/sys/bus/usb/devices/1-2/idVendor", "046d\n");
-        fake_file(f, "/sys/bus/usb/devices/1-2/idProduct", "c52b\n");
-        fake_file(f, "/sys/bus/usb/devices/1-2/busnum", "1\n");
-        fake_file(f, "/sys/bus/usb/devices/1-2/devnum", "4\n");
-        fake_file(f, "/sys/bus/usb/devices/1-2:1.0/bInterfaceClass", "03\n");
-        fake_file(f, "/dev/bus/usb/001/001", "");
-        fake_file(f, "/dev/bus/usb/001/004", "");
+        usb_device(f, "usb1", "1d6b", "0002", 1, 1, NULL);
+        usb_device(f, "1-2", "046d", "c52b", 1, 4, (const char *const[]) { "1.0=03", NULL });
 }
 
 #define INPUT_PROFILE                                                   \
@@ -646,19 +667,8 @@ static void test_a_usb_disk_or_network_adapter_is_refused_unless_its_class_is_al
         _cleanup_plan_ Plan *disk = NULL, *allowed = NULL, *nic = NULL;
 
         input_devices(&h->root);
-        fake_file(&h->root, "/sys/bus/usb/devices/1-3/idVendor", "0781\n");
-        fake_file(&h->root, "/sys/bus/usb/devices/1-3/idProduct", "5567\n");
-        fake_file(&h->root, "/sys/bus/usb/devices/1-3/busnum", "1\n");
-        fake_file(&h->root, "/sys/bus/usb/devices/1-3/devnum", "5\n");
-        fake_file(&h->root, "/sys/bus/usb/devices/1-3:1.0/bInterfaceClass", "03\n");
-        fake_file(&h->root, "/sys/bus/usb/devices/1-3:1.1/bInterfaceClass", "08\n");
-        fake_file(&h->root, "/dev/bus/usb/001/005", "");
-        fake_file(&h->root, "/sys/bus/usb/devices/1-4/idVendor", "0bda\n");
-        fake_file(&h->root, "/sys/bus/usb/devices/1-4/idProduct", "8153\n");
-        fake_file(&h->root, "/sys/bus/usb/devices/1-4/busnum", "1\n");
-        fake_file(&h->root, "/sys/bus/usb/devices/1-4/devnum", "6\n");
-        fake_file(&h->root, "/sys/bus/usb/devices/1-4:2.0/bInterfaceClass", "02\n");
-        fake_file(&h->root, "/dev/bus/usb/001/006", "");
+        usb_device(&h->root, "1-3", "0781", "5567", 1, 5, (const char *const[]) { "1.0=03", "1.1=08", NULL });
+        usb_device(&h->root, "1-4", "0bda", "8153", 1, 6, (const char *const[]) { "2.0=02", NULL });
 
         disk = plan_for(h->root.dir, INPUT_PROFILE "[usb]\ndevices = 0781:5567\n", &p);
         assert_int_equal(disk->host_missing.n, 1);
@@ -723,11 +733,7 @@ static void test_two_usb_devices_with_the_same_ids_are_both_given_to_qemus_user(
         _cleanup_plan_ Plan *plan = NULL;
 
         input_devices(&h->root);
-        fake_file(&h->root, "/sys/bus/usb/devices/3-1/idVendor", "046d\n");
-        fake_file(&h->root, "/sys/bus/usb/devices/3-1/idProduct", "c52b\n");
-        fake_file(&h->root, "/sys/bus/usb/devices/3-1/busnum", "3\n");
-        fake_file(&h->root, "/sys/bus/usb/devices/3-1/devnum", "12\n");
-        fake_file(&h->root, "/dev/bus/usb/003/012", "");
+        usb_device(&h->root, "3-1", "046d", "c52b", 3, 12, NULL);
         plan = plan_for(h->root.dir, INPUT_PROFILE "[usb]\ndevices = 046d:c52b\n", &p);
         assert_true(granted(plan, "/dev/bus/usb/001/004"));
         assert_true(granted(plan, "/dev/bus/usb/003/012"));
