@@ -2,14 +2,14 @@
 #include <getopt.h>
 #include <sys/stat.h>
 
-#include "control.h"
-#include "host.h"
-#include "host_steps.h"
-#include "log.h"
-#include "plan.h"
-#include "profile.h"
-#include "rom.h"
-#include "supervisor.h"
+#include "run/control.h"
+#include "host/host.h"
+#include "handover/steps.h"
+#include "basic/log.h"
+#include "plan/plan.h"
+#include "profile/profile.h"
+#include "qemu/rom.h"
+#include "run/supervisor.h"
 
 typedef struct Verb {
         const char *name;

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 
 #include "fuzz.h"
-#include "profile.h"
-#include "qemu_argv.h"
+#include "profile/profile.h"
+#include "qemu/argv.h"
 
 static const Firmware ovmf = {
         .code = "/usr/share/OVMF/OVMF_CODE_4M.fd",

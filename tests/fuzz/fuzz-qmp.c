@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "qmp.h"
+#include "qemu/qmp.h"
 
 static void write_all(int fd, const uint8_t *data, size_t size) {
         while (size > 0) {

@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "fuzz.h"
-#include "rom.h"
+#include "qemu/rom.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         static const RomExpect nvidia = { .set = true, .vendor = 0x10de, .device = 0x28e0 };

@@ -17,7 +17,7 @@
 #include <libgen.h>
 #include <sys/stat.h>
 
-#include "util.h"
+#include "basic/util.h"
 
 typedef struct FakeRoot {
         char dir[64];

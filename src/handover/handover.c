@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <libgen.h>
+#include <sys/stat.h>
+
+#include "handover/handover.h"
+#include "handover/steps.h"
+#include "basic/log.h"
+
+const HostStepType *host_step_type_find(const char *name) {
+        for (size_t i = 0; host_step_types[i]; i++)
+                if (streq(host_step_types[i]->name, name))
+                        return host_step_types[i];
+        return NULL;
+}
+
+void host_steps_done(HostSteps *s) {
+        for (size_t i = 0; i < s->n; i++) {
+                json_decref(s->steps[i].params);
+                free(s->steps[i].summary);
+        }
+        free(s->steps);
+        *s = (HostSteps) { 0 };
+}
+
+int host_steps_add(HostSteps *s, const HostStepType *type, json_t *params, char *summary) {
+        HostStep *n;
+
+        if (!params || !summary) {
+                json_decref(params);
+                free(summary);
+                return -ENOMEM;
+        }
+        n = reallocarray(s->steps, s->n + 1, sizeof(HostStep));
+        if (!n) {
+                json_decref(params);
+                free(summary);
+                return -ENOMEM;
+        }
+        s->steps = n;
+        s->steps[s->n++] = (HostStep) { .type = type, .params = params, .summary = summary };
+        return 0;
+}
+
+int json_write_atomic(const char *path, json_t *j, mode_t mode) {
+        _cleanup_free_ char *tmp = NULL, *dircopy = NULL;
+        _cleanup_close_ int fd = -1, dfd = -1;
+        int r;
+
+        if (asprintf(&tmp, "%s.tmp", path) < 0)
+                return -ENOMEM;
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+        if (fd < 0)
+                return negative_errno();
+        if (json_dumpfd(j, fd, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || write(fd, "\n", 1) != 1) {
+                r = errno > 0 ? -errno : -EIO;
+                unlink(tmp);
+                return r;
+        }
+        if (fsync(fd) < 0) {
+                r = negative_errno();
+                unlink(tmp);
+                return r;
+        }
+        if (rename(tmp, path) < 0) {
+                r = negative_errno();
+                unlink(tmp);
+                return r;
+        }
+        /* the rename itself is only durable once the directory is synced */
+        dircopy = strdup(path);
+        if (!dircopy)
+                return -ENOMEM;
+        dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0 || fsync(dfd) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* The allowed classes go along: a restore without the profile must be
+ * allowed to give back exactly the devices the run was allowed to take. */
+static int journal_write(const char *path, const char *vm, unsigned allow_classes, json_t *done) {
+        _cleanup_json_ json_t *j = json_pack("{s:i, s:s, s:i, s:O}", "version", 1, "vm", vm, "allow_classes",
+                                             (int) allow_classes, "steps", done);
+
+        if (!j)
+                return -ENOMEM;
+        return json_write_atomic(path, j, 0600);
+}
+
+/* Undo the records in `done` from the last to the first, shrinking the
+ * journal as it goes so a crash in between repeats no undo that finished.
+ * An undo that fails stays in the journal: once its cause is fixed, the
+ * next `vmrun restore` tries it again. */
+static int undo_records(HostContext *ctx, json_t *done, const char *vm, const char *journal_path) {
+        HostStepLookup lookup = ctx->lookup ? ctx->lookup : host_step_type_find;
+        size_t kept = 0;        /* failed entries, kept at the front of `done` */
+        int ret = 0, r;
+
+        while (json_array_size(done) > kept) {
+                size_t i = json_array_size(done) - 1;
+                json_t *entry = json_array_get(done, i);
+                const char *type_name = NULL, *summary = NULL;
+                json_t *record = NULL;
+                const HostStepType *type;
+                double t0 = log_elapsed();
+                bool failed = false;
+
+                if (json_unpack(entry, "{s:s, s?s, s:o}", "type", &type_name, "summary", &summary, "record", &record) < 0) {
+                        log_error("journal %s: entry %zu is damaged; its step cannot be undone automatically", journal_path, i);
+                        failed = true;
+                        RET_GATHER(ret, -EBADMSG);
+                } else if (!(type = lookup(type_name))) {
+                        log_error("journal %s: unknown step type '%s'; was it written by another vmrun version?",
+                                  journal_path, type_name);
+                        failed = true;
+                        RET_GATHER(ret, -EBADMSG);
+                } else {
+                        r = type->undo(ctx, record);
+                        if (r < 0) {
+                                /* the undo logged what went wrong with which
+                                 * device; the rest is still worth trying */
+                                log_error("undo '%s' failed; it stays in %s for the next `vmrun restore %s`",
+                                          strempty(summary), journal_path, vm);
+                                failed = true;
+                                RET_GATHER(ret, r);
+                        } else
+                                log_info("undone: %s (%.0f ms)", strempty(summary), (log_elapsed() - t0) * 1000);
+                }
+
+                if (failed) {
+                        /* to the front: going newest first, that keeps the
+                         * kept ones in their original order */
+                        if (json_array_insert(done, 0, entry) < 0 || json_array_remove(done, i + 1) < 0)
+                                return -ENOMEM;
+                        kept++;
+                } else if (json_array_remove(done, i) < 0)
+                        return -ENOMEM;
+
+                r = journal_write(journal_path, vm, ctx->allow_classes, done);
+                if (r < 0) {
+                        log_error_errno(r, "rewrite journal %s: %s", journal_path, STRERROR(r));
+                        RET_GATHER(ret, r);
+                }
+        }
+
+        if (kept == 0 && unlink(journal_path) < 0 && errno != ENOENT) {
+                r = negative_errno();
+                log_error_errno(r, "remove journal %s: %s", journal_path, STRERROR(r));
+                RET_GATHER(ret, r);
+        }
+        return ret;
+}
+
+/* Each step type looks at what its record says was there. Runs over the
+ * records as they were journaled, oldest first, like the host came up. */
+static int verify_records(HostContext *ctx, const json_t *records) {
+        HostStepLookup lookup = ctx->lookup ? ctx->lookup : host_step_type_find;
+        const json_t *entry;
+        size_t i;
+        int ret = 0;
+
+        json_array_foreach(records, i, entry) {
+                const char *type_name = json_string_value(json_object_get(entry, "type"));
+                const HostStepType *type = type_name ? lookup(type_name) : NULL;
+
+                if (type && type->verify)
+                        RET_GATHER(ret, type->verify(ctx, json_object_get(entry, "record")));
+        }
+        return ret;
+}
+
+/* The lab's failure injection: every rollback path must be exercised on a
+ * real kernel, and no kernel can be made to fail each step on cue. */
+static size_t test_fail_step(void) {
+        const char *e = getenv("VMRUN_TEST_FAIL_STEP");
+        char *end;
+        unsigned long v;
+
+        if (!e)
+                return 0;
+        errno = 0;
+        v = strtoul(e, &end, 10);
+        return errno || end == e || *end ? 0 : (size_t) v;
+}
+
+int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, const char *journal_path) {
+        _cleanup_json_ json_t *done = json_array();
+        size_t fail_at = test_fail_step();
+        int r;
+
+        if (!done)
+                return log_oom();
+        if (steps->n == 0) {
+                log_info("host: no handover steps in this plan");
+                return 0;
+        }
+
+        r = journal_write(journal_path, vm, ctx->allow_classes, done);
+        if (r < 0)
+                return log_error_errno(r, "create journal %s: %s", journal_path, STRERROR(r));
+
+        for (size_t i = 0; i < steps->n; i++) {
+                const HostStep *s = &steps->steps[i];
+                _cleanup_json_ json_t *record = NULL;
+                double t0 = log_elapsed();
+
+                log_info("step %zu/%zu: %s", i + 1, steps->n, s->summary);
+                if (fail_at == i + 1) {
+                        r = log_error_errno(-ECANCELED, "VMRUN_TEST_FAIL_STEP=%zu: failing this step on purpose", fail_at);
+                        goto rollback;
+                }
+                r = s->type->apply(ctx, s->params, &record);
+                if (r < 0) {
+                        log_error("step %zu/%zu failed: %s; undoing the %zu step%s before it", i + 1, steps->n,
+                                  s->summary, i, i == 1 ? "" : "s");
+                        goto rollback;
+                }
+                if (json_array_append_new(done, json_pack("{s:s, s:s, s:O}", "type", s->type->name, "summary",
+                                                          s->summary, "record", record ? record : json_null())) < 0) {
+                        r = log_oom();
+                        /* the step happened but is not journaled: undo it now */
+                        (void) s->type->undo(ctx, record);
+                        goto rollback;
+                }
+                r = journal_write(journal_path, vm, ctx->allow_classes, done);
+                if (r < 0) {
+                        log_error_errno(r, "write journal %s: %s", journal_path, STRERROR(r));
+                        goto rollback;
+                }
+                log_info("done: %s (%.0f ms)", s->summary, (log_elapsed() - t0) * 1000);
+        }
+        return 0;
+
+rollback: {
+        _cleanup_json_ json_t *records = json_deep_copy(done);
+
+        if (undo_records(ctx, done, vm, journal_path) < 0 || !records || verify_records(ctx, records) < 0)
+                log_error("rollback incomplete: the host is not fully restored; see the errors above, then run "
+                          "`vmrun restore %s`", vm);
+        return r;
+}
+}
+
+int handover_restore(HostContext *ctx, const char *journal_path) {
+        _cleanup_json_ json_t *j = NULL, *records = NULL;
+        json_error_t err;
+        json_t *done = NULL;
+        const char *vm = NULL;
+        int version, allow = 0, r;
+
+        j = json_load_file(journal_path, 0, &err);
+        if (!j) {
+                if (access(journal_path, F_OK) < 0 && errno == ENOENT) {
+                        log_info("host: no journal at %s, nothing to restore", journal_path);
+                        return 0;
+                }
+                return log_error_errno(-EBADMSG, "journal %s: %s (line %d); the host steps it listed cannot be undone automatically",
+                                       journal_path, err.text, err.line);
+        }
+        if (json_unpack(j, "{s:i, s:s, s?i, s:o}", "version", &version, "vm", &vm, "allow_classes", &allow, "steps",
+                        &done) < 0 ||
+            version != 1 || !json_is_array(done))
+                return log_error_errno(-EBADMSG, "journal %s: not a vmrun journal of version 1", journal_path);
+        ctx->allow_classes = (unsigned) allow;
+
+        /* undo_records() empties the journal's list as it goes */
+        records = json_deep_copy(done);
+        if (!records)
+                return log_oom();
+
+        log_info("host: restoring %zu step%s from %s", json_array_size(done), json_array_size(done) == 1 ? "" : "s",
+                 journal_path);
+        r = undo_records(ctx, done, vm, journal_path);
+        if (r < 0)
+                return r;
+        r = verify_records(ctx, records);
+        if (r < 0)
+                return log_error_errno(r, "the host steps were undone, but not everything is back (see `not back:` above)");
+        return 0;
+}

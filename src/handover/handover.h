@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* The handover: the host steps that give the GPU to the guest, as data.
+ * A step is an instance of a step type (a name, a do, an undo) with its
+ * parameters, decided by the plan. Doing a step yields a record: what the
+ * undo needs to put back exactly what was there (which driver was bound,
+ * which unit was active). Each record reaches the journal, written
+ * atomically and fsync'ed, before the next step starts, so that a
+ * supervisor that dies at any point leaves enough behind for
+ * `vmrun restore` to undo what was done, and nothing else. */
+
+#include "basic/util.h"
+
+typedef struct HostStepType HostStepType;
+
+/* Finds the step type a journal record names; NULL if there is none. */
+typedef const HostStepType *(*HostStepLookup)(const char *name);
+
+typedef struct Modules Modules;
+typedef struct Units Units;
+
+typedef struct HostContext {
+        const char *root;       /* prefix for /sys, /proc, /dev, /run: "/" normally */
+        unsigned allow_classes; /* HOST_ALLOW_*: PCI classes the profile lets go */
+        /* Where undo looks up the step types named in the journal; NULL (as
+         * everywhere but in the unit tests): host_step_type_find(). */
+        HostStepLookup lookup;
+        /* Opened on first use by the steps that need them (host_modules(),
+         * host_units()), closed by host_context_done(). */
+        Modules *modules;
+        Units *units;
+} HostContext;
+
+void host_context_done(HostContext *ctx);
+
+struct HostStepType {
+        const char *name;
+        /* Do the step; on success *ret_record describes what to undo. */
+        int (*apply)(HostContext *ctx, const json_t *params, json_t **ret_record);
+        /* Undo from a record; must be idempotent: restore may run it again
+         * after a crash in the middle of an undo. */
+        int (*undo)(HostContext *ctx, const json_t *record);
+        /* After every undo: is what the record says was there really back?
+         * Logs "back: ..." or "not back: ..." and returns -EIO when not.
+         * NULL for steps whose undo leaves nothing to look at. */
+        int (*verify)(HostContext *ctx, const json_t *record);
+};
+
+typedef struct HostStep {
+        const HostStepType *type;
+        json_t *params;         /* owned */
+        char *summary;          /* one line for `vmrun plan` and the timeline */
+} HostStep;
+
+typedef struct HostSteps {
+        HostStep *steps;
+        size_t n;
+} HostSteps;
+
+void host_steps_done(HostSteps *s);
+/* Takes ownership of params and summary, also on failure. */
+int host_steps_add(HostSteps *s, const HostStepType *type, json_t *params, char *summary);
+
+/* The step types restore can look up by the name in the journal. */
+const HostStepType *host_step_type_find(const char *name);
+
+/* Do every step in order, journaling each. If step k fails, steps k-1..1
+ * are undone (and the journal removed) before returning step k's error.
+ * Logs each step on the timeline. */
+int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, const char *journal_path);
+
+/* Undo everything the journal at `path` lists, newest first, rewriting the
+ * journal after each undo, then remove it, then verify that what each step
+ * took is back. No journal: nothing to do, 0. Every step is attempted even
+ * after one fails; returns the first error (-EIO when all undos ran but
+ * something is not back). */
+int handover_restore(HostContext *ctx, const char *journal_path);
+
+/* Write `j` to `path` so that a reader sees the old or the new content,
+ * never a mix, and the new content survives a crash once this returns. */
+int json_write_atomic(const char *path, json_t *j, mode_t mode);

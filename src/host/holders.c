@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "host/holders.h"
+#include "host/host.h"
+#include "basic/log.h"
+#include "basic/strv.h"
+
+#define PCI_VENDOR_NVIDIA 0x10de
+
+void holders_done(Holders *h) {
+        for (size_t i = 0; i < h->n; i++) {
+                free(h->holders[i].comm);
+                free(h->holders[i].unit);
+                free(h->holders[i].node);
+        }
+        free(h->holders);
+        *h = (Holders) { 0 };
+}
+
+static inline void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
+#define _cleanup_closedir_ _cleanup_(closedirp)
+
+static int root_path(const char *root, const char *path, char **ret) {
+        char *p;
+
+        assert(path[0] == '/');
+        if (!root || streq(root, "/"))
+                root = "";
+        if (asprintf(&p, "%s%s", root, path) < 0)
+                return -ENOMEM;
+        *ret = p;
+        return 0;
+}
+
+/* The last component of where `path` points: "0000:01:00.0" for
+ * /sys/class/drm/card0/device. */
+static int link_base(const char *path, char **ret) {
+        char target[PATH_MAX];
+        const char *base;
+        ssize_t n;
+        char *s;
+
+        n = readlink(path, target, sizeof target - 1);
+        if (n < 0)
+                return negative_errno();
+        target[n] = '\0';
+        base = strrchr(target, '/');
+        s = strdup(base ? base + 1 : target);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+static int read_line(const char *path, char **ret) {
+        _cleanup_fclose_ FILE *f = NULL;
+        char *line = NULL;
+        size_t size = 0;
+
+        f = fopen(path, "re");
+        if (!f)
+                return negative_errno();
+        errno = 0;
+        if (getline(&line, &size, f) < 0) {
+                int r = errno > 0 ? -errno : -ENODATA;
+                free(line);
+                return r;
+        }
+        line[strcspn(line, "\n")] = '\0';
+        *ret = line;
+        return 0;
+}
+
+static bool is_char_device(const char *path) {
+        struct stat st;
+
+        return stat(path, &st) >= 0 && S_ISCHR(st.st_mode);
+}
+
+/* Adds "/dev/DIR/NAME" for each entry of ROOT/sys/class/CLASS whose device
+ * link (or, for sound, the link of the card it points to) names the PCI
+ * device, and whose node exists. */
+static int class_nodes(const char *root, const char *class, const char *devdir, bool via_card,
+                       const char *pci_address, Strv *nodes) {
+        _cleanup_free_ char *classdir = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
+        _cleanup_strv_ Strv found = { 0 };
+        struct dirent *de;
+        int r;
+
+        if (asprintf(&classdir, "%s/sys/class/%s", root, class) < 0)
+                return -ENOMEM;
+        d = opendir(classdir);
+        if (!d) {
+                if (errno == ENOENT)
+                        return 0;
+                r = negative_errno();
+                return log_debug_errno(r, "open %s: %s", classdir, STRERROR(r));
+        }
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *link = NULL, *base = NULL, *node = NULL, *full = NULL;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                if (asprintf(&link, "%s/%s/device", classdir, de->d_name) < 0)
+                        return -ENOMEM;
+                r = link_base(link, &base);
+                if (r < 0)
+                        continue;       /* connectors, timers, sequencers: no device */
+                if (!streq(base, pci_address)) {
+                        /* sound nodes (controlC0, pcmC0D0p) hang off the
+                         * card, and the card off the PCI device */
+                        if (!via_card || !startswith(base, "card"))
+                                continue;
+                        free(base);
+                        base = NULL;
+                        free(link);
+                        if (asprintf(&link, "%s/%s/device/device", classdir, de->d_name) < 0)
+                                return -ENOMEM;
+                        if (link_base(link, &base) < 0 || !streq(base, pci_address))
+                                continue;
+                }
+                if (asprintf(&node, "/dev/%s/%s", devdir, de->d_name) < 0 ||
+                    asprintf(&full, "%s%s", root, node) < 0)
+                        return -ENOMEM;
+                /* cardN in /sys/class/sound has no node; nor has a DRM
+                 * minor whose node udev has not made */
+                if (!is_char_device(full))
+                        continue;
+                r = strv_push(&found, node);
+                if (r < 0)
+                        return r;
+        }
+        strv_sort(found.v);
+        for (size_t i = 0; i < found.n; i++) {
+                r = strv_push(nodes, found.v[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* The NVIDIA driver's nodes belong to no device in sysfs: nvidiactl,
+ * nvidia-uvm and nvidia-modeset serve every NVIDIA GPU at once. */
+static int nvidia_nodes(const char *root, Strv *nodes) {
+        static const char *const dirs[] = { "/dev", "/dev/nvidia-caps" };
+        _cleanup_strv_ Strv found = { 0 };
+        int r;
+
+        for (size_t k = 0; k < ELEMENTSOF(dirs); k++) {
+                _cleanup_free_ char *dir = NULL;
+                _cleanup_closedir_ DIR *d = NULL;
+                struct dirent *de;
+
+                if (asprintf(&dir, "%s%s", root, dirs[k]) < 0)
+                        return -ENOMEM;
+                d = opendir(dir);
+                if (!d)
+                        continue;
+                while ((de = readdir(d))) {
+                        _cleanup_free_ char *full = NULL;
+
+                        if (!startswith(de->d_name, "nvidia"))
+                                continue;
+                        if (asprintf(&full, "%s/%s", dir, de->d_name) < 0)
+                                return -ENOMEM;
+                        if (!is_char_device(full))
+                                continue;
+                        r = strv_pushf(&found, "%s/%s", dirs[k], de->d_name);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        strv_sort(found.v);
+        for (size_t i = 0; i < found.n; i++) {
+                r = strv_push(nodes, found.v[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int pci_vendor(const char *root, const char *pci_address, unsigned long *ret) {
+        const HostContext ctx = { .root = root };
+        _cleanup_free_ char *path = NULL;
+
+        if (asprintf(&path, "/sys/bus/pci/devices/%s/vendor", pci_address) < 0)
+                return -ENOMEM;
+        return host_read_hex(&ctx, path, ret);
+}
+
+int device_nodes(const char *root, const char *pci_address, char ***ret) {
+        _cleanup_strv_ Strv nodes = { 0 };
+        unsigned long vendor;
+        int r;
+
+        assert(pci_address);
+        assert(ret);
+
+        if (!*pci_address || strchr(pci_address, '/'))
+                return -EINVAL;
+        if (!root || streq(root, "/"))
+                root = "";
+
+        r = class_nodes(root, "drm", "dri", false, pci_address, &nodes);
+        if (r < 0)
+                return r;
+        r = class_nodes(root, "sound", "snd", true, pci_address, &nodes);
+        if (r < 0)
+                return r;
+
+        r = pci_vendor(root, pci_address, &vendor);
+        if (r < 0 && r != -ENOENT)
+                return log_debug_errno(r, "vendor of PCI device %s: %s", pci_address, STRERROR(r));
+        if (r >= 0 && vendor == PCI_VENDOR_NVIDIA) {
+                r = nvidia_nodes(root, &nodes);
+                if (r < 0)
+                        return r;
+        }
+
+        if (!nodes.v && !(nodes.v = calloc(1, sizeof(char *))))
+                return -ENOMEM;
+        *ret = TAKE_PTR(nodes.v);
+        nodes = (Strv) { 0 };
+        return 0;
+}
+
+/* ---- who holds them ---- */
+
+typedef struct Target {
+        const char *node;       /* as processes see it */
+        dev_t rdev;             /* what an open fd on it stats as */
+        dev_t dev;              /* where the node lives, and its inode: */
+        ino_t ino;              /* what /proc/PID/maps shows for a mapping */
+} Target;
+
+/* Gone between readdir() and open(), or a zombie: not a holder. */
+static bool process_gone(int r) {
+        return r == -ENOENT || r == -ESRCH;
+}
+
+/* The last component of a cgroup path that is a service or a scope. */
+static int unit_of_cgroup_path(char *path, char **ret) {
+        char *save = NULL, *found = NULL;
+
+        for (char *c = strtok_r(path, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+                size_t l = strlen(c);
+                if ((l > 8 && streq(c + l - 8, ".service")) || (l > 6 && streq(c + l - 6, ".scope")))
+                        found = c;
+        }
+        if (!found) {
+                *ret = NULL;
+                return 0;
+        }
+        *ret = strdup(found);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* The unit from the cgroup path: "0::/user.slice/user-1000.slice/session-3.scope"
+ * is session-3.scope. On a cgroup v1 host, systemd's own hierarchy says it. */
+static int cgroup_unit(const char *proc_pid, char **ret) {
+        _cleanup_free_ char *path = NULL, *line = NULL, *unit = NULL, *v1_unit = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        size_t size = 0;
+        int r;
+
+        if (asprintf(&path, "%s/cgroup", proc_pid) < 0)
+                return -ENOMEM;
+        f = fopen(path, "re");
+        if (!f)
+                return negative_errno();
+        while (getline(&line, &size, f) >= 0) {
+                char *v1;
+
+                line[strcspn(line, "\n")] = '\0';
+                if (startswith(line, "0::")) {
+                        r = unit_of_cgroup_path(line + 3, &unit);
+                        if (r < 0)
+                                return r;
+                        break;
+                }
+                v1 = strstr(line, ":name=systemd:");
+                if (v1 && !v1_unit) {
+                        r = unit_of_cgroup_path(v1 + strlen(":name=systemd:"), &v1_unit);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        *ret = unit ? TAKE_PTR(unit) : TAKE_PTR(v1_unit);
+        return 0;
+}
+
+static int holders_add(Holders *h, pid_t pid, const char *proc_pid, const char *node, bool mapped) {
+        _cleanup_free_ char *comm_path = NULL, *comm = NULL, *unit = NULL, *n = NULL;
+        Holder *t;
+        int r;
+
+        for (size_t i = 0; i < h->n; i++)
+                if (h->holders[i].pid == pid && streq(h->holders[i].node, node))
+                        return 0;
+
+        if (asprintf(&comm_path, "%s/comm", proc_pid) < 0)
+                return -ENOMEM;
+        r = read_line(comm_path, &comm);
+        if (r < 0)
+                return r;
+        r = cgroup_unit(proc_pid, &unit);
+        if (r < 0)
+                return r;
+        n = strdup(node);
+        if (!n)
+                return -ENOMEM;
+
+        t = reallocarray(h->holders, h->n + 1, sizeof(Holder));
+        if (!t)
+                return -ENOMEM;
+        h->holders = t;
+        h->holders[h->n++] = (Holder) {
+                .pid = pid,
+                .comm = TAKE_PTR(comm),
+                .unit = TAKE_PTR(unit),
+                .node = TAKE_PTR(n),
+                .mapped = mapped,
+        };
+        return 0;
+}
+
+static int scan_fds(const char *proc_pid, const Target *targets, size_t n_targets, pid_t pid, Holders *h) {
+        _cleanup_free_ char *fddir = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+        int r;
+
+        if (asprintf(&fddir, "%s/fd", proc_pid) < 0)
+                return -ENOMEM;
+        d = opendir(fddir);
+        if (!d)
+                return negative_errno();
+        while ((de = readdir(d))) {
+                struct stat st;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                /* through the link: the open file itself */
+                if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !S_ISCHR(st.st_mode))
+                        continue;
+                for (size_t i = 0; i < n_targets; i++) {
+                        if (st.st_rdev != targets[i].rdev)
+                                continue;
+                        r = holders_add(h, pid, proc_pid, targets[i].node, false);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+static int scan_maps(const char *proc_pid, const Target *targets, size_t n_targets, pid_t pid, Holders *h) {
+        _cleanup_free_ char *path = NULL, *line = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        size_t size = 0;
+        int r;
+
+        if (asprintf(&path, "%s/maps", proc_pid) < 0)
+                return -ENOMEM;
+        f = fopen(path, "re");
+        if (!f)
+                return negative_errno();
+        while (getline(&line, &size, f) >= 0) {
+                unsigned major, minor;
+                unsigned long long ino;
+                int name_at = -1;
+
+                /* 7f..-7f.. rw-s 00000000 00:05 1234   /dev/dri/card0 */
+                line[strcspn(line, "\n")] = '\0';
+                if (sscanf(line, "%*s %*s %*s %x:%x %llu %n", &major, &minor, &ino, &name_at) < 3)
+                        continue;
+                for (size_t i = 0; i < n_targets; i++) {
+                        bool by_inode = ino != 0 && makedev(major, minor) == targets[i].dev &&
+                                        (ino_t) ino == targets[i].ino;
+                        bool by_name = name_at > 0 && streq(line + name_at, targets[i].node);
+
+                        if (!by_inode && !by_name)
+                                continue;
+                        r = holders_add(h, pid, proc_pid, targets[i].node, true);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+static int cmp_holder(const void *a, const void *b) {
+        const Holder *x = a, *y = b;
+
+        if (x->pid != y->pid)
+                return x->pid < y->pid ? -1 : 1;
+        return strcmp(x->node, y->node);
+}
+
+static bool is_pid(const char *s) {
+        if (!*s)
+                return false;
+        for (; *s; s++)
+                if (*s < '0' || *s > '9')
+                        return false;
+        return true;
+}
+
+int holders_find(const char *root, char *const *nodes, Holders *ret) {
+        _cleanup_(holders_done) Holders h = { 0 };
+        _cleanup_free_ Target *targets = NULL;
+        _cleanup_free_ char *procdir = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
+        size_t n_targets = 0;
+        struct dirent *de;
+        int r;
+
+        assert(ret);
+
+        targets = calloc(strv_length(nodes) + 1, sizeof(Target));
+        if (!targets)
+                return -ENOMEM;
+        for (size_t i = 0; nodes && nodes[i]; i++) {
+                _cleanup_free_ char *full = NULL;
+                struct stat st;
+
+                r = root_path(root, nodes[i], &full);
+                if (r < 0)
+                        return r;
+                if (stat(full, &st) < 0 || !S_ISCHR(st.st_mode)) {
+                        log_debug("%s is not a character device (any more), no one can hold it", full);
+                        continue;
+                }
+                targets[n_targets++] = (Target) {
+                        .node = nodes[i], .rdev = st.st_rdev, .dev = st.st_dev, .ino = st.st_ino,
+                };
+        }
+
+        if (n_targets > 0) {
+                r = root_path(root, "/proc", &procdir);
+                if (r < 0)
+                        return r;
+                d = opendir(procdir);
+                if (!d) {
+                        r = negative_errno();
+                        return log_debug_errno(r, "open %s: %s", procdir, STRERROR(r));
+                }
+        }
+        while (d && (de = readdir(d))) {
+                _cleanup_free_ char *proc_pid = NULL;
+                pid_t pid;
+
+                if (!is_pid(de->d_name))
+                        continue;
+                pid = (pid_t) strtol(de->d_name, NULL, 10);
+                if (asprintf(&proc_pid, "%s/%s", procdir, de->d_name) < 0)
+                        return -ENOMEM;
+
+                r = scan_fds(proc_pid, targets, n_targets, pid, &h);
+                if (r == -EACCES)
+                        log_debug("%s/fd: permission denied, its open files are not checked", proc_pid);
+                else if (r < 0 && !process_gone(r))
+                        return log_debug_errno(r, "%s/fd: %s", proc_pid, STRERROR(r));
+                if (process_gone(r))
+                        continue;
+
+                r = scan_maps(proc_pid, targets, n_targets, pid, &h);
+                if (r == -EACCES)
+                        log_debug("%s/maps: permission denied, its mappings are not checked", proc_pid);
+                else if (r < 0 && !process_gone(r))
+                        return log_debug_errno(r, "%s/maps: %s", proc_pid, STRERROR(r));
+        }
+
+        /* readdir() order is no order: the log lists them by PID */
+        if (h.n > 0)
+                qsort(h.holders, h.n, sizeof(Holder), cmp_holder);
+        *ret = h;
+        h = (Holders) { 0 };
+        return 0;
+}

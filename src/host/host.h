@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* The narrow interface through which vmrun changes the host's sysfs.
+ *
+ * Every path is taken relative to HostContext.root ("/" normally, a fake
+ * tree in unit tests). Writes go only to an allow-list of attributes
+ * (driver binding, driver_override, vtconsole binding, the ROM switch,
+ * the panel's backlight brightness), and a write that names a PCI device
+ * is refused when that device is storage or network, unless the profile
+ * allows that class: those are the devices the host lives on. A write happens in a child process under a
+ * deadline, because a driver's remove() can block forever and vmrun must
+ * then still be able to say so and undo what it did. */
+
+#include "handover/handover.h"
+#include "basic/util.h"
+
+/* How long one sysfs write may take before vmrun gives up on it. */
+#define HOST_WRITE_TIMEOUT (30 * USEC_PER_SEC)
+
+/* ROOT + path ("/sys/..."). */
+int host_path(const HostContext *ctx, const char *path, char **ret);
+
+/* Read a small attribute (first line, trailing newline stripped). */
+int host_read(const HostContext *ctx, const char *path, char **ret);
+int host_read_hex(const HostContext *ctx, const char *path, unsigned long *ret);
+/* A number in `base` with nothing around it; -EBADMSG otherwise (a sign
+ * too: strtoul() would take "-1" as a huge number). */
+int host_read_unsigned(const HostContext *ctx, const char *path, int base, unsigned long *ret);
+
+/* The names in a directory but "." and "..", in no order; empty when there
+ * is no such directory. */
+int host_list_dir(const HostContext *ctx, const char *dir, char ***ret);
+
+/* The last component of a symlink's target: a device's "driver" or
+ * "iommu_group". -ENOENT when there is no such link. */
+int host_link_name(const HostContext *ctx, const char *path, char **ret);
+
+bool host_exists(const HostContext *ctx, const char *path);
+
+/* Where `path` leads, its symlinks followed one by one inside the root
+ * (udev's /dev/input/by-id/NAME -> ../event5): the host path of the file
+ * at the end, `path` itself when it is no symlink. -ENOENT when a link
+ * or the path is missing; -ELOOP after 32 links. */
+int host_follow(const HostContext *ctx, const char *path, char **ret);
+
+/* Write `value` to an allow-listed attribute within `timeout`. -EPERM for
+ * a path outside the allow-list or a protected device (logged at error
+ * level: it is a bug or a hostile profile, never a normal failure);
+ * -ETIMEDOUT when the write did not return in time (the writer is left
+ * behind, stuck in the kernel, and named in the log). Other errors are
+ * the kernel's answer to the write. */
+int host_write(const HostContext *ctx, const char *path, const char *value, usec_t timeout);
+
+/* Give `path` to uid:gid (the QEMU user) and say whose it was, for the
+ * undo. Only what QEMU needs can be given: the VFIO nodes (/dev/vfio/N,
+ * /dev/vfio/vfio), event devices (/dev/input/eventN, major 13), USB
+ * devices (/dev/bus/usb/BBB/DDD, major 189), and the VM's own files:
+ * regular files with one link and directories, never through a symlink.
+ * -EPERM (logged) for anything else. */
+int host_chown(const HostContext *ctx, const char *path, uid_t uid, gid_t gid, uid_t *ret_uid, gid_t *ret_gid);
+
+/* PCI class groups the host keeps unless a profile allows them. */
+#define HOST_ALLOW_STORAGE (1u << 0)
+#define HOST_ALLOW_NETWORK (1u << 1)
+
+/* 0 if vmrun may act on the PCI device; -EPERM (logged) if it is storage
+ * or network and not allowed. */
+int host_check_device_allowed(const HostContext *ctx, const char *pci_address);
+
+/* libkmod and the system bus, opened on first use and kept in ctx. */
+typedef struct Modules Modules;
+typedef struct Units Units;
+int host_modules(HostContext *ctx, Modules **ret);
+int host_units(HostContext *ctx, Units **ret);

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <systemd/sd-bus.h>
+
+#include "basic/log.h"
+#include "host/units.h"
+
+#define SYSTEMD_SERVICE "org.freedesktop.systemd1"
+#define SYSTEMD_PATH "/org/freedesktop/systemd1"
+#define MANAGER_INTERFACE "org.freedesktop.systemd1.Manager"
+#define UNIT_INTERFACE "org.freedesktop.systemd1.Unit"
+
+struct Units {
+        sd_bus *bus;
+};
+
+/* sd-bus.h provides the *_unrefp() cleanup helpers */
+#define _cleanup_bus_message_ _cleanup_(sd_bus_message_unrefp)
+#define _cleanup_bus_slot_ _cleanup_(sd_bus_slot_unrefp)
+#define _cleanup_bus_error_ _cleanup_(sd_bus_error_free)
+
+int units_new(Units **ret) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        Units *u;
+        int r;
+
+        assert(ret);
+
+        r = sd_bus_open_system(&bus);
+        if (r < 0)
+                return log_debug_errno(r, "open the system bus: %s", STRERROR(r));
+        u = calloc(1, sizeof(*u));
+        if (!u)
+                return -ENOMEM;
+        u->bus = TAKE_PTR(bus);
+        *ret = u;
+        return 0;
+}
+
+Units *units_free(Units *u) {
+        if (!u)
+                return NULL;
+        sd_bus_flush_close_unref(u->bus);
+        free(u);
+        return NULL;
+}
+
+static int bus_error_to_errno(const sd_bus_error *error, int r) {
+        if (sd_bus_error_has_name(error, "org.freedesktop.systemd1.NoSuchUnit"))
+                return -ENOENT;
+        return r;
+}
+
+/* LoadUnit, not GetUnit: an inactive display manager is often not loaded,
+ * and GetUnit would call it unknown. */
+static int unit_object(Units *u, const char *name, char **ret_path) {
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_bus_message_ sd_bus_message *reply = NULL;
+        const char *path;
+        char *p;
+        int r;
+
+        assert(u);
+        assert(name);
+
+        r = sd_bus_call_method(u->bus, SYSTEMD_SERVICE, SYSTEMD_PATH, MANAGER_INTERFACE, "LoadUnit", &error, &reply,
+                               "s", name);
+        if (r < 0)
+                return log_debug_errno(bus_error_to_errno(&error, r), "LoadUnit(%s): %s", name,
+                                       error.message ? error.message : STRERROR(r));
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return log_debug_errno(r, "LoadUnit(%s): bad reply: %s", name, STRERROR(r));
+        p = strdup(path);
+        if (!p)
+                return -ENOMEM;
+        *ret_path = p;
+        return 0;
+}
+
+static int unit_property(Units *u, const char *name, const char *path, const char *property, char **ret) {
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        char *v = NULL;
+        int r;
+
+        r = sd_bus_get_property_string(u->bus, SYSTEMD_SERVICE, path, UNIT_INTERFACE, property, &error, &v);
+        if (r < 0)
+                return log_debug_errno(bus_error_to_errno(&error, r), "property %s of %s: %s", property, name,
+                                       error.message ? error.message : STRERROR(r));
+        *ret = v;
+        return 0;
+}
+
+int unit_resolve(Units *u, const char *name, char **ret_id) {
+        _cleanup_free_ char *path = NULL, *load_state = NULL, *id = NULL;
+        int r;
+
+        assert(ret_id);
+
+        r = unit_object(u, name, &path);
+        if (r < 0)
+                return r;
+        r = unit_property(u, name, path, "LoadState", &load_state);
+        if (r < 0)
+                return r;
+        if (streq(load_state, "not-found"))
+                return log_debug_errno(-ENOENT, "unit %s: no such unit (LoadState not-found)", name);
+        r = unit_property(u, name, path, "Id", &id);
+        if (r < 0)
+                return r;
+        *ret_id = TAKE_PTR(id);
+        return 0;
+}
+
+int unit_active_state(Units *u, const char *name, char **ret) {
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        assert(ret);
+
+        r = unit_object(u, name, &path);
+        if (r < 0)
+                return r;
+        return unit_property(u, name, path, "ActiveState", ret);
+}
+
+typedef struct JobWait {
+        const char *job;        /* NULL until StartUnit/StopUnit answered */
+        char *result;           /* from JobRemoved */
+} JobWait;
+
+static void job_wait_done(JobWait *w) {
+        free(w->result);
+}
+
+static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        JobWait *w = userdata;
+        const char *path, *unit, *result;
+        uint32_t id;
+        int r;
+
+        r = sd_bus_message_read(m, "uoss", &id, &path, &unit, &result);
+        if (r < 0) {
+                log_debug_errno(r, "JobRemoved: bad signal: %s", STRERROR(r));
+                return 0;
+        }
+        if (!w->job || !streq(path, w->job) || w->result)
+                return 0;
+        w->result = strdup(result);
+        /* on ENOMEM the wait goes on until the deadline: better than a
+         * result that was never seen */
+        return 0;
+}
+
+static int unit_job(Units *u, const char *method, const char *verb, const char *name, usec_t deadline) {
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_bus_message_ sd_bus_message *reply = NULL;
+        _cleanup_bus_slot_ sd_bus_slot *slot = NULL;
+        _cleanup_free_ char *job = NULL;
+        _cleanup_(job_wait_done) JobWait w = { 0 };
+        const char *path;
+        int r;
+
+        assert(u);
+        assert(name);
+
+        /* Subscribed before the job exists: a job that finishes at once
+         * (a unit already stopped) sends JobRemoved right after the reply,
+         * and a match added later would miss it. systemd sends it to us
+         * because we created the job, no Subscribe() needed. */
+        r = sd_bus_match_signal(u->bus, &slot, SYSTEMD_SERVICE, SYSTEMD_PATH, MANAGER_INTERFACE, "JobRemoved",
+                                on_job_removed, &w);
+        if (r < 0)
+                return log_debug_errno(r, "subscribe to JobRemoved: %s", STRERROR(r));
+
+        r = sd_bus_call_method(u->bus, SYSTEMD_SERVICE, SYSTEMD_PATH, MANAGER_INTERFACE, method, &error, &reply,
+                               "ss", name, "replace");
+        if (r < 0)
+                return log_debug_errno(bus_error_to_errno(&error, r), "%s(%s): %s", method, name,
+                                       error.message ? error.message : STRERROR(r));
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return log_debug_errno(r, "%s(%s): bad reply: %s", method, name, STRERROR(r));
+        job = strdup(path);
+        if (!job)
+                return -ENOMEM;
+        w.job = job;
+        log_debug("%s %s: job %s", verb, name, job);
+
+        /* sd_bus_call_method() queued whatever arrived with the reply,
+         * JobRemoved included; sd_bus_process() dispatches it */
+        while (!w.result) {
+                usec_t n;
+
+                r = sd_bus_process(u->bus, NULL);
+                if (r < 0)
+                        return log_debug_errno(r, "system bus: %s", STRERROR(r));
+                if (r > 0)
+                        continue;
+                n = now_usec();
+                if (deadline != USEC_INFINITY && n >= deadline)
+                        return log_debug_errno(-ETIMEDOUT, "%s %s: job %s still running at the deadline", verb,
+                                               name, job);
+                r = sd_bus_wait(u->bus, deadline == USEC_INFINITY ? UINT64_MAX : deadline - n);
+                if (r < 0 && r != -EINTR)
+                        return log_debug_errno(r, "system bus: %s", STRERROR(r));
+        }
+
+        if (streq(w.result, "done") || (streq(method, "StopUnit") && streq(w.result, "skipped"))) {
+                log_debug("%s %s: %s", verb, name, w.result);
+                return 0;
+        }
+        log_error("%s %s failed: job result '%s'; see `systemctl status %s` and `journalctl -u %s`", verb, name,
+                  w.result, name, name);
+        return -EIO;
+}
+
+int unit_stop(Units *u, const char *name, usec_t deadline) {
+        return unit_job(u, "StopUnit", "stop", name, deadline);
+}
+
+int unit_start(Units *u, const char *name, usec_t deadline) {
+        return unit_job(u, "StartUnit", "start", name, deadline);
+}

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "basic/log.h"
+#include "qemu/caps.h"
+#include "basic/strv.h"
+
+/* QEMU 7.2's CPU help is about 20 KiB; anything near this is not help. */
+#define HELP_MAX (1u << 20)
+
+static void kill_and_reap(pid_t pid) {
+        (void) kill(pid, SIGKILL);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+}
+
+/* Wait for the exit of `pid` until `deadline`. */
+static int reap(pid_t pid, int pidfd, usec_t deadline, siginfo_t *ret) {
+        struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+        int r;
+
+        for (;;) {
+                r = poll(&pfd, 1, deadline_to_poll_ms(deadline));
+                if (r >= 0 || errno != EINTR)
+                        break;
+        }
+        if (r < 0)
+                return negative_errno();
+        if (r == 0)
+                return -ETIMEDOUT;
+        *ret = (siginfo_t) { 0 };
+        if (waitid(P_PIDFD, (id_t) pidfd, ret, WEXITED) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* Run BINARY with ARGV (argv[0] included), stdin from /dev/null, and
+ * return what it wrote to stdout and stderr if it exits 0 in time. */
+static int run_help(const char *binary, char *const *argv, usec_t timeout, char **ret) {
+        _cleanup_close_pair_ int out[2] = { -1, -1 };
+        _cleanup_close_ int pidfd = -1;
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        siginfo_t si;
+        usec_t deadline = deadline_after(timeout);
+        pid_t pid;
+        int r;
+
+        /* said here, rather than as an exit status 127 of the child */
+        if (access(binary, X_OK) < 0)
+                return negative_errno();
+        buf = malloc(HELP_MAX + 1);
+        if (!buf)
+                return -ENOMEM;
+        if (pipe2(out, O_CLOEXEC) < 0)
+                return negative_errno();
+
+        pid = fork();
+        if (pid < 0)
+                return negative_errno();
+        if (pid == 0) {
+                /* only async-signal-safe calls until exec */
+                sigset_t none;
+                int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+                sigemptyset(&none);
+                sigprocmask(SIG_SETMASK, &none, NULL);
+                if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out[1], STDOUT_FILENO) < 0 ||
+                    dup2(out[1], STDERR_FILENO) < 0)
+                        _exit(126);
+                execv(binary, argv);
+                _exit(127);
+        }
+        /* only the child holds the write end now: its exit is our EOF */
+        closep(&out[1]);
+
+        pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+        if (pidfd < 0) {
+                r = negative_errno();
+                kill_and_reap(pid);
+                return r;
+        }
+
+        for (;;) {
+                struct pollfd pfd = { .fd = out[0], .events = POLLIN };
+                ssize_t n;
+
+                r = poll(&pfd, 1, deadline_to_poll_ms(deadline));
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0) {
+                        r = r == 0 ? -ETIMEDOUT : negative_errno();
+                        kill_and_reap(pid);
+                        return r;
+                }
+                n = read(out[0], buf + len, HELP_MAX - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        r = negative_errno();
+                        kill_and_reap(pid);
+                        return r;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+                if (len == HELP_MAX) {
+                        kill_and_reap(pid);
+                        return -E2BIG;
+                }
+        }
+        buf[len] = '\0';
+
+        r = reap(pid, pidfd, deadline, &si);
+        if (r < 0) {
+                kill_and_reap(pid);
+                return r;
+        }
+        if (si.si_code != CLD_EXITED || si.si_status != 0) {
+                log_debug("%s exited with %s %d; it said: %s", binary,
+                          si.si_code == CLD_EXITED ? "status" : "signal", si.si_status, buf);
+                return -EIO;
+        }
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+int qemu_parse_device_help(const char *text, char ***ret) {
+        _cleanup_strv_ Strv props = { 0 };
+        const char *line = text;
+
+        while (*line) {
+                size_t l = strcspn(line, "\n"), n;
+                const char *s = line, *dot;
+
+                line += l + (line[l] == '\n');
+                s += strspn(s, " \t");
+                /* before QEMU 5.0: "max-x86_64-cpu.hv-relaxed=bool" */
+                dot = memchr(s, '.', (size_t) (line - s));
+                if (dot && dot < s + strcspn(s, "=\n"))
+                        s = dot + 1;
+                n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+                /* "max-x86_64-cpu options:" and QEMU's warnings are no properties */
+                if (n == 0 || s[n] != '=')
+                        continue;
+                char *name = strndup(s, n);
+                if (!name)
+                        return -ENOMEM;
+                if (strv_contains(props.v, name)) {
+                        free(name);
+                        continue;
+                }
+                if (strv_consume(&props, name) < 0)
+                        return -ENOMEM;
+        }
+        if (props.n == 0)
+                return -EBADMSG;
+        *ret = TAKE_PTR(props.v);
+        props = (Strv) { 0 };
+        return 0;
+}
+
+int qemu_cpu_properties(const char *binary, const char *model, usec_t timeout, char ***ret) {
+        _cleanup_free_ char *device = NULL, *out = NULL;
+        int r;
+
+        /* the CPU model as a device type: -cpu MODEL,help would start a VM */
+        if (asprintf(&device, "%s-x86_64-cpu,help", model) < 0)
+                return -ENOMEM;
+        char *const argv[] = {
+                (char *) binary, (char *) "-nodefaults", (char *) "-no-user-config", (char *) "-device", device, NULL,
+        };
+        r = run_help(binary, argv, timeout, &out);
+        if (r < 0)
+                return r;
+        return qemu_parse_device_help(out, ret);
+}

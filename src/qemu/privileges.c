@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "basic/log.h"
+#include "qemu/privileges.h"
+
+int qemu_credentials_lookup(const char *user, QemuCredentials *ret) {
+        _cleanup_free_ char *buf = NULL, *name = NULL;
+        _cleanup_free_ gid_t *groups = NULL;
+        struct passwd pw, *found = NULL;
+        long size = sysconf(_SC_GETPW_R_SIZE_MAX);
+        int n = 16, r;
+
+        assert(user);
+        assert(ret);
+
+        if (size <= 0)
+                size = 16384;
+        buf = malloc((size_t) size);
+        if (!buf)
+                return -ENOMEM;
+        r = getpwnam_r(user, &pw, buf, (size_t) size, &found);
+        if (r != 0)
+                return log_debug_errno(-r, "look up user %s: %s", user, strerror(r));
+        if (!found)
+                return -ENOENT;
+
+        /* getgrouplist() says how many there are when the array is short */
+        for (;;) {
+                int want = n;
+                free(groups);
+                groups = calloc((size_t) n, sizeof(gid_t));
+                if (!groups)
+                        return -ENOMEM;
+                if (getgrouplist(user, pw.pw_gid, groups, &want) >= 0) {
+                        n = want;
+                        break;
+                }
+                if (want <= n || want > 65536)
+                        return -EINVAL;
+                n = want;
+        }
+        name = strdup(user);
+        if (!name)
+                return -ENOMEM;
+
+        *ret = (QemuCredentials) {
+                .user = TAKE_PTR(name),
+                .uid = pw.pw_uid,
+                .gid = pw.pw_gid,
+                .groups = TAKE_PTR(groups),
+                .n_groups = n,
+        };
+        return 0;
+}
+
+void qemu_credentials_done(QemuCredentials *c) {
+        free(c->user);
+        free(c->groups);
+        *c = (QemuCredentials) { 0 };
+}
+
+int privileges_raise_memlock(uint64_t memlock) {
+        struct rlimit rl = { .rlim_cur = memlock, .rlim_max = memlock };
+        struct rlimit old;
+
+        /* never lower a limit someone raised further on purpose */
+        if (getrlimit(RLIMIT_MEMLOCK, &old) < 0)
+                return negative_errno();
+        if (old.rlim_cur == RLIM_INFINITY || old.rlim_cur >= memlock)
+                return 0;
+        if (old.rlim_max == RLIM_INFINITY || old.rlim_max > memlock)
+                rl.rlim_max = old.rlim_max;
+        if (setrlimit(RLIMIT_MEMLOCK, &rl) < 0)
+                return negative_errno();
+        return 0;
+}
+
+static bool has_cap_sys_resource(void) {
+        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = { 0 };
+
+        if (syscall(SYS_capget, &h, d) < 0)
+                return false;
+        return d[CAP_SYS_RESOURCE / 32].effective & (1u << (CAP_SYS_RESOURCE % 32));
+}
+
+int privileges_memlock_check(uint64_t memlock, uint64_t *ret_hard) {
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_MEMLOCK, &rl) < 0)
+                return negative_errno();
+        *ret_hard = rl.rlim_max == RLIM_INFINITY ? UINT64_MAX : (uint64_t) rl.rlim_max;
+        if (memlock == 0 || rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= memlock || has_cap_sys_resource())
+                return 0;
+        return -EPERM;
+}
+
+int privileges_drop(const QemuCredentials *c) {
+        if (qemu_credentials_privileged(c))
+                return 0;
+
+        /* The bounding set needs CAP_SETPCAP, which goes with the uid:
+         * first. The highest number the kernel knows is not asked for (no
+         * file access here); EINVAL past it ends the loop. */
+        for (int cap = 0; cap < 64; cap++)
+                if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+                        if (errno == EINVAL)
+                                break;
+                        return negative_errno();
+                }
+        (void) prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+
+        if (setgroups((size_t) c->n_groups, c->groups) < 0 || setresgid(c->gid, c->gid, c->gid) < 0 ||
+            setresuid(c->uid, c->uid, c->uid) < 0)
+                return negative_errno();
+        /* Changing every uid from 0 clears the capability sets; check it
+         * did rather than trust it, and that root cannot be had back. */
+        if (setresuid(0, 0, 0) == 0 || getuid() != c->uid || geteuid() != c->uid)
+                return -EPERM;
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int privileges_check_access(const QemuCredentials *c, char *const *paths, const int *modes, size_t n,
+                            int **ret_errors) {
+        _cleanup_close_pair_ int pipefd[2] = { -1, -1 };
+        _cleanup_free_ int *errors = NULL;
+        siginfo_t si = { 0 };
+        size_t got = 0;
+        pid_t pid;
+
+        assert(ret_errors);
+
+        errors = calloc(n ? n : 1, sizeof(int));
+        if (!errors)
+                return -ENOMEM;
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return negative_errno();
+        pid = fork();
+        if (pid < 0)
+                return negative_errno();
+        if (pid == 0) {
+                int r = privileges_drop(c);
+                for (size_t i = 0; i < n; i++) {
+                        int e = r < 0 ? -r : access(paths[i], modes[i]) < 0 ? errno : 0;
+                        if (write(pipefd[1], &e, sizeof e) != sizeof e)
+                                _exit(1);
+                }
+                _exit(0);
+        }
+        /* the child's end: EOF when it exits, whatever it wrote */
+        closep(&pipefd[1]);
+        while (got < n * sizeof(int)) {
+                ssize_t k = read(pipefd[0], (char *) errors + got, n * sizeof(int) - got);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        break;
+                got += (size_t) k;
+        }
+        while (waitid(P_PID, (id_t) pid, &si, WEXITED) < 0 && errno == EINTR)
+                ;
+        if (got != n * sizeof(int) || si.si_code != CLD_EXITED || si.si_status != 0)
+                return log_debug_errno(-EIO, "the access check as user %s did not finish", c->user);
+        *ret_errors = TAKE_PTR(errors);
+        return 0;
+}
+
+_Noreturn void privileges_exec(char *const *argv, const QemuCredentials *user, const int *fds, int n_fds, int out_fd,
+                               uint64_t memlock) {
+        int lifted[n_fds], o, devnull, r;
+        sigset_t none;
+
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        setsid();
+
+        /* every source above the targets first, so no dup2() overwrites
+         * one still to be moved */
+        for (int i = 3; i < n_fds; i++) {
+                lifted[i] = fds[i] >= 0 ? fcntl(fds[i], F_DUPFD, n_fds) : -1;
+                if (fds[i] >= 0 && lifted[i] < 0)
+                        _exit(126);
+        }
+        o = fcntl(out_fd, F_DUPFD, n_fds);
+        devnull = open("/dev/null", O_RDONLY);
+        if (o < 0 || devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(o, STDOUT_FILENO) < 0 ||
+            dup2(o, STDERR_FILENO) < 0)
+                _exit(126);
+        if (n_fds > 3)
+                syscall(SYS_close_range, 3, n_fds - 1, 0);
+        for (int i = 3; i < n_fds; i++)
+                if (lifted[i] >= 0 && dup2(lifted[i], i) < 0)
+                        _exit(126);
+        /* the supervisor's locks, QMP and signal descriptors stay its own */
+        syscall(SYS_close_range, n_fds, ~0U, 0);
+
+        r = memlock > 0 ? privileges_raise_memlock(memlock) : 0;
+        if (r < 0) {
+                dprintf(STDERR_FILENO, "cannot raise the locked-memory limit to %llu MiB for VFIO: %s\n",
+                        (unsigned long long) (memlock >> 20), strerror(-r));
+                _exit(126);
+        }
+        /* last, so that nothing above needed root after all */
+        r = privileges_drop(user);
+        if (r < 0) {
+                dprintf(STDERR_FILENO, "cannot become user %s (uid %u): %s\n", user->user, (unsigned) user->uid,
+                        strerror(-r));
+                _exit(126);
+        }
+        execv(argv[0], argv);
+        dprintf(STDERR_FILENO, "cannot execute %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+}

@@ -1,0 +1,713 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <stdarg.h>
+
+#include "host/host.h"
+#include "basic/log.h"
+#include "host/pci.h"
+#include "profile/profile.h"
+#include "qemu/rom.h"
+
+/* Offsets within an image and its PCIR. */
+#define IMAGE_PCIR_POINTER 0x18
+#define IMAGE_EFI_SIGNATURE 0x04
+#define IMAGE_EFI_SUBSYSTEM 0x08
+#define IMAGE_EFI_MACHINE 0x0A
+#define IMAGE_EFI_COMPRESSION 0x0C
+#define IMAGE_EFI_HEADER_END 0x0E
+#define PCIR_VENDOR 0x04
+#define PCIR_DEVICE 0x06
+#define PCIR_DEVICE_LIST 0x08   /* revision 3 and later */
+#define PCIR_REVISION 0x0C
+#define PCIR_IMAGE_LENGTH 0x10
+#define PCIR_CODE_TYPE 0x14
+#define PCIR_INDICATOR 0x15
+#define PCIR_MIN_LENGTH 0x18
+#define PCIR_LAST_IMAGE 0x80
+#define EFI_ROM_SIGNATURE 0x0EF1
+#define ROM_ALIGN 512
+
+/* ---- the walker ---- */
+
+static uint16_t rd16(const uint8_t *p) {
+        return (uint16_t) (p[0] | p[1] << 8);
+}
+
+static uint32_t rd32(const uint8_t *p) {
+        return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
+}
+
+static bool has_signature(const uint8_t *d, size_t size, size_t offset) {
+        return offset + 2 <= size && d[offset] == 0x55 && d[offset + 1] == 0xAA;
+}
+
+Rom *rom_free(Rom *rom) {
+        if (!rom)
+                return NULL;
+        for (size_t i = 0; i < rom->n_warnings; i++)
+                free(rom->warnings[i].message);
+        free(rom->warnings);
+        free(rom->images);
+        free(rom);
+        return NULL;
+}
+
+static bool problem_is_fatal(RomProblem p) {
+        switch (p) {
+        case ROM_NO_IMAGE:
+        case ROM_NVGI_HEADER:
+        case ROM_TRUNCATED:
+        case ROM_WRONG_DEVICE:
+                return true;
+        default:
+                return false;
+        }
+}
+
+static int add_warning(Rom *rom, RomProblem problem, const char *format, ...) _printf_(3, 4);
+static int add_warning(Rom *rom, RomProblem problem, const char *format, ...) {
+        RomWarning *w;
+        va_list ap;
+        char *m;
+        int k;
+
+        va_start(ap, format);
+        k = vasprintf(&m, format, ap);
+        va_end(ap);
+        if (k < 0)
+                return -ENOMEM;
+        w = reallocarray(rom->warnings, rom->n_warnings + 1, sizeof(RomWarning));
+        if (!w) {
+                free(m);
+                return -ENOMEM;
+        }
+        rom->warnings = w;
+        w[rom->n_warnings++] = (RomWarning) { .problem = problem, .fatal = problem_is_fatal(problem), .message = m };
+        return 0;
+}
+
+bool rom_has_problem(const Rom *rom, RomProblem problem) {
+        for (size_t i = 0; i < rom->n_warnings; i++)
+                if (rom->warnings[i].problem == problem)
+                        return true;
+        return false;
+}
+
+bool rom_usable(const Rom *rom) {
+        for (size_t i = 0; i < rom->n_warnings; i++)
+                if (rom->warnings[i].fatal)
+                        return false;
+        return true;
+}
+
+/* Firmware loads an EFI image only when it is a driver for its own CPU. */
+static bool image_is_x64_efi_driver(const RomImage *im) {
+        return im->code_type == ROM_CODE_EFI && im->efi_signature && im->efi_machine == ROM_EFI_X64 &&
+                (im->efi_subsystem == ROM_EFI_BOOT_SERVICE_DRIVER || im->efi_subsystem == ROM_EFI_RUNTIME_DRIVER);
+}
+
+/* PCIR 3.0 lets one image serve several devices: a zero-terminated list of
+ * further device IDs. Counts them, and says whether `device` is one. */
+static size_t device_list_scan(const uint8_t *d, size_t size, size_t pcir, size_t image_end, uint16_t device,
+                               bool *ret_found) {
+        size_t pointer = rd16(d + pcir + PCIR_DEVICE_LIST), n = 0;
+        bool found = false;
+
+        *ret_found = false;
+        if (d[pcir + PCIR_REVISION] < 3 || pointer == 0)
+                return 0;
+        for (size_t o = pcir + pointer; o + 2 <= size && o + 2 <= image_end; o += 2) {
+                uint16_t id = rd16(d + o);
+                if (id == 0)
+                        break;
+                found = found || id == device;
+                n++;
+        }
+        *ret_found = found;
+        return n;
+}
+
+/* Reads the image at `offset`: false when there is no 0x55AA with a PCIR
+ * (how, in `why`). */
+static bool image_read(const uint8_t *d, size_t size, size_t offset, const RomExpect *expect, RomImage *ret,
+                       char *why, size_t why_size) {
+        RomImage im = { .offset = offset };
+        size_t pcir;
+        bool listed;
+
+        if (!has_signature(d, size, offset)) {
+                snprintf(why, why_size, "no 0x55AA signature at 0x%zx", offset);
+                return false;
+        }
+        if (offset + IMAGE_PCIR_POINTER + 2 > size) {
+                snprintf(why, why_size, "the file ends inside the image header at 0x%zx", offset);
+                return false;
+        }
+        pcir = offset + rd16(d + offset + IMAGE_PCIR_POINTER);
+        if (pcir + PCIR_MIN_LENGTH > size || memcmp(d + pcir, "PCIR", 4) != 0) {
+                snprintf(why, why_size, "the image at 0x%zx has no PCI data structure (\"PCIR\") where its pointer says (0x%zx)",
+                         offset, pcir);
+                return false;
+        }
+        im.length = (size_t) rd16(d + pcir + PCIR_IMAGE_LENGTH) * ROM_ALIGN;
+        if (im.length == 0) {
+                snprintf(why, why_size, "the image at 0x%zx has length 0 in its PCIR", offset);
+                return false;
+        }
+        im.vendor = rd16(d + pcir + PCIR_VENDOR);
+        im.device = rd16(d + pcir + PCIR_DEVICE);
+        im.code_type = d[pcir + PCIR_CODE_TYPE];
+        im.last = d[pcir + PCIR_INDICATOR] & PCIR_LAST_IMAGE;
+        im.truncated = offset + im.length > size;
+        im.n_more_devices = device_list_scan(d, size, pcir, offset + im.length, expect ? expect->device : 0, &listed);
+        if (expect && expect->set)
+                im.wrong_device = im.vendor != expect->vendor || (im.device != expect->device && !listed);
+        if (im.code_type == ROM_CODE_EFI && offset + IMAGE_EFI_HEADER_END <= size) {
+                im.efi_signature = rd32(d + offset + IMAGE_EFI_SIGNATURE) == EFI_ROM_SIGNATURE;
+                im.efi_subsystem = rd16(d + offset + IMAGE_EFI_SUBSYSTEM);
+                im.efi_machine = rd16(d + offset + IMAGE_EFI_MACHINE);
+                im.efi_compressed = rd16(d + offset + IMAGE_EFI_COMPRESSION) != 0;
+        }
+        *ret = im;
+        return true;
+}
+
+static int add_image(Rom *rom, const RomImage *im) {
+        RomImage *v = reallocarray(rom->images, rom->n_images + 1, sizeof(RomImage));
+
+        if (!v)
+                return -ENOMEM;
+        rom->images = v;
+        v[rom->n_images++] = *im;
+        return 0;
+}
+
+/* After the walk: the warnings that are about the chain as a whole. */
+static int check_chain(Rom *rom, const RomExpect *expect) {
+        const RomImage *wrong = NULL;
+        bool x64 = false, any_efi = false;
+        int r;
+
+        for (size_t i = 0; i < rom->n_images; i++) {
+                const RomImage *im = rom->images + i;
+                if (im->after_last)
+                        continue;
+                x64 = x64 || image_is_x64_efi_driver(im);
+                any_efi = any_efi || im->code_type == ROM_CODE_EFI;
+                /* the images firmware or the OS would run; NVIDIA's own
+                 * images are read by its driver, which knows its GPU */
+                if (!wrong && im->wrong_device && (im->code_type == ROM_CODE_X86 || im->code_type == ROM_CODE_EFI))
+                        wrong = im;
+        }
+
+        if (wrong) {
+                r = add_warning(rom, ROM_WRONG_DEVICE,
+                                "the image at 0x%zx (%s) is for %04x:%04x, but the device is %04x:%04x: this is %s ROM. "
+                                "Use the vBIOS of this very GPU (`vmrun rom dump`, or see docs/rom.md)",
+                                wrong->offset, rom_code_type_to_string(wrong->code_type), wrong->vendor, wrong->device,
+                                expect->vendor, expect->device,
+                                wrong->vendor == expect->vendor ? "another model's" : "another vendor's");
+                if (r < 0)
+                        return r;
+        }
+
+        if (!x64) {
+                r = add_warning(rom, ROM_NO_X64_EFI,
+                                "no x64 EFI driver image%s: OVMF will show nothing on this GPU's outputs until the guest's "
+                                "own driver loads (no boot logo, no boot menu, a dark panel during Windows setup); "
+                                "the guest itself can work. A full vBIOS from the GPU maker or the laptop's firmware "
+                                "has one (see docs/rom.md)",
+                                any_efi ? " (its EFI images are for another CPU, or not drivers)" : ", only legacy code");
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int rom_parse(const void *data, size_t size, const RomExpect *expect, Rom **ret) {
+        _cleanup_rom_ Rom *rom = NULL;
+        const uint8_t *d = data;
+        bool seen_last = false;
+        size_t offset = 0;
+        char why[160];
+        int r;
+
+        rom = calloc(1, sizeof(Rom));
+        if (!rom)
+                return -ENOMEM;
+        rom->size = size;
+
+        /* nvflash saves Turing and later GPUs' ROMs behind an "NVGI" header;
+         * the chain itself starts at a later 512-byte boundary */
+        if (size >= 4 && memcmp(d, "NVGI", 4) == 0) {
+                for (offset = ROM_ALIGN; offset < size && !has_signature(d, size, offset); offset += ROM_ALIGN)
+                        ;
+                if (offset >= size) {
+                        r = add_warning(rom, ROM_NO_IMAGE,
+                                        "an NVIDIA \"NVGI\" header with no ROM image (0x55AA at a 512-byte boundary) "
+                                        "after it: not a vBIOS, or a damaged one");
+                        if (r < 0)
+                                return r;
+                        *ret = TAKE_PTR(rom);
+                        return 0;
+                }
+                rom->header_size = offset;
+        }
+
+        for (;;) {
+                RomImage im;
+
+                if (offset >= size) {
+                        if (rom->n_images == 0)
+                                r = add_warning(rom, ROM_NO_IMAGE, "the file is empty");
+                        else if (!seen_last)
+                                r = add_warning(rom, ROM_NO_LAST_IMAGE,
+                                                "no image has the last-image bit: the chain runs to the end of the file; "
+                                                "firmware stops there too, but the file may have been cut short");
+                        else
+                                r = 0;
+                        if (r < 0)
+                                return r;
+                        break;
+                }
+                if (!image_read(d, size, offset, expect, &im, why, sizeof why)) {
+                        if (rom->n_images == 0 && has_signature(d, size, offset))
+                                r = add_warning(rom, ROM_NO_IMAGE,
+                                                "no valid ROM image: %s; an ISA-era BIOS, or not a PCI option ROM at all",
+                                                why);
+                        else if (rom->n_images == 0)
+                                r = add_warning(rom, ROM_NO_IMAGE,
+                                                "no valid ROM image: %s. A vBIOS starts with 0x55 0xAA; check that the "
+                                                "file is one (`vmrun rom dump` writes one)", why);
+                        else if (seen_last)
+                                /* trailing data after the chain: padding, or something
+                                 * only the GPU's own driver reads */
+                                r = 0;
+                        else if (has_signature(d, size, offset))
+                                r = add_warning(rom, ROM_BROKEN_CHAIN,
+                                                "the chain is broken: %s; firmware stops before it", why);
+                        else
+                                r = add_warning(rom, ROM_NO_LAST_IMAGE,
+                                                "the image at 0x%zx does not have the last-image bit, but no image "
+                                                "follows it (%s); firmware stops there too",
+                                                rom->images[rom->n_images - 1].offset, why);
+                        if (r < 0)
+                                return r;
+                        break;
+                }
+                im.after_last = seen_last;
+                r = add_image(rom, &im);
+                if (r < 0)
+                        return r;
+                if (im.truncated) {
+                        if (!im.after_last) {
+                                r = add_warning(rom, ROM_TRUNCATED,
+                                                "truncated: the image at 0x%zx is %zu bytes long, but the file ends "
+                                                "%zu bytes into it. Read or download the ROM again",
+                                                offset, im.length, size - offset);
+                                if (r < 0)
+                                        return r;
+                        }
+                        break;
+                }
+                seen_last = seen_last || im.last;
+                offset += im.length;
+        }
+
+        if (rom->n_images > 0) {
+                r = check_chain(rom, expect);
+                if (r < 0)
+                        return r;
+        }
+        /* last: the one thing to fix first, whatever else is found */
+        if (rom->header_size > 0) {
+                r = add_warning(rom, ROM_NVGI_HEADER,
+                                "the ROM images start after an NVIDIA \"NVGI\" header of %zu bytes, but the guest's "
+                                "firmware looks for them at the start: strip the header first: "
+                                "`tail -c +%zu FILE > FILE.rom`",
+                                rom->header_size, rom->header_size + 1);
+                if (r < 0)
+                        return r;
+        }
+
+        *ret = TAKE_PTR(rom);
+        return 0;
+}
+
+/* Reads all of `fd`, at most `max` bytes: -EFBIG for more. */
+static int read_all(int fd, size_t max, uint8_t **ret, size_t *ret_size) {
+        _cleanup_free_ uint8_t *buf = NULL;
+        size_t size = 0, allocated = 0;
+
+        for (;;) {
+                ssize_t n;
+
+                if (size == allocated) {
+                        /* one byte beyond `max` tells a file of exactly `max` from a bigger one */
+                        size_t a = allocated ? allocated * 2 : 64 * 1024;
+                        uint8_t *b;
+                        if (a > max + 1)
+                                a = max + 1;
+                        b = realloc(buf, a);
+                        if (!b)
+                                return -ENOMEM;
+                        buf = b;
+                        allocated = a;
+                }
+                n = read(fd, buf + size, allocated - size);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (n == 0)
+                        break;
+                size += (size_t) n;
+                if (size > max)
+                        return -EFBIG;
+        }
+        *ret = TAKE_PTR(buf);
+        *ret_size = size;
+        return 0;
+}
+
+int rom_parse_file(const char *path, const RomExpect *expect, Rom **ret) {
+        _cleanup_free_ uint8_t *data = NULL;
+        _cleanup_close_ int fd = -1;
+        size_t size;
+        int r;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        r = read_all(fd, ROM_SIZE_MAX, &data, &size);
+        if (r < 0)
+                return r;
+        return rom_parse(data, size, expect, ret);
+}
+
+/* ---- names ---- */
+
+const char *rom_code_type_to_string(uint8_t code_type) {
+        switch (code_type) {
+        case ROM_CODE_X86:
+                return "x86 legacy";
+        case ROM_CODE_OPEN_FIRMWARE:
+                return "Open Firmware";
+        case ROM_CODE_HPPA:
+                return "PA-RISC";
+        case ROM_CODE_EFI:
+                return "EFI";
+        case ROM_CODE_NVIDIA:
+                return "NVIDIA-specific";
+        default:
+                return NULL;
+        }
+}
+
+const char *rom_efi_machine_to_string(uint16_t machine) {
+        switch (machine) {
+        case ROM_EFI_IA32:
+                return "IA32";
+        case 0x0200:
+                return "Itanium";
+        case ROM_EFI_EBC:
+                return "EBC";
+        case ROM_EFI_X64:
+                return "x64";
+        case 0x01C2:
+                return "ARM";
+        case ROM_EFI_AARCH64:
+                return "AArch64";
+        case 0x5064:
+                return "RISC-V 64";
+        case 0x6264:
+                return "LoongArch64";
+        default:
+                return NULL;
+        }
+}
+
+const char *rom_efi_subsystem_to_string(uint16_t subsystem) {
+        switch (subsystem) {
+        case ROM_EFI_APPLICATION:
+                return "application";
+        case ROM_EFI_BOOT_SERVICE_DRIVER:
+                return "boot service driver";
+        case ROM_EFI_RUNTIME_DRIVER:
+                return "runtime driver";
+        default:
+                return NULL;
+        }
+}
+
+int rom_image_describe(const RomImage *im, char **ret) {
+        const char *code = rom_code_type_to_string(im->code_type);
+        char type[64], efi[96] = "";
+        char *s;
+
+        if (code)
+                snprintf(type, sizeof type, "%s", code);
+        else
+                snprintf(type, sizeof type, "code type 0x%02x", im->code_type);
+
+        if (im->code_type == ROM_CODE_EFI) {
+                const char *machine = rom_efi_machine_to_string(im->efi_machine),
+                           *subsystem = rom_efi_subsystem_to_string(im->efi_subsystem);
+                char m[24], sub[24];
+
+                if (machine)
+                        snprintf(m, sizeof m, "%s", machine);
+                else
+                        snprintf(m, sizeof m, "machine 0x%04x", im->efi_machine);
+                if (subsystem)
+                        snprintf(sub, sizeof sub, "%s", subsystem);
+                else
+                        snprintf(sub, sizeof sub, "subsystem 0x%x", im->efi_subsystem);
+                if (im->efi_signature)
+                        snprintf(efi, sizeof efi, " %s %s%s", m, sub, im->efi_compressed ? ", compressed" : "");
+                else
+                        snprintf(efi, sizeof efi, " without the EFI signature 0x0EF1 (firmware skips it)");
+        }
+
+        if (asprintf(&s, "%s%s, %04x:%04x", type, efi, im->vendor, im->device) < 0)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+void rom_print(const Rom *rom, FILE *f) {
+        if (rom->header_size > 0)
+                fprintf(f, "  0x%06x  %7zu bytes  NVIDIA \"NVGI\" header\n", 0, rom->header_size);
+        for (size_t i = 0; i < rom->n_images; i++) {
+                const RomImage *im = rom->images + i;
+                _cleanup_free_ char *what = NULL;
+
+                if (rom_image_describe(im, &what) < 0) {
+                        fprintf(f, "  (out of memory)\n");
+                        return;
+                }
+                fprintf(f, "  0x%06zx  %7zu bytes  %s", im->offset, im->length, what);
+                if (im->n_more_devices > 0)
+                        fprintf(f, " (+%zu device ID%s in its list)", im->n_more_devices, im->n_more_devices == 1 ? "" : "s");
+                if (im->last)
+                        fputs(", last", f);
+                if (im->after_last)
+                        fputs(", after the last image (firmware does not see it)", f);
+                if (im->truncated)
+                        fprintf(f, ", TRUNCATED (%zu bytes in the file)", rom->size - im->offset);
+                if (im->wrong_device)
+                        fputs(", NOT FOR THIS DEVICE", f);
+                fputc('\n', f);
+        }
+}
+
+int rom_log_warnings(const Rom *rom, const char *what) {
+        for (size_t i = 0; i < rom->n_warnings; i++)
+                if (rom->warnings[i].fatal)
+                        log_error("%s: %s", what, rom->warnings[i].message);
+                else
+                        log_warning("%s: %s", what, rom->warnings[i].message);
+        return rom_usable(rom) ? 0 : -EBADMSG;
+}
+
+int rom_expect_parse(const HostContext *ctx, const char *s, RomExpect *ret) {
+        _cleanup_(pci_device_done) PciDevice dev = { .iommu_group = -1 };
+        _cleanup_free_ char *address = NULL;
+        unsigned vendor, device;
+        int n = -1, r;
+
+        /* "10de:28e0": four hex digits each side, which no PCI address
+         * ("0000:01:00.0", "01:00.0") is */
+        if (strlen(s) == 9 && s[4] == ':' && strspn(s, "0123456789abcdefABCDEF") == 4 &&
+            strspn(s + 5, "0123456789abcdefABCDEF") == 4 && sscanf(s, "%4x:%4x%n", &vendor, &device, &n) == 2 && n == 9) {
+                *ret = (RomExpect) { .set = true, .vendor = (uint16_t) vendor, .device = (uint16_t) device };
+                return 0;
+        }
+        r = pci_address_canonicalize(s, &address);
+        if (r < 0)
+                return r;
+        r = pci_device_read(ctx, address, &dev);
+        if (r < 0)
+                return r;
+        *ret = (RomExpect) { .set = true, .vendor = (uint16_t) dev.vendor, .device = (uint16_t) dev.device };
+        return 0;
+}
+
+/* ---- reading the ROM of a host device ---- */
+
+void rom_read_done(RomRead *r) {
+        free(r->data);
+        *r = (RomRead) { 0 };
+}
+
+/* The vBIOS of a laptop GPU is usually not behind its ROM BAR at all: the
+ * system firmware carries it and hands it to the driver through ACPI. */
+#define LAPTOP_HINT                                                                                            \
+        "This is common on laptops, where the GPU's vBIOS lives in the system firmware rather than behind the " \
+        "GPU's ROM BAR. Get it from the laptop maker's BIOS update or driver package (extracted with a UEFI "   \
+        "image tool), or under Windows with GPU-Z (\"Save to file\"), then `vmrun rom check FILE --device %s`"
+
+int rom_read_error_message(int error, const char *address, char **ret) {
+        char *s;
+        int k;
+
+        switch (error) {
+        case -ENODEV:
+                k = asprintf(&s, "there is no PCI device %s on this host (`lspci -D` lists them)", address);
+                break;
+        case -ENOENT:
+                k = asprintf(&s, "PCI device %s has no expansion ROM (sysfs shows no 'rom' attribute for it). " LAPTOP_HINT,
+                             address, address);
+                break;
+        case -EIO:
+                k = asprintf(&s, "the kernel found no valid ROM behind the ROM BAR of %s (`dmesg` then says "
+                             "\"Invalid PCI ROM header signature\"): the ROM BAR is empty. " LAPTOP_HINT,
+                             address, address);
+                break;
+        case -ENODATA:
+                k = asprintf(&s, "reading the ROM of %s returned nothing: the ROM BAR is empty. " LAPTOP_HINT, address,
+                             address);
+                break;
+        case -EAGAIN:
+                k = asprintf(&s, "%s is runtime-suspended (power/runtime_status is 'suspended'): a sleeping device "
+                             "answers ROM reads with nothing or garbage. Keep it awake for the read: "
+                             "`echo on > /sys/bus/pci/devices/%s/power/control`, run this again, then put back "
+                             "`echo auto > /sys/bus/pci/devices/%s/power/control`",
+                             address, address, address);
+                break;
+        case -EACCES:
+        case -EPERM:
+                k = asprintf(&s, "reading a device's ROM needs root: run it with sudo");
+                break;
+        case -EFBIG:
+                k = asprintf(&s, "the ROM of %s is larger than %u MiB, more than any vBIOS: this is not a ROM", address,
+                             ROM_SIZE_MAX / (1024 * 1024));
+                break;
+        default:
+                k = asprintf(&s, "reading the ROM of %s failed: %s", address, STRERROR(error));
+                break;
+        }
+        if (k < 0)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+static int log_read_error(int error, const char *address) {
+        _cleanup_free_ char *m = NULL;
+
+        if (rom_read_error_message(error, address, &m) < 0)
+                return log_oom();
+        return log_error_errno(error, "%s", m);
+}
+
+int rom_read(const HostContext *ctx, const char *address, RomRead *ret) {
+        _cleanup_(pci_device_done) PciDevice dev = { .iommu_group = -1 };
+        _cleanup_free_ char *rom_path = NULL, *status_path = NULL, *status = NULL, *full = NULL;
+        _cleanup_free_ uint8_t *data = NULL;
+        size_t size = 0;
+        bool logged = false;
+        int r, q;
+
+        r = pci_device_read(ctx, address, &dev);
+        if (r == -ENOENT)
+                return log_read_error(-ENODEV, address);
+        if (r < 0)
+                return log_error_errno(r, "read PCI device %s from sysfs: %s", address, STRERROR(r));
+
+        if (asprintf(&rom_path, "/sys/bus/pci/devices/%s/rom", address) < 0 ||
+            asprintf(&status_path, "/sys/bus/pci/devices/%s/power/runtime_status", address) < 0)
+                return log_oom();
+        if (!host_exists(ctx, rom_path))
+                return log_read_error(-ENOENT, address);
+        /* checked before anything is written, so a refusal changes nothing */
+        if (host_read(ctx, status_path, &status) >= 0 && streq(status, "suspended"))
+                return log_read_error(-EAGAIN, address);
+
+        r = host_write(ctx, rom_path, "1", 0);
+        /* -EPERM: refused by the allow-list (and logged there) before anything
+         * was written, so there is nothing to switch off */
+        if (r == -EPERM)
+                return r;
+        if (r == -ETIMEDOUT)
+                logged = true;
+        if (r >= 0)
+                r = host_path(ctx, rom_path, &full);
+        if (r >= 0) {
+                _cleanup_close_ int fd = open(full, O_RDONLY | O_CLOEXEC);
+                r = fd < 0 ? negative_errno() : read_all(fd, ROM_SIZE_MAX, &data, &size);
+        }
+        if (r >= 0 && size == 0)
+                r = -ENODATA;
+
+        /* also after a failed "1", whose timed-out writer may still get
+         * through: the attribute is left as the kernel keeps it, so that no
+         * later reader maps the ROM by accident */
+        q = host_write(ctx, rom_path, "0", 0);
+        if (q < 0 && r >= 0)
+                log_warning_errno(q, "could not switch the ROM of %s off again (write 0 to %s): %s; it stays "
+                                  "readable by root until the next boot, which does no harm",
+                                  address, rom_path, STRERROR(q));
+
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return logged ? r : log_read_error(r, address);
+
+        if (dev.boot_vga)
+                log_warning("%s is the boot VGA device (boot_vga = 1): the kernel returns the copy of its legacy image "
+                            "that the system firmware left in memory (the shadow at 0xC0000), not the ROM itself. It "
+                            "may lack the UEFI image OVMF needs; the check runs on what was read. On a laptop whose "
+                            "only GPU this is, get the full vBIOS as docs/rom.md says",
+                            address);
+
+        *ret = (RomRead) {
+                .data = TAKE_PTR(data),
+                .size = size,
+                .vendor = (uint16_t) dev.vendor,
+                .device = (uint16_t) dev.device,
+                .boot_vga = dev.boot_vga,
+        };
+        return 0;
+}
+
+static int write_file(const char *path, const uint8_t *data, size_t size) {
+        _cleanup_close_ int fd = -1;
+
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return negative_errno();
+        while (size > 0) {
+                ssize_t n = write(fd, data, size);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                data += n;
+                size -= (size_t) n;
+        }
+        /* a full disk may only say so on close */
+        if (close(TAKE_FD(fd)) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int rom_dump(const HostContext *ctx, const char *address, const char *path, RomRead *ret) {
+        _cleanup_(rom_read_done) RomRead rr = { 0 };
+        int r;
+
+        r = rom_read(ctx, address, &rr);
+        if (r < 0)
+                return r;
+        r = write_file(path, rr.data, rr.size);
+        if (r < 0)
+                return log_error_errno(r, "write the ROM of %s to %s: %s", address, path, STRERROR(r));
+        log_info("%s: %zu bytes, the ROM of %s (%04x:%04x)", path, rr.size, address, rr.vendor, rr.device);
+        if (ret) {
+                *ret = rr;
+                rr = (RomRead) { 0 };
+        }
+        return 0;
+}

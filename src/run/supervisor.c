@@ -1,0 +1,915 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "handover/steps.h"
+#include "basic/log.h"
+#include "host/placement.h"
+#include "qemu/argv.h"
+#include "qemu/qmp.h"
+#include "run/runstate.h"
+#include "host/session.h"
+#include "run/supervisor.h"
+#include "host/tap.h"
+#include "qemu/tpm.h"
+
+/* How long QEMU gets to open QMP after exec, and to answer a command. */
+#define QMP_START_TIMEOUT (60 * USEC_PER_SEC)
+#define QMP_COMMAND_TIMEOUT (10 * USEC_PER_SEC)
+/* After quit, and after SIGKILL, how long before saying so again. */
+#define ESCALATION_STEP (10 * USEC_PER_SEC)
+/* QEMU closes swtpm's channel while it shuts down, and may take this long
+ * more to exit (VFIO resets, disk flushes) */
+#define TPM_VERDICT_GRACE (10 * USEC_PER_SEC)
+
+typedef enum Phase {
+        PHASE_RUNNING,
+        PHASE_POWERDOWN,        /* ACPI power button pressed, waiting for the guest */
+        PHASE_QUIT,             /* quit sent (or SIGTERM when QMP is gone) */
+        PHASE_KILL,             /* SIGKILL sent */
+} Phase;
+
+typedef struct Supervisor {
+        const Plan *plan;
+        const Profile *profile;
+
+        pid_t qemu_pid;
+        int pidfd;
+        int sigfd;
+        int timerfd;
+        int epfd;
+        ForeignOutput qemu_out; /* QEMU's stdout and stderr, logged line by line */
+        Qmp *qmp;
+        Tpm *tpm;               /* swtpm, with [vm] tpm */
+        Tap tap;                /* [network] mode = bridge: its fd until QEMU has it, its name for the state file */
+        usec_t tpm_verdict;     /* swtpm exited cleanly: when to call it a death if QEMU has not ended by then */
+
+
+        Phase phase;
+        char *shutdown_reason;  /* from QMP's SHUTDOWN event */
+        bool guest_panicked;
+        bool qemu_exited;
+        siginfo_t exit_info;
+} Supervisor;
+
+static void supervisor_done(Supervisor *s) {
+        qmp_free(s->qmp);
+        tpm_free(s->tpm);
+        tap_close(&s->tap);
+        closep(&s->pidfd);
+        closep(&s->sigfd);
+        closep(&s->timerfd);
+        closep(&s->epfd);
+        closep(&s->qemu_out.fd);
+        free(s->shutdown_reason);
+}
+
+static void status(const char *format, ...) _printf_(1, 2);
+static void status(const char *format, ...) {
+        _cleanup_free_ char *s = NULL;
+        va_list ap;
+
+        va_start(ap, format);
+        if (vasprintf(&s, format, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        if (s)
+                (void) sd_notifyf(false, "STATUS=%s", s);
+}
+
+static int copy_file(const char *from, const char *to, mode_t mode) {
+        _cleanup_close_ int in = -1, out = -1;
+        _cleanup_free_ char *tmp = NULL;
+        char buf[65536];
+        ssize_t n;
+        int r;
+
+        if (asprintf(&tmp, "%s.tmp", to) < 0)
+                return -ENOMEM;
+        in = open(from, O_RDONLY | O_CLOEXEC);
+        if (in < 0)
+                return negative_errno();
+        out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+        if (out < 0)
+                return negative_errno();
+        while ((n = read(in, buf, sizeof buf)) != 0) {
+                if (n < 0 || write(out, buf, (size_t) n) != n) {
+                        r = errno > 0 ? -errno : -EIO;
+                        unlink(tmp);
+                        return r;
+                }
+        }
+        if (fsync(out) < 0 || rename(tmp, to) < 0) {
+                r = negative_errno();
+                unlink(tmp);
+                return r;
+        }
+        return 0;
+}
+
+static int prepare_dirs(const Plan *plan) {
+        const VmPaths *paths = plan->paths;
+        int r;
+
+        r = mkdir_parents(paths->run_dir, 0700);
+        if (r < 0)
+                return log_error_errno(r, "create %s: %s", paths->run_dir, STRERROR(r));
+        /* also when it existed: nobody but root talks to QEMU's monitor */
+        if (chmod(paths->run_dir, 0700) < 0) {
+                r = negative_errno();
+                return log_error_errno(r, "chmod %s: %s", paths->run_dir, STRERROR(r));
+        }
+        /* the root is searchable, each VM's directory its own: QEMU's user
+         * gets it for the run */
+        r = mkdir_parents(vm_state_root(), 0755);
+        if (r >= 0)
+                r = mkdir_parents(paths->state_dir, 0700);
+        if (r < 0)
+                return log_error_errno(r, "create %s: %s", paths->state_dir, STRERROR(r));
+
+        if (plan->firmware && access(plan->vars, F_OK) < 0) {
+                if (!plan->firmware->vars_template)
+                        return log_error_errno(-ENOENT, "firmware %s has no variable store template",
+                                               plan->firmware->descriptor);
+                r = copy_file(plan->firmware->vars_template, plan->vars, 0600);
+                if (r < 0)
+                        return log_error_errno(r, "copy UEFI variable template %s to %s: %s",
+                                               plan->firmware->vars_template, plan->vars, STRERROR(r));
+                log_info("UEFI variables: new store %s from %s", plan->vars, plan->firmware->vars_template);
+        }
+        if (plan->tpm_argv.n > 0) {
+                /* 0700: the TPM's secrets; an existing one is kept as it is */
+                r = mkdir_parents(paths->tpm_dir, 0700);
+                if (r < 0)
+                        return log_error_errno(r, "create the TPM's state directory %s: %s", paths->tpm_dir, STRERROR(r));
+        }
+        return 0;
+}
+
+static bool in_state_dir(const Plan *plan, const char *path) {
+        const char *rest = startswith(path, plan->paths->state_dir);
+        return rest && rest[0] == '/';
+}
+
+/* What QEMU opens by name, tried as QEMU's user before anything changes.
+ * The VM's state directory and its disks are given to that user for the
+ * run (grant steps); the rest must be readable as they are. */
+int supervisor_check_qemu_access(const Plan *plan) {
+        const Profile *p = plan->profile;
+        const QemuCredentials *c = &plan->qemu_user;
+        _cleanup_strv_ Strv paths = { 0 }, what = { 0 };
+        _cleanup_free_ int *modes = NULL, *errors = NULL;
+        int r = 0;
+
+        if (qemu_credentials_privileged(c))
+                return 0;
+
+#define WANT(w, path, mode)                                                             \
+        do {                                                                            \
+                if ((path) && !in_state_dir(plan, path) &&                              \
+                    (strv_push(&paths, path) < 0 || strv_push(&what, w) < 0 ||          \
+                     !(modes = reallocarray(modes, paths.n, sizeof(int)))))             \
+                        return log_oom();                                               \
+                if ((path) && !in_state_dir(plan, path))                                \
+                        modes[paths.n - 1] = (mode);                                    \
+        } while (0)
+
+        /* before the first run (`vmrun check`) there is none yet: the
+         * start makes it, searchable */
+        if (access(vm_state_root(), F_OK) >= 0)
+                WANT("its state directory's parent", vm_state_root(), X_OK);
+        WANT("the kernel", p->kernel, R_OK);
+        WANT("the initrd", p->initrd, R_OK);
+        WANT("the vBIOS ROM", p->gpu_rom, R_OK);
+        WANT("the fake battery's ACPI table", plan->battery_table, R_OK);
+        if (plan->firmware)
+                WANT("the UEFI firmware", plan->firmware->code, R_OK);
+        if (p->accel == ACCEL_KVM)
+                WANT("/dev/kvm", "/dev/kvm", R_OK | W_OK);
+        for (size_t i = 0; i < p->n_disks; i++) {
+                _cleanup_free_ char *dir = strdup(p->disks[i].file);
+                if (!dir)
+                        return log_oom();
+                *strrchr(dir, '/') = '\0';
+                WANT("the directory of a disk", *dir ? dir : "/", X_OK);
+        }
+#undef WANT
+        if (paths.n == 0)
+                return 0;
+
+        r = privileges_check_access(c, paths.v, modes, paths.n, &errors);
+        if (r < 0)
+                return log_error_errno(r, "check what user %s can open: %s", c->user, STRERROR(r));
+        r = 0;
+        for (size_t i = 0; i < paths.n; i++)
+                if (errors[i] != 0)
+                        RET_GATHER(r, log_error_errno(-errors[i], "QEMU runs as %s and cannot %s %s %s: %s; make it %s "
+                                                      "for that user (chmod, chgrp; /dev/kvm: add %s to group kvm), "
+                                                      "move it into %s, or set [qemu] user = root",
+                                                      c->user, modes[i] & X_OK ? "enter" : "open", what.v[i], paths.v[i],
+                                                      strerror(errors[i]), modes[i] & X_OK ? "searchable" : "readable",
+                                                      c->user, plan->paths->state_dir));
+        return r;
+}
+
+static int preflight(const Plan *plan) {
+        const Profile *p = plan->profile;
+        int r = 0;
+
+        /* The notes that `plan` only reports are fatal for a real start:
+         * better now, with the file named, than as a QEMU error later. */
+        if (access(p->qemu_binary, X_OK) < 0)
+                RET_GATHER(r, log_error_errno(negative_errno(), "cannot execute %s: %s; install qemu-system-x86 or set [qemu] binary =",
+                                              p->qemu_binary, strerror(errno)));
+        if (p->accel == ACCEL_KVM && access("/dev/kvm", R_OK | W_OK) < 0)
+                RET_GATHER(r, log_error_errno(negative_errno(), "accel = kvm, but /dev/kvm: %s; enable virtualization in the firmware setup and load kvm_intel or kvm_amd, or set [vm] accel = tcg",
+                                              strerror(errno)));
+        for (size_t i = 0; i < p->n_disks; i++)
+                if (access(p->disks[i].file, R_OK) < 0)
+                        RET_GATHER(r, log_error_errno(negative_errno(), "disk %s: %s: %s", p->disks[i].id, p->disks[i].file,
+                                                      strerror(errno)));
+        if (p->kernel && access(p->kernel, R_OK) < 0)
+                RET_GATHER(r, log_error_errno(negative_errno(), "kernel %s: %s", p->kernel, strerror(errno)));
+        if (p->initrd && access(p->initrd, R_OK) < 0)
+                RET_GATHER(r, log_error_errno(negative_errno(), "initrd %s: %s", p->initrd, strerror(errno)));
+        if (p->gpu_rom && access(p->gpu_rom, R_OK) < 0)
+                RET_GATHER(r, log_error_errno(negative_errno(), "vBIOS ROM %s: %s; dump it with `vmrun rom dump` or fix [gpu] rom =",
+                                              p->gpu_rom, strerror(errno)));
+        if (p->tpm && access(SWTPM_BINARY, X_OK) < 0)
+                RET_GATHER(r, log_error_errno(negative_errno(), "[vm] tpm = yes, but cannot execute %s: %s; install swtpm "
+                                              "(Debian: apt install swtpm swtpm-tools), or set [vm] tpm = no",
+                                              SWTPM_BINARY, strerror(errno)));
+        for (size_t i = 0; i < plan->host_missing.n; i++)
+                RET_GATHER(r, log_error_errno(-ENODEV, "%s", plan->host_missing.v[i]));
+        if (!plan->qemu_user.user)
+                RET_GATHER(r, log_error_errno(-ENOENT, "QEMU's user %s does not exist; `vmrun plan %s` says how to create it",
+                                              p->qemu_user, p->name));
+        else
+                RET_GATHER(r, supervisor_check_qemu_access(plan));
+        RET_GATHER(r, plan_check_memlock(plan));
+        RET_GATHER(r, plan_check_placement(plan));
+        return r;
+}
+
+static int listen_public_qmp(const char *path, int *ret_fd) {
+        _cleanup_close_ int fd = -1;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        mode_t old;
+        int r;
+
+        if (strlen(path) >= sizeof sa.sun_path)
+                return -ENAMETOOLONG;
+        strcpy(sa.sun_path, path);
+
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return negative_errno();
+        /* we hold the VM's lock: a socket left here is from a dead run */
+        if (unlink(path) < 0 && errno != ENOENT)
+                return negative_errno();
+        old = umask(0177);
+        r = bind(fd, (struct sockaddr *) &sa, sizeof sa);
+        umask(old);
+        if (r < 0 || listen(fd, 8) < 0)
+                return negative_errno();
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+static int spawn_qemu(Supervisor *s, int *qmp_parent_fd) {
+        _cleanup_close_pair_ int pair[2] = { -1, -1 }, out[2] = { -1, -1 };
+        _cleanup_close_ int public_fd = -1, console_fd = -1, tpm_fd = -1;
+        uint64_t memlock = s->plan->memlock;
+        int r;
+        pid_t pid;
+
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+                return log_error_errno(negative_errno(), "socketpair for QMP: %s", strerror(errno));
+        r = listen_public_qmp(s->plan->paths->qmp_public, &public_fd);
+        if (r < 0)
+                return log_error_errno(r, "listen on %s: %s", s->plan->paths->qmp_public, STRERROR(r));
+        if (pipe2(out, O_CLOEXEC) < 0)
+                return log_error_errno(negative_errno(), "pipe for QEMU's output: %s", strerror(errno));
+        /* a new log for each start, as QEMU itself would have made it */
+        console_fd = open(s->plan->paths->console_log, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (console_fd < 0)
+                return log_error_errno(negative_errno(), "open the guest's console log %s: %s",
+                                       s->plan->paths->console_log, strerror(errno));
+        /* before QEMU, which gets its end of swtpm's control channel */
+        if (s->plan->tpm_argv.n > 0) {
+                r = tpm_start(s->plan->tpm_argv.v, &s->plan->qemu_user, &s->tpm, &tpm_fd);
+                if (r < 0)
+                        return log_error_errno(r, "start swtpm for the guest's TPM: %s", STRERROR(r));
+                log_info("swtpm started (pid %d) as %s, state in %s", (int) tpm_pid(s->tpm), s->plan->qemu_user.user,
+                         s->plan->paths->tpm_dir);
+        }
+
+        if (!qemu_credentials_privileged(&s->plan->qemu_user))
+                log_info("QEMU runs as %s (uid %u), sandboxed%s", s->plan->qemu_user.user,
+                         (unsigned) s->plan->qemu_user.uid,
+                         memlock ? "; it may lock guest RAM + 1 GiB for VFIO" : "");
+        pid = fork();
+        if (pid < 0)
+                return log_error_errno(negative_errno(), "fork: %s", strerror(errno));
+        if (pid == 0) {
+                const int fds[QEMU_FD_END] = {
+                        [QEMU_FD_QMP_SUPERVISOR] = pair[1], [QEMU_FD_QMP_PUBLIC] = public_fd,
+                        [QEMU_FD_CONSOLE] = console_fd,     [QEMU_FD_TPM] = tpm_fd,
+                        [QEMU_FD_TAP] = s->tap.fd,
+                };
+                privileges_exec(s->plan->argv.v, &s->plan->qemu_user, fds, QEMU_FD_END, out[1], memlock);
+        }
+
+        s->qemu_pid = pid;
+        /* QEMU's now: the tap goes when QEMU does */
+        tap_close(&s->tap);
+        /* our own unreaped child: its PID cannot be reused under us */
+        s->pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+        if (s->pidfd < 0) {
+                r = negative_errno();
+                kill(pid, SIGKILL);
+                return log_error_errno(r, "pidfd_open(%d): %s (Linux 5.3 or newer is needed)", (int) pid, STRERROR(r));
+        }
+        s->qemu_out.fd = TAKE_FD(out[0]);
+        if (fcntl(s->qemu_out.fd, F_SETFL, O_NONBLOCK) < 0)
+                return log_error_errno(negative_errno(), "fcntl: %s", strerror(errno));
+        *qmp_parent_fd = TAKE_FD(pair[0]);
+        return 0;
+}
+
+static void handle_event(Supervisor *s, json_t *event) {
+        const char *name = json_string_value(json_object_get(event, "event"));
+        json_t *data = json_object_get(event, "data");
+
+        if (!name)
+                return;
+        if (streq(name, "SHUTDOWN")) {
+                const char *reason = json_string_value(json_object_get(data, "reason"));
+                free(s->shutdown_reason);
+                s->shutdown_reason = reason ? strdup(reason) : NULL;
+                log_info("qemu: shutdown (%s)", strempty(reason));
+        } else if (streq(name, "POWERDOWN"))
+                log_info("qemu: ACPI power button pressed");
+        else if (streq(name, "RESET"))
+                log_info("guest reset (%s)", strempty(json_string_value(json_object_get(data, "reason"))));
+        else if (streq(name, "GUEST_PANICKED")) {
+                s->guest_panicked = true;
+                log_error("guest panicked");
+        } else if (streq(name, "STOP") || streq(name, "RESUME"))
+                log_debug("qemu: %s", name);
+        else
+                log_debug("qemu event %s", name);
+}
+
+static void drain_events(Supervisor *s) {
+        json_t *e;
+
+        while ((e = qmp_next_event(s->qmp))) {
+                handle_event(s, e);
+                json_decref(e);
+        }
+}
+
+static int arm_timer(Supervisor *s, usec_t usec) {
+        struct itimerspec its = {
+                .it_value.tv_sec = (time_t) (usec / USEC_PER_SEC),
+                .it_value.tv_nsec = (long) (usec % USEC_PER_SEC) * 1000,
+        };
+
+        if (timerfd_settime(s->timerfd, 0, &its, NULL) < 0)
+                return log_error_errno(negative_errno(), "timerfd_settime: %s", strerror(errno));
+        return 0;
+}
+
+static int qmp_simple(Supervisor *s, const char *command) {
+        int r;
+
+        if (!s->qmp)
+                return -ENOTCONN;
+        r = qmp_execute(s->qmp, command, NULL, deadline_after(QMP_COMMAND_TIMEOUT), NULL);
+        drain_events(s);
+        if (r == -EREMOTEIO)
+                log_warning("qmp %s: %s", command, strempty(qmp_last_error(s->qmp)));
+        return r;
+}
+
+/* QEMU takes SIGTERM as quit; before its handlers are set up, it dies of
+ * it. Callers are in PHASE_QUIT: judge_exit() knows the end as vmrun's. */
+static void term_qemu(Supervisor *s) {
+        if (syscall(SYS_pidfd_send_signal, s->pidfd, SIGTERM, NULL, 0) < 0 && errno != ESRCH)
+                log_warning("send SIGTERM to QEMU (pid %d): %s; killing it if it has not exited in %llus", (int) s->qemu_pid,
+                            strerror(errno), (unsigned long long) (ESCALATION_STEP / USEC_PER_SEC));
+}
+
+/* One step further towards a stopped QEMU: power button, then quit, then
+ * SIGKILL, each with a deadline that takes the next step by itself. */
+static void escalate(Supervisor *s) {
+        switch (s->phase) {
+        case PHASE_RUNNING:
+                s->phase = PHASE_POWERDOWN;
+                (void) sd_notify(false, "STOPPING=1");
+                status("asking the guest to power off");
+                log_info("asking the guest to power off (ACPI); up to %us, then quit", s->profile->timeout_shutdown);
+                if (qmp_simple(s, "system_powerdown") >= 0) {
+                        (void) arm_timer(s, (usec_t) s->profile->timeout_shutdown * USEC_PER_SEC);
+                        break;
+                }
+                _fallthrough_;
+        case PHASE_POWERDOWN:
+                s->phase = PHASE_QUIT;
+                status("stopping QEMU");
+                if (qmp_simple(s, "quit") >= 0)
+                        log_warning("guest did not power off; sent quit to QEMU (pid %d)", (int) s->qemu_pid);
+                else {
+                        /* no monitor: QEMU treats SIGTERM like quit */
+                        log_warning("guest did not power off and QMP is gone; sending SIGTERM to QEMU (pid %d)",
+                                    (int) s->qemu_pid);
+                        term_qemu(s);
+                }
+                (void) arm_timer(s, ESCALATION_STEP);
+                break;
+        case PHASE_QUIT:
+                s->phase = PHASE_KILL;
+                log_error("QEMU (pid %d) did not exit; killing it", (int) s->qemu_pid);
+                (void) syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
+                (void) arm_timer(s, ESCALATION_STEP);
+                break;
+        case PHASE_KILL:
+                /* stuck in the kernel (a device reset that never ends): the
+                 * devices are still in use, so the host cannot be restored */
+                log_error("QEMU (pid %d) still exists after SIGKILL: stuck in the kernel? Waiting; see its state in /proc/%d/stack",
+                          (int) s->qemu_pid, (int) s->qemu_pid);
+                (void) arm_timer(s, ESCALATION_STEP);
+                break;
+        }
+}
+
+static void handle_signal(Supervisor *s) {
+        struct signalfd_siginfo si;
+
+        while (read(s->sigfd, &si, sizeof si) == (ssize_t) sizeof si) {
+                switch (si.ssi_signo) {
+                case SIGHUP:
+                        /* The ssh connection dropped, most likely. The VM is
+                         * not the terminal's to end. */
+                        log_info("SIGHUP: terminal gone; the VM keeps running (`vmrun shutdown %s` ends it)",
+                                 s->profile->name);
+                        break;
+                case SIGTERM:
+                case SIGINT:
+                        if (s->phase != PHASE_RUNNING)
+                                log_info("%s again: not waiting any longer", strsignal((int) si.ssi_signo));
+                        escalate(s);
+                        break;
+                default:
+                        break;
+                }
+        }
+}
+
+static int epoll_add(int epfd, int fd) {
+        struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+        return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? negative_errno() : 0;
+}
+
+/* QEMU is shutting down or gone: which ends swtpm too. */
+static bool qemu_ending(const Supervisor *s) {
+        struct pollfd p = { .fd = s->pidfd, .events = POLLIN };
+
+        return s->qemu_exited || s->shutdown_reason || poll(&p, 1, 0) > 0;
+}
+
+static void handle_tpm_exit(Supervisor *s) {
+        (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, tpm_pidfd(s->tpm), NULL);
+        if (tpm_reap(s->tpm) < 0)
+                return;
+        /* a clean exit is what QEMU closing the channel looks like: QEMU's
+         * exit (or SHUTDOWN event) tells, if it comes in time */
+        if (tpm_ended_cleanly(s->tpm) && !qemu_ending(s))
+                s->tpm_verdict = deadline_after(TPM_VERDICT_GRACE);
+        else
+                tpm_report(s->tpm, !qemu_ending(s));
+}
+
+static int event_loop(Supervisor *s) {
+        int r;
+
+        s->epfd = epoll_create1(EPOLL_CLOEXEC);
+        if (s->epfd < 0)
+                return log_error_errno(negative_errno(), "epoll_create1: %s", strerror(errno));
+        r = epoll_add(s->epfd, s->sigfd);
+        if (r >= 0)
+                r = epoll_add(s->epfd, s->pidfd);
+        if (r >= 0)
+                r = epoll_add(s->epfd, s->timerfd);
+        if (r >= 0)
+                r = epoll_add(s->epfd, s->qemu_out.fd);
+        if (r >= 0 && s->qmp)
+                r = epoll_add(s->epfd, qmp_fd(s->qmp));
+        if (r >= 0 && s->tpm)
+                r = epoll_add(s->epfd, tpm_pidfd(s->tpm));
+        if (r >= 0 && s->tpm)
+                r = epoll_add(s->epfd, tpm_output_fd(s->tpm));
+        if (r < 0)
+                return log_error_errno(r, "epoll_ctl: %s", STRERROR(r));
+
+        while (!s->qemu_exited) {
+                struct epoll_event evs[8];
+                int n = epoll_wait(s->epfd, evs, ELEMENTSOF(evs),
+                                   s->tpm_verdict ? deadline_to_poll_ms(s->tpm_verdict) : -1);
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return log_error_errno(negative_errno(), "epoll_wait: %s", strerror(errno));
+                }
+                if (s->tpm_verdict && now_usec() >= s->tpm_verdict) {
+                        s->tpm_verdict = 0;
+                        tpm_report(s->tpm, !qemu_ending(s));
+                }
+                for (int i = 0; i < n; i++) {
+                        int fd = evs[i].data.fd;
+
+                        if (fd == s->sigfd)
+                                handle_signal(s);
+                        else if (fd == s->timerfd) {
+                                uint64_t ticks;
+                                if (read(s->timerfd, &ticks, sizeof ticks) == (ssize_t) sizeof ticks)
+                                        escalate(s);
+                        } else if (fd == s->qemu_out.fd) {
+                                (void) foreign_output_read(&s->qemu_out);
+                        } else if (s->qmp && fd == qmp_fd(s->qmp)) {
+                                r = qmp_process(s->qmp);
+                                drain_events(s);
+                                if (r < 0) {
+                                        if (r != -ECONNRESET)
+                                                log_warning("QMP: %s; watching QEMU through its pidfd only",
+                                                            qmp_strerror(s->qmp, r));
+                                        else
+                                                log_debug("QMP connection closed");
+                                        (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);
+                                        s->qmp = qmp_free(s->qmp);
+                                }
+                        } else if (fd == s->pidfd) {
+                                s->exit_info = (siginfo_t) { 0 };
+                                if (waitid((idtype_t) P_PIDFD, (id_t) s->pidfd, &s->exit_info, WEXITED) < 0)
+                                        return log_error_errno(negative_errno(), "waitid(QEMU pid %d): %s",
+                                                               (int) s->qemu_pid, strerror(errno));
+                                s->qemu_exited = true;
+                        } else if (s->tpm && fd == tpm_pidfd(s->tpm))
+                                handle_tpm_exit(s);
+                        else if (s->tpm && fd == tpm_output_fd(s->tpm)) {
+                                if (!tpm_read_output(s->tpm))
+                                        (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);
+                        }
+                }
+        }
+
+        /* whatever QEMU said last, and the events that came with it */
+        (void) foreign_output_read(&s->qemu_out);
+        if (s->qmp) {
+                (void) qmp_process(s->qmp);
+                drain_events(s);
+        }
+        return 0;
+}
+
+static VmrunExit judge_exit(const Supervisor *s) {
+        const siginfo_t *si = &s->exit_info;
+        const char *reason = s->shutdown_reason;
+        /* vmrun sent quit or SIGTERM, or SIGKILL after them */
+        bool stopped_by_vmrun = s->phase >= PHASE_QUIT;
+
+        if (si->si_code == CLD_EXITED && si->si_status == 0 && reason) {
+                if (streq(reason, "guest-shutdown")) {
+                        log_info("guest powered off");
+                        return VMRUN_EXIT_POWEROFF;
+                }
+                if (streq(reason, "host-signal") && stopped_by_vmrun) {
+                        log_info("QEMU stopped by vmrun's SIGTERM");
+                        return VMRUN_EXIT_QUIT;
+                }
+                if (streq(reason, "host-qmp-quit")) {
+                        log_info(s->phase == PHASE_QUIT ? "QEMU stopped by vmrun's quit (the guest did not power off)"
+                                                        : "QEMU stopped by quit from a QMP client");
+                        return VMRUN_EXIT_QUIT;
+                }
+                log_info("QEMU stopped (%s)", reason);
+                return s->guest_panicked ? VMRUN_EXIT_CRASH : VMRUN_EXIT_QUIT;
+        }
+        /* QMP was gone by then, and with it the SHUTDOWN event; or it died
+         * of the SIGTERM before its handlers were set up */
+        if (stopped_by_vmrun && ((si->si_code == CLD_EXITED && si->si_status == 0) ||
+                                 (si->si_code != CLD_EXITED && si->si_status == SIGTERM))) {
+                log_info("QEMU stopped by vmrun's SIGTERM");
+                return VMRUN_EXIT_QUIT;
+        }
+        if (si->si_code == CLD_EXITED) {
+                log_error("QEMU (pid %d) exited with status %d%s", (int) s->qemu_pid, si->si_status,
+                          si->si_status == 0 ? " without a shutdown event" : "; its last words are above");
+                return VMRUN_EXIT_CRASH;
+        }
+        if (si->si_status == SIGKILL && s->phase == PHASE_KILL) {
+                log_warning("QEMU (pid %d) was killed by vmrun", (int) s->qemu_pid);
+                return VMRUN_EXIT_KILLED;
+        }
+        log_error("QEMU (pid %d) was killed by signal %s%s, not by vmrun", (int) s->qemu_pid, strsignal(si->si_status),
+                  si->si_code == CLD_DUMPED ? " (core dumped)" : "");
+        return VMRUN_EXIT_CRASH;
+}
+
+static int write_state(const Supervisor *s, const char *phase) {
+        RunState st = {
+                .name = s->profile->name,
+                .profile = s->profile->path,
+                .supervisor_pid = getpid(),
+                .qemu_pid = s->qemu_pid,
+                .timeout_shutdown = s->profile->timeout_shutdown,
+                .phase = (char *) phase,
+                .tap = s->tap.name[0] ? (char *) s->tap.name : NULL,
+        };
+        int r;
+
+        if (s->qemu_pid > 0) {
+                r = pid_start_time(s->qemu_pid, &st.qemu_start_time);
+                if (r < 0)
+                        return r;
+        }
+        /* for `vmrun status`, and for `vmrun restore` if this process dies */
+        if (s->tpm && pid_start_time(tpm_pid(s->tpm), &st.swtpm_start_time) >= 0)
+                st.swtpm_pid = tpm_pid(s->tpm);
+        return runstate_write(s->plan->paths->state_file, &st);
+}
+
+/* Before the guest runs a single instruction ("cont"): its vCPU threads
+ * exist from QEMU's start, stopped by -S. */
+static int pin_cpus(Supervisor *s) {
+        const Profile *p = s->profile;
+        _cleanup_json_ json_t *cpus = NULL;
+        _cleanup_free_ char *failed = NULL;
+        int r;
+
+        if (p->cpu_pin.n == 0)
+                return 0;
+        r = qmp_execute(s->qmp, "query-cpus-fast", NULL, deadline_after(QMP_START_TIMEOUT), &cpus);
+        if (r < 0)
+                return log_error_errno(r, "query-cpus-fast, to pin the vCPUs: %s", STRERROR(r));
+        r = placement_pin(s->qemu_pid, cpus, p->cpu_pin.v, p->cpu_pin.n, p->emulator_pin.n ? p->emulator_pin.v : NULL,
+                          p->emulator_pin.n, &failed);
+        if (r == -EINVAL && failed)
+                /* the CPU exists (the plan checked), so something keeps it from this process */
+                return log_error_errno(r, "pin QEMU's (pid %d) %s: the kernel refuses it (EINVAL): the CPU is offline, "
+                                       "or outside the CPUs this service may use (cgroup cpuset, AllowedCPUs=, taskset); "
+                                       "see `lscpu -e` and /proc/self/status Cpus_allowed_list",
+                                       (int) s->qemu_pid, failed);
+        if (r < 0)
+                return log_error_errno(r, "pin QEMU's (pid %d) %s as [cpu] says: %s; see `lscpu -e` for the host's CPUs",
+                                       (int) s->qemu_pid, failed ? failed : "threads", STRERROR(r));
+        log_info("vCPUs pinned: %zu, each on its own host CPU%s", p->cpu_pin.n,
+                 p->emulator_pin.n ? "; QEMU's other threads on [cpu] emulator-pin" : "");
+        return 0;
+}
+
+/* Start QEMU, get it running, and watch it until it exits. */
+static VmrunExit run_qemu(Supervisor *s) {
+        _cleanup_close_ int qmp_parent = -1;
+        int r;
+
+        log_info("starting %s", s->profile->qemu_binary);
+        status("starting QEMU");
+        r = spawn_qemu(s, &qmp_parent);
+        if (r < 0)
+                return VMRUN_EXIT_FAILURE;
+        log_info("qemu started (pid %d)", (int) s->qemu_pid);
+
+        r = write_state(s, "starting");
+        if (r < 0)
+                log_warning("write %s: %s; `vmrun status` will not see this VM", s->plan->paths->state_file, STRERROR(r));
+
+        r = qmp_new(TAKE_FD(qmp_parent), &s->qmp);
+        if (r >= 0)
+                r = qmp_handshake(s->qmp, deadline_after(QMP_START_TIMEOUT));
+        if (r >= 0) {
+                json_t *v = json_object_get(qmp_greeting(s->qmp), "version");
+                log_info("QMP connected (QEMU %" JSON_INTEGER_FORMAT ".%" JSON_INTEGER_FORMAT ".%" JSON_INTEGER_FORMAT ")",
+                         json_integer_value(json_object_get(json_object_get(v, "qemu"), "major")),
+                         json_integer_value(json_object_get(json_object_get(v, "qemu"), "minor")),
+                         json_integer_value(json_object_get(json_object_get(v, "qemu"), "micro")));
+                r = pin_cpus(s);
+                if (r < 0)
+                        /* said why; QEMU itself is fine */
+                        log_info("ending QEMU (pid %d) before the guest's first instruction", (int) s->qemu_pid);
+                else if ((r = qmp_simple(s, "cont")) < 0)
+                        log_error("QEMU (pid %d) would not start the guest (cont): %s", (int) s->qemu_pid,
+                                  r == -ECONNRESET ? "it closed QMP" : qmp_strerror(s->qmp, r));
+        } else {
+                /* Most often QEMU refused its command line and exited: its
+                 * own message (logged from its stderr) says why. */
+                if (r == -ETIMEDOUT)
+                        log_error("QEMU (pid %d) did not answer on QMP within %llus", (int) s->qemu_pid,
+                                  (unsigned long long) (QMP_START_TIMEOUT / USEC_PER_SEC));
+                else
+                        log_error("QEMU (pid %d) failed to start: %s", (int) s->qemu_pid,
+                                  r == -ECONNRESET ? "it closed QMP" : qmp_strerror(s->qmp, r));
+        }
+        if (r < 0) {
+                s->qmp = qmp_free(s->qmp);
+                s->phase = PHASE_QUIT;
+                term_qemu(s);
+                (void) arm_timer(s, ESCALATION_STEP);
+                if (event_loop(s) < 0)
+                        return VMRUN_EXIT_FAILURE;
+                (void) judge_exit(s);
+                return VMRUN_EXIT_FAILURE;
+        }
+
+        log_info("guest running");
+        (void) write_state(s, "running");
+        (void) sd_notifyf(false, "READY=1\nSTATUS=guest running (QEMU pid %d)", (int) s->qemu_pid);
+
+        r = event_loop(s);
+        if (r < 0) {
+                /* the loop itself broke: do not leave QEMU unsupervised */
+                (void) syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
+                (void) waitid((idtype_t) P_PIDFD, (id_t) s->pidfd, &s->exit_info, WEXITED);
+                return VMRUN_EXIT_CRASH;
+        }
+        return judge_exit(s);
+}
+
+static void cleanup_run_dir(const Plan *plan) {
+        const char *files[] = { plan->paths->qmp_public, plan->paths->state_file };
+
+        /* console.log stays, for a post-mortem of the guest */
+        for (size_t i = 0; i < ELEMENTSOF(files); i++)
+                if (unlink(files[i]) < 0 && errno != ENOENT)
+                        log_warning("remove %s: %s", files[i], strerror(errno));
+}
+
+typedef struct DeviceLocks {
+        int fds[9];             /* a slot has at most 8 functions */
+        size_t n;
+} DeviceLocks;
+
+static void device_locks_done(DeviceLocks *l) {
+        for (size_t i = 0; i < l->n; i++)
+                closep(&l->fds[i]);
+        l->n = 0;
+}
+
+/* One VM per device, across VMs: the handover of a second one would take
+ * a GPU from under a running guest. */
+static int lock_devices(const Plan *plan, DeviceLocks *locks) {
+        const Profile *p = plan->profile;
+        int r;
+
+        if (!p->has_gpu)
+                return 0;
+        for (size_t i = 0; i <= strv_length(plan->gpu_functions) && locks->n < ELEMENTSOF(locks->fds); i++) {
+                const char *dev = i == 0 ? p->gpu_address : plan->gpu_functions[i - 1];
+                _cleanup_free_ char *holder = NULL;
+
+                r = device_lock(dev, p->name, &locks->fds[locks->n], &holder);
+                if (r == -EBUSY)
+                        return log_error_errno(r, "%s is in use by VM %s; stop that one first (`vmrun shutdown %s`)", dev,
+                                               holder && *holder ? holder : "(unknown)", holder && *holder ? holder : "NAME");
+                if (r < 0)
+                        return log_error_errno(r, "lock %s under %s/locks: %s", dev, vm_run_root(), STRERROR(r));
+                locks->n++;
+        }
+        return 0;
+}
+
+static int open_tap(Supervisor *s) {
+        const char *bridge = s->profile->bridge, *step = NULL;
+        int r;
+
+        r = tap_open(bridge, &s->tap, &step);
+        if (r == -EPERM)
+                return log_error_errno(r, "tap for the guest on bridge %s: %s: %s; vmrun needs CAP_NET_ADMIN for it (as "
+                                       "root, and under systemd CapabilityBoundingSet= must keep it)",
+                                       bridge, step, STRERROR(r));
+        if (r < 0)
+                return log_error_errno(r, "tap for the guest on bridge %s: %s: %s%s", bridge, step, STRERROR(r),
+                                       r == -ENODEV ? " (is the bridge still there? `ip -br link`)" : "");
+        log_info("network: tap %s on bridge %s, for QEMU", s->tap.name, bridge);
+        return 0;
+}
+
+int supervisor_run(const Plan *plan) {
+        const Profile *p = plan->profile;
+        _cleanup_(supervisor_done) Supervisor s = {
+                .plan = plan,
+                .profile = p,
+                .pidfd = -1,
+                .sigfd = -1,
+                .timerfd = -1,
+                .epfd = -1,
+                .qemu_out = { .who = "qemu", .fd = -1 },
+                .tap = { .fd = -1 },
+        };
+        _cleanup_close_ int lock_fd = -1;
+        _cleanup_(device_locks_done) DeviceLocks device_locks = { 0 };
+        _cleanup_(host_context_done) HostContext host = { .root = host_root(), .allow_classes = p->allow_classes };
+        VmrunExit ret;
+        sigset_t mask;
+        int r;
+
+        log_info("vmrun %s: VM %s from %s", VMRUN_VERSION, p->name, p->path);
+
+        r = vm_lock(p->name, &lock_fd);
+        if (r == -EBUSY) {
+                log_error("VM %s is already running (its supervisor holds the lock); see `vmrun status %s`", p->name,
+                          p->name);
+                return VMRUN_EXIT_FAILURE;
+        }
+        if (r < 0) {
+                log_error_errno(r, "lock VM %s under %s/locks: %s", p->name, vm_run_root(), STRERROR(r));
+                return VMRUN_EXIT_FAILURE;
+        }
+        if (lock_devices(plan, &device_locks) < 0)
+                return VMRUN_EXIT_FAILURE;
+        if (access(plan->paths->journal, F_OK) >= 0) {
+                log_error("%s exists: an earlier run of %s did not give the host back. Run `vmrun restore %s` first",
+                          plan->paths->journal, p->name, p->name);
+                return VMRUN_EXIT_FAILURE;
+        }
+
+        if (prepare_dirs(plan) < 0 || preflight(plan) < 0)
+                return VMRUN_EXIT_FAILURE;
+        /* everything that would stop the handover half-way and can be seen
+         * without changing anything: refuse now, with the host untouched */
+        status("checking the host");
+        for (size_t i = 0; i < plan->steps.n; i++)
+                if (streq(plan->steps.steps[i].type->name, "stop-unit")) {
+                        if (session_check_survives(p->path, p->name) < 0)
+                                return VMRUN_EXIT_FAILURE;
+                        break;
+                }
+        if (host_precheck(&host, p, plan->gpu_functions, &plan->steps) < 0) {
+                log_error("the host was not changed; fix the above (`vmrun check %s` shows it again)", p->name);
+                return VMRUN_EXIT_FAILURE;
+        }
+        /* before the handover, so that a tap the host will not make costs
+         * no black screen; it is gone with its last descriptor */
+        if (p->network == NETWORK_BRIDGE && open_tap(&s) < 0) {
+                log_error("the host was not changed");
+                return VMRUN_EXIT_FAILURE;
+        }
+
+        /* Signals become events before anything changes on the host, so a
+         * ^C during the handover is seen after the step at hand, not in
+         * the middle of it. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return VMRUN_EXIT_FAILURE;
+        signal(SIGPIPE, SIG_IGN);
+        s.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+        s.timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        if (s.sigfd < 0 || s.timerfd < 0) {
+                log_error_errno(negative_errno(), "signalfd/timerfd: %s", strerror(errno));
+                return VMRUN_EXIT_FAILURE;
+        }
+
+        status("handing the host over");
+        r = handover_apply(&host, &plan->steps, p->name, plan->paths->journal);
+        if (r < 0)
+                return VMRUN_EXIT_FAILURE;
+
+        ret = run_qemu(&s);
+        /* before the host is given back: its state directory goes too */
+        (void) tpm_stop(s.tpm);
+
+        status("giving the host back");
+        r = handover_restore(&host, plan->paths->journal);
+        if (r < 0) {
+                log_error("the host was not fully given back; fix what the errors above name, then run `vmrun restore %s`",
+                          p->name);
+                ret = VMRUN_EXIT_RESTORE;
+        } else if (plan->steps.n > 0) {
+                status("checking that the host is back");
+                if (host_verify(&host, plan->expect) < 0) {
+                        log_error("the host steps were undone, but the host is not all back (see `not back:` above)");
+                        ret = VMRUN_EXIT_RESTORE;
+                } else
+                        log_info("host restored and verified");
+        }
+
+        cleanup_run_dir(plan);
+        log_info("vmrun: done (exit status %d)", (int) ret);
+        return ret;
+}

@@ -1,0 +1,990 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "capture.h"
+#include "fake-root.h"
+
+#include <sys/sysmacros.h>
+
+#include "host/host.h"
+#include "handover/steps.h"
+#include "basic/log.h"
+#include "profile/profile.h"
+#include "basic/strv.h"
+
+/* The host steps against a fake sysfs shaped like an RTX 4060 laptop:
+ *
+ *   0000:00:01.0  PCIe root port (0x060400, pcieport, built in)   group 12
+ *   0000:01:00.0  the GPU (0x030000, nvidia, module nvidia)       group 12
+ *   0000:01:00.1  its HDMI audio (0x040300, snd_hda_intel)        group 12
+ *   0000:00:1f.3  the laptop's own audio (0x040380, snd_hda_intel) group 14
+ *   0000:02:00.0  the NVMe disk (0x010802, nvme)                   group 13
+ *   0000:03:00.0  the Wi-Fi (0x028000, iwlwifi)                    group 15
+ *
+ * with efi-framebuffer.0 bound to efi-framebuffer, vtcon0 the dummy
+ * console and vtcon1 "frame buffer device" bound, and /dev/vfio/12.
+ *
+ * Modules and units need a real kernel and systemd: what is checked here
+ * is what a tree can show (the lab VM does the rest). The planning asks
+ * libkmod for the holders of nvidia; on a host without nvidia loaded (any
+ * test machine) there are none and the plan unloads nvidia alone. */
+
+#define ROOT_PORT "0000:00:01.0"
+#define GPU "0000:01:00.0"
+#define GPU_AUDIO "0000:01:00.1"
+#define LAPTOP_AUDIO "0000:00:1f.3"
+#define NVME "0000:02:00.0"
+#define WIFI "0000:03:00.0"
+
+typedef struct Fixture {
+        FakeRoot root;
+        HostContext ctx;
+        Profile *profile;
+        HostSteps steps;
+        Strv notes;
+        json_t *expect;
+} Fixture;
+
+static void attr(const FakeRoot *f, const char *address, const char *name, const char *value) {
+        char path[160];
+
+        snprintf(path, sizeof path, "/sys/bus/pci/devices/%s/%s", address, name);
+        fake_file(f, path, value);
+}
+
+/* the device's driver link, and the driver's link back to the device */
+static void bind(const FakeRoot *f, const char *address, const char *driver) {
+        char path[160], target[160];
+
+        snprintf(path, sizeof path, "/sys/bus/pci/devices/%s/driver", address);
+        snprintf(target, sizeof target, "../../../bus/pci/drivers/%s", driver);
+        fake_link(f, path, target);
+        snprintf(path, sizeof path, "/sys/bus/pci/drivers/%s/%s", driver, address);
+        snprintf(target, sizeof target, "../../../../devices/pci0000:00/%s", address);
+        fake_link(f, path, target);
+}
+
+static void pci_driver(const FakeRoot *f, const char *driver, const char *module) {
+        char path[160], target[160];
+
+        snprintf(path, sizeof path, "/sys/bus/pci/drivers/%s/bind", driver);
+        fake_file(f, path, "");
+        snprintf(path, sizeof path, "/sys/bus/pci/drivers/%s/unbind", driver);
+        fake_file(f, path, "");
+        snprintf(path, sizeof path, "/sys/bus/pci/drivers/%s/new_id", driver);
+        fake_file(f, path, "");
+        if (module) {
+                snprintf(path, sizeof path, "/sys/bus/pci/drivers/%s/module", driver);
+                snprintf(target, sizeof target, "../../../../module/%s", module);
+                fake_link(f, path, target);
+        }
+}
+
+static void pci_device(const FakeRoot *f, const char *address, const char *class, const char *vendor,
+                       const char *driver, int group) {
+        char path[160], target[160];
+
+        attr(f, address, "class", class);
+        attr(f, address, "vendor", vendor);
+        attr(f, address, "device", "0x0001\n");
+        attr(f, address, "driver_override", "(null)\n");
+        if (driver)
+                bind(f, address, driver);
+        if (group >= 0) {
+                snprintf(path, sizeof path, "/sys/bus/pci/devices/%s/iommu_group", address);
+                snprintf(target, sizeof target, "../../../kernel/iommu_groups/%d", group);
+                fake_link(f, path, target);
+                snprintf(path, sizeof path, "/sys/kernel/iommu_groups/%d/devices/%s", group, address);
+                snprintf(target, sizeof target, "../../../../bus/pci/devices/%s", address);
+                fake_link(f, path, target);
+        }
+}
+
+static void laptop(FakeRoot *f) {
+        fake_root_new(f, "host-steps");
+
+        pci_driver(f, "pcieport", NULL);
+        pci_driver(f, "nvidia", "nvidia");
+        pci_driver(f, "snd_hda_intel", "snd_hda_intel");
+        pci_driver(f, "nvme", "nvme");
+        pci_driver(f, "iwlwifi", "iwlwifi");
+        pci_driver(f, "vfio-pci", "vfio_pci");
+        fake_file(f, "/sys/bus/pci/drivers_probe", "");
+
+        pci_device(f, ROOT_PORT, "0x060400\n", "0x8086\n", "pcieport", 12);
+        pci_device(f, GPU, "0x030000\n", "0x10de\n", "nvidia", 12);
+        attr(f, GPU, "boot_vga", "1\n");
+        pci_device(f, GPU_AUDIO, "0x040300\n", "0x10de\n", "snd_hda_intel", 12);
+        pci_device(f, LAPTOP_AUDIO, "0x040380\n", "0x8086\n", "snd_hda_intel", 14);
+        pci_device(f, NVME, "0x010802\n", "0x144d\n", "nvme", 13);
+        pci_device(f, WIFI, "0x028000\n", "0x8086\n", "iwlwifi", 15);
+
+        fake_link(f, "/sys/bus/platform/devices/efi-framebuffer.0/driver", "../../../bus/platform/drivers/efi-framebuffer");
+        fake_file(f, "/sys/bus/platform/drivers/efi-framebuffer/bind", "");
+        fake_file(f, "/sys/bus/platform/drivers/efi-framebuffer/unbind", "");
+        fake_link(f, "/sys/bus/platform/devices/serial8250/driver", "../../../bus/platform/drivers/serial8250");
+
+        fake_file(f, "/sys/class/vtconsole/vtcon0/name", "(S) dummy device\n");
+        fake_file(f, "/sys/class/vtconsole/vtcon0/bind", "1\n");
+        fake_file(f, "/sys/class/vtconsole/vtcon1/name", "(M) frame buffer device\n");
+        fake_file(f, "/sys/class/vtconsole/vtcon1/bind", "1\n");
+
+        fake_link(f, "/sys/class/drm/card0/device", "../../../bus/pci/devices/" GPU);
+        fake_link(f, "/dev/dri/card0", "/dev/null");
+        fake_link(f, "/dev/vfio/12", "/dev/null");
+        fake_dir(f, "/proc");
+}
+
+static int setup(void **state) {
+        Fixture *f = calloc(1, sizeof(*f));
+
+        if (!f)
+                return -1;
+        laptop(&f->root);
+        f->ctx = (HostContext) { .root = f->root.dir };
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state) {
+        Fixture *f = *state;
+
+        fake_root_remove(&f->root);
+        host_context_done(&f->ctx);
+        profile_free(f->profile);
+        host_steps_done(&f->steps);
+        strv_done(&f->notes);
+        json_decref(f->expect);
+        free(f);
+        return 0;
+}
+
+static void load_profile(Fixture *f, const char *text) {
+        assert_int_equal(profile_load_string("/etc/vmrun/win10.profile", text, &f->profile), 0);
+        f->ctx.allow_classes = f->profile->allow_classes;
+}
+
+static int plan(Fixture *f, const char *profile, char *const *functions) {
+        load_profile(f, profile);
+        return host_steps_plan(&f->ctx, f->profile, functions, &f->steps, &f->notes, &f->expect);
+}
+
+/* "type param" per step, e.g. "unload-module nvidia" */
+static void assert_steps(const Fixture *f, const char *const *expected) {
+        size_t i;
+        bool ok = true;
+
+        for (i = 0; i < f->steps.n && expected[i]; i++) {
+                const HostStep *s = &f->steps.steps[i];
+                const char *key = json_object_iter_key(json_object_iter(s->params));
+                json_t *v = json_object_get(s->params, key);
+                char line[160];
+
+                if (json_is_integer(v))
+                        snprintf(line, sizeof line, "%s %" JSON_INTEGER_FORMAT, s->type->name, json_integer_value(v));
+                else
+                        snprintf(line, sizeof line, "%s %s", s->type->name, json_string_value(v));
+                if (!streq(line, expected[i])) {
+                        print_message("step %zu: got '%s', expected '%s'\n", i + 1, line, expected[i]);
+                        ok = false;
+                }
+        }
+        if (f->steps.n != i || expected[i]) {
+                print_message("%zu steps planned\n", f->steps.n);
+                ok = false;
+        }
+        if (!ok)
+                fail_msg("the plan is not as expected");
+}
+
+/* sysfs attributes are written at offset 0 without truncation, as the
+ * kernel takes them: what was written last is the first line. */
+static char *first_line(const Fixture *f, const char *path) {
+        char *s = fake_read(&f->root, path);
+
+        s[strcspn(s, "\n")] = '\0';
+        return s;
+}
+
+static const char *step_param(const Fixture *f, size_t i, const char *key) {
+        assert_true(i < f->steps.n);
+        return json_string_value(json_object_get(f->steps.steps[i].params, key));
+}
+
+static char *const with_audio[] = { (char *) GPU_AUDIO, NULL };
+
+#define LAPTOP_PROFILE "[gpu]\naddress = 01:00.0\nfunctions = 01:00.1\n"
+
+/* ---- planning ---- */
+
+static void test_the_laptop_plan_hands_over_display_console_framebuffer_driver_and_audio(void **state) {
+        Fixture *f = *state;
+
+        assert_int_equal(plan(f, LAPTOP_PROFILE, with_audio), 0);
+        assert_steps(f, (const char *const[]) {
+                "stop-unit display-manager.service",
+                "unbind-vtconsole vtcon1",
+                "unbind-framebuffer efi-framebuffer.0",
+                "unload-module nvidia",
+                /* snd_hda_intel also drives the laptop's speakers: it stays */
+                "unbind-device " GPU_AUDIO,
+                "load-module vfio",
+                "load-module vfio_pci",
+                "load-module vfio_iommu_type1",
+                "bind-vfio " GPU,
+                "bind-vfio " GPU_AUDIO,
+                "check-vfio-group 12",
+                NULL,
+        });
+        assert_string_equal(step_param(f, 2, "driver"), "efi-framebuffer");
+        assert_int_equal(f->notes.n, 0);
+}
+
+static void test_the_summaries_say_what_each_step_does_and_why(void **state) {
+        Fixture *f = *state;
+
+        assert_int_equal(plan(f, LAPTOP_PROFILE, with_audio), 0);
+        assert_string_equal(f->steps.steps[3].summary, "unload module nvidia (driver nvidia of " GPU ")");
+        assert_string_equal(f->steps.steps[4].summary,
+                            "unbind " GPU_AUDIO " from snd_hda_intel (its module also drives other devices)");
+        assert_string_equal(f->steps.steps[1].summary, "unbind console vtcon1: (M) frame buffer device");
+}
+
+static void test_the_expectation_for_the_restore_is_what_was_bound_before(void **state) {
+        Fixture *f = *state;
+        json_t *drivers;
+
+        assert_int_equal(plan(f, LAPTOP_PROFILE, with_audio), 0);
+        drivers = json_object_get(f->expect, "drivers");
+        assert_int_equal(json_object_size(drivers), 2);
+        assert_string_equal(json_string_value(json_object_get(drivers, GPU)), "nvidia");
+        assert_string_equal(json_string_value(json_object_get(drivers, GPU_AUDIO)), "snd_hda_intel");
+        assert_true(json_is_true(json_object_get(f->expect, "fbcon")));
+        assert_string_equal(json_string_value(json_object_get(f->expect, "gpu")), GPU);
+}
+
+static void test_when_the_driver_drives_only_passed_devices_it_is_unloaded_not_unbound(void **state) {
+        Fixture *f = *state;
+
+        /* the laptop's speakers on another driver: snd_hda_intel is ours alone */
+        fake_unlink(&f->root, "/sys/bus/pci/drivers/snd_hda_intel/" LAPTOP_AUDIO);
+        bind(&f->root, LAPTOP_AUDIO, "snd_sof_pci");
+        assert_int_equal(plan(f, LAPTOP_PROFILE, with_audio), 0);
+        for (size_t i = 0; i < f->steps.n; i++)
+                assert_false(streq(f->steps.steps[i].type->name, "unbind-device"));
+        assert_string_equal(f->steps.steps[3].type->name, "unload-module");
+        assert_string_equal(step_param(f, 3, "module"), "nvidia");
+}
+
+static void test_a_built_in_driver_is_unbound(void **state) {
+        Fixture *f = *state;
+
+        fake_unlink(&f->root, "/sys/bus/pci/drivers/nvidia/module");
+        assert_int_equal(plan(f, LAPTOP_PROFILE, with_audio), 0);
+        assert_string_equal(f->steps.steps[3].type->name, "unbind-device");
+        assert_string_equal(step_param(f, 3, "device"), GPU);
+        assert_string_equal(f->steps.steps[3].summary, "unbind " GPU " from nvidia (built into the kernel)");
+}
+
+static void test_a_device_already_on_vfio_pci_needs_no_driver_step(void **state) {
+        Fixture *f = *state;
+
+        fake_unlink(&f->root, "/sys/bus/pci/drivers/nvidia/" GPU);
+        bind(&f->root, GPU, "vfio-pci");
+        assert_int_equal(plan(f, LAPTOP_PROFILE, with_audio), 0);
+        for (size_t i = 0; i < f->steps.n; i++)
+                assert_false(streq(f->steps.steps[i].type->name, "unload-module"));
+        assert_string_equal(json_string_value(json_object_get(json_object_get(f->expect, "drivers"), GPU)),
+                            "vfio-pci");
+}
+
+static void test_display_manager_none_stops_only_the_listed_units_in_order(void **state) {
+        Fixture *f = *state;
+
+        assert_int_equal(plan(f, "[gpu]\naddress = 01:00.0\n[host]\ndisplay-manager = none\n"
+                                 "stop-units = nvidia-persistenced.service, gdm.service\n", NULL), 0);
+        assert_string_equal(f->steps.steps[0].type->name, "stop-unit");
+        assert_string_equal(step_param(f, 0, "unit"), "nvidia-persistenced.service");
+        assert_string_equal(f->steps.steps[1].type->name, "stop-unit");
+        assert_string_equal(step_param(f, 1, "unit"), "gdm.service");
+        assert_string_equal(f->steps.steps[2].type->name, "unbind-vtconsole");
+}
+
+static void test_without_fbcon_or_firmware_framebuffer_there_is_nothing_to_unbind(void **state) {
+        Fixture *f = *state;
+
+        fake_file(&f->root, "/sys/class/vtconsole/vtcon1/bind", "0\n");
+        fake_unlink(&f->root, "/sys/bus/platform/devices/efi-framebuffer.0/driver");
+        assert_int_equal(plan(f, "[gpu]\naddress = 01:00.0\n[host]\ndisplay-manager = none\n", NULL), 0);
+        assert_steps(f, (const char *const[]) {
+                "unload-module nvidia",
+                "load-module vfio",
+                "load-module vfio_pci",
+                "load-module vfio_iommu_type1",
+                "bind-vfio " GPU,
+                "check-vfio-group 12",
+                NULL,
+        });
+        assert_false(json_is_true(json_object_get(f->expect, "fbcon")));
+}
+
+static void test_a_gpu_not_on_this_host_plans_what_does_not_depend_on_it_and_says_so(void **state) {
+        Fixture *f = *state;
+
+        assert_int_equal(plan(f, "[gpu]\naddress = 0a:00.0\n", NULL), 0);
+        assert_steps(f, (const char *const[]) {
+                "stop-unit display-manager.service",
+                "load-module vfio",
+                "load-module vfio_pci",
+                "load-module vfio_iommu_type1",
+                NULL,
+        });
+        assert_int_equal(f->notes.n, 1);
+        assert_non_null(strstr(f->notes.v[0], "0000:0a:00.0"));
+}
+
+static void test_a_profile_without_gpu_has_no_host_steps(void **state) {
+        Fixture *f = *state;
+
+        assert_int_equal(plan(f, "[vm]\nmemory = 1G\n", NULL), 0);
+        assert_int_equal(f->steps.n, 0);
+        assert_non_null(f->expect);
+}
+
+static void test_every_planned_step_type_can_be_found_by_its_journal_name(void **state) {
+        Fixture *f = *state;
+
+        assert_int_equal(plan(f, LAPTOP_PROFILE, with_audio), 0);
+        for (size_t i = 0; i < f->steps.n; i++)
+                assert_ptr_equal(host_step_type_find(f->steps.steps[i].type->name), f->steps.steps[i].type);
+        assert_null(host_step_type_find("format-disk"));
+}
+
+/* ---- what vmrun may touch ---- */
+
+static void test_storage_and_network_devices_are_refused_unless_allowed(void **state) {
+        Fixture *f = *state;
+
+        assert_int_equal(host_check_device_allowed(&f->ctx, GPU), 0);
+        assert_int_equal(host_check_device_allowed(&f->ctx, GPU_AUDIO), 0);
+        assert_int_equal(host_check_device_allowed(&f->ctx, NVME), -EPERM);
+        assert_int_equal(host_check_device_allowed(&f->ctx, WIFI), -EPERM);
+
+        f->ctx.allow_classes = HOST_ALLOW_STORAGE;
+        assert_int_equal(host_check_device_allowed(&f->ctx, NVME), 0);
+        assert_int_equal(host_check_device_allowed(&f->ctx, WIFI), -EPERM);
+
+        f->ctx.allow_classes = HOST_ALLOW_NETWORK;
+        assert_int_equal(host_check_device_allowed(&f->ctx, NVME), -EPERM);
+        assert_int_equal(host_check_device_allowed(&f->ctx, WIFI), 0);
+}
+
+static void test_a_device_name_that_is_a_path_is_refused(void **state) {
+        Fixture *f = *state;
+
+        assert_int_equal(host_check_device_allowed(&f->ctx, "../../../../etc"), -EPERM);
+        assert_int_equal(host_check_device_allowed(&f->ctx, ".."), -EPERM);
+}
+
+static void test_a_write_outside_the_allow_list_is_refused(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *content = NULL;
+
+        fake_file(&f->root, "/sys/bus/pci/devices/" GPU "/remove", "");
+        assert_int_equal(host_write(&f->ctx, "/sys/bus/pci/devices/" GPU "/remove", "1", 0), -EPERM);
+        assert_int_equal(host_write(&f->ctx, "/sys/module/nvidia/parameters/NVreg_x", "1", 0), -EPERM);
+        assert_int_equal(host_write(&f->ctx, "/etc/passwd", "x", 0), -EPERM);
+        /* a pattern's '*' matched by ".." */
+        assert_int_equal(host_write(&f->ctx, "/sys/bus/pci/devices/../driver_override", "x", 0), -EPERM);
+        assert_int_equal(host_write(&f->ctx, "/sys/class/vtconsole/vtcon1/../../../../etc/bind", "1", 0), -EPERM);
+        content = fake_read(&f->root, "/sys/bus/pci/devices/" GPU "/remove");
+        assert_string_equal(content, "");
+}
+
+static void test_a_write_that_would_take_the_disk_or_the_network_is_refused(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *content = NULL;
+
+        assert_int_equal(host_write(&f->ctx, "/sys/bus/pci/drivers/nvme/unbind", NVME, 0), -EPERM);
+        assert_int_equal(host_write(&f->ctx, "/sys/bus/pci/devices/" NVME "/driver_override", "vfio-pci", 0), -EPERM);
+        assert_int_equal(host_write(&f->ctx, "/sys/bus/pci/drivers_probe", WIFI, 0), -EPERM);
+        content = fake_read(&f->root, "/sys/bus/pci/drivers/nvme/unbind");
+        assert_string_equal(content, "");
+}
+
+static void test_an_allowed_write_reaches_the_attribute(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *content = NULL;
+
+        assert_int_equal(host_write(&f->ctx, "/sys/bus/pci/drivers/nvidia/unbind", GPU, 0), 0);
+        content = fake_read(&f->root, "/sys/bus/pci/drivers/nvidia/unbind");
+        assert_string_equal(content, GPU);
+}
+
+/* ---- steps applied to the tree ---- */
+
+static void test_unbind_vtconsole_writes_0_and_its_undo_writes_1(void **state) {
+        Fixture *f = *state;
+        const HostStepType *t = host_step_type_find("unbind-vtconsole");
+        _cleanup_json_ json_t *params = json_pack("{s:s}", "vtcon", "vtcon1"), *record = NULL;
+        _cleanup_free_ char *after_apply = NULL, *after_undo = NULL;
+
+        assert_non_null(t);
+        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        assert_true(json_is_true(json_object_get(record, "was_bound")));
+        after_apply = first_line(f, "/sys/class/vtconsole/vtcon1/bind");
+        assert_string_equal(after_apply, "0");
+
+        assert_int_equal(t->undo(&f->ctx, record), 0);
+        after_undo = first_line(f, "/sys/class/vtconsole/vtcon1/bind");
+        assert_string_equal(after_undo, "1");
+}
+
+static void test_an_unbound_console_is_recorded_as_such_and_not_rebound(void **state) {
+        Fixture *f = *state;
+        const HostStepType *t = host_step_type_find("unbind-vtconsole");
+        _cleanup_json_ json_t *params = json_pack("{s:s}", "vtcon", "vtcon1"), *record = NULL;
+        _cleanup_free_ char *content = NULL;
+
+        fake_file(&f->root, "/sys/class/vtconsole/vtcon1/bind", "0\n");
+        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        assert_false(json_is_true(json_object_get(record, "was_bound")));
+        assert_int_equal(t->undo(&f->ctx, record), 0);
+        content = fake_read(&f->root, "/sys/class/vtconsole/vtcon1/bind");
+        assert_string_equal(content, "0\n");
+}
+
+static void test_unbind_framebuffer_names_the_device_to_its_driver(void **state) {
+        Fixture *f = *state;
+        const HostStepType *t = host_step_type_find("unbind-framebuffer");
+        _cleanup_json_ json_t *params = json_pack("{s:s, s:s}", "device", "efi-framebuffer.0", "driver",
+                                                  "efi-framebuffer"),
+                              *record = NULL;
+        _cleanup_free_ char *content = NULL;
+
+        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        content = fake_read(&f->root, "/sys/bus/platform/drivers/efi-framebuffer/unbind");
+        assert_string_equal(content, "efi-framebuffer.0");
+        assert_true(json_is_true(json_object_get(record, "was_bound")));
+}
+
+static void test_unbind_device_records_the_driver_for_the_undo(void **state) {
+        Fixture *f = *state;
+        const HostStepType *t = host_step_type_find("unbind-device");
+        _cleanup_json_ json_t *params = json_pack("{s:s}", "device", GPU_AUDIO), *record = NULL;
+        _cleanup_free_ char *content = NULL;
+
+        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        content = fake_read(&f->root, "/sys/bus/pci/drivers/snd_hda_intel/unbind");
+        assert_string_equal(content, GPU_AUDIO);
+        assert_string_equal(json_string_value(json_object_get(record, "driver")), "snd_hda_intel");
+}
+
+static void test_bind_vfio_that_does_not_bind_fails_and_puts_the_override_back(void **state) {
+        Fixture *f = *state;
+        const HostStepType *t = host_step_type_find("bind-vfio");
+        _cleanup_json_ json_t *params = json_pack("{s:s}", "device", GPU), *record = NULL;
+        _cleanup_free_ char *override = NULL, *probe = NULL;
+
+        /* no kernel behind the tree: drivers_probe binds nothing */
+        fake_unlink(&f->root, "/sys/bus/pci/drivers/nvidia/" GPU);
+        fake_unlink(&f->root, "/sys/bus/pci/devices/" GPU "/driver");
+        assert_int_equal(t->apply(&f->ctx, params, &record), -EIO);
+        assert_null(record);
+        probe = fake_read(&f->root, "/sys/bus/pci/drivers_probe");
+        assert_string_equal(probe, GPU);
+        /* a lone newline is what clears an override */
+        override = first_line(f, "/sys/bus/pci/devices/" GPU "/driver_override");
+        assert_string_equal(override, "");
+}
+
+static void test_check_vfio_group_fails_without_the_group_node(void **state) {
+        Fixture *f = *state;
+        const HostStepType *t = host_step_type_find("check-vfio-group");
+        _cleanup_json_ json_t *ok = json_pack("{s:i}", "group", 12), *missing = json_pack("{s:i}", "group", 13);
+        _cleanup_json_ json_t *record = NULL, *none = NULL;
+
+        assert_int_equal(t->apply(&f->ctx, ok, &record), 0);
+        assert_int_equal(t->apply(&f->ctx, missing, &none), -ENOENT);
+}
+
+/* ---- before the first step ---- */
+
+static void test_the_precheck_passes_for_the_laptop_with_the_audio_function_named(void **state) {
+        Fixture *f = *state;
+
+        assert_int_equal(plan(f, LAPTOP_PROFILE, with_audio), 0);
+        assert_int_equal(host_precheck(&f->ctx, f->profile, with_audio, &f->steps), 0);
+}
+
+static void test_a_group_member_bound_to_a_host_driver_and_not_named_is_an_error(void **state) {
+        Fixture *f = *state;
+
+        assert_int_equal(plan(f, "[gpu]\naddress = 01:00.0\nfunctions = none\n", NULL), 0);
+        assert_int_equal(host_precheck(&f->ctx, f->profile, NULL, &f->steps), -EBUSY);
+}
+
+static void test_an_unbound_group_member_does_not_stop_the_handover(void **state) {
+        Fixture *f = *state;
+
+        fake_unlink(&f->root, "/sys/bus/pci/devices/" GPU_AUDIO "/driver");
+        assert_int_equal(plan(f, "[gpu]\naddress = 01:00.0\nfunctions = none\n", NULL), 0);
+        assert_int_equal(host_precheck(&f->ctx, f->profile, NULL, &f->steps), 0);
+}
+
+static void test_a_storage_device_among_the_functions_is_refused(void **state) {
+        Fixture *f = *state;
+        char *const functions[] = { (char *) GPU_AUDIO, (char *) NVME, NULL };
+
+        assert_int_equal(plan(f, LAPTOP_PROFILE, with_audio), 0);
+        assert_int_equal(host_precheck(&f->ctx, f->profile, functions, &f->steps), -EPERM);
+}
+
+static void test_without_iommu_groups_the_iommu_is_off(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *groups = fake_path(&f->root, "/sys/kernel/iommu_groups"),
+                            *elsewhere = fake_path(&f->root, "/sys/kernel/no_iommu_groups");
+
+        assert_int_equal(rename(groups, elsewhere), 0);
+        fake_unlink(&f->root, "/sys/bus/pci/devices/" GPU "/iommu_group");
+        assert_int_equal(plan(f, LAPTOP_PROFILE, with_audio), 0);
+        assert_int_equal(host_precheck(&f->ctx, f->profile, with_audio, &f->steps), -ENODEV);
+}
+
+static void test_a_process_outside_the_stopped_units_holding_the_gpu_is_an_error(void **state) {
+        Fixture *f = *state;
+
+        fake_file(&f->root, "/proc/4321/comm", "steam\n");
+        fake_file(&f->root, "/proc/4321/cgroup", "0::/user.slice/user-1000.slice/session-2.scope\n");
+        fake_file(&f->root, "/proc/4321/maps", "");
+        fake_link(&f->root, "/proc/4321/fd/9", "/dev/null");
+        assert_int_equal(plan(f, "[gpu]\naddress = 01:00.0\nfunctions = 01:00.1\n[host]\ndisplay-manager = none\n",
+                              with_audio), 0);
+        assert_int_equal(host_precheck(&f->ctx, f->profile, with_audio, &f->steps), -EBUSY);
+}
+
+static void test_a_holder_in_a_unit_the_plan_stops_is_fine(void **state) {
+        Fixture *f = *state;
+
+        fake_file(&f->root, "/proc/1500/comm", "gnome-shell\n");
+        fake_file(&f->root, "/proc/1500/cgroup", "0::/system.slice/gdm.service\n");
+        fake_file(&f->root, "/proc/1500/maps", "");
+        fake_link(&f->root, "/proc/1500/fd/14", "/dev/null");
+        assert_int_equal(plan(f, "[gpu]\naddress = 01:00.0\nfunctions = 01:00.1\n"
+                                 "[host]\ndisplay-manager = gdm.service\n", with_audio), 0);
+        assert_int_equal(host_precheck(&f->ctx, f->profile, with_audio, &f->steps), 0);
+}
+
+/* ---- after the restore ---- */
+
+static void test_verify_finds_the_host_back_as_planned(void **state) {
+        Fixture *f = *state;
+
+        assert_int_equal(plan(f, LAPTOP_PROFILE, with_audio), 0);
+        assert_int_equal(host_verify(&f->ctx, f->expect), 0);
+}
+
+static void test_verify_reports_a_device_left_on_vfio_pci(void **state) {
+        Fixture *f = *state;
+
+        assert_int_equal(plan(f, LAPTOP_PROFILE, with_audio), 0);
+        bind(&f->root, GPU_AUDIO, "vfio-pci");
+        assert_int_equal(host_verify(&f->ctx, f->expect), -EIO);
+}
+
+static void test_verify_reports_a_missing_drm_card_and_an_unbound_console(void **state) {
+        Fixture *f = *state;
+
+        assert_int_equal(plan(f, LAPTOP_PROFILE, with_audio), 0);
+        fake_unlink(&f->root, "/sys/class/drm/card0/device");
+        assert_int_equal(host_verify(&f->ctx, f->expect), -EIO);
+        fake_link(&f->root, "/sys/class/drm/card0/device", "../../../bus/pci/devices/" GPU);
+        fake_file(&f->root, "/sys/class/vtconsole/vtcon1/bind", "0\n");
+        assert_int_equal(host_verify(&f->ctx, f->expect), -EIO);
+}
+
+/* ---- the panel's backlight ---- */
+
+#define NVIDIA_WMI_EC_GUID "603E9613-EF25-4338-A3D0-C46177516DB7"
+
+static void backlight(const FakeRoot *f, const char *name, const char *type, const char *brightness,
+                      const char *max) {
+        char path[160];
+
+        snprintf(path, sizeof path, "/sys/class/backlight/%s/type", name);
+        fake_file(f, path, type);
+        snprintf(path, sizeof path, "/sys/class/backlight/%s/brightness", name);
+        fake_file(f, path, brightness);
+        snprintf(path, sizeof path, "/sys/class/backlight/%s/max_brightness", name);
+        fake_file(f, path, max);
+        snprintf(path, sizeof path, "/sys/class/backlight/%s/actual_brightness", name);
+        fake_file(f, path, brightness);
+}
+
+/* The plan, with what it logged (stderr) in *ret_log. Asserts only after
+ * stderr is back. */
+static int plan_logged(Fixture *f, const char *profile, char *const *functions, char **ret_log) {
+        Capture c;
+        int r;
+
+        load_profile(f, profile);
+        capture_start(&c);
+        r = host_steps_plan(&f->ctx, f->profile, functions, &f->steps, &f->notes, &f->expect);
+        *ret_log = capture_end(&c);
+        return r;
+}
+
+
+static void test_without_a_backlight_device_no_step_is_planned_and_the_log_says_not_needed(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+
+        assert_int_equal(plan_logged(f, LAPTOP_PROFILE "backlight = max\n", with_audio, &log), 0);
+        for (size_t i = 0; i < f->steps.n; i++)
+                assert_string_not_equal(f->steps.steps[i].type->name, "backlight");
+        assert_logged(log, "no backlight device in /sys/class/backlight: no backlight step needed ([gpu] backlight = "
+                           "max has nothing to set)");
+}
+
+static void test_each_backlight_is_recorded_after_the_framebuffer_and_before_the_driver_goes(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+
+        backlight(&f->root, "nvidia_0", "raw\n", "120\n", "255\n");
+        assert_int_equal(plan_logged(f, LAPTOP_PROFILE, with_audio, &log), 0);
+        assert_steps(f, (const char *const[]) {
+                "stop-unit display-manager.service",
+                "unbind-vtconsole vtcon1",
+                "unbind-framebuffer efi-framebuffer.0",
+                "backlight nvidia_0",
+                "unload-module nvidia",
+                "unbind-device " GPU_AUDIO,
+                "load-module vfio",
+                "load-module vfio_pci",
+                "load-module vfio_iommu_type1",
+                "bind-vfio " GPU,
+                "bind-vfio " GPU_AUDIO,
+                "check-vfio-group 12",
+                NULL,
+        });
+        /* keep is the default */
+        assert_string_equal(step_param(f, 3, "mode"), "keep");
+        assert_string_equal(f->steps.steps[3].summary, "record backlight nvidia_0 (raw) at 120 of 255; put back after");
+        assert_logged(log, "backlight nvidia_0: type raw, brightness 120 of 255; set by a GPU driver's own control: it "
+                           "goes with that driver");
+}
+
+static void test_backlight_max_is_planned_with_the_maximum_in_its_summary(void **state) {
+        Fixture *f = *state;
+
+        backlight(&f->root, "nvidia_0", "raw\n", "120\n", "255\n");
+        backlight(&f->root, "acpi_video0", "firmware\n", "7\n", "9\n");
+        assert_int_equal(plan(f, LAPTOP_PROFILE "backlight = max\n", with_audio), 0);
+        assert_string_equal(f->steps.steps[3].type->name, "backlight");
+        assert_string_equal(f->steps.steps[4].type->name, "backlight");
+        assert_string_equal(f->steps.steps[5].type->name, "unload-module");
+        for (size_t i = 3; i <= 4; i++) {
+                assert_string_equal(step_param(f, i, "mode"), "max");
+                if (streq(step_param(f, i, "device"), "nvidia_0"))
+                        assert_string_equal(f->steps.steps[i].summary,
+                                            "set backlight nvidia_0 (raw) to its maximum 255 (now 120); put back after");
+                else
+                        assert_string_equal(step_param(f, i, "device"), "acpi_video0");
+        }
+}
+
+static void test_the_nvidia_wmi_ec_backlight_is_named_as_the_embedded_controllers(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+
+        fake_dir(&f->root, "/sys/bus/wmi/devices/" NVIDIA_WMI_EC_GUID);
+        backlight(&f->root, "nvidia_wmi_ec_backlight", "firmware\n", "60\n", "100\n");
+        assert_int_equal(plan_logged(f, LAPTOP_PROFILE "backlight = max\n", with_audio, &log), 0);
+        assert_logged(log, "backlight nvidia_wmi_ec_backlight: type firmware, brightness 60 of 100; set by the embedded "
+                           "controller, through NVIDIA's WMI interface: it stays while the GPU is away");
+        assert_null(strstr(log, "not in use as a backlight"));
+}
+
+static void test_an_nvidia_wmi_ec_interface_the_kernel_does_not_use_is_said(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+
+        fake_dir(&f->root, "/sys/bus/wmi/devices/" NVIDIA_WMI_EC_GUID);
+        backlight(&f->root, "nvidia_0", "raw\n", "120\n", "255\n");
+        assert_int_equal(plan_logged(f, LAPTOP_PROFILE, with_audio, &log), 0);
+        assert_logged(log, "NVIDIA's WMI interface to the embedded controller's brightness (WMI " NVIDIA_WMI_EC_GUID
+                           ") is there, but not in use as a backlight");
+}
+
+static void test_backlight_max_sets_the_maximum_and_its_undo_puts_the_value_back(void **state) {
+        Fixture *f = *state;
+        const HostStepType *t = host_step_type_find("backlight");
+        _cleanup_json_ json_t *params = json_pack("{s:s, s:s}", "device", "nvidia_0", "mode", "max"), *record = NULL;
+        _cleanup_free_ char *applied = NULL, *undone = NULL;
+
+        backlight(&f->root, "nvidia_0", "raw\n", "120\n", "255\n");
+        assert_non_null(t);
+        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        applied = first_line(f, "/sys/class/backlight/nvidia_0/brightness");
+        assert_string_equal(applied, "255");
+        assert_int_equal(json_integer_value(json_object_get(record, "brightness")), 120);
+        assert_int_equal(json_integer_value(json_object_get(record, "max_brightness")), 255);
+        assert_string_equal(json_string_value(json_object_get(record, "type")), "raw");
+        assert_true(json_is_true(json_object_get(record, "changed")));
+
+        assert_int_equal(t->undo(&f->ctx, record), 0);
+        undone = first_line(f, "/sys/class/backlight/nvidia_0/brightness");
+        assert_string_equal(undone, "120");
+        assert_int_equal(t->verify(&f->ctx, record), 0);
+        /* restore may run an undo twice */
+        assert_int_equal(t->undo(&f->ctx, record), 0);
+}
+
+static void test_backlight_keep_changes_nothing_and_puts_back_what_a_reloaded_driver_changed(void **state) {
+        Fixture *f = *state;
+        const HostStepType *t = host_step_type_find("backlight");
+        _cleanup_json_ json_t *params = json_pack("{s:s, s:s}", "device", "nvidia_0", "mode", "keep"), *record = NULL;
+        _cleanup_free_ char *applied = NULL, *undone = NULL;
+
+        backlight(&f->root, "nvidia_0", "raw\n", "120\n", "255\n");
+        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        applied = fake_read(&f->root, "/sys/class/backlight/nvidia_0/brightness");
+        assert_string_equal(applied, "120\n");
+        assert_false(json_is_true(json_object_get(record, "changed")));
+
+        /* the driver came back at a level of its own */
+        fake_file(&f->root, "/sys/class/backlight/nvidia_0/brightness", "255\n");
+        assert_int_equal(t->undo(&f->ctx, record), 0);
+        undone = first_line(f, "/sys/class/backlight/nvidia_0/brightness");
+        assert_string_equal(undone, "120");
+        assert_int_equal(t->verify(&f->ctx, record), 0);
+}
+
+static void test_a_backlight_that_does_not_come_back_is_not_back_but_does_not_block_the_restore(void **state) {
+        Fixture *f = *state;
+        const HostStepType *t = host_step_type_find("backlight");
+        _cleanup_json_ json_t *params = json_pack("{s:s, s:s}", "device", "nvidia_0", "mode", "max"), *record = NULL;
+        _cleanup_free_ char *dir = NULL;
+
+        backlight(&f->root, "nvidia_0", "raw\n", "120\n", "255\n");
+        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        /* the GPU driver that registered it stays away */
+        dir = fake_path(&f->root, "/sys/class/backlight/nvidia_0");
+        fake_unlink(&f->root, "/sys/class/backlight/nvidia_0/type");
+        fake_unlink(&f->root, "/sys/class/backlight/nvidia_0/brightness");
+        fake_unlink(&f->root, "/sys/class/backlight/nvidia_0/max_brightness");
+        fake_unlink(&f->root, "/sys/class/backlight/nvidia_0/actual_brightness");
+        assert_int_equal(rmdir(dir), 0);
+        assert_int_equal(t->undo(&f->ctx, record), 0);
+        assert_int_equal(t->verify(&f->ctx, record), -EIO);
+}
+
+static void test_a_brightness_set_again_after_the_restore_is_still_back(void **state) {
+        Fixture *f = *state;
+        const HostStepType *t = host_step_type_find("backlight");
+        _cleanup_json_ json_t *params = json_pack("{s:s, s:s}", "device", "nvidia_0", "mode", "max"), *record = NULL;
+
+        backlight(&f->root, "nvidia_0", "raw\n", "120\n", "255\n");
+        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        assert_int_equal(t->undo(&f->ctx, record), 0);
+        /* a greeter sets its own level once the display manager is back */
+        fake_file(&f->root, "/sys/class/backlight/nvidia_0/brightness", "200\n");
+        assert_int_equal(t->verify(&f->ctx, record), 0);
+}
+
+static void test_a_backlight_gone_before_its_step_is_recorded_as_nothing_to_put_back(void **state) {
+        Fixture *f = *state;
+        const HostStepType *t = host_step_type_find("backlight");
+        _cleanup_json_ json_t *params = json_pack("{s:s, s:s}", "device", "nvidia_0", "mode", "max"), *record = NULL;
+
+        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        assert_true(json_is_null(json_object_get(record, "brightness")));
+        assert_int_equal(t->undo(&f->ctx, record), 0);
+        assert_int_equal(t->verify(&f->ctx, record), 0);
+}
+
+static void test_of_a_backlight_only_its_brightness_may_be_written(void **state) {
+        Fixture *f = *state;
+
+        backlight(&f->root, "nvidia_0", "raw\n", "120\n", "255\n");
+        fake_file(&f->root, "/sys/class/backlight/nvidia_0/bl_power", "0\n");
+        assert_int_equal(host_write(&f->ctx, "/sys/class/backlight/nvidia_0/max_brightness", "999", 0), -EPERM);
+        assert_int_equal(host_write(&f->ctx, "/sys/class/backlight/nvidia_0/bl_power", "4", 0), -EPERM);
+        assert_int_equal(host_write(&f->ctx, "/sys/class/backlight/../../../etc/brightness", "1", 0), -EPERM);
+        assert_int_equal(host_write(&f->ctx, "/sys/class/backlight/nvidia_0/brightness", "200", 0), 0);
+}
+
+/* ---- device nodes for QEMU's user: [input] evdev, [usb] devices ---- */
+
+/* A real device node in the fake tree (mknod needs root, as vmrun does);
+ * O_PATH never opens it, so which device it names does not matter. */
+static bool fake_node(const FakeRoot *f, const char *path, unsigned maj, unsigned min) {
+        _cleanup_free_ char *full = fake_path(f, path);
+
+        fake_parent(full);
+        if (mknod(full, S_IFCHR | 0660, makedev(maj, min)) < 0) {
+                assert_true(errno == EPERM);
+                return false;
+        }
+        return true;
+}
+
+static void assert_owner(const FakeRoot *f, const char *path, uid_t uid) {
+        _cleanup_free_ char *full = fake_path(f, path);
+        struct stat st;
+
+        assert_int_equal(lstat(full, &st), 0);
+        assert_int_equal(st.st_uid, uid);
+}
+
+static void test_an_event_device_is_given_to_qemus_user_and_back(void **state) {
+        Fixture *f = *state;
+        const HostStepType *t = host_step_type_find("grant");
+        _cleanup_json_ json_t *params = json_pack("{s:s, s:i, s:i}", "path", "/dev/input/event3", "uid", 65534, "gid",
+                                                  65534),
+                              *record = NULL;
+
+        if (geteuid() != 0 || !fake_node(&f->root, "/dev/input/event3", 13, 67))
+                skip();
+        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        assert_owner(&f->root, "/dev/input/event3", 65534);
+        assert_int_equal(json_integer_value(json_object_get(record, "uid_was")), 0);
+        assert_int_equal(t->undo(&f->ctx, record), 0);
+        assert_owner(&f->root, "/dev/input/event3", 0);
+}
+
+static void test_a_usb_device_node_is_given_to_qemus_user_and_back(void **state) {
+        Fixture *f = *state;
+        const HostStepType *t = host_step_type_find("grant");
+        _cleanup_json_ json_t *params = json_pack("{s:s, s:i, s:i}", "path", "/dev/bus/usb/001/004", "uid", 65534,
+                                                  "gid", 65534),
+                              *record = NULL;
+
+        if (geteuid() != 0 || !fake_node(&f->root, "/dev/bus/usb/001/004", 189, 3))
+                skip();
+        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        assert_owner(&f->root, "/dev/bus/usb/001/004", 65534);
+        assert_int_equal(t->undo(&f->ctx, record), 0);
+        assert_owner(&f->root, "/dev/bus/usb/001/004", 0);
+}
+
+static void test_no_other_device_node_is_ever_given_to_qemus_user(void **state) {
+        Fixture *f = *state;
+        static const struct {
+                const char *path;
+                unsigned maj, min;
+        } refused[] = {
+                { "/dev/mem", 1, 1 },                   /* nowhere near the allowed names */
+                { "/dev/input/mice", 13, 63 },          /* input, but not an event device */
+                { "/dev/input/event9", 1, 1 },          /* the name of one, made for /dev/mem */
+                { "/dev/input/event", 13, 64 },
+                { "/dev/bus/usb/001/005", 8, 0 },       /* usbfs's name, another major */
+                { "/dev/bus/usb/001/0060", 189, 4 },
+                { "/dev/vfio/devices", 1, 3 },
+        };
+
+        if (geteuid() != 0 || !fake_node(&f->root, refused[0].path, refused[0].maj, refused[0].min))
+                skip();
+        for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
+                if (i > 0)
+                        assert_true(fake_node(&f->root, refused[i].path, refused[i].maj, refused[i].min));
+                if (host_chown(&f->ctx, refused[i].path, 65534, 65534, NULL, NULL) != -EPERM)
+                        fail_msg("%s (%u:%u) was given away", refused[i].path, refused[i].maj, refused[i].min);
+                assert_owner(&f->root, refused[i].path, 0);
+        }
+}
+
+static void test_an_evdev_link_is_never_given_itself(void **state) {
+        Fixture *f = *state;
+
+        fake_file(&f->root, "/dev/input/event3", "");
+        fake_link(&f->root, "/dev/input/by-id/usb-kbd-event-kbd", "../event3");
+        assert_int_equal(host_chown(&f->ctx, "/dev/input/by-id/usb-kbd-event-kbd", 65534, 65534, NULL, NULL), -EPERM);
+}
+
+static void test_links_are_followed_to_their_end_inside_the_root(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+
+        fake_file(&f->root, "/dev/input/event3", "");
+        fake_link(&f->root, "/dev/input/by-id/usb-kbd-event-kbd", "../event3");
+        fake_link(&f->root, "/dev/input/by-path/pci-0000:00:14.0-usb-0:2:1.0-event-kbd", "../by-id/./usb-kbd-event-kbd");
+        fake_link(&f->root, "/dev/input/by-id/absolute", "/dev/input/event3");
+        fake_link(&f->root, "/dev/input/by-id/loop", "loop");
+        fake_link(&f->root, "/dev/input/by-id/dangling", "../event4");
+
+        assert_int_equal(host_follow(&f->ctx, "/dev/input/by-id/usb-kbd-event-kbd", &a), 0);
+        assert_string_equal(a, "/dev/input/event3");
+        assert_int_equal(host_follow(&f->ctx, "/dev/input/by-path/pci-0000:00:14.0-usb-0:2:1.0-event-kbd", &b), 0);
+        assert_string_equal(b, "/dev/input/event3");
+        /* an absolute target is inside the root too */
+        assert_int_equal(host_follow(&f->ctx, "/dev/input/by-id/absolute", &c), 0);
+        assert_string_equal(c, "/dev/input/event3");
+        assert_int_equal(host_follow(&f->ctx, "/dev/input/event3", &d), 0);
+        assert_string_equal(d, "/dev/input/event3");
+        assert_int_equal(host_follow(&f->ctx, "/dev/input/by-id/loop", &a), -ELOOP);
+        assert_int_equal(host_follow(&f->ctx, "/dev/input/by-id/dangling", &a), -ENOENT);
+        assert_int_equal(host_follow(&f->ctx, "/dev/input/by-id/nothing", &a), -ENOENT);
+}
+
+#define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                TEST(test_the_laptop_plan_hands_over_display_console_framebuffer_driver_and_audio),
+                TEST(test_the_summaries_say_what_each_step_does_and_why),
+                TEST(test_the_expectation_for_the_restore_is_what_was_bound_before),
+                TEST(test_when_the_driver_drives_only_passed_devices_it_is_unloaded_not_unbound),
+                TEST(test_a_built_in_driver_is_unbound),
+                TEST(test_a_device_already_on_vfio_pci_needs_no_driver_step),
+                TEST(test_display_manager_none_stops_only_the_listed_units_in_order),
+                TEST(test_without_fbcon_or_firmware_framebuffer_there_is_nothing_to_unbind),
+                TEST(test_a_gpu_not_on_this_host_plans_what_does_not_depend_on_it_and_says_so),
+                TEST(test_a_profile_without_gpu_has_no_host_steps),
+                TEST(test_every_planned_step_type_can_be_found_by_its_journal_name),
+
+                TEST(test_storage_and_network_devices_are_refused_unless_allowed),
+                TEST(test_a_device_name_that_is_a_path_is_refused),
+                TEST(test_a_write_outside_the_allow_list_is_refused),
+                TEST(test_a_write_that_would_take_the_disk_or_the_network_is_refused),
+                TEST(test_an_allowed_write_reaches_the_attribute),
+
+                TEST(test_unbind_vtconsole_writes_0_and_its_undo_writes_1),
+                TEST(test_an_unbound_console_is_recorded_as_such_and_not_rebound),
+                TEST(test_unbind_framebuffer_names_the_device_to_its_driver),
+                TEST(test_unbind_device_records_the_driver_for_the_undo),
+                TEST(test_bind_vfio_that_does_not_bind_fails_and_puts_the_override_back),
+                TEST(test_check_vfio_group_fails_without_the_group_node),
+
+                TEST(test_the_precheck_passes_for_the_laptop_with_the_audio_function_named),
+                TEST(test_a_group_member_bound_to_a_host_driver_and_not_named_is_an_error),
+                TEST(test_an_unbound_group_member_does_not_stop_the_handover),
+                TEST(test_a_storage_device_among_the_functions_is_refused),
+                TEST(test_without_iommu_groups_the_iommu_is_off),
+                TEST(test_a_process_outside_the_stopped_units_holding_the_gpu_is_an_error),
+                TEST(test_a_holder_in_a_unit_the_plan_stops_is_fine),
+
+                TEST(test_verify_finds_the_host_back_as_planned),
+                TEST(test_verify_reports_a_device_left_on_vfio_pci),
+                TEST(test_verify_reports_a_missing_drm_card_and_an_unbound_console),
+
+                TEST(test_without_a_backlight_device_no_step_is_planned_and_the_log_says_not_needed),
+                TEST(test_each_backlight_is_recorded_after_the_framebuffer_and_before_the_driver_goes),
+                TEST(test_backlight_max_is_planned_with_the_maximum_in_its_summary),
+                TEST(test_the_nvidia_wmi_ec_backlight_is_named_as_the_embedded_controllers),
+                TEST(test_an_nvidia_wmi_ec_interface_the_kernel_does_not_use_is_said),
+                TEST(test_backlight_max_sets_the_maximum_and_its_undo_puts_the_value_back),
+                TEST(test_backlight_keep_changes_nothing_and_puts_back_what_a_reloaded_driver_changed),
+                TEST(test_a_backlight_that_does_not_come_back_is_not_back_but_does_not_block_the_restore),
+                TEST(test_a_brightness_set_again_after_the_restore_is_still_back),
+                TEST(test_a_backlight_gone_before_its_step_is_recorded_as_nothing_to_put_back),
+                TEST(test_of_a_backlight_only_its_brightness_may_be_written),
+
+                TEST(test_an_event_device_is_given_to_qemus_user_and_back),
+                TEST(test_a_usb_device_node_is_given_to_qemus_user_and_back),
+                TEST(test_no_other_device_node_is_ever_given_to_qemus_user),
+                TEST(test_an_evdev_link_is_never_given_itself),
+                TEST(test_links_are_followed_to_their_end_inside_the_root),
+        };
+
+        log_setup();
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

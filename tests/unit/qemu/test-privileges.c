@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* privileges: QEMU's user looked up before fork; in the child, a drop to
+ * it that leaves no capability and no way back to root. These tests run as
+ * root (as CI does) and drop in forked children; "nobody" stands in for
+ * vmrun's user, which a fresh machine may not have yet. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "qemu/privileges.h"
+
+static bool running_as_root(void) {
+        return geteuid() == 0;
+}
+
+static void test_root_is_found_and_is_privileged(void **state) {
+        _cleanup_(qemu_credentials_done) QemuCredentials c = { 0 };
+
+        assert_int_equal(qemu_credentials_lookup("root", &c), 0);
+        assert_string_equal(c.user, "root");
+        assert_int_equal(c.uid, 0);
+        assert_true(qemu_credentials_privileged(&c));
+}
+
+static void test_a_user_that_does_not_exist_is_enoent(void **state) {
+        QemuCredentials c = { 0 };
+
+        assert_int_equal(qemu_credentials_lookup("no-such-user-vmrun-test", &c), -ENOENT);
+        assert_null(c.user);
+}
+
+static void test_a_user_comes_with_its_supplementary_groups(void **state) {
+        _cleanup_(qemu_credentials_done) QemuCredentials c = { 0 };
+
+        assert_int_equal(qemu_credentials_lookup("nobody", &c), 0);
+        assert_int_not_equal(c.uid, 0);
+        assert_false(qemu_credentials_privileged(&c));
+        /* getgrouplist() always lists the primary group */
+        assert_true(c.n_groups >= 1);
+        assert_non_null(c.groups);
+}
+
+/* What the child sees of itself after the drop, as the parent reads it. */
+typedef struct Dropped {
+        int r;
+        uid_t ruid, euid, suid;
+        gid_t rgid, egid;
+        int n_groups;
+        int regained_root;
+        int no_new_privs;
+        int capbset_net_admin;
+        rlim_t memlock;
+} Dropped;
+
+static Dropped drop_in_child(const QemuCredentials *c, uint64_t memlock) {
+        int p[2];
+        pid_t pid;
+        Dropped d = { 0 };
+        int wstatus;
+
+        assert_int_equal(pipe(p), 0);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                struct rlimit rl;
+                close(p[0]);
+                d.r = memlock ? privileges_raise_memlock(memlock) : 0;
+                if (d.r == 0)
+                        d.r = privileges_drop(c);
+                (void) getresuid(&d.ruid, &d.euid, &d.suid);
+                d.rgid = getgid();
+                d.egid = getegid();
+                d.n_groups = getgroups(0, NULL);
+                d.regained_root = setuid(0) == 0;
+                d.no_new_privs = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+                d.capbset_net_admin = prctl(PR_CAPBSET_READ, CAP_NET_ADMIN, 0, 0, 0);
+                (void) getrlimit(RLIMIT_MEMLOCK, &rl);
+                d.memlock = rl.rlim_cur;
+                _exit(write(p[1], &d, sizeof d) == sizeof d ? 0 : 1);
+        }
+        close(p[1]);
+        assert_int_equal(read(p[0], &d, sizeof d), (ssize_t) sizeof d);
+        close(p[0]);
+        assert_int_equal(waitpid(pid, &wstatus, 0), pid);
+        assert_true(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
+        return d;
+}
+
+static void test_the_drop_changes_every_uid_and_gid_and_root_cannot_be_had_back(void **state) {
+        _cleanup_(qemu_credentials_done) QemuCredentials c = { 0 };
+        Dropped d;
+
+        if (!running_as_root())
+                skip();
+        assert_int_equal(qemu_credentials_lookup("nobody", &c), 0);
+        d = drop_in_child(&c, 0);
+        assert_int_equal(d.r, 0);
+        assert_int_equal(d.ruid, c.uid);
+        assert_int_equal(d.euid, c.uid);
+        assert_int_equal(d.suid, c.uid);
+        assert_int_equal(d.rgid, c.gid);
+        assert_int_equal(d.egid, c.gid);
+        assert_int_equal(d.n_groups, c.n_groups);
+        assert_false(d.regained_root);
+}
+
+static void test_after_the_drop_no_capability_is_left_even_in_the_bounding_set(void **state) {
+        _cleanup_(qemu_credentials_done) QemuCredentials c = { 0 };
+        Dropped d;
+
+        if (!running_as_root())
+                skip();
+        assert_int_equal(qemu_credentials_lookup("nobody", &c), 0);
+        d = drop_in_child(&c, 0);
+        assert_int_equal(d.r, 0);
+        assert_int_equal(d.capbset_net_admin, 0);
+        assert_int_equal(d.no_new_privs, 1);
+}
+
+static void test_memlock_is_raised_for_vfio_before_the_drop(void **state) {
+        _cleanup_(qemu_credentials_done) QemuCredentials c = { 0 };
+        struct rlimit old;
+        Dropped d;
+
+        if (!running_as_root())
+                skip();
+        assert_int_equal(getrlimit(RLIMIT_MEMLOCK, &old), 0);
+        /* raising the hard limit takes CAP_SYS_RESOURCE, which a container
+         * may not have even for root */
+        if (old.rlim_cur == RLIM_INFINITY || prctl(PR_CAPBSET_READ, CAP_SYS_RESOURCE, 0, 0, 0) != 1)
+                skip();
+        assert_int_equal(qemu_credentials_lookup("nobody", &c), 0);
+        d = drop_in_child(&c, (uint64_t) old.rlim_cur + (1ULL << 30));
+        assert_int_equal(d.r, 0);
+        assert_true(d.memlock == old.rlim_cur + (1ULL << 30));
+}
+
+static void test_root_keeps_root_and_only_memlock_changes(void **state) {
+        _cleanup_(qemu_credentials_done) QemuCredentials c = { 0 };
+        Dropped d;
+
+        if (!running_as_root())
+                skip();
+        assert_int_equal(qemu_credentials_lookup("root", &c), 0);
+        d = drop_in_child(&c, 0);
+        assert_int_equal(d.r, 0);
+        assert_int_equal(d.euid, 0);
+}
+
+static void test_access_is_checked_as_the_user_not_as_root(void **state) {
+        _cleanup_(qemu_credentials_done) QemuCredentials c = { 0 };
+        char dir[] = "/tmp/test-privileges.XXXXXX";
+        _cleanup_free_ char *open_file = NULL, *closed_file = NULL, *missing = NULL;
+        _cleanup_free_ int *errors = NULL;
+        int fd;
+
+        if (!running_as_root())
+                skip();
+        assert_int_equal(qemu_credentials_lookup("nobody", &c), 0);
+        assert_non_null(mkdtemp(dir));
+        assert_int_equal(chmod(dir, 0755), 0);
+        assert_true(asprintf(&open_file, "%s/readable", dir) > 0);
+        assert_true(asprintf(&closed_file, "%s/private", dir) > 0);
+        assert_true(asprintf(&missing, "%s/missing", dir) > 0);
+        fd = open(open_file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        close(fd);
+        fd = open(closed_file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        close(fd);
+
+        char *paths[] = { open_file, closed_file, missing, dir };
+        int modes[] = { R_OK, R_OK, R_OK, W_OK };
+        assert_int_equal(privileges_check_access(&c, paths, modes, 4, &errors), 0);
+        assert_int_equal(errors[0], 0);
+        assert_int_equal(errors[1], EACCES);
+        assert_int_equal(errors[2], ENOENT);
+        assert_int_equal(errors[3], EACCES);
+
+        unlink(open_file);
+        unlink(closed_file);
+        rmdir(dir);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_root_is_found_and_is_privileged),
+                cmocka_unit_test(test_a_user_that_does_not_exist_is_enoent),
+                cmocka_unit_test(test_a_user_comes_with_its_supplementary_groups),
+                cmocka_unit_test(test_the_drop_changes_every_uid_and_gid_and_root_cannot_be_had_back),
+                cmocka_unit_test(test_after_the_drop_no_capability_is_left_even_in_the_bounding_set),
+                cmocka_unit_test(test_memlock_is_raised_for_vfio_before_the_drop),
+                cmocka_unit_test(test_root_keeps_root_and_only_memlock_changes),
+                cmocka_unit_test(test_access_is_checked_as_the_user_not_as_root),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
