@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "basic/log.h"
+#include "host/holders.h"
+#include "host/host.h"
+#include "host/modules.h"
+#include "host/pci.h"
+#include "host/units.h"
+#include "handover/step-types.h"
+#include "handover/steps.h"
+
+/* Before the first step: everything that must hold, checked without
+ * changing anything, so that a refusal costs no black screen. */
+
+static int check_iommu_group(HostContext *ctx, const PciDevice *gpu, char *const *devices) {
+        _cleanup_strv_free_ char **members = NULL;
+        int r, ret = 0;
+
+        if (gpu->iommu_group < 0) {
+                _cleanup_strv_free_ char **groups = NULL;
+                r = host_list_dir(ctx, "/sys/kernel/iommu_groups", &groups);
+                if (r >= 0 && !groups[0])
+                        return log_error_errno(-ENODEV, "the IOMMU is off: no IOMMU groups. Add intel_iommu=on (Intel) "
+                                               "or amd_iommu=on (AMD) and iommu=pt to the kernel command line, "
+                                               "and enable VT-d/AMD-Vi in the firmware setup");
+                return log_error_errno(-ENODEV, "%s is in no IOMMU group; see `dmesg | grep -i -e DMAR -e IOMMU`",
+                                       gpu->address);
+        }
+        r = iommu_group_devices(ctx, gpu->iommu_group, &members);
+        if (r < 0)
+                return log_error_errno(r, "list IOMMU group %d: %s", gpu->iommu_group, STRERROR(r));
+
+        for (size_t i = 0; members[i]; i++) {
+                _cleanup_(pci_device_done) PciDevice d = { .iommu_group = -1 };
+
+                if (strv_contains(devices, members[i]))
+                        continue;
+                r = pci_device_read(ctx, members[i], &d);
+                if (r < 0) {
+                        RET_GATHER(ret, log_error_errno(r, "read %s (IOMMU group %d): %s", members[i],
+                                                        gpu->iommu_group, STRERROR(r)));
+                        continue;
+                }
+                /* bridges stay with the host; unbound or vfio devices do
+                 * not stop the group from being used */
+                if (pci_class_base(d.class) == PCI_BASE_BRIDGE || !d.driver || streq(d.driver, "vfio-pci") ||
+                    streq(d.driver, "pci-stub") || streq(d.driver, "pcieport"))
+                        continue;
+                RET_GATHER(ret, log_error_errno(-EBUSY, "%s (class 0x%06x, driver %s) shares IOMMU group %d with the "
+                                                "GPU and would have to go too: add it to [gpu] functions = if it "
+                                                "may, or put the GPU in another slot",
+                                                members[i], d.class, d.driver, gpu->iommu_group));
+        }
+        return ret;
+}
+
+/* Is `unit` one the plan stops? The plan names aliases
+ * (display-manager.service), the cgroup the real unit (gdm.service). */
+static bool unit_is_stopped(HostContext *ctx, const HostSteps *steps, const char *unit) {
+        for (size_t i = 0; i < steps->n; i++) {
+                _cleanup_free_ char *id = NULL;
+                const char *name;
+                Units *u;
+
+                if (steps->steps[i].type != &step_stop_unit)
+                        continue;
+                name = str_param(steps->steps[i].params, "unit");
+                if (streq(name, unit))
+                        return true;
+                if (host_units(ctx, &u) >= 0 && unit_resolve(u, name, &id) >= 0 && streq(id, unit))
+                        return true;
+        }
+        return false;
+}
+
+static int check_holders(HostContext *ctx, char *const *devices, const HostSteps *steps) {
+        _cleanup_strv_ Strv nodes = { 0 };
+        _cleanup_(holders_done) Holders h = { 0 };
+        int r, ret = 0;
+
+        for (size_t i = 0; devices[i]; i++) {
+                _cleanup_strv_free_ char **n = NULL;
+                r = device_nodes(ctx->root, devices[i], &n);
+                if (r < 0)
+                        return log_error_errno(r, "device nodes of %s: %s", devices[i], STRERROR(r));
+                for (size_t k = 0; n[k]; k++)
+                        if (!strv_contains(nodes.v, n[k]) && strv_push(&nodes, n[k]) < 0)
+                                return -ENOMEM;
+        }
+        if (nodes.n == 0)
+                return 0;
+
+        r = holders_find(ctx->root, nodes.v, &h);
+        if (r < 0)
+                return log_error_errno(r, "find processes holding %s: %s", nodes.v[0], STRERROR(r));
+        for (size_t i = 0; i < h.n; i++) {
+                /* the units the plan stops may hold the GPU: that is why
+                 * they stop */
+                if (h.holders[i].unit && unit_is_stopped(ctx, steps, h.holders[i].unit))
+                        continue;
+                if (h.holders[i].pid == getpid())
+                        continue;
+                RET_GATHER(ret, log_error_errno(-EBUSY, "PID %d (%s%s%s) holds %s%s: it would keep the GPU's driver "
+                                                "from unloading. Stop it, or add its unit to [host] stop-units =",
+                                                (int) h.holders[i].pid, strempty(h.holders[i].comm),
+                                                h.holders[i].unit ? ", unit " : ", in no unit",
+                                                strempty(h.holders[i].unit), h.holders[i].node,
+                                                h.holders[i].mapped ? " (mapped)" : ""));
+        }
+        return ret;
+}
+
+/* vfio-pci registered, or a module for it that loading can find. */
+static int check_vfio(HostContext *ctx) {
+        Modules *m;
+        int r;
+
+        if (host_exists(ctx, "/sys/bus/pci/drivers/vfio-pci"))
+                return 0;
+        r = host_modules(ctx, &m);
+        if (r < 0)
+                return r;
+        r = module_available(m, "vfio_pci");
+        if (r == -ENOENT)
+                return log_error_errno(r, "vfio-pci is not available: no vfio_pci module for this kernel and not "
+                                       "built in; install the kernel's modules package");
+        if (r < 0)
+                return log_error_errno(r, "look up module vfio_pci: %s", STRERROR(r));
+        return 0;
+}
+
+int host_precheck(HostContext *ctx, const Profile *p, char *const *functions, const HostSteps *steps) {
+        _cleanup_(pci_device_done) PciDevice gpu = { .iommu_group = -1 };
+        _cleanup_strv_ Strv devices = { 0 };
+        int r, ret = 0;
+
+        if (!p->has_gpu)
+                return 0;
+
+        r = pci_device_read(ctx, p->gpu_address, &gpu);
+        if (r == -ENOENT)
+                return log_error_errno(r, "GPU %s is not on this host (no /sys/bus/pci/devices/%s); see `lspci -D`",
+                                       p->gpu_address, p->gpu_address);
+        if (r < 0)
+                return log_error_errno(r, "read PCI device %s: %s", p->gpu_address, STRERROR(r));
+
+        r = strv_push(&devices, p->gpu_address);
+        for (size_t i = 0; r >= 0 && functions && functions[i]; i++)
+                r = strv_push(&devices, functions[i]);
+        if (r < 0)
+                return log_oom();
+
+        for (size_t i = 0; devices.v[i]; i++)
+                RET_GATHER(ret, host_check_device_allowed(ctx, devices.v[i]));
+        RET_GATHER(ret, check_iommu_group(ctx, &gpu, devices.v));
+        RET_GATHER(ret, check_vfio(ctx));
+        RET_GATHER(ret, check_holders(ctx, devices.v, steps));
+        return ret;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fnmatch.h>
+
+#include "basic/log.h"
+#include "host/host.h"
+#include "handover/step-types.h"
+
+/* unbind-vtconsole: fbcon lets go of the GPU's framebuffer. */
+
+int vtcon_path(const char *vtcon, const char *attr, char **ret) {
+        return asprintf(ret, "/sys/class/vtconsole/%s/%s", vtcon, attr) < 0 ? -ENOMEM : 0;
+}
+
+static int vtconsole_apply(HostContext *ctx, const json_t *params, json_t **ret_record) {
+        const char *vtcon = str_param(params, "vtcon");
+        _cleanup_free_ char *bind = NULL, *v = NULL;
+        int r;
+
+        r = vtcon_path(vtcon, "bind", &bind);
+        if (r < 0)
+                return r;
+        r = host_read(ctx, bind, &v);
+        if (r < 0)
+                return log_error_errno(r, "read %s: %s", bind, STRERROR(r));
+        if (!streq(v, "1")) {
+                log_info("%s is not bound, nothing to unbind", vtcon);
+                return record_new(ret_record, "{s:s, s:b}", "vtcon", vtcon, "was_bound", 0);
+        }
+        r = host_write(ctx, bind, "0", 0);
+        if (r < 0)
+                return log_error_errno(r, "unbind console %s (write 0 to %s): %s", vtcon, bind, STRERROR(r));
+        return record_new(ret_record, "{s:s, s:b}", "vtcon", vtcon, "was_bound", 1);
+}
+
+static int vtconsole_undo(HostContext *ctx, const json_t *record) {
+        const char *vtcon = str_param(record, "vtcon");
+        _cleanup_free_ char *bind = NULL, *v = NULL;
+        int r;
+
+        if (!json_is_true(json_object_get(record, "was_bound")))
+                return 0;
+        r = vtcon_path(vtcon, "bind", &bind);
+        if (r < 0)
+                return r;
+        r = host_read(ctx, bind, &v);
+        if (r == -ENOENT)
+                /* fbcon's vtcon only exists while a framebuffer does: the
+                 * driver that should provide one did not come back */
+                return log_error_errno(r, "console %s is gone: no framebuffer came back for it (is the GPU's driver "
+                                       "loaded? see `dmesg`)", vtcon);
+        if (r < 0)
+                return log_error_errno(r, "read %s: %s", bind, STRERROR(r));
+        if (streq(v, "1"))
+                return 0;
+        r = host_write(ctx, bind, "1", 0);
+        if (r < 0)
+                return log_error_errno(r, "rebind console %s (write 1 to %s): %s", vtcon, bind, STRERROR(r));
+        return 0;
+}
+
+const HostStepType step_unbind_vtconsole = {
+        .name = "unbind-vtconsole",
+        .apply = vtconsole_apply,
+        .undo = vtconsole_undo,
+};
+
+/* unbind-framebuffer: a firmware framebuffer (EFI, simple, simpledrm, VESA)
+ * still sitting on the GPU's memory lets go of it. */
+
+static int fb_apply(HostContext *ctx, const json_t *params, json_t **ret_record) {
+        const char *dev = str_param(params, "device"), *drv = str_param(params, "driver");
+        _cleanup_free_ char *unbind = NULL, *devpath = NULL, *bound = NULL;
+        int r;
+
+        if (asprintf(&unbind, "/sys/bus/platform/drivers/%s/unbind", drv) < 0 ||
+            asprintf(&devpath, "/sys/bus/platform/devices/%s/driver", dev) < 0)
+                return -ENOMEM;
+        r = host_link_name(ctx, devpath, &bound);
+        if (r == -ENOENT) {
+                log_info("%s is not bound to a driver (any more), nothing to unbind", dev);
+                return record_new(ret_record, "{s:s, s:s, s:b}", "device", dev, "driver", drv, "was_bound", 0);
+        }
+        r = host_write(ctx, unbind, dev, 0);
+        if (r < 0)
+                return log_error_errno(r, "unbind framebuffer %s from %s: %s", dev, drv, STRERROR(r));
+        return record_new(ret_record, "{s:s, s:s, s:b}", "device", dev, "driver", drv, "was_bound", 1);
+}
+
+static int fb_undo(HostContext *ctx, const json_t *record) {
+        const char *dev = str_param(record, "device"), *drv = str_param(record, "driver");
+        _cleanup_free_ char *bind = NULL, *devdir = NULL, *devdrv = NULL, *bound = NULL;
+        int r;
+
+        if (!json_is_true(json_object_get(record, "was_bound")))
+                return 0;
+        if (asprintf(&bind, "/sys/bus/platform/drivers/%s/bind", drv) < 0 ||
+            asprintf(&devdir, "/sys/bus/platform/devices/%s", dev) < 0 ||
+            asprintf(&devdrv, "%s/driver", devdir) < 0)
+                return -ENOMEM;
+        if (!host_exists(ctx, devdir)) {
+                /* a GPU driver that loads removes the firmware framebuffer
+                 * it replaces, as at boot: its own console takes over */
+                log_info("%s no longer exists: the GPU's driver took over the framebuffer", dev);
+                return 0;
+        }
+        if (host_link_name(ctx, devdrv, &bound) >= 0)
+                return 0;
+        r = host_write(ctx, bind, dev, 0);
+        if (r < 0)
+                return log_error_errno(r, "rebind framebuffer %s to %s: %s", dev, drv, STRERROR(r));
+        return 0;
+}
+
+const HostStepType step_unbind_framebuffer = {
+        .name = "unbind-framebuffer",
+        .apply = fb_apply,
+        .undo = fb_undo,
+};

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "basic/log.h"
+#include "host/host.h"
+#include "handover/step-types.h"
+#include "handover/steps.h"
+
+/* grant: a file or VFIO group for the unprivileged QEMU. */
+
+static int grant_apply(HostContext *ctx, const json_t *params, json_t **ret_record) {
+        const char *path = str_param(params, "path");
+        uid_t uid = (uid_t) json_integer_value(json_object_get(params, "uid"));
+        gid_t gid = (gid_t) json_integer_value(json_object_get(params, "gid"));
+        uid_t was_uid;
+        gid_t was_gid;
+        int r;
+
+        r = host_chown(ctx, path, uid, gid, &was_uid, &was_gid);
+        if (r < 0)
+                return log_error_errno(r, "give %s to uid %u gid %u (the QEMU user): %s", path, (unsigned) uid,
+                                       (unsigned) gid, STRERROR(r));
+        return record_new(ret_record, "{s:s, s:I, s:I}", "path", path, "uid_was", (json_int_t) was_uid, "gid_was",
+                          (json_int_t) was_gid);
+}
+
+static int grant_undo(HostContext *ctx, const json_t *record) {
+        const char *path = str_param(record, "path");
+        uid_t uid = (uid_t) json_integer_value(json_object_get(record, "uid_was"));
+        gid_t gid = (gid_t) json_integer_value(json_object_get(record, "gid_was"));
+        int r;
+
+        r = host_chown(ctx, path, uid, gid, NULL, NULL);
+        if (r == -ENOENT) {
+                /* a VFIO group node goes with the unbind, a disk may have
+                 * been removed: nothing left to give back */
+                log_debug("%s is gone, nothing to give back", path);
+                return 0;
+        }
+        if (r < 0)
+                return log_error_errno(r, "give %s back to uid %u gid %u: %s; fix with `chown %u:%u %s`", path,
+                                       (unsigned) uid, (unsigned) gid, STRERROR(r), (unsigned) uid, (unsigned) gid,
+                                       path);
+        return 0;
+}
+
+const HostStepType step_grant = {
+        .name = "grant",
+        .apply = grant_apply,
+        .undo = grant_undo,
+};
+
+int host_steps_add_grant(HostSteps *steps, const char *path, uid_t uid, gid_t gid, const char *user) {
+        json_t *params = json_pack("{s:s, s:I, s:I}", "path", path, "uid", (json_int_t) uid, "gid", (json_int_t) gid);
+        char *summary = NULL;
+
+        if (!params || asprintf(&summary, "give %s to %s (QEMU's user)", path, user) < 0) {
+                json_decref(params);
+                return -ENOMEM;
+        }
+        return host_steps_add(steps, &step_grant, params, summary);
+}

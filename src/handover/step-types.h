@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* Inside src/handover only: the step types, one file each (step-*.c),
+ * and what their apply, undo and verify share with the planning
+ * (steps-plan.c), the prechecks and the verification. Elsewhere a step
+ * type is reached through host_step_types[] or the journal's name. */
+
+#include "handover/handover.h"
+
+extern const HostStepType step_stop_unit;
+extern const HostStepType step_unbind_vtconsole;
+extern const HostStepType step_unbind_framebuffer;
+extern const HostStepType step_backlight;
+extern const HostStepType step_unload_module;
+extern const HostStepType step_load_module;
+extern const HostStepType step_unbind_device;
+extern const HostStepType step_bind_vfio;
+extern const HostStepType step_check_vfio_group;
+extern const HostStepType step_grant;
+
+/* A string parameter of a step or a record; NULL when it has none. */
+const char *str_param(const json_t *j, const char *key);
+
+/* A record from json_pack()'s `format`; -ENOMEM when it cannot be made. */
+int record_new(json_t **ret, const char *format, ...);
+
+/* /sys/class/vtconsole/VTCON/ATTR */
+int vtcon_path(const char *vtcon, const char *attr, char **ret);
+
+/* The driver bound to PCI device `dev`; -ENOENT when none is. */
+int device_driver(const HostContext *ctx, const char *dev, char **ret);
+
+/* NVIDIA's WMI interface to the embedded controller's brightness
+ * (drivers/platform/x86/nvidia-wmi-ec-backlight.c) */
+#define NVIDIA_WMI_EC_GUID "603E9613-EF25-4338-A3D0-C46177516DB7"
+#define NVIDIA_WMI_EC_BACKLIGHT "nvidia_wmi_ec_backlight"
+
+/* A backlight's type, brightness and maximum (each output optional). */
+int backlight_read(const HostContext *ctx, const char *device, char **ret_type, unsigned long *ret_brightness,
+                   unsigned long *ret_max);
+
+/* Who sets this backlight: the GPU, the firmware, the embedded controller. */
+const char *backlight_source(const char *device, const char *type);

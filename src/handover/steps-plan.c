@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fnmatch.h>
+#include <stdarg.h>
+
+/* Planning: which steps this host needs to give the profile's GPU away,
+ * read from the host without changing it. */
+
+#include "basic/log.h"
+#include "host/host.h"
+#include "host/modules.h"
+#include "host/pci.h"
+#include "host/units.h"
+#include "handover/step-types.h"
+#include "handover/steps.h"
+
+static const char *const vfio_modules[] = { "vfio", "vfio_pci", "vfio_iommu_type1", NULL };
+
+static const char *const framebuffer_globs[] = {
+        "efi-framebuffer.*",
+        "simple-framebuffer.*",
+        "simpledrm.*",
+        "vesa-framebuffer.*",
+        NULL,
+};
+
+static int add_step(HostSteps *steps, const HostStepType *type, json_t *params, const char *format, ...)
+        _printf_(4, 5);
+static int add_step(HostSteps *steps, const HostStepType *type, json_t *params, const char *format, ...) {
+        char *summary = NULL;
+        va_list ap;
+
+        va_start(ap, format);
+        if (vasprintf(&summary, format, ap) < 0)
+                summary = NULL;
+        va_end(ap);
+        return host_steps_add(steps, type, params, summary);
+}
+
+static int plan_units(const Profile *p, HostSteps *steps, json_t *expect_units) {
+        int r;
+
+        if (!streq(p->display_manager, "none")) {
+                const char *dm = streq(p->display_manager, "auto") ? "display-manager.service" : p->display_manager;
+                r = add_step(steps, &step_stop_unit, json_pack("{s:s}", "unit", dm), "stop %s", dm);
+                if (r < 0 || json_array_append_new(expect_units, json_string(dm)) < 0)
+                        return -ENOMEM;
+        }
+        for (size_t i = 0; p->stop_units && p->stop_units[i]; i++) {
+                r = add_step(steps, &step_stop_unit, json_pack("{s:s}", "unit", p->stop_units[i]), "stop %s",
+                             p->stop_units[i]);
+                if (r < 0 || json_array_append_new(expect_units, json_string(p->stop_units[i])) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int plan_consoles(HostContext *ctx, HostSteps *steps, Strv *notes, bool *ret_fbcon) {
+        _cleanup_strv_free_ char **vtcons = NULL;
+        bool any = false;
+        int r;
+
+        r = host_list_dir(ctx, "/sys/class/vtconsole", &vtcons);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; vtcons[i]; i++) {
+                _cleanup_free_ char *namep = NULL, *bindp = NULL, *name = NULL, *bind = NULL;
+
+                if (vtcon_path(vtcons[i], "name", &namep) < 0 || vtcon_path(vtcons[i], "bind", &bindp) < 0)
+                        return -ENOMEM;
+                if (host_read(ctx, namep, &name) < 0 || host_read(ctx, bindp, &bind) < 0)
+                        continue;
+                /* the text console (VGA/dummy) holds no GPU memory; only
+                 * fbcon, drawn into the GPU's framebuffer, has to go */
+                if (!strstr(name, "frame buffer") || !streq(bind, "1"))
+                        continue;
+                r = add_step(steps, &step_unbind_vtconsole, json_pack("{s:s}", "vtcon", vtcons[i]),
+                             "unbind console %s: %s", vtcons[i], name);
+                if (r < 0)
+                        return r;
+                any = true;
+        }
+        if (!any)
+                log_info("no frame buffer console is bound: no console to unbind");
+        *ret_fbcon = any;
+        return 0;
+}
+
+static int plan_framebuffers(HostContext *ctx, HostSteps *steps) {
+        _cleanup_strv_free_ char **devs = NULL;
+        bool any = false;
+        int r;
+
+        r = host_list_dir(ctx, "/sys/bus/platform/devices", &devs);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; devs[i]; i++) {
+                _cleanup_free_ char *link = NULL, *drv = NULL;
+                bool match = false;
+
+                for (size_t g = 0; framebuffer_globs[g]; g++)
+                        match = match || fnmatch(framebuffer_globs[g], devs[i], 0) == 0;
+                if (!match)
+                        continue;
+                if (asprintf(&link, "/sys/bus/platform/devices/%s/driver", devs[i]) < 0)
+                        return -ENOMEM;
+                if (host_link_name(ctx, link, &drv) < 0)
+                        continue;
+                r = add_step(steps, &step_unbind_framebuffer, json_pack("{s:s, s:s}", "device", devs[i], "driver", drv),
+                             "unbind firmware framebuffer %s from %s", devs[i], drv);
+                if (r < 0)
+                        return r;
+                any = true;
+        }
+        if (!any)
+                log_info("no firmware framebuffer (efi-framebuffer, simple-framebuffer, simpledrm, vesa-framebuffer) "
+                         "is bound on this kernel: none to unbind");
+        return 0;
+}
+
+/* What sets the panel's brightness, said before anything changes, and a
+ * step per backlight device: with `backlight = max` it goes to its maximum
+ * before the host driver goes; in both modes it is recorded, and put back
+ * after. */
+static int plan_backlight(HostContext *ctx, const Profile *p, HostSteps *steps) {
+        _cleanup_strv_free_ char **devs = NULL, **wmi = NULL;
+        bool max = p->gpu_backlight == GPU_BACKLIGHT_MAX, wmi_ec = false, wmi_ec_used = false;
+        int r;
+
+        r = host_list_dir(ctx, "/sys/bus/wmi/devices", &wmi);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; wmi[i]; i++)
+                /* a second instance of a GUID gets a "-N" suffix */
+                wmi_ec = wmi_ec || strncasecmp(wmi[i], NVIDIA_WMI_EC_GUID, strlen(NVIDIA_WMI_EC_GUID)) == 0;
+
+        r = host_list_dir(ctx, "/sys/class/backlight", &devs);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; devs[i]; i++) {
+                _cleanup_free_ char *type = NULL;
+                unsigned long brightness, max_brightness;
+
+                r = backlight_read(ctx, devs[i], &type, &brightness, &max_brightness);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        log_info("backlight %s: cannot read it (%s), left alone", devs[i], STRERROR(r));
+                        continue;
+                }
+                wmi_ec_used = wmi_ec_used || streq(devs[i], NVIDIA_WMI_EC_BACKLIGHT);
+                log_info("backlight %s: type %s, brightness %lu of %lu; set by %s", devs[i], type, brightness,
+                         max_brightness, backlight_source(devs[i], type));
+                if (max)
+                        r = add_step(steps, &step_backlight, json_pack("{s:s, s:s}", "device", devs[i], "mode", "max"),
+                                     "set backlight %s (%s) to its maximum %lu (now %lu); put back after", devs[i],
+                                     type, max_brightness, brightness);
+                else
+                        r = add_step(steps, &step_backlight, json_pack("{s:s, s:s}", "device", devs[i], "mode", "keep"),
+                                     "record backlight %s (%s) at %lu of %lu; put back after", devs[i], type,
+                                     brightness, max_brightness);
+                if (r < 0)
+                        return r;
+        }
+        if (wmi_ec && !wmi_ec_used)
+                log_info("NVIDIA's WMI interface to the embedded controller's brightness (WMI %s) is there, but not in "
+                         "use as a backlight: the kernel chose another source (acpi_backlight=nvidia_wmi_ec makes it "
+                         "this one)", NVIDIA_WMI_EC_GUID);
+        if (!devs[0])
+                log_info("no backlight device in /sys/class/backlight: no backlight step needed%s",
+                         max ? " ([gpu] backlight = max has nothing to set)" : "");
+        return 0;
+}
+
+/* Is `driver` bound to a device outside `ours`? Then its module stays and
+ * only our device leaves it (snd_hda_intel also drives the laptop's own
+ * speakers). */
+static int driver_has_other_devices(HostContext *ctx, const char *driver, char *const *ours, bool *ret) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_strv_free_ char **entries = NULL;
+        int r;
+
+        if (asprintf(&dir, "/sys/bus/pci/drivers/%s", driver) < 0)
+                return -ENOMEM;
+        r = host_list_dir(ctx, dir, &entries);
+        if (r < 0)
+                return r;
+        *ret = false;
+        for (size_t i = 0; entries[i]; i++) {
+                _cleanup_free_ char *canon = NULL;
+                /* device links are named by address; skip bind, new_id... */
+                if (pci_address_canonicalize(entries[i], &canon) < 0)
+                        continue;
+                if (!strv_contains(ours, entries[i]))
+                        *ret = true;
+        }
+        return 0;
+}
+
+static int plan_drivers(HostContext *ctx, char *const *devices, HostSteps *steps, Strv *notes, json_t *expect_drivers) {
+        _cleanup_strv_ Strv unloaded = { 0 };
+        int r;
+
+        for (size_t i = 0; devices[i]; i++) {
+                _cleanup_(pci_device_done) PciDevice d = { .iommu_group = -1 };
+                _cleanup_free_ char *module = NULL;
+                _cleanup_strv_free_ char **order = NULL;
+                bool others = false;
+                Modules *m;
+
+                r = pci_device_read(ctx, devices[i], &d);
+                if (r < 0)
+                        return r;
+                if (json_object_set_new(expect_drivers, devices[i], d.driver ? json_string(d.driver) : json_null()) < 0)
+                        return -ENOMEM;
+                if (!d.driver || streq(d.driver, "vfio-pci"))
+                        continue;
+
+                r = driver_module(ctx->root, d.driver, &module);
+                if (r < 0 && r != -ENOENT)
+                        return r;
+                if (r >= 0 && module) {
+                        r = driver_has_other_devices(ctx, d.driver, devices, &others);
+                        if (r < 0)
+                                return r;
+                }
+                if (!module || others) {
+                        r = add_step(steps, &step_unbind_device, json_pack("{s:s}", "device", devices[i]),
+                                     "unbind %s from %s (%s)", devices[i], d.driver,
+                                     module ? "its module also drives other devices" : "built into the kernel");
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (strv_contains(unloaded.v, module))
+                        continue;
+
+                /* holders first: nvidia_drm, nvidia_modeset, ..., nvidia */
+                r = host_modules(ctx, &m);
+                if (r < 0)
+                        return r;
+                r = module_removal_order(m, module, &order);
+                if (r < 0)
+                        return log_error_errno(r, "holders of module %s: %s", module, STRERROR(r));
+                if (!order[0]) {
+                        /* the driver's module is not loaded per libkmod (a
+                         * fake tree in tests): unload just that */
+                        strv_free(order);
+                        order = calloc(2, sizeof(char *));
+                        if (!order || !(order[0] = strdup(module)))
+                                return -ENOMEM;
+                }
+                for (size_t k = 0; order[k]; k++) {
+                        if (strv_contains(unloaded.v, order[k]))
+                                continue;
+                        if (streq(order[k], module))
+                                r = add_step(steps, &step_unload_module, json_pack("{s:s}", "module", order[k]),
+                                             "unload module %s (driver %s of %s)", order[k], d.driver, devices[i]);
+                        else
+                                r = add_step(steps, &step_unload_module, json_pack("{s:s}", "module", order[k]),
+                                             "unload module %s (uses %s)", order[k], module);
+                        if (r < 0)
+                                return r;
+                        r = strv_push(&unloaded, order[k]);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
+int host_steps_plan(HostContext *ctx, const Profile *p, char *const *functions, HostSteps *steps, Strv *notes,
+                    json_t **ret_expect) {
+        _cleanup_json_ json_t *expect = NULL;
+        _cleanup_strv_ Strv devices = { 0 };
+        _cleanup_(pci_device_done) PciDevice gpu = { .iommu_group = -1 };
+        bool fbcon = false;
+        int r;
+
+        expect = json_pack("{s:[], s:{}, s:b, s:s*}", "units", "drivers", "fbcon", 0, "gpu", p->gpu_address);
+        if (!expect)
+                return -ENOMEM;
+        if (!p->has_gpu) {
+                *ret_expect = TAKE_PTR(expect);
+                return 0;
+        }
+
+        r = pci_device_read(ctx, p->gpu_address, &gpu);
+        if (r == -ENOENT) {
+                /* plan anywhere: list the steps that do not depend on what
+                 * this host has, and say what is missing */
+                r = strv_pushf(notes, "the host steps for %s cannot be planned on this host; those shown are the "
+                                      "ones that do not depend on the device", p->gpu_address);
+                if (r < 0)
+                        return r;
+                r = plan_units(p, steps, json_object_get(expect, "units"));
+                if (r >= 0)
+                        for (size_t i = 0; vfio_modules[i] && r >= 0; i++)
+                                r = add_step(steps, &step_load_module, json_pack("{s:s}", "module", vfio_modules[i]),
+                                             "load module %s", vfio_modules[i]);
+                if (r < 0)
+                        return r;
+                *ret_expect = TAKE_PTR(expect);
+                return 0;
+        }
+        if (r < 0)
+                return log_error_errno(r, "read PCI device %s: %s", p->gpu_address, STRERROR(r));
+
+        r = strv_push(&devices, p->gpu_address);
+        for (size_t i = 0; r >= 0 && functions && functions[i]; i++)
+                r = strv_push(&devices, functions[i]);
+        if (r < 0)
+                return r;
+
+        r = plan_units(p, steps, json_object_get(expect, "units"));
+        if (r >= 0)
+                r = plan_consoles(ctx, steps, notes, &fbcon);
+        if (r >= 0)
+                r = plan_framebuffers(ctx, steps);
+        if (r >= 0)
+                r = plan_backlight(ctx, p, steps);
+        if (r >= 0)
+                r = plan_drivers(ctx, devices.v, steps, notes, json_object_get(expect, "drivers"));
+        for (size_t i = 0; r >= 0 && vfio_modules[i]; i++)
+                r = add_step(steps, &step_load_module, json_pack("{s:s}", "module", vfio_modules[i]), "load module %s",
+                             vfio_modules[i]);
+        for (size_t i = 0; r >= 0 && devices.v[i]; i++)
+                r = add_step(steps, &step_bind_vfio, json_pack("{s:s}", "device", devices.v[i]),
+                             "bind %s to vfio-pci (driver_override, drivers_probe)", devices.v[i]);
+        if (r >= 0 && gpu.iommu_group >= 0)
+                r = add_step(steps, &step_check_vfio_group, json_pack("{s:i}", "group", gpu.iommu_group),
+                             "check /dev/vfio/%d", gpu.iommu_group);
+        if (r < 0)
+                return r;
+        if (json_object_set_new(expect, "fbcon", json_boolean(fbcon)) < 0)
+                return -ENOMEM;
+        *ret_expect = TAKE_PTR(expect);
+        return 0;
+}
