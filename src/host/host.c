@@ -21,6 +21,11 @@ void host_context_done(HostContext *ctx) {
         ctx->units = units_free(ctx->units);
 }
 
+const char *host_root(void) {
+        const char *e = getenv("VMRUN_ROOT");
+        return e && e[0] == '/' ? e : "/";
+}
+
 int host_path(const HostContext *ctx, const char *path, char **ret) {
         const char *root = ctx->root ? ctx->root : "/";
         char *p;

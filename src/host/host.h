@@ -18,6 +18,10 @@
 /* How long one sysfs write may take before vmrun gives up on it. */
 #define HOST_WRITE_TIMEOUT (30 * USEC_PER_SEC)
 
+/* The root under which /sys, /dev, /proc and /run are found: "/" unless
+ * VMRUN_ROOT says otherwise (unit tests against a fake tree). */
+const char *host_root(void);
+
 /* ROOT + path ("/sys/..."). */
 int host_path(const HostContext *ctx, const char *path, char **ret);
 

@@ -8,16 +8,11 @@
 #include "host/kvm.h"
 #include "basic/log.h"
 #include "host/pci.h"
-#include "plan/plan.h"
+#include "plan/plan-internal.h"
 #include "qemu/argv.h"
 #include "qemu/caps.h"
 #include "host/tap.h"
 #include "qemu/tpm.h"
-
-const char *host_root(void) {
-        const char *e = getenv("VMRUN_ROOT");
-        return e && e[0] == '/' ? e : "/";
-}
 
 Plan *plan_free(Plan *plan) {
         if (!plan)
@@ -39,70 +34,6 @@ Plan *plan_free(Plan *plan) {
         strv_done(&plan->host_missing);
         free(plan);
         return NULL;
-}
-
-/* The default companions: every other function of the GPU's slot, which
- * on a laptop is the HDMI/DP audio function at .1 (and on some cards USB-C
- * and UCSI controllers at .2/.3). They share the slot's reset and almost
- * always its IOMMU group, so they have to go along anyway. */
-static int resolve_gpu_functions(const HostContext *ctx, Plan *plan) {
-        const Profile *p = plan->profile;
-        _cleanup_free_ char *devices = NULL, *gpu = NULL;
-        _cleanup_strv_ Strv found = { 0 };
-        DIR *d;
-        struct dirent *de;
-        size_t slot_len = strlen(p->gpu_address) - 1; /* "0000:01:00." */
-        int r;
-
-        if (p->gpu_functions) {
-                char **copy = calloc(strv_length(p->gpu_functions) + 1, sizeof(char *));
-                if (!copy)
-                        return -ENOMEM;
-                for (size_t i = 0; p->gpu_functions[i]; i++)
-                        if (!(copy[i] = strdup(p->gpu_functions[i]))) {
-                                strv_free(copy);
-                                return -ENOMEM;
-                        }
-                plan->gpu_functions = copy;
-                return 0;
-        }
-
-        r = host_path(ctx, "/sys/bus/pci/devices", &devices);
-        if (r < 0)
-                return r;
-        if (asprintf(&gpu, "%s/%s", devices, p->gpu_address) < 0)
-                return -ENOMEM;
-        if (access(gpu, F_OK) < 0) {
-                r = strv_pushf(&plan->notes,
-                               "GPU %s is not present on this host, so its companion functions cannot be listed: "
-                               "only the GPU itself would be passed; set [gpu] functions = to name them",
-                               p->gpu_address);
-                if (r < 0)
-                        return r;
-                plan->gpu_functions = calloc(1, sizeof(char *));
-                return plan->gpu_functions ? 0 : -ENOMEM;
-        }
-
-        d = opendir(devices);
-        if (!d)
-                return negative_errno();
-        while ((de = readdir(d)))
-                if (strncmp(de->d_name, p->gpu_address, slot_len) == 0 && strlen(de->d_name) == slot_len + 1 &&
-                    !streq(de->d_name, p->gpu_address)) {
-                        r = strv_push(&found, de->d_name);
-                        if (r < 0) {
-                                closedir(d);
-                                return r;
-                        }
-                }
-        closedir(d);
-
-        if (!found.v && !(found.v = calloc(1, sizeof(char *))))
-                return -ENOMEM;
-        strv_sort(found.v);
-        plan->gpu_functions = TAKE_PTR(found.v);
-        found = (Strv) { 0 };
-        return 0;
 }
 
 /* Hyper-V's enlightenments, as QEMU calls them: a Windows guest that finds
@@ -337,184 +268,6 @@ static int collect_notes(const HostContext *ctx, Plan *plan) {
         return r;
 }
 
-/* ---- [input] and [usb]: the host's devices QEMU opens ---- */
-
-static bool is_event_node(const char *path) {
-        const char *n = startswith(path, "/dev/input/event");
-        return n && *n && n[strspn(n, "0123456789")] == '\0';
-}
-
-/* An [input] evdev name (udev's by-id or by-path link, or the node) to its
- * /dev/input/eventN, which is what QEMU's user has to be given. */
-static int plan_evdev(const HostContext *ctx, Plan *plan, const char *path) {
-        _cleanup_free_ char *node = NULL;
-        int r;
-
-        r = host_follow(ctx, path, &node);
-        if (r == -ENOMEM)
-                return r;
-        if (r == -ENOENT)
-                return strv_pushf(&plan->host_missing,
-                                  "[input] evdev %s is not there: is the device plugged in? `ls -l /dev/input/by-id` "
-                                  "lists the keyboards and mice by name", path);
-        if (r < 0)
-                return strv_pushf(&plan->host_missing, "[input] evdev %s: %s", path, STRERROR(r));
-        if (!is_event_node(node))
-                return strv_pushf(&plan->host_missing,
-                                  "[input] evdev %s leads to %s, not an event device (/dev/input/eventN): use the name "
-                                  "ending in -event-kbd or -event-mouse", path, node);
-        r = strv_pushf(&plan->input_found, "%s -> %s", path, node);
-        if (r >= 0 && !strv_contains(plan->input_nodes.v, node))
-                r = strv_push(&plan->input_nodes, node);
-        return r;
-}
-
-/* /sys/bus/usb/devices/DEV/ATTR as a number in `base` */
-static int usb_attr(const HostContext *ctx, const char *dev, const char *attr, int base, unsigned long *ret) {
-        _cleanup_free_ char *path = NULL;
-
-        if (asprintf(&path, "/sys/bus/usb/devices/%s/%s", dev, attr) < 0)
-                return -ENOMEM;
-        return host_read_unsigned(ctx, path, base, ret);
-}
-
-/* A USB disk or network adapter may be what the host runs on, or the
- * connection the user is on: as for PCI devices, [host] allow-classes must
- * name the class. The class is per interface (bInterfaceClass of each
- * NAME:CONFIG.INTERFACE), so a composite device is looked at whole. */
-static int usb_class_check(const HostContext *ctx, Plan *plan, const UsbId *id, const char *name, char *const *all) {
-        static const struct {
-                unsigned long class;
-                unsigned allow;
-                const char *what;
-        } protected[] = {
-                { 0x08, HOST_ALLOW_STORAGE, "a USB disk (mass storage)" },
-                { 0x02, HOST_ALLOW_NETWORK, "a USB network adapter (communications)" },
-                { 0x0a, HOST_ALLOW_NETWORK, "a USB network adapter (CDC data)" },
-                { 0xe0, HOST_ALLOW_NETWORK, "a wireless controller (Bluetooth or RNDIS)" },
-        };
-        size_t len = strlen(name);
-
-        for (size_t i = 0; all[i]; i++) {
-                _cleanup_free_ char *path = NULL;
-                unsigned long class;
-
-                if (strncmp(all[i], name, len) != 0 || all[i][len] != ':')
-                        continue;
-                if (asprintf(&path, "/sys/bus/usb/devices/%s/bInterfaceClass", all[i]) < 0)
-                        return -ENOMEM;
-                if (host_read_hex(ctx, path, &class) < 0)
-                        continue;
-                for (size_t k = 0; k < ELEMENTSOF(protected); k++)
-                        if (class == protected[k].class && !(plan->profile->allow_classes & protected[k].allow))
-                                return strv_pushf(&plan->host_missing,
-                                                  "[usb] device %04x:%04x (%s) is %s, interface %s: the host may need it; "
-                                                  "vmrun gives it to the guest only with [host] allow-classes = %s",
-                                                  id->vendor, id->product, name, protected[k].what, all[i],
-                                                  protected[k].allow == HOST_ALLOW_STORAGE ? "storage" : "network");
-        }
-        return 0;
-}
-
-/* Every USB device with the IDs: QEMU takes the first it finds, and the
- * node of each (usbfs: /dev/bus/usb/BBB/DDD) goes to QEMU's user. */
-static int plan_usb(const HostContext *ctx, Plan *plan, const UsbId *id, char *const *usb) {
-        size_t matches = 0;
-        int r;
-
-        for (size_t i = 0; usb[i]; i++) {
-                _cleanup_free_ char *node = NULL;
-                unsigned long vendor, product, bus, dev;
-
-                /* devices, not their interfaces (1-2:1.0) */
-                if (strchr(usb[i], ':'))
-                        continue;
-                if (usb_attr(ctx, usb[i], "idVendor", 16, &vendor) < 0 ||
-                    usb_attr(ctx, usb[i], "idProduct", 16, &product) < 0 || vendor != id->vendor ||
-                    product != id->product)
-                        continue;
-                matches++;
-                r = usb_class_check(ctx, plan, id, usb[i], usb);
-                if (r < 0)
-                        return r;
-                if (usb_attr(ctx, usb[i], "busnum", 10, &bus) < 0 || usb_attr(ctx, usb[i], "devnum", 10, &dev) < 0 ||
-                    bus > 999 || dev > 999) {
-                        r = strv_pushf(&plan->host_missing, "USB device %04x:%04x (%s): cannot read its bus and device "
-                                       "numbers in /sys/bus/usb/devices/%s", id->vendor, id->product, usb[i], usb[i]);
-                        if (r < 0)
-                                return r;
-                        continue;
-                }
-                if (asprintf(&node, "/dev/bus/usb/%03lu/%03lu", bus, dev) < 0)
-                        return -ENOMEM;
-                if (!host_exists(ctx, node))
-                        r = strv_pushf(&plan->host_missing, "USB device %04x:%04x (%s) has no node %s", id->vendor,
-                                       id->product, usb[i], node);
-                else {
-                        r = strv_pushf(&plan->input_found, "%04x:%04x -> USB device %s, %s", id->vendor, id->product,
-                                       usb[i], node);
-                        if (r >= 0)
-                                r = strv_push(&plan->input_nodes, node);
-                }
-                if (r < 0)
-                        return r;
-        }
-        if (matches == 0)
-                return strv_pushf(&plan->host_missing,
-                                  "[usb] device %04x:%04x is not plugged in (no /sys/bus/usb/devices/*/idVendor, "
-                                  "idProduct match it); `lsusb` lists what is", id->vendor, id->product);
-        return 0;
-}
-
-/* The tap vmrun makes at start needs the bridge to be there already: it is
- * the host's network, not vmrun's to make. */
-static int plan_bridge(const HostContext *ctx, Plan *plan) {
-        const char *br = plan->profile->bridge;
-        int r = tap_check_bridge(ctx, br);
-
-        if (r == -ENODEV)
-                return strv_pushf(&plan->host_missing,
-                                  "[network] bridge %s is not there (`ip -br link`); make it first (NetworkManager: `nmcli "
-                                  "connection add type bridge ifname %s`, or systemd-networkd), or use mode = user",
-                                  br, br);
-        if (r == -ENOTTY)
-                return strv_pushf(&plan->host_missing,
-                                  "[network] bridge %s is a network interface but not a bridge (no /sys/class/net/%s/bridge); "
-                                  "name the bridge the host's network is on, or use mode = user",
-                                  br, br);
-        return r;
-}
-
-/* A device the profile names and this host lacks is a note for `plan` (it
- * may be made anywhere) and an error for `check` and `run`: QEMU would
- * fail on a missing event device after the handover, and a USB device
- * plugged in later would not be QEMU's user's to open. */
-static int plan_input(const HostContext *ctx, Plan *plan) {
-        const Profile *p = plan->profile;
-        _cleanup_strv_free_ char **usb = NULL;
-        int r = 0;
-
-        for (size_t i = 0; r >= 0 && p->input_evdev && p->input_evdev[i]; i++)
-                r = plan_evdev(ctx, plan, p->input_evdev[i]);
-        /* the bus once, for every [usb] id; in order, so that the first
-         * match is the one QEMU would take */
-        if (r >= 0 && p->n_usb_devices > 0) {
-                r = host_list_dir(ctx, "/sys/bus/usb/devices", &usb);
-                if (r >= 0)
-                        strv_sort(usb);
-                /* a host without a readable USB bus has none of them */
-                else if (r != -ENOMEM)
-                        r = 0;
-        }
-        for (size_t i = 0; r >= 0 && i < p->n_usb_devices; i++)
-                r = plan_usb(ctx, plan, &p->usb_devices[i], usb ? usb : (char *const[]) { NULL });
-        if (r >= 0 && p->network == NETWORK_BRIDGE)
-                r = plan_bridge(ctx, plan);
-        for (size_t i = 0; r >= 0 && i < plan->host_missing.n; i++)
-                r = strv_push(&plan->notes, plan->host_missing.v[i]);
-        return r;
-}
-
 /* The files an earlier run's swtpm left (0600, its user's): given to this
  * run's user too, so that a changed [qemu] user still finds the TPM it had
  * (swtpm would otherwise fail on a state it may not read). */
@@ -603,25 +356,7 @@ static int plan_qemu_user(const HostContext *ctx, Plan *plan) {
         return r;
 }
 
-int plan_check_memlock(const Plan *plan) {
-        uint64_t hard;
-        int r;
-
-        r = privileges_memlock_check(plan->memlock, &hard);
-        if (r == -EPERM)
-                return log_error_errno(r, "VFIO pins guest RAM: QEMU needs a locked-memory limit of %llu MiB, but the "
-                                          "hard limit is %llu MiB and vmrun lacks CAP_SYS_RESOURCE to raise it; run "
-                                          "vmrun as root outside a container, or raise LimitMEMLOCK= / "
-                                          "/etc/security/limits.conf",
-                                       (unsigned long long) (plan->memlock >> 20), (unsigned long long) (hard >> 20));
-        if (r < 0)
-                return log_error_errno(r, "read the locked-memory limit: %s", STRERROR(r));
-        return 0;
-}
-
-/* The hugepages the guest's RAM is on: x86's 2 MiB when the host's pool
- * could not be read (the plan says why) */
-static uint64_t hugepage_size(const Plan *plan) {
+uint64_t plan_hugepage_size(const Plan *plan) {
         return plan->hugepages.size ? plan->hugepages.size : 2ULL << 20;
 }
 
@@ -665,69 +400,6 @@ static int plan_placement(const HostContext *ctx, Plan *plan) {
                 plan->topoext = r >= 0 && streq(vendor, "AuthenticAMD");
         }
         return 0;
-}
-
-int plan_check_placement(const Plan *plan) {
-        const Profile *p = plan->profile;
-        const Hugepages *h = &plan->hugepages;
-        char size[32];
-        int r = 0;
-
-        if (plan->cpu_error == -ENOENT)
-                RET_GATHER(r, log_error_errno(plan->cpu_error,
-                                              "[cpu] pin names host CPU %u, which this host does not have or is offline "
-                                              "(no /sys/devices/system/cpu/cpu%u/topology); `lscpu -e` lists them",
-                                              plan->cpu_missing, plan->cpu_missing));
-        else if (plan->cpu_error < 0)
-                RET_GATHER(r, log_error_errno(plan->cpu_error, "[cpu] pin: cannot read the host CPUs' topology: %s",
-                                              STRERROR(plan->cpu_error)));
-        if (!p->hugepages)
-                return r;
-
-        hugepage_size_to_string(h->size, size);
-        switch (plan->hugepages_error) {
-        case 0:
-                break;
-        case -EOPNOTSUPP:
-                return log_error_errno(plan->hugepages_error,
-                                       "[memory] hugepages: this kernel has no hugepages (no /sys/kernel/mm/hugepages, "
-                                       "CONFIG_HUGETLBFS); set hugepages = no");
-        case -ENOENT:
-                return log_error_errno(plan->hugepages_error,
-                                       "[memory] hugepages: this host has no %s pages (no "
-                                       "/sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB)%s",
-                                       size, h->size >> 10,
-                                       h->size == 1ULL << 30 ? "; 1 GiB pages need a CPU with pdpe1gb (grep pdpe1gb "
-                                                               "/proc/cpuinfo), else use 2M"
-                                                             : "");
-        case -ERANGE:
-                return log_error_errno(plan->hugepages_error,
-                                       "[memory] hugepages: [vm] memory = %" PRIu64 "M is not a whole number of this "
-                                       "host's %s pages",
-                                       p->memory >> 20, size);
-        default:
-                return log_error_errno(plan->hugepages_error, "[memory] hugepages: cannot read the pool of %s pages: %s",
-                                       size, STRERROR(plan->hugepages_error));
-        }
-        if (h->available < h->needed) {
-                if (h->size >= 1ULL << 30)
-                        return log_error_errno(-ENOMEM,
-                                               "[memory] hugepages: guest RAM needs %" PRIu64 " pages of %s, %" PRIu64
-                                               " are free (of %" PRIu64 "); 1 GiB pages are best reserved at boot: "
-                                               "hugepagesz=1G hugepages=%" PRIu64 " on the kernel command line",
-                                               h->needed, size, h->available, h->total,
-                                               h->total + h->needed - h->available);
-                return log_error_errno(-ENOMEM,
-                                       "[memory] hugepages: guest RAM needs %" PRIu64 " pages of %s, %" PRIu64
-                                       " are free (of %" PRIu64 "); reserve more: echo %" PRIu64
-                                       " > /sys/kernel/mm/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages (or "
-                                       "vm.nr_hugepages in /etc/sysctl.d)",
-                                       h->needed, size, h->available, h->total, h->total + h->needed - h->available,
-                                       h->size >> 10);
-        }
-        log_info("hugepages: guest RAM needs %" PRIu64 " pages of %s, %" PRIu64 " are free (of %" PRIu64 ")", h->needed,
-                 size, h->available, h->total);
-        return r;
 }
 
 static const char *const *firmware_dirs(char ***ret_owned) {
@@ -786,7 +458,7 @@ int plan_new(const Profile *p, Plan **ret) {
         }
 
         if (p->has_gpu) {
-                r = resolve_gpu_functions(&ctx, plan);
+                r = plan_resolve_gpu_functions(&ctx, plan);
                 if (r == -ENOMEM)
                         return log_oom();
                 if (r < 0)
@@ -843,7 +515,7 @@ int plan_new(const Profile *p, Plan **ret) {
          * does vmrun */
         plan->memlock = p->has_gpu ? p->memory + (1ULL << 30) : 0;
 
-        r = plan_input(&ctx, plan);
+        r = plan_host_devices(&ctx, plan);
         if (r < 0)
                 return log_oom();
 
@@ -866,7 +538,7 @@ int plan_new(const Profile *p, Plan **ret) {
                 .topology = plan->has_topology ? &plan->topology : NULL,
                 /* a plan made where the pool cannot be read still shows
                  * the backend, with x86's usual size */
-                .hugepage_size = p->hugepages ? hugepage_size(plan) : 0,
+                .hugepage_size = p->hugepages ? plan_hugepage_size(plan) : 0,
         };
         r = qemu_argv_build(&c, &plan->argv);
         if (r == -E2BIG)
@@ -881,274 +553,5 @@ int plan_new(const Profile *p, Plan **ret) {
                 log_notice("%s: %s", p->name, plan->adjustments.v[i]);
 
         *ret = TAKE_PTR(plan);
-        return 0;
-}
-
-/* For display only: quote what a shell would split, so the printed line
- * can be pasted. vmrun itself never goes through a shell. */
-static void print_quoted(FILE *f, const char *s) {
-        if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=./:,@%") == strlen(s)) {
-                fputs(s, f);
-                return;
-        }
-        fputc('\'', f);
-        for (; *s; s++)
-                if (*s == '\'')
-                        fputs("'\\''", f);
-                else
-                        fputc(*s, f);
-        fputc('\'', f);
-}
-
-void plan_print(const Plan *plan, FILE *f) {
-        const Profile *p = plan->profile;
-
-        fprintf(f, "VM %s, from %s\n", p->name, p->path);
-        fprintf(f, "  runtime   %s (QMP for clients: %s)\n", plan->paths->run_dir, plan->paths->qmp_public);
-        fprintf(f, "  state     %s\n", plan->paths->state_dir);
-        if (plan->firmware)
-                fprintf(f, "  firmware  %s\n            code %s, variables %s (copied once from %s)%s\n",
-                        plan->firmware->descriptor, plan->firmware->code, plan->vars,
-                        strempty(plan->firmware->vars_template), plan->firmware->requires_smm ? ", SMM on" : "");
-        else
-                fprintf(f, "  firmware  SeaBIOS (QEMU's default BIOS)\n");
-        if (p->tpm)
-                fprintf(f, "  tpm       TPM 2.0 (tpm-crb) from swtpm, started before QEMU as %s, stopped after it; "
-                           "state in %s\n",
-                        plan->qemu_user.user ? plan->qemu_user.user : p->qemu_user, plan->paths->tpm_dir);
-        if (p->network == NETWORK_BRIDGE)
-                fprintf(f, "  network   a tap on bridge %s, made by vmrun at start and handed to QEMU (-netdev tap,fd=); "
-                           "it goes with QEMU\n",
-                        p->bridge);
-        if (p->has_gpu) {
-                fprintf(f, "  gpu       %s", p->gpu_address);
-                for (size_t i = 0; plan->gpu_functions[i]; i++)
-                        fprintf(f, " + %s", plan->gpu_functions[i]);
-                fprintf(f, "%s%s\n", p->gpu_rom ? ", vBIOS " : ", no vBIOS ROM", strempty(p->gpu_rom));
-                if (plan->has_gpu_subsystem)
-                        fprintf(f, "            subsystem %04x:%04x (%s)\n", plan->gpu_subsystem.vendor,
-                                plan->gpu_subsystem.device,
-                                p->gpu_subsystem == GPU_SUBSYSTEM_SET ? "[gpu] subsystem" : "the host's, from sysfs");
-                else
-                        fprintf(f, "            subsystem: what the device shows (%s)\n",
-                                p->gpu_subsystem == GPU_SUBSYSTEM_NONE ? "[gpu] subsystem = none" : "none read from the host");
-                if (plan->battery_table)
-                        fprintf(f, "            fake battery: ACPI table %s\n", plan->battery_table);
-                fprintf(f, "            backlight: %s\n",
-                        p->gpu_backlight == GPU_BACKLIGHT_MAX
-                                ? "max, before the host driver goes; put back after ([gpu] backlight = max)"
-                                : "left as it is; put back after if it changed ([gpu] backlight = keep)");
-        }
-        if (p->input_evdev) {
-                fprintf(f, "  input     ");
-                for (size_t i = 0; p->input_evdev[i]; i++)
-                        fprintf(f, "%s%s", i > 0 ? ", " : "", p->input_evdev[i]);
-                fprintf(f, "\n            grabbed by QEMU (input-linux); %s switch them between guest and host "
-                           "([input] grab-toggle = %s)\n",
-                        grab_toggle_keys(p->grab_toggle), grab_toggle_to_string(p->grab_toggle));
-        }
-        if (p->n_usb_devices > 0) {
-                fprintf(f, "  usb       ");
-                for (size_t i = 0; i < p->n_usb_devices; i++)
-                        fprintf(f, "%s%04x:%04x", i > 0 ? ", " : "", p->usb_devices[i].vendor,
-                                p->usb_devices[i].product);
-                fprintf(f, " (usb-host on a qemu-xhci controller; QEMU takes the first device with those IDs)\n");
-        }
-        for (size_t i = 0; i < plan->input_found.n; i++)
-                fprintf(f, "            found: %s\n", plan->input_found.v[i]);
-        fprintf(f, "  guest os  %s", guest_os_to_string(p->os));
-        if (plan->cpu_flags) {
-                fprintf(f, ", Hyper-V enlightenments:");
-                for (size_t i = 0; plan->cpu_flags[i]; i++)
-                        fprintf(f, " %s", plan->cpu_flags[i]);
-        }
-        fputc('\n', f);
-        if (p->cpu_pin.n > 0) {
-                fprintf(f, "  cpus      vCPU → host CPU:");
-                for (size_t i = 0; i < p->cpu_pin.n; i++)
-                        fprintf(f, " %zu→%u", i, p->cpu_pin.v[i]);
-                if (p->emulator_pin.n > 0) {
-                        fprintf(f, "; QEMU's other threads on");
-                        for (size_t i = 0; i < p->emulator_pin.n; i++)
-                                fprintf(f, "%s%u", i ? "," : " ", p->emulator_pin.v[i]);
-                }
-                fprintf(f, " (pinned before the guest starts)\n");
-                if (plan->has_topology)
-                        fprintf(f, "            topology: %u socket, %u core%s of %u thread%s, as the pinned CPUs are\n",
-                                plan->topology.sockets, plan->topology.cores, plan->topology.cores == 1 ? "" : "s",
-                                plan->topology.threads, plan->topology.threads == 1 ? "" : "s");
-                else if (plan->cpu_error == -ENOENT)
-                        fprintf(f, "            host CPU %u is not on this host\n", plan->cpu_missing);
-        }
-        fprintf(f, "  memory    %" PRIu64 " MiB", p->memory >> 20);
-        if (p->hugepages) {
-                char size[32];
-
-                hugepage_size_to_string(hugepage_size(plan), size);
-                if (plan->hugepages_error == 0)
-                        fprintf(f, " on %" PRIu64 " hugepages of %s, preallocated; %" PRIu64 " free here (of %" PRIu64
-                                   ")%s\n",
-                                plan->hugepages.needed, size, plan->hugepages.available, plan->hugepages.total,
-                                plan->hugepages.available < plan->hugepages.needed ? ": too few (`vmrun check`)" : "");
-                else
-                        fprintf(f, " on hugepages of %s, preallocated; this host's pool: %s (`vmrun check`)\n", size,
-                                plan->hugepages_error == -ERANGE ? "not a whole number of its pages"
-                                : plan->hugepages_error == -EOPNOTSUPP || plan->hugepages_error == -ENOENT
-                                        ? "none of that size"
-                                        : STRERROR(plan->hugepages_error));
-        } else
-                fprintf(f, ", ordinary pages ([memory] hugepages = no)\n");
-
-        fprintf(f, "\nHost steps (%zu):\n", plan->steps.n);
-        if (plan->steps.n == 0)
-                fprintf(f, "  none: nothing on the host changes\n");
-        for (size_t i = 0; i < plan->steps.n; i++)
-                fprintf(f, "  %2zu. %s\n", i + 1, plan->steps.steps[i].summary);
-
-        fprintf(f, "\nQEMU command line (exec'd directly, no shell):\n  ");
-        for (size_t i = 0; i < plan->argv.n; i++) {
-                const char *a = plan->argv.v[i];
-                if (i > 0)
-                        fputs(a[0] == '-' ? " \\\n    " : " ", f);
-                print_quoted(f, a);
-        }
-        fprintf(f, "\n  with fd %d: the supervisor's QMP connection (one end of a socket pair)\n"
-                   "       fd %d: QMP for clients, listening on %s (mode 0600)\n",
-                QEMU_FD_QMP_SUPERVISOR, QEMU_FD_QMP_PUBLIC, plan->paths->qmp_public);
-        if (plan->tpm_argv.n > 0) {
-                fprintf(f, "       fd %d: swtpm's control channel (one end of a socket pair)\n", QEMU_FD_TPM);
-                fprintf(f, "\nswtpm command line (the other end as fd %d):\n  ", SWTPM_FD_CTRL);
-                for (size_t i = 0; i < plan->tpm_argv.n; i++) {
-                        if (i > 0)
-                                fputc(' ', f);
-                        print_quoted(f, plan->tpm_argv.v[i]);
-                }
-                fputc('\n', f);
-        }
-
-        if (plan->adjustments.n > 0) {
-                fprintf(f, "\nAdjusted to this host:\n");
-                for (size_t i = 0; i < plan->adjustments.n; i++)
-                        fprintf(f, "  - %s\n", plan->adjustments.v[i]);
-        }
-        if (plan->notes.n > 0) {
-                fprintf(f, "\nCould not check on this host:\n");
-                for (size_t i = 0; i < plan->notes.n; i++)
-                        fprintf(f, "  - %s\n", plan->notes.v[i]);
-        }
-}
-
-static json_t *strv_to_json(char *const *l) {
-        json_t *a = json_array();
-
-        for (size_t i = 0; a && l && l[i]; i++)
-                if (json_array_append_new(a, json_string(l[i])) < 0) {
-                        json_decref(a);
-                        return NULL;
-                }
-        return a;
-}
-
-static json_t *cpus_to_json(const CpuList *l) {
-        json_t *a = json_array();
-
-        for (size_t i = 0; a && i < l->n; i++)
-                if (json_array_append_new(a, json_integer(l->v[i])) < 0) {
-                        json_decref(a);
-                        return NULL;
-                }
-        return a;
-}
-
-static int placement_to_json(const Plan *plan, json_t **ret) {
-        const Profile *p = plan->profile;
-        _cleanup_json_ json_t *pl = NULL;
-
-        pl = json_pack("{s:o, s:o}", "pin", cpus_to_json(&p->cpu_pin), "emulator_pin", cpus_to_json(&p->emulator_pin));
-        if (!pl)
-                return -ENOMEM;
-        if (plan->has_topology &&
-            json_object_set_new(pl, "topology", json_pack("{s:i, s:i, s:i}", "sockets", plan->topology.sockets, "cores",
-                                                          plan->topology.cores, "threads", plan->topology.threads)) < 0)
-                return -ENOMEM;
-        if (p->hugepages && plan->hugepages_error == 0 &&
-            json_object_set_new(pl, "hugepages",
-                                json_pack("{s:I, s:I, s:I, s:I}", "size", (json_int_t) plan->hugepages.size, "needed",
-                                          (json_int_t) plan->hugepages.needed, "available",
-                                          (json_int_t) plan->hugepages.available, "total",
-                                          (json_int_t) plan->hugepages.total)) < 0)
-                return -ENOMEM;
-        *ret = TAKE_PTR(pl);
-        return 0;
-}
-
-int plan_to_json(const Plan *plan, json_t **ret) {
-        const Profile *p = plan->profile;
-        _cleanup_json_ json_t *j = NULL, *steps = json_array();
-
-        if (!steps)
-                return -ENOMEM;
-        for (size_t i = 0; i < plan->steps.n; i++)
-                if (json_array_append_new(steps, json_pack("{s:s, s:s, s:O}", "type", plan->steps.steps[i].type->name,
-                                                           "summary", plan->steps.steps[i].summary, "params",
-                                                           plan->steps.steps[i].params)) < 0)
-                        return -ENOMEM;
-
-        j = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s}, s:s, s:o, s:O, s:o, s:o, s:o}",
-                      "name", p->name, "profile", p->path,
-                      "paths", "run", plan->paths->run_dir, "state", plan->paths->state_dir, "qmp", plan->paths->qmp_public,
-                      "journal", plan->paths->journal,
-                      "os", guest_os_to_string(p->os),
-                      "cpu_flags", strv_to_json(plan->cpu_flags),
-                      "host_steps", steps,
-                      "argv", strv_to_json(plan->argv.v),
-                      "notes", strv_to_json(plan->notes.v),
-                      "adjustments", strv_to_json(plan->adjustments.v));
-        if (!j)
-                return -ENOMEM;
-        if (plan->firmware &&
-            json_object_set_new(j, "firmware", json_pack("{s:s, s:s, s:s?, s:s, s:b}", "descriptor",
-                                                         plan->firmware->descriptor, "code", plan->firmware->code,
-                                                         "vars_template", plan->firmware->vars_template, "vars",
-                                                         plan->vars, "smm", plan->firmware->requires_smm)) < 0)
-                return -ENOMEM;
-        if (p->tpm && json_object_set_new(j, "tpm", json_pack("{s:s, s:o}", "state", plan->paths->tpm_dir, "argv",
-                                                              strv_to_json(plan->tpm_argv.v))) < 0)
-                return -ENOMEM;
-        if (p->has_gpu) {
-                char subsystem[16];
-
-                snprintf(subsystem, sizeof subsystem, "%04x:%04x", plan->gpu_subsystem.vendor, plan->gpu_subsystem.device);
-                if (json_object_set_new(j, "gpu", json_pack("{s:s, s:o, s:s?, s:s?, s:s?, s:s}", "address", p->gpu_address,
-                                                            "functions", strv_to_json(plan->gpu_functions), "rom",
-                                                            p->gpu_rom, "subsystem",
-                                                            plan->has_gpu_subsystem ? subsystem : NULL,
-                                                            "fake_battery", plan->battery_table, "backlight",
-                                                            gpu_backlight_to_string(p->gpu_backlight))) < 0)
-                        return -ENOMEM;
-        }
-        if (p->cpu_pin.n > 0 || p->hugepages) {
-                json_t *pl = NULL;
-
-                if (placement_to_json(plan, &pl) < 0 || json_object_set_new(j, "placement", pl) < 0)
-                        return -ENOMEM;
-        }
-        if (p->input_evdev || p->n_usb_devices > 0) {
-                json_t *usb = json_array();
-
-                for (size_t i = 0; usb && i < p->n_usb_devices; i++) {
-                        char id[16];
-
-                        snprintf(id, sizeof id, "%04x:%04x", p->usb_devices[i].vendor, p->usb_devices[i].product);
-                        if (json_array_append_new(usb, json_string(id)) < 0)
-                                return json_decref(usb), -ENOMEM;
-                }
-                if (!usb || json_object_set_new(j, "input", json_pack("{s:o, s:s, s:o, s:o}", "evdev",
-                                                                      strv_to_json(p->input_evdev), "grab_toggle",
-                                                                      grab_toggle_to_string(p->grab_toggle), "usb", usb,
-                                                                      "nodes", strv_to_json(plan->input_nodes.v))) < 0)
-                        return -ENOMEM;
-        }
-        *ret = TAKE_PTR(j);
         return 0;
 }

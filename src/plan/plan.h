@@ -47,10 +47,6 @@ typedef struct Plan {
         Strv host_missing;              /* [input], [usb] devices and the [network] bridge this host lacks: notes, and errors for run */
 } Plan;
 
-/* The root under which /sys, /dev, /proc and /run are found: "/" unless
- * VMRUN_ROOT says otherwise (unit tests against a fake tree). */
-const char *host_root(void);
-
 /* Can QEMU be given plan->memlock? Logs what to do when not. */
 int plan_check_memlock(const Plan *plan);
 

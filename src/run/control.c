@@ -9,6 +9,7 @@
 #include "run/control.h"
 #include "handover/handover.h"
 #include "basic/log.h"
+#include "host/host.h"
 #include "basic/paths.h"
 #include "plan/plan.h"
 #include "qemu/qmp.h"

@@ -15,6 +15,7 @@
 
 #include "handover/steps.h"
 #include "basic/log.h"
+#include "host/host.h"
 #include "host/placement.h"
 #include "qemu/argv.h"
 #include "qemu/qmp.h"

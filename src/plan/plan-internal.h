@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* Inside src/plan only: what plan_new() takes from the other files here. */
+
+#include "host/host.h"
+#include "plan/plan.h"
+
+/* The GPU's functions to pass: [gpu] functions, or every function of its
+ * slot. */
+int plan_resolve_gpu_functions(const HostContext *ctx, Plan *plan);
+
+/* [input] evdev, [usb] devices and [network] bridge found on the host, or
+ * noted missing. */
+int plan_host_devices(const HostContext *ctx, Plan *plan);
+
+/* The hugepages the guest's RAM is on: x86's 2 MiB when the host's pool
+ * could not be read (the plan says why). */
+uint64_t plan_hugepage_size(const Plan *plan);
