@@ -2,6 +2,8 @@
 #include <getopt.h>
 #include <sys/stat.h>
 
+#include "basic/parse.h"
+#include "run/preflight.h"
 #include "run/control.h"
 #include "host/host.h"
 #include "handover/steps.h"
@@ -127,7 +129,7 @@ static int verb_check(char **args, const Options *o) {
                 RET_GATHER(r, check_profile_rom(&host, p));
         /* a missing user is among the notes */
         if (plan->qemu_user.user)
-                RET_GATHER(r, supervisor_check_qemu_access(plan));
+                RET_GATHER(r, preflight_qemu_access(plan));
         RET_GATHER(r, plan_check_memlock(plan));
         RET_GATHER(r, plan_check_placement(plan));
         if (r < 0) {

@@ -56,21 +56,3 @@ int vm_paths_new(const char *name, VmPaths **ret) {
         *ret = TAKE_PTR(p);
         return 0;
 }
-
-int mkdir_parents(const char *path, mode_t mode) {
-        _cleanup_free_ char *copy = strdup(path);
-
-        if (!copy)
-                return -ENOMEM;
-        for (char *s = copy + 1;; s++) {
-                if (*s != '/' && *s != '\0')
-                        continue;
-                char c = *s;
-                *s = '\0';
-                if (mkdir(copy, mode) < 0 && errno != EEXIST)
-                        return negative_errno();
-                if (c == '\0')
-                        return 0;
-                *s = c;
-        }
-}

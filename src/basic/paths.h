@@ -39,7 +39,3 @@ static inline void vm_paths_freep(VmPaths **p) {
         vm_paths_free(*p);
 }
 #define _cleanup_vm_paths_ _cleanup_(vm_paths_freep)
-
-/* mkdir -p with `mode` for each directory created; existing ones are left
- * as they are. */
-int mkdir_parents(const char *path, mode_t mode);

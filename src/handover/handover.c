@@ -4,8 +4,9 @@
 #include <sys/stat.h>
 
 #include "handover/handover.h"
-#include "handover/steps.h"
+#include "basic/fileio.h"
 #include "basic/log.h"
+#include "handover/steps.h"
 
 const HostStepType *host_step_type_find(const char *name) {
         for (size_t i = 0; host_step_types[i]; i++)
@@ -42,39 +43,20 @@ int host_steps_add(HostSteps *s, const HostStepType *type, json_t *params, char 
         return 0;
 }
 
-int json_write_atomic(const char *path, json_t *j, mode_t mode) {
-        _cleanup_free_ char *tmp = NULL, *dircopy = NULL;
-        _cleanup_close_ int fd = -1, dfd = -1;
-        int r;
+/* Where the step types named in a journal are found: among the steps
+ * being applied (a rollback undoes only what it did), else through the
+ * lookup restore was given. */
+typedef struct StepTypes {
+        const HostSteps *applied;
+        HostStepLookup lookup;
+} StepTypes;
 
-        if (asprintf(&tmp, "%s.tmp", path) < 0)
-                return -ENOMEM;
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-        if (fd < 0)
-                return negative_errno();
-        if (json_dumpfd(j, fd, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || write(fd, "\n", 1) != 1) {
-                r = errno > 0 ? -errno : -EIO;
-                unlink(tmp);
-                return r;
-        }
-        if (fsync(fd) < 0) {
-                r = negative_errno();
-                unlink(tmp);
-                return r;
-        }
-        if (rename(tmp, path) < 0) {
-                r = negative_errno();
-                unlink(tmp);
-                return r;
-        }
-        /* the rename itself is only durable once the directory is synced */
-        dircopy = strdup(path);
-        if (!dircopy)
-                return -ENOMEM;
-        dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0 || fsync(dfd) < 0)
-                return negative_errno();
-        return 0;
+static const HostStepType *step_types_find(const StepTypes *t, const char *name) {
+        if (t->applied)
+                for (size_t i = 0; i < t->applied->n; i++)
+                        if (streq(t->applied->steps[i].type->name, name))
+                                return t->applied->steps[i].type;
+        return (t->lookup ? t->lookup : host_step_type_find)(name);
 }
 
 /* The allowed classes go along: a restore without the profile must be
@@ -92,8 +74,8 @@ static int journal_write(const char *path, const char *vm, unsigned allow_classe
  * journal as it goes so a crash in between repeats no undo that finished.
  * An undo that fails stays in the journal: once its cause is fixed, the
  * next `vmrun restore` tries it again. */
-static int undo_records(HostContext *ctx, json_t *done, const char *vm, const char *journal_path) {
-        HostStepLookup lookup = ctx->lookup ? ctx->lookup : host_step_type_find;
+static int undo_records(HostContext *ctx, const StepTypes *types, json_t *done, const char *vm,
+                        const char *journal_path) {
         size_t kept = 0;        /* failed entries, kept at the front of `done` */
         int ret = 0, r;
 
@@ -110,7 +92,7 @@ static int undo_records(HostContext *ctx, json_t *done, const char *vm, const ch
                         log_error("journal %s: entry %zu is damaged; its step cannot be undone automatically", journal_path, i);
                         failed = true;
                         RET_GATHER(ret, -EBADMSG);
-                } else if (!(type = lookup(type_name))) {
+                } else if (!(type = step_types_find(types, type_name))) {
                         log_error("journal %s: unknown step type '%s'; was it written by another vmrun version?",
                                   journal_path, type_name);
                         failed = true;
@@ -154,15 +136,14 @@ static int undo_records(HostContext *ctx, json_t *done, const char *vm, const ch
 
 /* Each step type looks at what its record says was there. Runs over the
  * records as they were journaled, oldest first, like the host came up. */
-static int verify_records(HostContext *ctx, const json_t *records) {
-        HostStepLookup lookup = ctx->lookup ? ctx->lookup : host_step_type_find;
+static int verify_records(HostContext *ctx, const StepTypes *types, const json_t *records) {
         const json_t *entry;
         size_t i;
         int ret = 0;
 
         json_array_foreach(records, i, entry) {
                 const char *type_name = json_string_value(json_object_get(entry, "type"));
-                const HostStepType *type = type_name ? lookup(type_name) : NULL;
+                const HostStepType *type = type_name ? step_types_find(types, type_name) : NULL;
 
                 if (type && type->verify)
                         RET_GATHER(ret, type->verify(ctx, json_object_get(entry, "record")));
@@ -235,14 +216,17 @@ int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, con
 rollback: {
         _cleanup_json_ json_t *records = json_deep_copy(done);
 
-        if (undo_records(ctx, done, vm, journal_path) < 0 || !records || verify_records(ctx, records) < 0)
+        const StepTypes types = { .applied = steps };
+
+        if (undo_records(ctx, &types, done, vm, journal_path) < 0 || !records || verify_records(ctx, &types, records) < 0)
                 log_error("rollback incomplete: the host is not fully restored; see the errors above, then run "
                           "`vmrun restore %s`", vm);
         return r;
 }
 }
 
-int handover_restore(HostContext *ctx, const char *journal_path) {
+int handover_restore(HostContext *ctx, HostStepLookup lookup, const char *journal_path) {
+        const StepTypes types = { .lookup = lookup };
         _cleanup_json_ json_t *j = NULL, *records = NULL;
         json_error_t err;
         json_t *done = NULL;
@@ -271,10 +255,10 @@ int handover_restore(HostContext *ctx, const char *journal_path) {
 
         log_info("host: restoring %zu step%s from %s", json_array_size(done), json_array_size(done) == 1 ? "" : "s",
                  journal_path);
-        r = undo_records(ctx, done, vm, journal_path);
+        r = undo_records(ctx, &types, done, vm, journal_path);
         if (r < 0)
                 return r;
-        r = verify_records(ctx, records);
+        r = verify_records(ctx, &types, records);
         if (r < 0)
                 return log_error_errno(r, "the host steps were undone, but not everything is back (see `not back:` above)");
         return 0;

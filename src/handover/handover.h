@@ -10,29 +10,12 @@
  * supervisor that dies at any point leaves enough behind for
  * `vmrun restore` to undo what was done, and nothing else. */
 
-#include "basic/util.h"
+#include "host/host.h"
 
 typedef struct HostStepType HostStepType;
 
 /* Finds the step type a journal record names; NULL if there is none. */
 typedef const HostStepType *(*HostStepLookup)(const char *name);
-
-typedef struct Modules Modules;
-typedef struct Units Units;
-
-typedef struct HostContext {
-        const char *root;       /* prefix for /sys, /proc, /dev, /run: "/" normally */
-        unsigned allow_classes; /* HOST_ALLOW_*: PCI classes the profile lets go */
-        /* Where undo looks up the step types named in the journal; NULL (as
-         * everywhere but in the unit tests): host_step_type_find(). */
-        HostStepLookup lookup;
-        /* Opened on first use by the steps that need them (host_modules(),
-         * host_units()), closed by host_context_done(). */
-        Modules *modules;
-        Units *units;
-} HostContext;
-
-void host_context_done(HostContext *ctx);
 
 struct HostStepType {
         const char *name;
@@ -70,13 +53,10 @@ const HostStepType *host_step_type_find(const char *name);
  * Logs each step on the timeline. */
 int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, const char *journal_path);
 
-/* Undo everything the journal at `path` lists, newest first, rewriting the
- * journal after each undo, then remove it, then verify that what each step
- * took is back. No journal: nothing to do, 0. Every step is attempted even
+/* Undo everything the journal at `path` lists, newest first, rewriting
+ * the journal after each undo, then remove it, then verify that what each
+ * step took is back. `lookup` finds the step types the journal names
+ * (NULL: host_step_type_find(), as everywhere but in the unit tests). No journal: nothing to do, 0. Every step is attempted even
  * after one fails; returns the first error (-EIO when all undos ran but
  * something is not back). */
-int handover_restore(HostContext *ctx, const char *journal_path);
-
-/* Write `j` to `path` so that a reader sees the old or the new content,
- * never a mix, and the new content survives a crash once this returns. */
-int json_write_atomic(const char *path, json_t *j, mode_t mode);
+int handover_restore(HostContext *ctx, HostStepLookup lookup, const char *journal_path);

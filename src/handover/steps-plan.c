@@ -5,6 +5,7 @@
 /* Planning: which steps this host needs to give the profile's GPU away,
  * read from the host without changing it. */
 
+#include "basic/parse.h"
 #include "basic/log.h"
 #include "host/host.h"
 #include "host/modules.h"

@@ -12,8 +12,22 @@
  * deadline, because a driver's remove() can block forever and vmrun must
  * then still be able to say so and undo what it did. */
 
-#include "handover/handover.h"
 #include "basic/util.h"
+
+typedef struct Modules Modules;
+typedef struct Units Units;
+
+/* What every host read and write goes through. */
+typedef struct HostContext {
+        const char *root;       /* prefix for /sys, /proc, /dev, /run: "/" normally */
+        unsigned allow_classes; /* HOST_ALLOW_*: PCI classes the profile lets go */
+        /* Opened on first use by the steps that need them (host_modules(),
+         * host_units()), closed by host_context_done(). */
+        Modules *modules;
+        Units *units;
+} HostContext;
+
+void host_context_done(HostContext *ctx);
 
 /* How long one sysfs write may take before vmrun gives up on it. */
 #define HOST_WRITE_TIMEOUT (30 * USEC_PER_SEC)
@@ -73,7 +87,5 @@ int host_chown(const HostContext *ctx, const char *path, uid_t uid, gid_t gid, u
 int host_check_device_allowed(const HostContext *ctx, const char *pci_address);
 
 /* libkmod and the system bus, opened on first use and kept in ctx. */
-typedef struct Modules Modules;
-typedef struct Units Units;
 int host_modules(HostContext *ctx, Modules **ret);
 int host_units(HostContext *ctx, Units **ret);

@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "handover/handover.h"
+#include "host/host.h"
 
 typedef struct KvmCaps {
         int fd;         /* /dev/kvm; -1: not asked (no KVM here, or not KVM's device) */

@@ -3,7 +3,7 @@
 
 /* What sysfs says about a PCI device, read through the host interface. */
 
-#include "handover/handover.h"
+#include "host/host.h"
 #include "basic/util.h"
 
 typedef struct PciDevice {

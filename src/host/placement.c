@@ -3,62 +3,12 @@
 #include <sched.h>
 #include <stdlib.h>
 
+#include "basic/parse.h"
 #include "host/host.h"
 #include "basic/log.h"
 #include "host/placement.h"
 
 #define CPU_MAX 1024
-
-int cpu_list_parse(const char *s, unsigned **ret, size_t *ret_n) {
-        _cleanup_free_ unsigned *v = NULL;
-        bool seen[CPU_MAX] = { false };
-        size_t n = 0;
-        const char *p = s;
-
-        assert(s);
-        assert(ret);
-        assert(ret_n);
-
-        v = calloc(CPU_MAX, sizeof(unsigned));
-        if (!v)
-                return -ENOMEM;
-        while (*p) {
-                unsigned long a, b;
-                char *end;
-
-                if (*p < '0' || *p > '9')
-                        return -EINVAL;
-                a = strtoul(p, &end, 10);
-                b = a;
-                if (*end == '-') {
-                        p = end + 1;
-                        if (*p < '0' || *p > '9')
-                                return -EINVAL;
-                        b = strtoul(p, &end, 10);
-                }
-                if (a >= CPU_MAX || b >= CPU_MAX || b < a)
-                        return -EINVAL;
-                for (unsigned long c = a; c <= b; c++) {
-                        if (seen[c])
-                                return -EINVAL;
-                        seen[c] = true;
-                        v[n++] = (unsigned) c;
-                }
-                p = end;
-                if (*p == ',') {
-                        p++;
-                        /* "1," names nothing after the comma */
-                        if (!*p)
-                                return -EINVAL;
-                } else if (*p)
-                        return -EINVAL;
-        }
-        if (n == 0)
-                return -EINVAL;
-        *ret = TAKE_PTR(v);
-        *ret_n = n;
-        return 0;
-}
 
 static int set_affinity(pid_t tid, const unsigned *cpus, size_t n) {
         cpu_set_t set;

@@ -13,12 +13,8 @@
 #include <jansson.h>
 #include <sys/types.h>
 
-#include "handover/handover.h"
+#include "host/host.h"
 #include "basic/util.h"
-
-/* "2-7,10-15" → {2,3,4,5,6,7,10,11,...}, in the order written. Each CPU
- * below 1024, none twice. -EINVAL otherwise. */
-int cpu_list_parse(const char *s, unsigned **ret, size_t *ret_n);
 
 /* Pin after QMP's query-cpus-fast (its "return" array, borrowed): vCPU
  * with cpu-index i to pin[i]; every other thread of `qemu_pid` to

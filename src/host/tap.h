@@ -12,7 +12,7 @@
  * it. So there is nothing to journal and nothing for `vmrun restore` to
  * undo. */
 
-#include "handover/handover.h"
+#include "host/host.h"
 
 typedef struct Tap {
         int fd;

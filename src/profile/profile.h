@@ -6,8 +6,19 @@
  * must never silently drop a setting. Every error names file:line, the
  * section and key, and what is allowed. */
 
-#include "qemu/firmware.h"
 #include "basic/util.h"
+
+/* [vm] firmware: SeaBIOS, or OVMF picked by qemu/firmware.c */
+typedef enum FirmwareKind {
+        FIRMWARE_BIOS,          /* SeaBIOS, QEMU's default: no descriptor */
+        FIRMWARE_UEFI,          /* OVMF that boots unsigned guests: no enrolled-keys;
+                                 * preferably without requires-smm, then without secure-boot */
+        FIRMWARE_UEFI_SECURE,   /* OVMF with secure-boot + enrolled-keys, preferably requires-smm */
+        _FIRMWARE_KIND_MAX,
+} FirmwareKind;
+
+const char *firmware_kind_to_string(FirmwareKind k);
+int firmware_kind_from_string(const char *s);  /* kind, or -EINVAL */
 
 typedef enum Accel {
         ACCEL_KVM,
@@ -196,8 +207,5 @@ int profile_load_string(const char *path, const char *text, Profile **ret);
  * (VMRUN_PROFILE_DIR overrides the directory). */
 int profile_resolve(const char *name_or_path, char **ret_path);
 
-/* Validators shared with the command line. */
-bool vm_name_is_valid(const char *name);
+/* A systemd unit name, as [host] stop-units takes them. */
 bool unit_name_is_valid(const char *name);
-int pci_address_canonicalize(const char *s, char **ret);
-int parse_size(const char *s, uint64_t *ret);

@@ -15,25 +15,6 @@ const char *const firmware_default_dirs[] = {
         NULL,
 };
 
-static const char *const firmware_kind_table[_FIRMWARE_KIND_MAX] = {
-        [FIRMWARE_BIOS] = "bios",
-        [FIRMWARE_UEFI] = "uefi",
-        [FIRMWARE_UEFI_SECURE] = "uefi-secure",
-};
-
-const char *firmware_kind_to_string(FirmwareKind k) {
-        return (unsigned) k < _FIRMWARE_KIND_MAX ? firmware_kind_table[k] : NULL;
-}
-
-int firmware_kind_from_string(const char *s) {
-        if (!s)
-                return -EINVAL;
-        for (int k = 0; k < _FIRMWARE_KIND_MAX; k++)
-                if (streq(s, firmware_kind_table[k]))
-                        return k;
-        return -EINVAL;
-}
-
 Firmware *firmware_free(Firmware *f) {
         if (!f)
                 return NULL;

@@ -10,17 +10,8 @@
  * the earlier file name on a tie. */
 
 #include "basic/util.h"
+#include "profile/profile.h"
 
-typedef enum FirmwareKind {
-        FIRMWARE_BIOS,          /* SeaBIOS, QEMU's default: no descriptor */
-        FIRMWARE_UEFI,          /* OVMF that boots unsigned guests: no enrolled-keys;
-                                 * preferably without requires-smm, then without secure-boot */
-        FIRMWARE_UEFI_SECURE,   /* OVMF with secure-boot + enrolled-keys, preferably requires-smm */
-        _FIRMWARE_KIND_MAX,
-} FirmwareKind;
-
-const char *firmware_kind_to_string(FirmwareKind k);
-int firmware_kind_from_string(const char *s);  /* kind, or -EINVAL */
 
 typedef struct Firmware {
         char *descriptor;        /* the JSON file that was chosen */

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 
+#include "basic/parse.h"
 #include "host/host.h"
 #include "basic/log.h"
 #include "host/pci.h"

@@ -12,7 +12,7 @@
  * the last-image bit). Firmware follows the lengths until the image marked
  * last. Layouts: PCI Firmware Specification 3.0 and UEFI 2.10 §14.4.2. */
 
-#include "handover/handover.h"
+#include "host/host.h"
 #include "basic/util.h"
 
 /* PCIR code types */

@@ -6,6 +6,9 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 
+#include "basic/process.h"
+#include "run/locks.h"
+#include "basic/parse.h"
 #include "run/control.h"
 #include "handover/handover.h"
 #include "basic/log.h"
@@ -520,7 +523,7 @@ int control_restore(const char *name, const Options *o) {
         if (vm.swtpm_pidfd >= 0 && tpm_stop_orphan(vm.swtpm_pidfd, vm.state.swtpm_pid) < 0)
                 return VMRUN_EXIT_RESTORE;
 
-        r = handover_restore(&host, vm.paths->journal);
+        r = handover_restore(&host, NULL, vm.paths->journal);
         (void) unlink(vm.paths->qmp_public);
         (void) unlink(vm.paths->state_file);
         if (r < 0) {

@@ -13,6 +13,9 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "run/preflight.h"
+#include "run/locks.h"
+#include "basic/process.h"
 #include "handover/steps.h"
 #include "basic/log.h"
 #include "host/host.h"
@@ -87,180 +90,6 @@ static void status(const char *format, ...) {
         va_end(ap);
         if (s)
                 (void) sd_notifyf(false, "STATUS=%s", s);
-}
-
-static int copy_file(const char *from, const char *to, mode_t mode) {
-        _cleanup_close_ int in = -1, out = -1;
-        _cleanup_free_ char *tmp = NULL;
-        char buf[65536];
-        ssize_t n;
-        int r;
-
-        if (asprintf(&tmp, "%s.tmp", to) < 0)
-                return -ENOMEM;
-        in = open(from, O_RDONLY | O_CLOEXEC);
-        if (in < 0)
-                return negative_errno();
-        out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-        if (out < 0)
-                return negative_errno();
-        while ((n = read(in, buf, sizeof buf)) != 0) {
-                if (n < 0 || write(out, buf, (size_t) n) != n) {
-                        r = errno > 0 ? -errno : -EIO;
-                        unlink(tmp);
-                        return r;
-                }
-        }
-        if (fsync(out) < 0 || rename(tmp, to) < 0) {
-                r = negative_errno();
-                unlink(tmp);
-                return r;
-        }
-        return 0;
-}
-
-static int prepare_dirs(const Plan *plan) {
-        const VmPaths *paths = plan->paths;
-        int r;
-
-        r = mkdir_parents(paths->run_dir, 0700);
-        if (r < 0)
-                return log_error_errno(r, "create %s: %s", paths->run_dir, STRERROR(r));
-        /* also when it existed: nobody but root talks to QEMU's monitor */
-        if (chmod(paths->run_dir, 0700) < 0) {
-                r = negative_errno();
-                return log_error_errno(r, "chmod %s: %s", paths->run_dir, STRERROR(r));
-        }
-        /* the root is searchable, each VM's directory its own: QEMU's user
-         * gets it for the run */
-        r = mkdir_parents(vm_state_root(), 0755);
-        if (r >= 0)
-                r = mkdir_parents(paths->state_dir, 0700);
-        if (r < 0)
-                return log_error_errno(r, "create %s: %s", paths->state_dir, STRERROR(r));
-
-        if (plan->firmware && access(plan->vars, F_OK) < 0) {
-                if (!plan->firmware->vars_template)
-                        return log_error_errno(-ENOENT, "firmware %s has no variable store template",
-                                               plan->firmware->descriptor);
-                r = copy_file(plan->firmware->vars_template, plan->vars, 0600);
-                if (r < 0)
-                        return log_error_errno(r, "copy UEFI variable template %s to %s: %s",
-                                               plan->firmware->vars_template, plan->vars, STRERROR(r));
-                log_info("UEFI variables: new store %s from %s", plan->vars, plan->firmware->vars_template);
-        }
-        if (plan->tpm_argv.n > 0) {
-                /* 0700: the TPM's secrets; an existing one is kept as it is */
-                r = mkdir_parents(paths->tpm_dir, 0700);
-                if (r < 0)
-                        return log_error_errno(r, "create the TPM's state directory %s: %s", paths->tpm_dir, STRERROR(r));
-        }
-        return 0;
-}
-
-static bool in_state_dir(const Plan *plan, const char *path) {
-        const char *rest = startswith(path, plan->paths->state_dir);
-        return rest && rest[0] == '/';
-}
-
-/* What QEMU opens by name, tried as QEMU's user before anything changes.
- * The VM's state directory and its disks are given to that user for the
- * run (grant steps); the rest must be readable as they are. */
-int supervisor_check_qemu_access(const Plan *plan) {
-        const Profile *p = plan->profile;
-        const QemuCredentials *c = &plan->qemu_user;
-        _cleanup_strv_ Strv paths = { 0 }, what = { 0 };
-        _cleanup_free_ int *modes = NULL, *errors = NULL;
-        int r = 0;
-
-        if (qemu_credentials_privileged(c))
-                return 0;
-
-#define WANT(w, path, mode)                                                             \
-        do {                                                                            \
-                if ((path) && !in_state_dir(plan, path) &&                              \
-                    (strv_push(&paths, path) < 0 || strv_push(&what, w) < 0 ||          \
-                     !(modes = reallocarray(modes, paths.n, sizeof(int)))))             \
-                        return log_oom();                                               \
-                if ((path) && !in_state_dir(plan, path))                                \
-                        modes[paths.n - 1] = (mode);                                    \
-        } while (0)
-
-        /* before the first run (`vmrun check`) there is none yet: the
-         * start makes it, searchable */
-        if (access(vm_state_root(), F_OK) >= 0)
-                WANT("its state directory's parent", vm_state_root(), X_OK);
-        WANT("the kernel", p->kernel, R_OK);
-        WANT("the initrd", p->initrd, R_OK);
-        WANT("the vBIOS ROM", p->gpu_rom, R_OK);
-        WANT("the fake battery's ACPI table", plan->battery_table, R_OK);
-        if (plan->firmware)
-                WANT("the UEFI firmware", plan->firmware->code, R_OK);
-        if (p->accel == ACCEL_KVM)
-                WANT("/dev/kvm", "/dev/kvm", R_OK | W_OK);
-        for (size_t i = 0; i < p->n_disks; i++) {
-                _cleanup_free_ char *dir = strdup(p->disks[i].file);
-                if (!dir)
-                        return log_oom();
-                *strrchr(dir, '/') = '\0';
-                WANT("the directory of a disk", *dir ? dir : "/", X_OK);
-        }
-#undef WANT
-        if (paths.n == 0)
-                return 0;
-
-        r = privileges_check_access(c, paths.v, modes, paths.n, &errors);
-        if (r < 0)
-                return log_error_errno(r, "check what user %s can open: %s", c->user, STRERROR(r));
-        r = 0;
-        for (size_t i = 0; i < paths.n; i++)
-                if (errors[i] != 0)
-                        RET_GATHER(r, log_error_errno(-errors[i], "QEMU runs as %s and cannot %s %s %s: %s; make it %s "
-                                                      "for that user (chmod, chgrp; /dev/kvm: add %s to group kvm), "
-                                                      "move it into %s, or set [qemu] user = root",
-                                                      c->user, modes[i] & X_OK ? "enter" : "open", what.v[i], paths.v[i],
-                                                      strerror(errors[i]), modes[i] & X_OK ? "searchable" : "readable",
-                                                      c->user, plan->paths->state_dir));
-        return r;
-}
-
-static int preflight(const Plan *plan) {
-        const Profile *p = plan->profile;
-        int r = 0;
-
-        /* The notes that `plan` only reports are fatal for a real start:
-         * better now, with the file named, than as a QEMU error later. */
-        if (access(p->qemu_binary, X_OK) < 0)
-                RET_GATHER(r, log_error_errno(negative_errno(), "cannot execute %s: %s; install qemu-system-x86 or set [qemu] binary =",
-                                              p->qemu_binary, strerror(errno)));
-        if (p->accel == ACCEL_KVM && access("/dev/kvm", R_OK | W_OK) < 0)
-                RET_GATHER(r, log_error_errno(negative_errno(), "accel = kvm, but /dev/kvm: %s; enable virtualization in the firmware setup and load kvm_intel or kvm_amd, or set [vm] accel = tcg",
-                                              strerror(errno)));
-        for (size_t i = 0; i < p->n_disks; i++)
-                if (access(p->disks[i].file, R_OK) < 0)
-                        RET_GATHER(r, log_error_errno(negative_errno(), "disk %s: %s: %s", p->disks[i].id, p->disks[i].file,
-                                                      strerror(errno)));
-        if (p->kernel && access(p->kernel, R_OK) < 0)
-                RET_GATHER(r, log_error_errno(negative_errno(), "kernel %s: %s", p->kernel, strerror(errno)));
-        if (p->initrd && access(p->initrd, R_OK) < 0)
-                RET_GATHER(r, log_error_errno(negative_errno(), "initrd %s: %s", p->initrd, strerror(errno)));
-        if (p->gpu_rom && access(p->gpu_rom, R_OK) < 0)
-                RET_GATHER(r, log_error_errno(negative_errno(), "vBIOS ROM %s: %s; dump it with `vmrun rom dump` or fix [gpu] rom =",
-                                              p->gpu_rom, strerror(errno)));
-        if (p->tpm && access(SWTPM_BINARY, X_OK) < 0)
-                RET_GATHER(r, log_error_errno(negative_errno(), "[vm] tpm = yes, but cannot execute %s: %s; install swtpm "
-                                              "(Debian: apt install swtpm swtpm-tools), or set [vm] tpm = no",
-                                              SWTPM_BINARY, strerror(errno)));
-        for (size_t i = 0; i < plan->host_missing.n; i++)
-                RET_GATHER(r, log_error_errno(-ENODEV, "%s", plan->host_missing.v[i]));
-        if (!plan->qemu_user.user)
-                RET_GATHER(r, log_error_errno(-ENOENT, "QEMU's user %s does not exist; `vmrun plan %s` says how to create it",
-                                              p->qemu_user, p->name));
-        else
-                RET_GATHER(r, supervisor_check_qemu_access(plan));
-        RET_GATHER(r, plan_check_memlock(plan));
-        RET_GATHER(r, plan_check_placement(plan));
-        return r;
 }
 
 static int listen_public_qmp(const char *path, int *ret_fd) {
@@ -758,40 +587,6 @@ static void cleanup_run_dir(const Plan *plan) {
                         log_warning("remove %s: %s", files[i], strerror(errno));
 }
 
-typedef struct DeviceLocks {
-        int fds[9];             /* a slot has at most 8 functions */
-        size_t n;
-} DeviceLocks;
-
-static void device_locks_done(DeviceLocks *l) {
-        for (size_t i = 0; i < l->n; i++)
-                closep(&l->fds[i]);
-        l->n = 0;
-}
-
-/* One VM per device, across VMs: the handover of a second one would take
- * a GPU from under a running guest. */
-static int lock_devices(const Plan *plan, DeviceLocks *locks) {
-        const Profile *p = plan->profile;
-        int r;
-
-        if (!p->has_gpu)
-                return 0;
-        for (size_t i = 0; i <= strv_length(plan->gpu_functions) && locks->n < ELEMENTSOF(locks->fds); i++) {
-                const char *dev = i == 0 ? p->gpu_address : plan->gpu_functions[i - 1];
-                _cleanup_free_ char *holder = NULL;
-
-                r = device_lock(dev, p->name, &locks->fds[locks->n], &holder);
-                if (r == -EBUSY)
-                        return log_error_errno(r, "%s is in use by VM %s; stop that one first (`vmrun shutdown %s`)", dev,
-                                               holder && *holder ? holder : "(unknown)", holder && *holder ? holder : "NAME");
-                if (r < 0)
-                        return log_error_errno(r, "lock %s under %s/locks: %s", dev, vm_run_root(), STRERROR(r));
-                locks->n++;
-        }
-        return 0;
-}
-
 static int open_tap(Supervisor *s) {
         const char *bridge = s->profile->bridge, *step = NULL;
         int r;
@@ -839,7 +634,7 @@ int supervisor_run(const Plan *plan) {
                 log_error_errno(r, "lock VM %s under %s/locks: %s", p->name, vm_run_root(), STRERROR(r));
                 return VMRUN_EXIT_FAILURE;
         }
-        if (lock_devices(plan, &device_locks) < 0)
+        if (device_locks_take(plan, &device_locks) < 0)
                 return VMRUN_EXIT_FAILURE;
         if (access(plan->paths->journal, F_OK) >= 0) {
                 log_error("%s exists: an earlier run of %s did not give the host back. Run `vmrun restore %s` first",
@@ -847,7 +642,7 @@ int supervisor_run(const Plan *plan) {
                 return VMRUN_EXIT_FAILURE;
         }
 
-        if (prepare_dirs(plan) < 0 || preflight(plan) < 0)
+        if (preflight_prepare_dirs(plan) < 0 || preflight(plan) < 0)
                 return VMRUN_EXIT_FAILURE;
         /* everything that would stop the handover half-way and can be seen
          * without changing anything: refuse now, with the host untouched */
@@ -896,7 +691,7 @@ int supervisor_run(const Plan *plan) {
         (void) tpm_stop(s.tpm);
 
         status("giving the host back");
-        r = handover_restore(&host, plan->paths->journal);
+        r = handover_restore(&host, NULL, plan->paths->journal);
         if (r < 0) {
                 log_error("the host was not fully given back; fix what the errors above name, then run `vmrun restore %s`",
                           p->name);

@@ -20,8 +20,3 @@ typedef enum VmrunExit {
 } VmrunExit;
 
 int supervisor_run(const Plan *plan);
-
-/* Try, as QEMU's user, what QEMU opens by name (/dev/kvm, the kernel, the
- * firmware, the ROM...), before anything changes. Logs each it cannot,
- * with what to do. 0 when QEMU runs as root. */
-int supervisor_check_qemu_access(const Plan *plan);

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
+#include "basic/fileio.h"
 #include "handover/handover.h"
 #include "basic/log.h"
 
@@ -115,7 +116,7 @@ static int setup(void **state) {
                 return -1;
         }
         snprintf(f->journal, sizeof(f->journal), "%s/handover.json", f->dir);
-        f->ctx = (HostContext) { .root = "/", .lookup = fake_lookup };
+        f->ctx = (HostContext) { .root = "/" };
         fake_reset(f->journal);
         *state = f;
         return 0;
@@ -361,7 +362,7 @@ static void test_restore_undoes_in_reverse_and_removes_the_journal(void **state)
         assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal), 0);
         fake_reset(f->journal);
 
-        assert_int_equal(handover_restore(&f->ctx, f->journal), 0);
+        assert_int_equal(handover_restore(&f->ctx, fake_lookup, f->journal), 0);
         assert_calls("undo fake-a three", "undo fake-b two", "undo fake-a one", NULL);
         assert_false(exists(f->journal));
         assert_int_equal(dir_entries(f->dir), 0);
@@ -370,7 +371,7 @@ static void test_restore_undoes_in_reverse_and_removes_the_journal(void **state)
 static void test_restore_without_a_journal_does_nothing_and_returns_0(void **state) {
         Fixture *f = *state;
 
-        assert_int_equal(handover_restore(&f->ctx, f->journal), 0);
+        assert_int_equal(handover_restore(&f->ctx, fake_lookup, f->journal), 0);
         assert_no_calls();
         assert_false(exists(f->journal));
 }
@@ -383,10 +384,10 @@ static void test_restore_is_idempotent(void **state) {
         assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal), 0);
         fake_reset(f->journal);
 
-        assert_int_equal(handover_restore(&f->ctx, f->journal), 0);
+        assert_int_equal(handover_restore(&f->ctx, fake_lookup, f->journal), 0);
         assert_calls("undo fake-a two", "undo fake-a one", NULL);
         fake_reset(f->journal);
-        assert_int_equal(handover_restore(&f->ctx, f->journal), 0);
+        assert_int_equal(handover_restore(&f->ctx, fake_lookup, f->journal), 0);
         assert_no_calls();
 }
 
@@ -399,14 +400,14 @@ static void test_an_undo_failing_in_the_middle_stays_in_the_journal_and_the_othe
         assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal), 0);
         fake_reset(f->journal);
 
-        assert_int_equal(handover_restore(&f->ctx, f->journal), -EBUSY);
+        assert_int_equal(handover_restore(&f->ctx, fake_lookup, f->journal), -EBUSY);
         assert_calls("undo fake-a three", "undo fake-b two", "undo fake-a one", NULL);
         assert_journal_lists("fake-b step two", NULL);
 
         /* once its cause is fixed, the next restore finishes the job */
         fix_journal_undo_errors(f->journal);
         fake_reset(f->journal);
-        assert_int_equal(handover_restore(&f->ctx, f->journal), 0);
+        assert_int_equal(handover_restore(&f->ctx, fake_lookup, f->journal), 0);
         assert_calls("undo fake-b two", NULL);
         assert_false(exists(f->journal));
 }
@@ -421,7 +422,7 @@ static void test_of_several_failing_undos_the_first_error_is_returned(void **sta
         fake_reset(f->journal);
 
         /* the first in undo order: the newest step's */
-        assert_int_equal(handover_restore(&f->ctx, f->journal), -EBUSY);
+        assert_int_equal(handover_restore(&f->ctx, fake_lookup, f->journal), -EBUSY);
         assert_calls("undo fake-a three", "undo fake-a two", "undo fake-a one", NULL);
 }
 
@@ -441,7 +442,7 @@ static void test_the_journal_shrinks_as_undos_finish(void **state) {
         assert_int_equal(json_write_atomic(f->journal, j, 0600), 0);
         fake_reset(f->journal);
 
-        assert_int_equal(handover_restore(&f->ctx, f->journal), 0);
+        assert_int_equal(handover_restore(&f->ctx, fake_lookup, f->journal), 0);
         assert_calls("undo fake-a two", "undo fake-a one", NULL);
 }
 
@@ -459,7 +460,7 @@ static void test_a_damaged_journal_is_ebadmsg_and_left_for_a_human(void **state)
 
         for (size_t i = 0; i < ELEMENTSOF(damaged); i++) {
                 write_journal(f->journal, damaged[i]);
-                if (handover_restore(&f->ctx, f->journal) != -EBADMSG)
+                if (handover_restore(&f->ctx, fake_lookup, f->journal) != -EBADMSG)
                         fail_msg("journal \"%s\" should give -EBADMSG", damaged[i]);
                 assert_true(exists(f->journal));
         }
@@ -477,7 +478,7 @@ static void test_a_damaged_or_unknown_entry_stays_and_the_rest_is_undone(void **
                       "{\"type\": \"fake-b\", \"summary\": \"s4\", \"record\": {\"name\": \"four\"}}"
                       "]}");
 
-        assert_int_equal(handover_restore(&f->ctx, f->journal), -EBADMSG);
+        assert_int_equal(handover_restore(&f->ctx, fake_lookup, f->journal), -EBADMSG);
         assert_calls("undo fake-b four", "undo fake-a one", NULL);
         /* what could not be undone is left for a human, in its order */
         assert_journal_lists("s2", "s3 without a type", NULL);
@@ -492,7 +493,7 @@ static void test_without_a_lookup_restore_uses_the_built_in_step_types(void **st
         assert_null(host_step_type_find("fake-a"));
         write_journal(f->journal, "{\"version\": 1, \"vm\": \"test\", \"steps\": ["
                                   "{\"type\": \"fake-a\", \"summary\": \"s1\", \"record\": {\"name\": \"one\"}}]}");
-        assert_int_equal(handover_restore(&plain, f->journal), -EBADMSG);
+        assert_int_equal(handover_restore(&plain, NULL, f->journal), -EBADMSG);
         assert_no_calls();
 }
 

@@ -2,6 +2,7 @@
 /* placement: [cpu] pin lists, and vCPU threads put one each on a host CPU
  * with QEMU's other threads kept to their own set. The threads here are
  * this test's own, standing in for QEMU's. */
+#include "basic/parse.h"
 #include "fake-root.h"
 
 #include <pthread.h>

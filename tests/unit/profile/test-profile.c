@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "basic/parse.h"
 #include "capture.h"
 #include "basic/log.h"
 #include "profile/profile.h"

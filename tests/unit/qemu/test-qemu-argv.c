@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include "basic/parse.h"
 #include "basic/log.h"
 #include "profile/profile.h"
 #include "qemu/argv.h"

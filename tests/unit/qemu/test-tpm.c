@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include "basic/fileio.h"
 #include "capture.h"
 #include "basic/log.h"
 #include "basic/paths.h"

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <libgen.h>
+#include <sys/stat.h>
+
+#include "basic/fileio.h"
+
+int json_write_atomic(const char *path, json_t *j, mode_t mode) {
+        _cleanup_free_ char *tmp = NULL, *dircopy = NULL;
+        _cleanup_close_ int fd = -1, dfd = -1;
+        int r;
+
+        if (asprintf(&tmp, "%s.tmp", path) < 0)
+                return -ENOMEM;
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+        if (fd < 0)
+                return negative_errno();
+        if (json_dumpfd(j, fd, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 || write(fd, "\n", 1) != 1) {
+                r = errno > 0 ? -errno : -EIO;
+                unlink(tmp);
+                return r;
+        }
+        if (fsync(fd) < 0) {
+                r = negative_errno();
+                unlink(tmp);
+                return r;
+        }
+        if (rename(tmp, path) < 0) {
+                r = negative_errno();
+                unlink(tmp);
+                return r;
+        }
+        /* the rename itself is only durable once the directory is synced */
+        dircopy = strdup(path);
+        if (!dircopy)
+                return -ENOMEM;
+        dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0 || fsync(dfd) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int copy_file(const char *from, const char *to, mode_t mode) {
+        _cleanup_close_ int in = -1, out = -1;
+        _cleanup_free_ char *tmp = NULL;
+        char buf[65536];
+        ssize_t n;
+        int r;
+
+        if (asprintf(&tmp, "%s.tmp", to) < 0)
+                return -ENOMEM;
+        in = open(from, O_RDONLY | O_CLOEXEC);
+        if (in < 0)
+                return negative_errno();
+        out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+        if (out < 0)
+                return negative_errno();
+        while ((n = read(in, buf, sizeof buf)) != 0) {
+                if (n < 0 || write(out, buf, (size_t) n) != n) {
+                        r = errno > 0 ? -errno : -EIO;
+                        unlink(tmp);
+                        return r;
+                }
+        }
+        if (fsync(out) < 0 || rename(tmp, to) < 0) {
+                r = negative_errno();
+                unlink(tmp);
+                return r;
+        }
+        return 0;
+}
+
+int mkdir_parents(const char *path, mode_t mode) {
+        _cleanup_free_ char *copy = strdup(path);
+
+        if (!copy)
+                return -ENOMEM;
+        for (char *s = copy + 1;; s++) {
+                if (*s != '/' && *s != '\0')
+                        continue;
+                char c = *s;
+                *s = '\0';
+                if (mkdir(copy, mode) < 0 && errno != EEXIST)
+                        return negative_errno();
+                if (c == '\0')
+                        return 0;
+                *s = c;
+        }
+}

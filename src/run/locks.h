@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* Locks under /run/vmrun/locks: one per VM (held by its supervisor while
+ * it lives, so "is it alive?" has an exact answer) and one per PCI device
+ * (two VMs never take the same GPU). */
+
+#include "plan/plan.h"
+
+/* Take the VM's lock (run root/locks/vm-NAME.lock). -EBUSY when another
+ * process holds it; *ret_fd keeps it until closed. */
+int vm_lock(const char *name, int *ret_fd);
+/* The lock of one PCI device, so two VMs never take the same device. On
+ * -EBUSY, *ret_holder (if given) names the VM that holds it. */
+int device_lock(const char *pci_address, const char *vm, int *ret_fd, char **ret_holder);
+
+typedef struct DeviceLocks {
+        int fds[9];             /* a slot has at most 8 functions */
+        size_t n;
+} DeviceLocks;
+
+void device_locks_done(DeviceLocks *l);
+
+/* The lock of every function the plan passes; logs which VM holds one
+ * that is taken. */
+int device_locks_take(const Plan *plan, DeviceLocks *locks);

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <sys/stat.h>
+
+#include "basic/fileio.h"
+#include "basic/log.h"
+#include "qemu/tpm.h"
+#include "run/preflight.h"
+
+int preflight_prepare_dirs(const Plan *plan) {
+        const VmPaths *paths = plan->paths;
+        int r;
+
+        r = mkdir_parents(paths->run_dir, 0700);
+        if (r < 0)
+                return log_error_errno(r, "create %s: %s", paths->run_dir, STRERROR(r));
+        /* also when it existed: nobody but root talks to QEMU's monitor */
+        if (chmod(paths->run_dir, 0700) < 0) {
+                r = negative_errno();
+                return log_error_errno(r, "chmod %s: %s", paths->run_dir, STRERROR(r));
+        }
+        /* the root is searchable, each VM's directory its own: QEMU's user
+         * gets it for the run */
+        r = mkdir_parents(vm_state_root(), 0755);
+        if (r >= 0)
+                r = mkdir_parents(paths->state_dir, 0700);
+        if (r < 0)
+                return log_error_errno(r, "create %s: %s", paths->state_dir, STRERROR(r));
+
+        if (plan->firmware && access(plan->vars, F_OK) < 0) {
+                if (!plan->firmware->vars_template)
+                        return log_error_errno(-ENOENT, "firmware %s has no variable store template",
+                                               plan->firmware->descriptor);
+                r = copy_file(plan->firmware->vars_template, plan->vars, 0600);
+                if (r < 0)
+                        return log_error_errno(r, "copy UEFI variable template %s to %s: %s",
+                                               plan->firmware->vars_template, plan->vars, STRERROR(r));
+                log_info("UEFI variables: new store %s from %s", plan->vars, plan->firmware->vars_template);
+        }
+        if (plan->tpm_argv.n > 0) {
+                /* 0700: the TPM's secrets; an existing one is kept as it is */
+                r = mkdir_parents(paths->tpm_dir, 0700);
+                if (r < 0)
+                        return log_error_errno(r, "create the TPM's state directory %s: %s", paths->tpm_dir, STRERROR(r));
+        }
+        return 0;
+}
+
+static bool in_state_dir(const Plan *plan, const char *path) {
+        const char *rest = startswith(path, plan->paths->state_dir);
+        return rest && rest[0] == '/';
+}
+
+/* What QEMU opens by name, tried as QEMU's user before anything changes.
+ * The VM's state directory and its disks are given to that user for the
+ * run (grant steps); the rest must be readable as they are. */
+int preflight_qemu_access(const Plan *plan) {
+        const Profile *p = plan->profile;
+        const QemuCredentials *c = &plan->qemu_user;
+        _cleanup_strv_ Strv paths = { 0 }, what = { 0 };
+        _cleanup_free_ int *modes = NULL, *errors = NULL;
+        int r = 0;
+
+        if (qemu_credentials_privileged(c))
+                return 0;
+
+#define WANT(w, path, mode)                                                             \
+        do {                                                                            \
+                if ((path) && !in_state_dir(plan, path) &&                              \
+                    (strv_push(&paths, path) < 0 || strv_push(&what, w) < 0 ||          \
+                     !(modes = reallocarray(modes, paths.n, sizeof(int)))))             \
+                        return log_oom();                                               \
+                if ((path) && !in_state_dir(plan, path))                                \
+                        modes[paths.n - 1] = (mode);                                    \
+        } while (0)
+
+        /* before the first run (`vmrun check`) there is none yet: the
+         * start makes it, searchable */
+        if (access(vm_state_root(), F_OK) >= 0)
+                WANT("its state directory's parent", vm_state_root(), X_OK);
+        WANT("the kernel", p->kernel, R_OK);
+        WANT("the initrd", p->initrd, R_OK);
+        WANT("the vBIOS ROM", p->gpu_rom, R_OK);
+        WANT("the fake battery's ACPI table", plan->battery_table, R_OK);
+        if (plan->firmware)
+                WANT("the UEFI firmware", plan->firmware->code, R_OK);
+        if (p->accel == ACCEL_KVM)
+                WANT("/dev/kvm", "/dev/kvm", R_OK | W_OK);
+        for (size_t i = 0; i < p->n_disks; i++) {
+                _cleanup_free_ char *dir = strdup(p->disks[i].file);
+                if (!dir)
+                        return log_oom();
+                *strrchr(dir, '/') = '\0';
+                WANT("the directory of a disk", *dir ? dir : "/", X_OK);
+        }
+#undef WANT
+        if (paths.n == 0)
+                return 0;
+
+        r = privileges_check_access(c, paths.v, modes, paths.n, &errors);
+        if (r < 0)
+                return log_error_errno(r, "check what user %s can open: %s", c->user, STRERROR(r));
+        r = 0;
+        for (size_t i = 0; i < paths.n; i++)
+                if (errors[i] != 0)
+                        RET_GATHER(r, log_error_errno(-errors[i], "QEMU runs as %s and cannot %s %s %s: %s; make it %s "
+                                                      "for that user (chmod, chgrp; /dev/kvm: add %s to group kvm), "
+                                                      "move it into %s, or set [qemu] user = root",
+                                                      c->user, modes[i] & X_OK ? "enter" : "open", what.v[i], paths.v[i],
+                                                      strerror(errors[i]), modes[i] & X_OK ? "searchable" : "readable",
+                                                      c->user, plan->paths->state_dir));
+        return r;
+}
+
+int preflight(const Plan *plan) {
+        const Profile *p = plan->profile;
+        int r = 0;
+
+        /* The notes that `plan` only reports are fatal for a real start:
+         * better now, with the file named, than as a QEMU error later. */
+        if (access(p->qemu_binary, X_OK) < 0)
+                RET_GATHER(r, log_error_errno(negative_errno(), "cannot execute %s: %s; install qemu-system-x86 or set [qemu] binary =",
+                                              p->qemu_binary, strerror(errno)));
+        if (p->accel == ACCEL_KVM && access("/dev/kvm", R_OK | W_OK) < 0)
+                RET_GATHER(r, log_error_errno(negative_errno(), "accel = kvm, but /dev/kvm: %s; enable virtualization in the firmware setup and load kvm_intel or kvm_amd, or set [vm] accel = tcg",
+                                              strerror(errno)));
+        for (size_t i = 0; i < p->n_disks; i++)
+                if (access(p->disks[i].file, R_OK) < 0)
+                        RET_GATHER(r, log_error_errno(negative_errno(), "disk %s: %s: %s", p->disks[i].id, p->disks[i].file,
+                                                      strerror(errno)));
+        if (p->kernel && access(p->kernel, R_OK) < 0)
+                RET_GATHER(r, log_error_errno(negative_errno(), "kernel %s: %s", p->kernel, strerror(errno)));
+        if (p->initrd && access(p->initrd, R_OK) < 0)
+                RET_GATHER(r, log_error_errno(negative_errno(), "initrd %s: %s", p->initrd, strerror(errno)));
+        if (p->gpu_rom && access(p->gpu_rom, R_OK) < 0)
+                RET_GATHER(r, log_error_errno(negative_errno(), "vBIOS ROM %s: %s; dump it with `vmrun rom dump` or fix [gpu] rom =",
+                                              p->gpu_rom, strerror(errno)));
+        if (p->tpm && access(SWTPM_BINARY, X_OK) < 0)
+                RET_GATHER(r, log_error_errno(negative_errno(), "[vm] tpm = yes, but cannot execute %s: %s; install swtpm "
+                                              "(Debian: apt install swtpm swtpm-tools), or set [vm] tpm = no",
+                                              SWTPM_BINARY, strerror(errno)));
+        for (size_t i = 0; i < plan->host_missing.n; i++)
+                RET_GATHER(r, log_error_errno(-ENODEV, "%s", plan->host_missing.v[i]));
+        if (!plan->qemu_user.user)
+                RET_GATHER(r, log_error_errno(-ENOENT, "QEMU's user %s does not exist; `vmrun plan %s` says how to create it",
+                                              p->qemu_user, p->name));
+        else
+                RET_GATHER(r, preflight_qemu_access(plan));
+        RET_GATHER(r, plan_check_memlock(plan));
+        RET_GATHER(r, plan_check_placement(plan));
+        return r;
+}

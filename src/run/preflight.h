@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* Before the first host step: what a real start needs that `vmrun plan`
+ * only notes, checked while nothing has changed yet. */
+
+#include "plan/plan.h"
+
+/* /run/vmrun/NAME (root's, 0700) and /var/lib/vmrun/NAME, the VM's UEFI
+ * variable store from its template, the TPM's state directory. Logs. */
+int preflight_prepare_dirs(const Plan *plan);
+
+/* Try, as QEMU's user, what QEMU opens by name (/dev/kvm, the kernel, the
+ * firmware, the ROM...), before anything changes. Logs each it cannot,
+ * with what to do. 0 when QEMU runs as root. */
+int preflight_qemu_access(const Plan *plan);
+
+/* Every file, binary, device and limit the run needs; logs each problem
+ * with what to do, and returns the first error. */
+int preflight(const Plan *plan);
