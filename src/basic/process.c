@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "basic/process.h"
 
@@ -58,18 +60,43 @@ int pidfd_open_verified(pid_t pid, uint64_t start_time, int *ret_fd) {
         return 0;
 }
 
-int pidfd_wait_exit(int pidfd, usec_t deadline) {
-        struct pollfd p = { .fd = pidfd, .events = POLLIN };
-
+int pidfd_wait_draining(int pidfd, int fd, void (*drain)(void *userdata), void *userdata, usec_t deadline) {
         for (;;) {
-                int r = poll(&p, 1, deadline_to_poll_ms(deadline));
-                if (r < 0) {
-                        if (errno == EINTR)
-                                continue;
+                struct pollfd p[2] = {
+                        { .fd = pidfd, .events = POLLIN },
+                        { .fd = fd, .events = POLLIN },
+                };
+                int n = poll(p, fd >= 0 ? 2 : 1, deadline_to_poll_ms(deadline));
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
                         return negative_errno();
-                }
-                if (r == 0)
+                if (n == 0)
                         return -ETIMEDOUT;
-                return 0;
+                if (fd >= 0 && p[1].revents)
+                        drain(userdata);
+                if (p[0].revents)
+                        return 0;
         }
+}
+
+int pidfd_wait(int pidfd, usec_t deadline) {
+        return pidfd_wait_draining(pidfd, -1, NULL, NULL, deadline);
+}
+
+int pidfd_reap(int pidfd, siginfo_t *ret) {
+        siginfo_t si = { 0 };
+
+        while (waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED) < 0)
+                if (errno != EINTR)
+                        return negative_errno();
+        if (ret)
+                *ret = si;
+        return 0;
+}
+
+int pidfd_kill_and_reap(int pidfd) {
+        (void) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+        return pidfd_reap(pidfd, NULL);
 }

@@ -10,6 +10,8 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 
+#include "basic/process.h"
+#include "basic/spawn.h"
 #include "host/host.h"
 #include "basic/log.h"
 #include "host/modules.h"
@@ -282,12 +284,31 @@ static int check_write_allowed(const HostContext *ctx, const char *path, const c
         return log_error_errno(-EPERM, "refusing to write to %s: not one of the attributes vmrun changes", path);
 }
 
+typedef struct SysfsWrite {
+        const char *path;
+        const char *value;
+} SysfsWrite;
+
+/* In the writer child: its exit status is the write's errno, 0 if none. */
+static int write_attribute(void *userdata) {
+        const SysfsWrite *w = userdata;
+        size_t l = strlen(w->value);
+        int fd = open(w->path, O_WRONLY | O_CLOEXEC);
+
+        if (fd < 0)
+                return errno;
+        if (write(fd, w->value, l) != (ssize_t) l)
+                return errno ? errno : EIO;
+        if (close(fd) < 0)
+                return errno;
+        return 0;
+}
+
 int host_write(const HostContext *ctx, const char *path, const char *value, usec_t timeout) {
         _cleanup_free_ char *p = NULL;
         _cleanup_close_ int pidfd = -1;
-        siginfo_t si = { 0 };
-        struct pollfd pfd;
-        usec_t deadline;
+        siginfo_t si;
+        usec_t t = timeout ? timeout : HOST_WRITE_TIMEOUT;
         pid_t pid;
         int r;
 
@@ -303,45 +324,24 @@ int host_write(const HostContext *ctx, const char *path, const char *value, usec
         /* The write runs in a child: if the kernel never returns from it
          * (a driver's remove() waiting for a device that is gone), only the
          * child is stuck, and vmrun can report it and undo the rest. */
-        pid = fork();
-        if (pid < 0)
-                return negative_errno();
-        if (pid == 0) {
-                int fd = open(p, O_WRONLY | O_CLOEXEC);
-                size_t l = strlen(value);
-                if (fd < 0)
-                        _exit(errno & 0xff);
-                if (write(fd, value, l) != (ssize_t) l)
-                        _exit(errno ? errno & 0xff : EIO);
-                if (close(fd) < 0)
-                        _exit(errno & 0xff);
-                _exit(0);
-        }
-
-        pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
-        if (pidfd < 0) {
-                r = negative_errno();
-                kill(pid, SIGKILL);
-                (void) waitpid(pid, NULL, 0);
+        r = spawn(&(const Spawn) {
+                        .run = write_attribute,
+                        .userdata = &(SysfsWrite) { .path = p, .value = value },
+                        .fds = (const int[]) { -1, -1, -1 },
+                        .n_fds = 3,
+                  },
+                  &pid, &pidfd);
+        if (r < 0)
                 return r;
-        }
-        pfd = (struct pollfd) { .fd = pidfd, .events = POLLIN };
-        /* once, before the loop: a signal must not push it back */
-        deadline = deadline_after(timeout ? timeout : HOST_WRITE_TIMEOUT);
-        for (;;) {
-                r = poll(&pfd, 1, deadline_to_poll_ms(deadline));
-                if (r >= 0 || errno != EINTR)
-                        break;
-        }
-        if (r == 0) {
+        r = pidfd_wait(pidfd, deadline_after(t));
+        if (r == -ETIMEDOUT) {
                 log_error("writing '%s' to %s did not return within %llus: the kernel is stuck in the driver; "
                           "the writer (pid %d) is left behind. Check `dmesg` and /proc/%d/stack",
-                          value, p, (unsigned long long) ((timeout ? timeout : HOST_WRITE_TIMEOUT) / USEC_PER_SEC),
-                          (int) pid, (int) pid);
+                          value, p, (unsigned long long) (t / USEC_PER_SEC), (int) pid, (int) pid);
                 return -ETIMEDOUT;
         }
-        if (r < 0 || waitid(P_PIDFD, (id_t) pidfd, &si, WEXITED) < 0)
-                return negative_errno();
+        if (r < 0 || (r = pidfd_reap(pidfd, &si)) < 0)
+                return r;
         if (si.si_code != CLD_EXITED)
                 return -EIO;
         return -si.si_status;

@@ -7,35 +7,45 @@
 #include <sys/wait.h>
 
 #include "basic/log.h"
+#include "basic/process.h"
+#include "basic/spawn.h"
 #include "qemu/caps.h"
 #include "basic/strv.h"
 
 /* QEMU 7.2's CPU help is about 20 KiB; anything near this is not help. */
 #define HELP_MAX (1u << 20)
 
-static void kill_and_reap(pid_t pid) {
-        (void) kill(pid, SIGKILL);
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-                ;
-}
+/* Read the child's output from `fd` until its end, at most HELP_MAX
+ * bytes, before `deadline`. */
+static int read_all(int fd, usec_t deadline, char **ret) {
+        _cleanup_free_ char *buf = malloc(HELP_MAX + 1);
+        size_t len = 0;
 
-/* Wait for the exit of `pid` until `deadline`. */
-static int reap(pid_t pid, int pidfd, usec_t deadline, siginfo_t *ret) {
-        struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
-        int r;
-
+        if (!buf)
+                return -ENOMEM;
         for (;;) {
+                struct pollfd pfd = { .fd = fd, .events = POLLIN };
+                ssize_t n;
+                int r;
+
                 r = poll(&pfd, 1, deadline_to_poll_ms(deadline));
-                if (r >= 0 || errno != EINTR)
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0)
+                        return r == 0 ? -ETIMEDOUT : negative_errno();
+                n = read(fd, buf + len, HELP_MAX - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return negative_errno();
+                if (n == 0)
                         break;
+                len += (size_t) n;
+                if (len == HELP_MAX)
+                        return -E2BIG;
         }
-        if (r < 0)
-                return negative_errno();
-        if (r == 0)
-                return -ETIMEDOUT;
-        *ret = (siginfo_t) { 0 };
-        if (waitid(P_PIDFD, (id_t) pidfd, ret, WEXITED) < 0)
-                return negative_errno();
+        buf[len] = '\0';
+        *ret = TAKE_PTR(buf);
         return 0;
 }
 
@@ -45,84 +55,37 @@ static int run_help(const char *binary, char *const *argv, usec_t timeout, char 
         _cleanup_close_pair_ int out[2] = { -1, -1 };
         _cleanup_close_ int pidfd = -1;
         _cleanup_free_ char *buf = NULL;
-        size_t len = 0;
         siginfo_t si;
         usec_t deadline = deadline_after(timeout);
         pid_t pid;
         int r;
 
+        assert(streq(argv[0], binary));
+
         /* said here, rather than as an exit status 127 of the child */
         if (access(binary, X_OK) < 0)
                 return negative_errno();
-        buf = malloc(HELP_MAX + 1);
-        if (!buf)
-                return -ENOMEM;
         if (pipe2(out, O_CLOEXEC) < 0)
                 return negative_errno();
-
-        pid = fork();
-        if (pid < 0)
-                return negative_errno();
-        if (pid == 0) {
-                /* only async-signal-safe calls until exec */
-                sigset_t none;
-                int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-                sigemptyset(&none);
-                sigprocmask(SIG_SETMASK, &none, NULL);
-                if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out[1], STDOUT_FILENO) < 0 ||
-                    dup2(out[1], STDERR_FILENO) < 0)
-                        _exit(126);
-                execv(binary, argv);
-                _exit(127);
-        }
+        r = spawn(&(const Spawn) { .argv = argv, .fds = (const int[]) { -1, out[1], out[1] }, .n_fds = 3 }, &pid,
+                  &pidfd);
+        if (r < 0)
+                return r;
         /* only the child holds the write end now: its exit is our EOF */
         closep(&out[1]);
 
-        pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
-        if (pidfd < 0) {
-                r = negative_errno();
-                kill_and_reap(pid);
-                return r;
-        }
-
-        for (;;) {
-                struct pollfd pfd = { .fd = out[0], .events = POLLIN };
-                ssize_t n;
-
-                r = poll(&pfd, 1, deadline_to_poll_ms(deadline));
-                if (r < 0 && errno == EINTR)
-                        continue;
-                if (r <= 0) {
-                        r = r == 0 ? -ETIMEDOUT : negative_errno();
-                        kill_and_reap(pid);
-                        return r;
-                }
-                n = read(out[0], buf + len, HELP_MAX - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        r = negative_errno();
-                        kill_and_reap(pid);
-                        return r;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-                if (len == HELP_MAX) {
-                        kill_and_reap(pid);
-                        return -E2BIG;
-                }
-        }
-        buf[len] = '\0';
-
-        r = reap(pid, pidfd, deadline, &si);
+        r = read_all(out[0], deadline, &buf);
+        if (r >= 0)
+                r = pidfd_wait(pidfd, deadline);
         if (r < 0) {
-                kill_and_reap(pid);
+                (void) pidfd_kill_and_reap(pidfd);
                 return r;
         }
+        r = pidfd_reap(pidfd, &si);
+        if (r < 0)
+                return r;
         if (si.si_code != CLD_EXITED || si.si_status != 0) {
-                log_debug("%s exited with %s %d; it said: %s", binary,
+                log_debug("%s (pid %d) exited with %s %d; it said: %s", binary, (int) pid,
                           si.si_code == CLD_EXITED ? "status" : "signal", si.si_status, buf);
                 return -EIO;
         }

@@ -10,7 +10,13 @@
 #include <sys/wait.h>
 
 #include "basic/log.h"
+#include "basic/process.h"
+#include "basic/spawn.h"
 #include "qemu/privileges.h"
+
+/* A few access(2) calls: a child still at it after this is stuck (a hung
+ * network file system). */
+#define ACCESS_CHECK_TIMEOUT (30 * USEC_PER_SEC)
 
 int qemu_credentials_lookup(const char *user, QemuCredentials *ret) {
         _cleanup_free_ char *buf = NULL, *name = NULL;
@@ -131,13 +137,48 @@ int privileges_drop(const QemuCredentials *c) {
         return 0;
 }
 
+typedef struct AccessCheck {
+        const QemuCredentials *user;
+        char *const *paths;
+        const int *modes;
+        size_t n;
+} AccessCheck;
+
+/* In the child: one errno per path (0: fine) on descriptor 3. */
+static int check_access_as_user(void *userdata) {
+        const AccessCheck *a = userdata;
+        int r = privileges_drop(a->user);
+
+        for (size_t i = 0; i < a->n; i++) {
+                int e = r < 0 ? -r : access(a->paths[i], a->modes[i]) < 0 ? errno : 0;
+                if (write(3, &e, sizeof e) != sizeof e)
+                        return 1;
+        }
+        return 0;
+}
+
+static int read_errors(int fd, int *errors, size_t n) {
+        size_t got = 0;
+
+        while (got < n * sizeof(int)) {
+                ssize_t k = read(fd, (char *) errors + got, n * sizeof(int) - got);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        break;
+                got += (size_t) k;
+        }
+        return got == n * sizeof(int) ? 0 : -EIO;
+}
+
 int privileges_check_access(const QemuCredentials *c, char *const *paths, const int *modes, size_t n,
                             int **ret_errors) {
         _cleanup_close_pair_ int pipefd[2] = { -1, -1 };
+        _cleanup_close_ int pidfd = -1;
         _cleanup_free_ int *errors = NULL;
-        siginfo_t si = { 0 };
-        size_t got = 0;
+        siginfo_t si;
         pid_t pid;
+        int r;
 
         assert(ret_errors);
 
@@ -146,80 +187,70 @@ int privileges_check_access(const QemuCredentials *c, char *const *paths, const 
                 return -ENOMEM;
         if (pipe2(pipefd, O_CLOEXEC) < 0)
                 return negative_errno();
-        pid = fork();
-        if (pid < 0)
-                return negative_errno();
-        if (pid == 0) {
-                int r = privileges_drop(c);
-                for (size_t i = 0; i < n; i++) {
-                        int e = r < 0 ? -r : access(paths[i], modes[i]) < 0 ? errno : 0;
-                        if (write(pipefd[1], &e, sizeof e) != sizeof e)
-                                _exit(1);
-                }
-                _exit(0);
-        }
+        r = spawn(&(const Spawn) {
+                        .run = check_access_as_user,
+                        .userdata = &(AccessCheck) { .user = c, .paths = paths, .modes = modes, .n = n },
+                        .fds = (const int[]) { -1, -1, -1, pipefd[1] },
+                        .n_fds = 4,
+                  },
+                  &pid, &pidfd);
+        if (r < 0)
+                return log_debug_errno(r, "fork for the access check as user %s: %s", c->user, STRERROR(r));
         /* the child's end: EOF when it exits, whatever it wrote */
         closep(&pipefd[1]);
-        while (got < n * sizeof(int)) {
-                ssize_t k = read(pipefd[0], (char *) errors + got, n * sizeof(int) - got);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        break;
-                got += (size_t) k;
-        }
-        while (waitid(P_PID, (id_t) pid, &si, WEXITED) < 0 && errno == EINTR)
-                ;
-        if (got != n * sizeof(int) || si.si_code != CLD_EXITED || si.si_status != 0)
-                return log_debug_errno(-EIO, "the access check as user %s did not finish", c->user);
+        /* a few ints: the pipe holds them all until the child has exited */
+        r = pidfd_wait(pidfd, deadline_after(ACCESS_CHECK_TIMEOUT));
+        if (r < 0)
+                (void) pidfd_kill_and_reap(pidfd);
+        else if (pidfd_reap(pidfd, &si) < 0 || si.si_code != CLD_EXITED || si.si_status != 0)
+                r = -EIO;
+        else
+                r = read_errors(pipefd[0], errors, n);
+        if (r < 0)
+                return log_debug_errno(r, "the access check as user %s (pid %d) did not finish", c->user, (int) pid);
         *ret_errors = TAKE_PTR(errors);
         return 0;
 }
 
-_Noreturn void privileges_exec(char *const *argv, const QemuCredentials *user, const int *fds, int n_fds, int out_fd,
-                               uint64_t memlock) {
-        int lifted[n_fds], o, devnull, r;
-        sigset_t none;
+typedef struct Exec {
+        const QemuCredentials *user;
+        uint64_t memlock;
+} Exec;
 
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        signal(SIGPIPE, SIG_DFL);
-        setsid();
+/* In the child, descriptors in place: what needs root first, then no root. */
+static int become_user(void *userdata) {
+        const Exec *e = userdata;
+        int r;
 
-        /* every source above the targets first, so no dup2() overwrites
-         * one still to be moved */
-        for (int i = 3; i < n_fds; i++) {
-                lifted[i] = fds[i] >= 0 ? fcntl(fds[i], F_DUPFD, n_fds) : -1;
-                if (fds[i] >= 0 && lifted[i] < 0)
-                        _exit(126);
-        }
-        o = fcntl(out_fd, F_DUPFD, n_fds);
-        devnull = open("/dev/null", O_RDONLY);
-        if (o < 0 || devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 || dup2(o, STDOUT_FILENO) < 0 ||
-            dup2(o, STDERR_FILENO) < 0)
-                _exit(126);
-        if (n_fds > 3)
-                syscall(SYS_close_range, 3, n_fds - 1, 0);
-        for (int i = 3; i < n_fds; i++)
-                if (lifted[i] >= 0 && dup2(lifted[i], i) < 0)
-                        _exit(126);
-        /* the supervisor's locks, QMP and signal descriptors stay its own */
-        syscall(SYS_close_range, n_fds, ~0U, 0);
-
-        r = memlock > 0 ? privileges_raise_memlock(memlock) : 0;
+        r = e->memlock > 0 ? privileges_raise_memlock(e->memlock) : 0;
         if (r < 0) {
                 dprintf(STDERR_FILENO, "cannot raise the locked-memory limit to %llu MiB for VFIO: %s\n",
-                        (unsigned long long) (memlock >> 20), strerror(-r));
-                _exit(126);
+                        (unsigned long long) (e->memlock >> 20), strerror(-r));
+                return r;
         }
-        /* last, so that nothing above needed root after all */
-        r = privileges_drop(user);
+        r = privileges_drop(e->user);
         if (r < 0) {
-                dprintf(STDERR_FILENO, "cannot become user %s (uid %u): %s\n", user->user, (unsigned) user->uid,
+                dprintf(STDERR_FILENO, "cannot become user %s (uid %u): %s\n", e->user->user, (unsigned) e->user->uid,
                         strerror(-r));
-                _exit(126);
+                return r;
         }
-        execv(argv[0], argv);
-        dprintf(STDERR_FILENO, "cannot execute %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
+        return 0;
+}
+
+int privileges_spawn(char *const *argv, const QemuCredentials *user, const int *fds, int n_fds, int out_fd,
+                     uint64_t memlock, pid_t *ret_pid, int *ret_pidfd) {
+        int all[SPAWN_FDS_MAX] = { -1, out_fd, out_fd };
+
+        assert(n_fds >= 3 && n_fds <= SPAWN_FDS_MAX);
+        for (int i = 3; i < n_fds; i++)
+                all[i] = fds[i];
+        return spawn(&(const Spawn) {
+                             .argv = argv,
+                             .setup = become_user,
+                             .userdata = &(Exec) { .user = user, .memlock = memlock },
+                             .fds = all,
+                             .n_fds = n_fds,
+                             .new_session = true,
+                     },
+                     ret_pid, ret_pidfd);
 }

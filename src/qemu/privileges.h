@@ -43,14 +43,14 @@ int privileges_raise_memlock(uint64_t memlock);
 int privileges_memlock_check(uint64_t memlock, uint64_t *ret_hard);
 int privileges_drop(const QemuCredentials *c);
 
-/* In a child between fork and exec (async-signal-safe calls only): a
- * session of its own (a ^C or hangup meant for vmrun does not reach it),
- * /dev/null in, `out_fd` as stdout and stderr, fds[i] at descriptor i for
- * 3 <= i < n_fds (-1: none) and no other descriptor, the locked-memory
- * limit raised (memlock > 0), `user`'s privileges, then argv. Exits 126 if
- * the set-up fails and 127 if the exec does, saying why on `out_fd`. */
-_Noreturn void privileges_exec(char *const *argv, const QemuCredentials *user, const int *fds, int n_fds, int out_fd,
-                               uint64_t memlock);
+/* Start argv as `user` (through spawn()): a session of its own (a ^C or
+ * hangup meant for vmrun does not reach it), /dev/null in, `out_fd` as
+ * stdout and stderr, fds[i] at descriptor i for 3 <= i < n_fds (-1: none)
+ * and no other descriptor, the locked-memory limit raised (memlock > 0),
+ * `user`'s privileges, then exec. The child exits 126 if the set-up fails
+ * and 127 if the exec does, saying why on `out_fd`. */
+int privileges_spawn(char *const *argv, const QemuCredentials *user, const int *fds, int n_fds, int out_fd,
+                     uint64_t memlock, pid_t *ret_pid, int *ret_pidfd);
 
 /* Which of `paths` the QEMU user cannot reach with `modes` (access(2)
  * modes, one per path), tried in a child that dropped to that user.

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include "basic/log.h"
+#include "basic/process.h"
 #include "basic/paths.h"
 #include "qemu/tpm.h"
 
@@ -64,7 +65,6 @@ int tpm_swtpm_argv(const char *state_dir, Strv *ret) {
 int tpm_start(char *const *argv, const QemuCredentials *user, Tpm **ret, int *ret_qemu_fd) {
         _cleanup_close_pair_ int ctrl[2] = { -1, -1 }, out[2] = { -1, -1 };
         _cleanup_tpm_ Tpm *t = NULL;
-        pid_t pid;
         int r;
 
         assert(argv && argv[0]);
@@ -79,23 +79,10 @@ int tpm_start(char *const *argv, const QemuCredentials *user, Tpm **ret, int *re
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctrl) < 0 || pipe2(out, O_CLOEXEC) < 0)
                 return log_debug_errno(negative_errno(), "socketpair/pipe for swtpm: %s", strerror(errno));
 
-        pid = fork();
-        if (pid < 0)
-                return log_debug_errno(negative_errno(), "fork: %s", strerror(errno));
-        if (pid == 0)
-                privileges_exec(argv, user, (const int[]) { [SWTPM_FD_CTRL] = ctrl[1] }, SWTPM_FD_CTRL + 1, out[1], 0);
-
-        t->pid = pid;
-        /* our own unreaped child: its PID cannot be reused under us */
-        t->pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
-        if (t->pidfd < 0) {
-                r = negative_errno();
-                (void) kill(pid, SIGKILL);
-                (void) waitpid(pid, NULL, 0);
-                t->reaped = true;
-                return log_debug_errno(r, "pidfd_open(%d): %s (Linux 5.3 or newer is needed)", (int) pid,
-                                       STRERROR(r));
-        }
+        r = privileges_spawn(argv, user, (const int[]) { [SWTPM_FD_CTRL] = ctrl[1] }, SWTPM_FD_CTRL + 1, out[1], 0,
+                             &t->pid, &t->pidfd);
+        if (r < 0)
+                return log_debug_errno(r, "start %s: %s", argv[0], STRERROR(r));
         /* swtpm's end and the pipe's write end live in the child only: its
          * exit is the end of its output */
         closep(&ctrl[1]);
@@ -138,9 +125,9 @@ static const char *signal_name(int sig, char buf[static 16]) {
 int tpm_reap(Tpm *t) {
         if (t->reaped)
                 return 0;
-        t->exit_info = (siginfo_t) { 0 };
-        if (waitid((idtype_t) P_PIDFD, (id_t) t->pidfd, &t->exit_info, WEXITED) < 0)
-                return log_debug_errno(negative_errno(), "waitid(swtpm pid %d): %s", (int) t->pid, strerror(errno));
+        int r = pidfd_reap(t->pidfd, &t->exit_info);
+        if (r < 0)
+                return log_debug_errno(r, "waitid(swtpm pid %d): %s", (int) t->pid, STRERROR(r));
         t->reaped = true;
         return 0;
 }
@@ -177,27 +164,14 @@ void tpm_report(Tpm *t, bool guest_running) {
                             si->si_code == CLD_EXITED ? "; its last words are above" : "");
 }
 
+static void read_output(void *userdata) {
+        (void) foreign_output_read(userdata);
+}
+
 /* Until the process behind `pidfd` has exited or `deadline`, logging what
  * it says meanwhile (out: NULL for nothing to read). */
 static int wait_exit(int pidfd, ForeignOutput *out, usec_t deadline) {
-        for (;;) {
-                struct pollfd p[2] = {
-                        { .fd = pidfd, .events = POLLIN },
-                        { .fd = out ? out->fd : -1, .events = POLLIN },
-                };
-                int n = poll(p, 2, deadline_to_poll_ms(deadline));
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return negative_errno();
-                if (n == 0)
-                        return -ETIMEDOUT;
-                if (p[1].revents)
-                        (void) foreign_output_read(out);
-                if (p[0].revents)
-                        return 0;
-        }
+        return pidfd_wait_draining(pidfd, out ? out->fd : -1, read_output, out, deadline);
 }
 
 /* swtpm after QEMU: the time to end by itself, then SIGTERM, then SIGKILL,
@@ -264,12 +238,8 @@ int tpm_stop_orphan(int pidfd, pid_t pid) {
 Tpm *tpm_free(Tpm *t) {
         if (!t)
                 return NULL;
-        if (t->pid > 0 && !t->reaped && t->pidfd >= 0) {
-                siginfo_t si;
-
-                (void) syscall(SYS_pidfd_send_signal, t->pidfd, SIGKILL, NULL, 0);
-                (void) waitid((idtype_t) P_PIDFD, (id_t) t->pidfd, &si, WEXITED);
-        }
+        if (t->pid > 0 && !t->reaped && t->pidfd >= 0)
+                (void) pidfd_kill_and_reap(t->pidfd);
         closep(&t->pidfd);
         closep(&t->out.fd);
         free(t);

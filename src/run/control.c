@@ -133,7 +133,7 @@ static int wait_qemu_gone(Vm *vm, Qmp *q, usec_t deadline) {
 
         if (r < 0 && r != -ECONNRESET)
                 return r;
-        return vm->qemu_pidfd >= 0 ? pidfd_wait_exit(vm->qemu_pidfd, deadline) : 0;
+        return vm->qemu_pidfd >= 0 ? pidfd_wait(vm->qemu_pidfd, deadline) : 0;
 }
 
 /* quit, then SIGKILL: for a guest that would not power off, or `stop`. */
@@ -153,7 +153,7 @@ static int force_stop(Vm *vm, Qmp **q) {
         log_warning("QEMU (pid %d) did not quit; killing it", (int) vm->state.qemu_pid);
         if (syscall(SYS_pidfd_send_signal, vm->qemu_pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
                 return log_error_errno(negative_errno(), "kill QEMU pid %d: %s", (int) vm->state.qemu_pid, strerror(errno));
-        r = pidfd_wait_exit(vm->qemu_pidfd, deadline_after(STOP_STEP));
+        r = pidfd_wait(vm->qemu_pidfd, deadline_after(STOP_STEP));
         if (r < 0)
                 return log_error_errno(r, "QEMU pid %d is still there after SIGKILL (stuck in the kernel?); see /proc/%d/stack",
                                        (int) vm->state.qemu_pid, (int) vm->state.qemu_pid);
@@ -191,7 +191,7 @@ static int wait_supervisor(const char *name, Vm *vm) {
                 return 0;
         }
         if (vm->supervisor_pidfd >= 0) {
-                r = pidfd_wait_exit(vm->supervisor_pidfd, deadline_after(RESTORE_TIMEOUT));
+                r = pidfd_wait(vm->supervisor_pidfd, deadline_after(RESTORE_TIMEOUT));
                 if (r < 0) {
                         log_error("the supervisor (pid %d) has not finished giving the host back after %llus; see its log",
                                   (int) vm->state.supervisor_pid, (unsigned long long) (RESTORE_TIMEOUT / USEC_PER_SEC));

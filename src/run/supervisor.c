@@ -122,7 +122,6 @@ static int spawn_qemu(Supervisor *s, int *qmp_parent_fd) {
         _cleanup_close_ int public_fd = -1, console_fd = -1, tpm_fd = -1;
         uint64_t memlock = s->plan->memlock;
         int r;
-        pid_t pid;
 
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
                 return log_error_errno(negative_errno(), "socketpair for QMP: %s", strerror(errno));
@@ -149,28 +148,17 @@ static int spawn_qemu(Supervisor *s, int *qmp_parent_fd) {
                 log_info("QEMU runs as %s (uid %u), sandboxed%s", s->plan->qemu_user.user,
                          (unsigned) s->plan->qemu_user.uid,
                          memlock ? "; it may lock guest RAM + 1 GiB for VFIO" : "");
-        pid = fork();
-        if (pid < 0)
-                return log_error_errno(negative_errno(), "fork: %s", strerror(errno));
-        if (pid == 0) {
-                const int fds[QEMU_FD_END] = {
-                        [QEMU_FD_QMP_SUPERVISOR] = pair[1], [QEMU_FD_QMP_PUBLIC] = public_fd,
-                        [QEMU_FD_CONSOLE] = console_fd,     [QEMU_FD_TPM] = tpm_fd,
-                        [QEMU_FD_TAP] = s->tap.fd,
-                };
-                privileges_exec(s->plan->argv.v, &s->plan->qemu_user, fds, QEMU_FD_END, out[1], memlock);
-        }
-
-        s->qemu_pid = pid;
+        const int fds[QEMU_FD_END] = {
+                [QEMU_FD_QMP_SUPERVISOR] = pair[1], [QEMU_FD_QMP_PUBLIC] = public_fd,
+                [QEMU_FD_CONSOLE] = console_fd,     [QEMU_FD_TAP] = s->tap.fd,
+                [QEMU_FD_TPM] = tpm_fd,
+        };
+        r = privileges_spawn(s->plan->argv.v, &s->plan->qemu_user, fds, QEMU_FD_END, out[1], memlock, &s->qemu_pid,
+                             &s->pidfd);
+        if (r < 0)
+                return log_error_errno(r, "start %s: %s", s->plan->argv.v[0], STRERROR(r));
         /* QEMU's now: the tap goes when QEMU does */
         tap_close(&s->tap);
-        /* our own unreaped child: its PID cannot be reused under us */
-        s->pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
-        if (s->pidfd < 0) {
-                r = negative_errno();
-                kill(pid, SIGKILL);
-                return log_error_errno(r, "pidfd_open(%d): %s (Linux 5.3 or newer is needed)", (int) pid, STRERROR(r));
-        }
         s->qemu_out.fd = TAKE_FD(out[0]);
         if (fcntl(s->qemu_out.fd, F_SETFL, O_NONBLOCK) < 0)
                 return log_error_errno(negative_errno(), "fcntl: %s", strerror(errno));
@@ -392,10 +380,10 @@ static int event_loop(Supervisor *s) {
                                         s->qmp = qmp_free(s->qmp);
                                 }
                         } else if (fd == s->pidfd) {
-                                s->exit_info = (siginfo_t) { 0 };
-                                if (waitid((idtype_t) P_PIDFD, (id_t) s->pidfd, &s->exit_info, WEXITED) < 0)
-                                        return log_error_errno(negative_errno(), "waitid(QEMU pid %d): %s",
-                                                               (int) s->qemu_pid, strerror(errno));
+                                r = pidfd_reap(s->pidfd, &s->exit_info);
+                                if (r < 0)
+                                        return log_error_errno(r, "waitid(QEMU pid %d): %s", (int) s->qemu_pid,
+                                                               STRERROR(r));
                                 s->qemu_exited = true;
                         } else if (s->tpm && fd == tpm_pidfd(s->tpm))
                                 handle_tpm_exit(s);
@@ -571,8 +559,7 @@ static VmrunExit run_qemu(Supervisor *s) {
         r = event_loop(s);
         if (r < 0) {
                 /* the loop itself broke: do not leave QEMU unsupervised */
-                (void) syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
-                (void) waitid((idtype_t) P_PIDFD, (id_t) s->pidfd, &s->exit_info, WEXITED);
+                (void) pidfd_kill_and_reap(s->pidfd);
                 return VMRUN_EXIT_CRASH;
         }
         return judge_exit(s);
