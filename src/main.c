@@ -49,7 +49,7 @@ static int load_plan(const char *arg, Profile **ret_profile, Plan **ret_plan) {
         return 0;
 }
 
-static int verb_run(char **args, const Options *o) {
+static int verb_run(char **args, _unused_ const Options *o) {
         _cleanup_profile_ Profile *p = NULL;
         _cleanup_plan_ Plan *plan = NULL;
 
@@ -110,7 +110,7 @@ static int check_profile_rom(const HostContext *host, const Profile *p) {
         return 0;
 }
 
-static int verb_check(char **args, const Options *o) {
+static int verb_check(char **args, _unused_ const Options *o) {
         _cleanup_profile_ Profile *p = NULL;
         _cleanup_plan_ Plan *plan = NULL;
         _cleanup_(host_context_done) HostContext host = { .root = host_root() };
@@ -153,7 +153,7 @@ static int verb_status(char **args, const Options *o) {
         return control_status(args[0], o);
 }
 
-static int verb_list(char **args, const Options *o) {
+static int verb_list(_unused_ char **args, const Options *o) {
         return control_list(o);
 }
 
@@ -169,7 +169,7 @@ static int verb_restore(char **args, const Options *o) {
         return control_restore(args[0], o);
 }
 
-static int verb_rom_dump(char **args, const Options *o) {
+static int verb_rom_dump(char **args, _unused_ const Options *o) {
         _cleanup_(host_context_done) HostContext host = { .root = host_root() };
         _cleanup_(rom_read_done) RomRead rr = { 0 };
         _cleanup_free_ char *address = NULL;
@@ -193,7 +193,7 @@ static int verb_rom_dump(char **args, const Options *o) {
         return report_rom(rom, args[1]);
 }
 
-static int verb_rom_check(char **args, const Options *o) {
+static int verb_rom_check(char **args, _unused_ const Options *o) {
         _cleanup_(host_context_done) HostContext host = { .root = host_root() };
         _cleanup_rom_ Rom *rom = NULL;
         RomExpect expect = { 0 };

@@ -44,6 +44,12 @@ int pci_address_canonicalize(const char *s, char **ret) {
         return 0;
 }
 
+bool pci_address_is_canonical(const char *s) {
+        _cleanup_free_ char *c = NULL;
+
+        return pci_address_canonicalize(s, &c) >= 0 && streq(c, s);
+}
+
 int parse_size(const char *s, uint64_t *ret) {
         static const struct {
                 char suffix;

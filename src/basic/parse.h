@@ -11,6 +11,8 @@ bool vm_name_is_valid(const char *name);
 
 /* 01:00.0 or 0000:01:00.0 → 0000:01:00.0; -EINVAL for anything else. */
 int pci_address_canonicalize(const char *s, char **ret);
+/* As sysfs names devices: 0000:01:00.0 exactly. */
+bool pci_address_is_canonical(const char *s);
 
 /* "16G", "16GiB", "512M", "1048576": bytes. */
 int parse_size(const char *s, uint64_t *ret);

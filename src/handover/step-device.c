@@ -172,7 +172,7 @@ static int vfio_group_apply(HostContext *ctx, const json_t *params, json_t **ret
         return record_new(ret_record, "{s:I}", "group", group);
 }
 
-static int vfio_group_undo(HostContext *ctx, const json_t *record) {
+static int vfio_group_undo(_unused_ HostContext *ctx, _unused_ const json_t *record) {
         return 0;
 }
 

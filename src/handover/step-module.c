@@ -71,7 +71,7 @@ static int load_apply(HostContext *ctx, const json_t *params, json_t **ret_recor
         return record_new(ret_record, "{s:s, s:b}", "module", name, "was_loaded", state != MODULE_ABSENT);
 }
 
-static int load_undo(HostContext *ctx, const json_t *record) {
+static int load_undo(_unused_ HostContext *ctx, const json_t *record) {
         /* vfio stays: unloading it would gain nothing and could pull it
          * from under another VM */
         log_debug("module %s stays loaded", strempty(str_param(record, "module")));

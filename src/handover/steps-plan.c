@@ -55,7 +55,7 @@ static int plan_units(const Profile *p, HostSteps *steps, json_t *expect_units) 
         return 0;
 }
 
-static int plan_consoles(HostContext *ctx, HostSteps *steps, Strv *notes, bool *ret_fbcon) {
+static int plan_consoles(HostContext *ctx, HostSteps *steps, bool *ret_fbcon) {
         _cleanup_strv_free_ char **vtcons = NULL;
         bool any = false;
         int r;
@@ -187,9 +187,8 @@ static int driver_has_other_devices(HostContext *ctx, const char *driver, char *
                 return r;
         *ret = false;
         for (size_t i = 0; entries[i]; i++) {
-                _cleanup_free_ char *canon = NULL;
                 /* device links are named by address; skip bind, new_id... */
-                if (pci_address_canonicalize(entries[i], &canon) < 0)
+                if (!pci_address_is_canonical(entries[i]))
                         continue;
                 if (!strv_contains(ours, entries[i]))
                         *ret = true;
@@ -197,7 +196,7 @@ static int driver_has_other_devices(HostContext *ctx, const char *driver, char *
         return 0;
 }
 
-static int plan_drivers(HostContext *ctx, char *const *devices, HostSteps *steps, Strv *notes, json_t *expect_drivers) {
+static int plan_drivers(HostContext *ctx, char *const *devices, HostSteps *steps, json_t *expect_drivers) {
         _cleanup_strv_ Strv unloaded = { 0 };
         int r;
 
@@ -314,13 +313,13 @@ int host_steps_plan(HostContext *ctx, const Profile *p, char *const *functions, 
 
         r = plan_units(p, steps, json_object_get(expect, "units"));
         if (r >= 0)
-                r = plan_consoles(ctx, steps, notes, &fbcon);
+                r = plan_consoles(ctx, steps, &fbcon);
         if (r >= 0)
                 r = plan_framebuffers(ctx, steps);
         if (r >= 0)
                 r = plan_backlight(ctx, p, steps);
         if (r >= 0)
-                r = plan_drivers(ctx, devices.v, steps, notes, json_object_get(expect, "drivers"));
+                r = plan_drivers(ctx, devices.v, steps, json_object_get(expect, "drivers"));
         for (size_t i = 0; r >= 0 && vfio_modules[i]; i++)
                 r = add_step(steps, &step_load_module, json_pack("{s:s}", "module", vfio_modules[i]), "load module %s",
                              vfio_modules[i]);

@@ -30,7 +30,7 @@ static inline void kmod_module_unref_listp(struct kmod_list **l) {
 /* libkmod's own messages ("could not open moddep file") go to our log at
  * debug level: the caller reports what failed, with the module named. */
 _printf_(6, 0)
-static void kmod_log(void *data, int priority, const char *file, int line, const char *fn, const char *format,
+static void kmod_log(_unused_ void *data, _unused_ int priority, _unused_ const char *file, _unused_ int line, _unused_ const char *fn, const char *format,
                      va_list args) {
         _cleanup_free_ char *s = NULL;
 

@@ -132,7 +132,7 @@ static void job_wait_done(JobWait *w) {
         free(w->result);
 }
 
-static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+static int on_job_removed(sd_bus_message *m, void *userdata, _unused_ sd_bus_error *ret_error) {
         JobWait *w = userdata;
         const char *path, *unit, *result;
         uint32_t id;

@@ -184,13 +184,13 @@ typedef enum SectionKind {
         SECTION_DISK,
         SECTION_BOOT,
         SECTION_DISPLAY,
-        SECTION_NETWORK,
-        SECTION_HOST,
-        SECTION_QEMU,
         SECTION_INPUT,
         SECTION_USB,
         SECTION_CPU,
         SECTION_MEMORY,
+        SECTION_NETWORK,
+        SECTION_HOST,
+        SECTION_QEMU,
         _SECTION_MAX,
 } SectionKind;
 
@@ -203,14 +203,29 @@ static const struct {
         [SECTION_DISK] = { "disk", true },
         [SECTION_BOOT] = { "boot", false },
         [SECTION_DISPLAY] = { "display", false },
-        [SECTION_NETWORK] = { "network", false },
-        [SECTION_HOST] = { "host", false },
-        [SECTION_QEMU] = { "qemu", false },
         [SECTION_INPUT] = { "input", false },
         [SECTION_USB] = { "usb", false },
         [SECTION_CPU] = { "cpu", false },
         [SECTION_MEMORY] = { "memory", false },
+        [SECTION_NETWORK] = { "network", false },
+        [SECTION_HOST] = { "host", false },
+        [SECTION_QEMU] = { "qemu", false },
 };
+
+/* "[vm], [gpu], [disk] or [disk NAME], ...", for the messages: from the
+ * table, so that no list of sections can miss one. */
+static const char *sections_to_string(char buf[static 256]) {
+        size_t n = 0;
+
+        buf[0] = '\0';
+        for (size_t i = 0; i < _SECTION_MAX; i++)
+                n += (size_t) snprintf(buf + n, n < 256 ? 256 - n : 0, "%s[%s]%s%s%s", i > 0 ? ", " : "",
+                                       sections[i].name, sections[i].repeatable ? " or [" : "",
+                                       sections[i].repeatable ? sections[i].name : "",
+                                       sections[i].repeatable ? " NAME]" : "");
+        assert(n < 256);
+        return buf;
+}
 
 typedef struct ConfigItem {
         SectionKind section;
@@ -313,13 +328,13 @@ static int set_string(ParseState *st, char **field, const char *value) {
         return 0;
 }
 
-static int config_parse_name(ParseState *st, const char *value, void *field, const void *arg) {
+static int config_parse_name(ParseState *st, const char *value, void *field, _unused_ const void *arg) {
         if (!vm_name_is_valid(value))
                 return item_error(st, value, "is not a valid VM name");
         return set_string(st, field, value);
 }
 
-static int config_parse_path(ParseState *st, const char *value, void *field, const void *arg) {
+static int config_parse_path(ParseState *st, const char *value, void *field, _unused_ const void *arg) {
         size_t proto = strspn(value, "abcdefghijklmnopqrstuvwxyz+-");
 
         /* QEMU reads "json:{...}", "nbd:..." and the like in a file name as
@@ -348,19 +363,19 @@ static bool user_name_is_valid(const char *name) {
         return true;
 }
 
-static int config_parse_user(ParseState *st, const char *value, void *field, const void *arg) {
+static int config_parse_user(ParseState *st, const char *value, void *field, _unused_ const void *arg) {
         if (!user_name_is_valid(value))
                 return item_error(st, value, "is not a user name");
         return set_string(st, field, value);
 }
 
-static int config_parse_text(ParseState *st, const char *value, void *field, const void *arg) {
+static int config_parse_text(ParseState *st, const char *value, void *field, _unused_ const void *arg) {
         if (text_has_control_chars(value))
                 return item_error(st, value, "contains control characters");
         return set_string(st, field, value);
 }
 
-static int config_parse_size(ParseState *st, const char *value, void *field, const void *arg) {
+static int config_parse_size(ParseState *st, const char *value, void *field, _unused_ const void *arg) {
         uint64_t v;
 
         if (parse_size(value, &v) < 0)
@@ -411,7 +426,7 @@ static int config_parse_choice(ParseState *st, const char *value, void *field, c
         return item_error(st, value, "is not known");
 }
 
-static int config_parse_bool(ParseState *st, const char *value, void *field, const void *arg) {
+static int config_parse_bool(ParseState *st, const char *value, void *field, _unused_ const void *arg) {
         static const char *const yes[] = { "yes", "true", "on", "1", NULL };
         static const char *const no[] = { "no", "false", "off", "0", NULL };
 
@@ -428,7 +443,7 @@ static int config_parse_bool(ParseState *st, const char *value, void *field, con
         return item_error(st, value, "is not a boolean");
 }
 
-static int config_parse_pci_address(ParseState *st, const char *value, void *field, const void *arg) {
+static int config_parse_pci_address(ParseState *st, const char *value, void *field, _unused_ const void *arg) {
         char *a;
         int r;
 
@@ -467,7 +482,7 @@ static void set_strv(void *field, char **list) {
         *(char ***) field = list;
 }
 
-static int config_parse_pci_list(ParseState *st, const char *value, void *field, const void *arg) {
+static int config_parse_pci_list(ParseState *st, const char *value, void *field, _unused_ const void *arg) {
         _cleanup_strv_free_ char **words = NULL;
         _cleanup_strv_ Strv list = { 0 };
         int r;
@@ -502,7 +517,7 @@ static int config_parse_pci_list(ParseState *st, const char *value, void *field,
         return 0;
 }
 
-static int config_parse_spice(ParseState *st, const char *value, void *field, const void *arg) {
+static int config_parse_spice(ParseState *st, const char *value, _unused_ void *field, _unused_ const void *arg) {
         Profile *p = st->profile;
         _cleanup_free_ char *host = NULL;
         const char *port;
@@ -554,7 +569,7 @@ static int parse_hex16(const char *s, size_t n, unsigned *ret) {
         return 0;
 }
 
-static int config_parse_subsystem(ParseState *st, const char *value, void *field, const void *arg) {
+static int config_parse_subsystem(ParseState *st, const char *value, _unused_ void *field, _unused_ const void *arg) {
         Profile *p = st->profile;
         const char *colon = strchr(value, ':');
         unsigned vendor, device;
@@ -583,7 +598,7 @@ static int config_parse_subsystem(ParseState *st, const char *value, void *field
 /* The event devices QEMU reads (input-linux): nodes under /dev/input,
  * best by their stable by-id or by-path names; the grant step gives QEMU's
  * user the event node such a name leads to, and nothing else. */
-static int config_parse_evdev_list(ParseState *st, const char *value, void *field, const void *arg) {
+static int config_parse_evdev_list(ParseState *st, const char *value, void *field, _unused_ const void *arg) {
         _cleanup_strv_free_ char **words = NULL;
         int r;
 
@@ -607,7 +622,7 @@ static int config_parse_evdev_list(ParseState *st, const char *value, void *fiel
         return 0;
 }
 
-static int config_parse_cpu_list(ParseState *st, const char *value, void *field, const void *arg) {
+static int config_parse_cpu_list(ParseState *st, const char *value, void *field, _unused_ const void *arg) {
         CpuList *l = field;
         unsigned *v;
         size_t n;
@@ -624,7 +639,7 @@ static int config_parse_cpu_list(ParseState *st, const char *value, void *field,
 }
 
 /* [memory] hugepages: x86's two sizes, or the kernel's default one */
-static int config_parse_hugepages(ParseState *st, const char *value, void *field, const void *arg) {
+static int config_parse_hugepages(ParseState *st, const char *value, _unused_ void *field, _unused_ const void *arg) {
         Profile *p = st->profile;
         uint64_t size = 0;
 
@@ -643,7 +658,7 @@ static int config_parse_hugepages(ParseState *st, const char *value, void *field
         return item_error(st, value, "is not yes, no or a hugepage size");
 }
 
-static int config_parse_usb_list(ParseState *st, const char *value, void *field, const void *arg) {
+static int config_parse_usb_list(ParseState *st, const char *value, _unused_ void *field, _unused_ const void *arg) {
         Profile *p = st->profile;
         _cleanup_strv_free_ char **words = NULL;
         _cleanup_free_ UsbId *ids = NULL;
@@ -678,7 +693,7 @@ static int config_parse_usb_list(ParseState *st, const char *value, void *field,
         return 0;
 }
 
-static int config_parse_ifname(ParseState *st, const char *value, void *field, const void *arg) {
+static int config_parse_ifname(ParseState *st, const char *value, void *field, _unused_ const void *arg) {
         size_t l = strlen(value);
 
         if (l == 0 || l > 15 || strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != l)
@@ -694,13 +709,13 @@ bool unit_name_is_valid(const char *name) {
                strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_.@-\\") == l;
 }
 
-static int config_parse_display_manager(ParseState *st, const char *value, void *field, const void *arg) {
+static int config_parse_display_manager(ParseState *st, const char *value, void *field, _unused_ const void *arg) {
         if (!streq(value, "auto") && !streq(value, "none") && !unit_name_is_valid(value))
                 return item_error(st, value, "is not a unit name");
         return set_string(st, field, value);
 }
 
-static int config_parse_units(ParseState *st, const char *value, void *field, const void *arg) {
+static int config_parse_units(ParseState *st, const char *value, void *field, _unused_ const void *arg) {
         _cleanup_strv_free_ char **words = NULL;
         int r;
 
@@ -714,7 +729,7 @@ static int config_parse_units(ParseState *st, const char *value, void *field, co
         return 0;
 }
 
-static int config_parse_allow_classes(ParseState *st, const char *value, void *field, const void *arg) {
+static int config_parse_allow_classes(ParseState *st, const char *value, void *field, _unused_ const void *arg) {
         _cleanup_strv_free_ char **words = NULL;
         unsigned v = 0;
         int r;
@@ -860,7 +875,8 @@ static void reader_see_line(ParseState *st, const char *line) {
                 return;
         }
         if (r < 0) {
-                parse_error(st, "unknown section [%s]; known: [vm], [gpu], [disk] or [disk NAME], [boot], [display], [input], [usb], [cpu], [memory], [network], [host], [qemu]", name);
+                char known[256];
+                parse_error(st, "unknown section [%s]; known: %s", name, sections_to_string(known));
                 return;
         }
         if (st->seen[st->section_kind] && !sections[st->section_kind].repeatable) {
@@ -948,8 +964,9 @@ static int handler(void *user, const char *section, const char *key, const char 
 
         /* inih hands keys before the first header over with section "" */
         if (st->section_serial == 0) {
-                parse_error(st, "'%s' is outside of any section; it belongs under [vm], [gpu], [disk], [boot], [display], [input], [usb], [network], [host] or [qemu]",
-                            key);
+                char known[256];
+                parse_error(st, "'%s' is outside of any section; it belongs under one of %s", key,
+                            sections_to_string(known));
                 return 1;
         }
         if (!st->section_valid)

@@ -387,7 +387,7 @@ static int push_boot(Strv *argv, const QemuConfig *c) {
         return r;
 }
 
-static int push_console_and_qmp(Strv *argv, const QemuConfig *c) {
+static int push_console_and_qmp(Strv *argv) {
         int r;
 
         /* the descriptor vmrun opened, as fd set 1: QEMU opens
@@ -469,7 +469,7 @@ int qemu_argv_build(const QemuConfig *c, Strv *ret) {
         if (r >= 0)
                 r = push_boot(&argv, c);
         if (r >= 0)
-                r = push_console_and_qmp(&argv, c);
+                r = push_console_and_qmp(&argv);
         /* What QEMU may not do once running, though its process could:
          * with no privileges to regain, no new programs, no scheduling or
          * resource games, no obsolete system calls. */

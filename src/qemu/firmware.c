@@ -106,7 +106,7 @@ static int json_dispatch(const char *path, const char *where, json_t *o, const D
         return 0;
 }
 
-static int dispatch_string(const char *path, const char *name, json_t *v, void *p) {
+static int dispatch_string(_unused_ const char *path, _unused_ const char *name, json_t *v, void *p) {
         *(const char **) p = json_string_value(v);
         return 0;
 }
@@ -123,7 +123,7 @@ static int check_strings(const char *path, const char *name, json_t *array) {
 }
 
 /* for keys we check but have no use for */
-static int dispatch_check_strings(const char *path, const char *name, json_t *v, void *p) {
+static int dispatch_check_strings(const char *path, const char *name, json_t *v, _unused_ void *p) {
         return check_strings(path, name, v);
 }
 
@@ -176,7 +176,7 @@ static int dispatch_targets(const char *path, const char *name, json_t *v, void 
         return 0;
 }
 
-static int dispatch_mapping(const char *path, const char *name, json_t *v, void *p) {
+static int dispatch_mapping(const char *path, _unused_ const char *name, json_t *v, void *p) {
         static const DispatchField device_table[] = {
                 { "device", JSON_STRING, dispatch_string, offsetof(Descriptor, device), true },
                 { 0 },

@@ -26,8 +26,6 @@ struct Tpm {
         bool reported;
         siginfo_t exit_info;
         int sent;               /* the last signal vmrun sent, 0 if none */
-        char buf[4096];
-        size_t len;
 };
 
 int tpm_swtpm_argv(const char *state_dir, Strv *ret) {

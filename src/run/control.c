@@ -222,7 +222,7 @@ int control_shutdown(const char *name, const Options *o) {
         return wait_supervisor(name, &vm);
 }
 
-int control_stop(const char *name, const Options *o) {
+int control_stop(const char *name, _unused_ const Options *o) {
         _cleanup_(vm_done) Vm vm = VM_NULL;
         _cleanup_qmp_ Qmp *q = NULL;
 
