@@ -423,16 +423,9 @@ static const char *const *firmware_dirs(char ***ret_owned) {
         return (const char *const *) *ret_owned;
 }
 
-int plan_new(const Profile *p, Plan **ret) {
-        _cleanup_plan_ Plan *plan = NULL;
-        _cleanup_strv_free_ char **owned_dirs = NULL;
-        _cleanup_(host_context_done) HostContext ctx = { .root = host_root(), .allow_classes = p->allow_classes };
+static int plan_paths(Plan *plan) {
+        const Profile *p = plan->profile;
         int r;
-
-        plan = calloc(1, sizeof(Plan));
-        if (!plan)
-                return log_oom();
-        plan->profile = p;
 
         r = vm_paths_new(p->name, &plan->paths);
         if (r < 0)
@@ -441,30 +434,46 @@ int plan_new(const Profile *p, Plan **ret) {
          * keys would boot with Secure Boot off after a switch to
          * uefi-secure */
         plan->vars = p->firmware == FIRMWARE_UEFI_SECURE ? plan->paths->vars_secure : plan->paths->vars;
+        return 0;
+}
 
-        if (p->firmware != FIRMWARE_BIOS) {
-                const char *const *dirs = firmware_dirs(&owned_dirs);
-                if (!dirs)
-                        return log_oom();
-                r = firmware_find(dirs, p->firmware, "q35", &plan->firmware);
-                if (r == -ENOMEM)
-                        return log_oom();
-                if (r < 0)
-                        return log_error_errno(r, "%s: no %s firmware for q35 among QEMU's firmware descriptors "
-                                               "(%s%s): install the ovmf package, or set [vm] firmware = bios",
-                                               p->path, firmware_kind_to_string(p->firmware), dirs[0],
-                                               dirs[0] && dirs[1] ? ", ..." : "");
-        }
+static int plan_firmware(Plan *plan) {
+        const Profile *p = plan->profile;
+        _cleanup_strv_free_ char **owned_dirs = NULL;
+        const char *const *dirs;
+        int r;
+
+        if (p->firmware == FIRMWARE_BIOS)
+                return 0;
+        dirs = firmware_dirs(&owned_dirs);
+        if (!dirs)
+                return log_oom();
+        r = firmware_find(dirs, p->firmware, "q35", &plan->firmware);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return log_error_errno(r, "%s: no %s firmware for q35 among QEMU's firmware descriptors "
+                                       "(%s%s): install the ovmf package, or set [vm] firmware = bios",
+                                       p->path, firmware_kind_to_string(p->firmware), dirs[0],
+                                       dirs[0] && dirs[1] ? ", ..." : "");
+        return 0;
+}
+
+/* The GPU's functions, the subsystem IDs it is given and the fake
+ * battery's ACPI table. */
+static int plan_gpu(const HostContext *ctx, Plan *plan) {
+        const Profile *p = plan->profile;
+        int r;
 
         if (p->has_gpu) {
-                r = plan_resolve_gpu_functions(&ctx, plan);
+                r = plan_resolve_gpu_functions(ctx, plan);
                 if (r == -ENOMEM)
                         return log_oom();
                 if (r < 0)
                         return log_error_errno(r, "list the functions of %s in sysfs: %s", p->gpu_address, STRERROR(r));
         }
 
-        r = plan_gpu_subsystem(&ctx, p, &plan->has_gpu_subsystem, &plan->gpu_subsystem, &plan->notes,
+        r = plan_gpu_subsystem(ctx, p, &plan->has_gpu_subsystem, &plan->gpu_subsystem, &plan->notes,
                                &plan->adjustments);
         if (r < 0)
                 return log_oom();
@@ -479,33 +488,40 @@ int plan_new(const Profile *p, Plan **ret) {
                                                         "directory without one",
                                                plan->battery_table);
         }
+        return 0;
+}
 
-        r = plan_hyperv(&ctx, plan);
+static int plan_tpm(Plan *plan) {
+        const Profile *p = plan->profile;
+        int r;
+
+        if (!p->tpm)
+                return 0;
+        r = tpm_swtpm_argv(plan->paths->tpm_dir, &plan->tpm_argv);
+        if (r == -EINVAL)
+                return log_error_errno(r, "%s: [vm] tpm: swtpm cannot be given a state directory with a ',' "
+                                       "(%s); set VMRUN_STATE_DIR to a directory without one",
+                                       p->path, plan->paths->tpm_dir);
         if (r < 0)
                 return log_oom();
+        return 0;
+}
 
-        if (p->tpm) {
-                r = tpm_swtpm_argv(plan->paths->tpm_dir, &plan->tpm_argv);
-                if (r == -EINVAL)
-                        return log_error_errno(r, "%s: [vm] tpm: swtpm cannot be given a state directory with a ',' "
-                                               "(%s); set VMRUN_STATE_DIR to a directory without one",
-                                               p->path, plan->paths->tpm_dir);
-                if (r < 0)
-                        return log_oom();
-        }
-
-        r = plan_placement(&ctx, plan);
-        if (r < 0)
-                return log_oom();
+/* What the run changes on the host and what QEMU is given there: the host
+ * steps, what is missing, the memory it may lock, the devices and the
+ * files its user is given. */
+static int plan_host_side(HostContext *ctx, Plan *plan) {
+        const Profile *p = plan->profile;
+        int r;
 
         /* looks at the host (read-only) and logs what it cannot read */
-        r = host_steps_plan(&ctx, p, plan->gpu_functions, &plan->steps, &plan->notes, &plan->expect);
+        r = host_steps_plan(ctx, p, plan->gpu_functions, &plan->steps, &plan->notes, &plan->expect);
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0)
                 return r;
 
-        r = collect_notes(&ctx, plan);
+        r = collect_notes(ctx, plan);
         if (r < 0)
                 return log_oom();
 
@@ -514,15 +530,21 @@ int plan_new(const Profile *p, Plan **ret) {
          * does vmrun */
         plan->memlock = p->has_gpu ? p->memory + (1ULL << 30) : 0;
 
-        r = plan_host_devices(&ctx, plan);
+        r = plan_host_devices(ctx, plan);
         if (r < 0)
                 return log_oom();
 
-        r = plan_qemu_user(&ctx, plan);
+        r = plan_qemu_user(ctx, plan);
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0)
                 return log_error_errno(r, "look up QEMU's user %s: %s", p->qemu_user, STRERROR(r));
+        return 0;
+}
+
+static int plan_qemu_argv(Plan *plan) {
+        const Profile *p = plan->profile;
+        int r;
 
         QemuConfig c = {
                 .profile = p,
@@ -547,6 +569,50 @@ int plan_new(const Profile *p, Plan **ret) {
                 return log_error_errno(r, "%s: a path QEMU cannot be given (a ':' in an -acpitable file)", p->path);
         if (r < 0)
                 return log_oom();
+        return 0;
+}
+
+int plan_new(const Profile *p, Plan **ret) {
+        _cleanup_plan_ Plan *plan = NULL;
+        _cleanup_(host_context_done) HostContext ctx = { .root = host_root(), .allow_classes = p->allow_classes };
+        int r;
+
+        plan = calloc(1, sizeof(Plan));
+        if (!plan)
+                return log_oom();
+        plan->profile = p;
+
+        r = plan_paths(plan);
+        if (r < 0)
+                return r;
+
+        r = plan_firmware(plan);
+        if (r < 0)
+                return r;
+
+        r = plan_gpu(&ctx, plan);
+        if (r < 0)
+                return r;
+
+        r = plan_hyperv(&ctx, plan);
+        if (r < 0)
+                return log_oom();
+
+        r = plan_tpm(plan);
+        if (r < 0)
+                return r;
+
+        r = plan_placement(&ctx, plan);
+        if (r < 0)
+                return log_oom();
+
+        r = plan_host_side(&ctx, plan);
+        if (r < 0)
+                return r;
+
+        r = plan_qemu_argv(plan);
+        if (r < 0)
+                return r;
 
         for (size_t i = 0; i < plan->adjustments.n; i++)
                 log_notice("%s: %s", p->name, plan->adjustments.v[i]);

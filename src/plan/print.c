@@ -21,7 +21,9 @@ static void print_quoted(FILE *f, const char *s) {
         fputc('\'', f);
 }
 
-void plan_print(const Plan *plan, FILE *f) {
+/* What the VM is and where it lives: its directories, firmware, TPM and
+ * network. */
+static void print_vm(const Plan *plan, FILE *f) {
         const Profile *p = plan->profile;
 
         fprintf(f, "VM %s, from %s\n", p->name, p->path);
@@ -41,25 +43,36 @@ void plan_print(const Plan *plan, FILE *f) {
                 fprintf(f, "  network   a tap on bridge %s, made by vmrun at start and handed to QEMU (-netdev tap,fd=); "
                            "it goes with QEMU\n",
                         p->bridge);
-        if (p->has_gpu) {
-                fprintf(f, "  gpu       %s", p->gpu_address);
-                for (size_t i = 0; plan->gpu_functions[i]; i++)
-                        fprintf(f, " + %s", plan->gpu_functions[i]);
-                fprintf(f, "%s%s\n", p->gpu_rom ? ", vBIOS " : ", no vBIOS ROM", strempty(p->gpu_rom));
-                if (plan->has_gpu_subsystem)
-                        fprintf(f, "            subsystem %04x:%04x (%s)\n", plan->gpu_subsystem.vendor,
-                                plan->gpu_subsystem.device,
-                                p->gpu_subsystem == GPU_SUBSYSTEM_SET ? "[gpu] subsystem" : "the host's, from sysfs");
-                else
-                        fprintf(f, "            subsystem: what the device shows (%s)\n",
-                                p->gpu_subsystem == GPU_SUBSYSTEM_NONE ? "[gpu] subsystem = none" : "none read from the host");
-                if (plan->battery_table)
-                        fprintf(f, "            fake battery: ACPI table %s\n", plan->battery_table);
-                fprintf(f, "            backlight: %s\n",
-                        p->gpu_backlight == GPU_BACKLIGHT_MAX
-                                ? "max, before the host driver goes; put back after ([gpu] backlight = max)"
-                                : "left as it is; put back after if it changed ([gpu] backlight = keep)");
-        }
+}
+
+static void print_gpu(const Plan *plan, FILE *f) {
+        const Profile *p = plan->profile;
+
+        if (!p->has_gpu)
+                return;
+        fprintf(f, "  gpu       %s", p->gpu_address);
+        for (size_t i = 0; plan->gpu_functions[i]; i++)
+                fprintf(f, " + %s", plan->gpu_functions[i]);
+        fprintf(f, "%s%s\n", p->gpu_rom ? ", vBIOS " : ", no vBIOS ROM", strempty(p->gpu_rom));
+        if (plan->has_gpu_subsystem)
+                fprintf(f, "            subsystem %04x:%04x (%s)\n", plan->gpu_subsystem.vendor,
+                        plan->gpu_subsystem.device,
+                        p->gpu_subsystem == GPU_SUBSYSTEM_SET ? "[gpu] subsystem" : "the host's, from sysfs");
+        else
+                fprintf(f, "            subsystem: what the device shows (%s)\n",
+                        p->gpu_subsystem == GPU_SUBSYSTEM_NONE ? "[gpu] subsystem = none" : "none read from the host");
+        if (plan->battery_table)
+                fprintf(f, "            fake battery: ACPI table %s\n", plan->battery_table);
+        fprintf(f, "            backlight: %s\n",
+                p->gpu_backlight == GPU_BACKLIGHT_MAX
+                        ? "max, before the host driver goes; put back after ([gpu] backlight = max)"
+                        : "left as it is; put back after if it changed ([gpu] backlight = keep)");
+}
+
+/* [input] evdev and [usb] devices, then the nodes found for them. */
+static void print_input(const Plan *plan, FILE *f) {
+        const Profile *p = plan->profile;
+
         if (p->input_evdev) {
                 fprintf(f, "  input     ");
                 for (size_t i = 0; p->input_evdev[i]; i++)
@@ -77,55 +90,72 @@ void plan_print(const Plan *plan, FILE *f) {
         }
         for (size_t i = 0; i < plan->input_found.n; i++)
                 fprintf(f, "            found: %s\n", plan->input_found.v[i]);
-        fprintf(f, "  guest os  %s", guest_os_to_string(p->os));
+}
+
+static void print_guest_os(const Plan *plan, FILE *f) {
+        fprintf(f, "  guest os  %s", guest_os_to_string(plan->profile->os));
         if (plan->cpu_flags) {
                 fprintf(f, ", Hyper-V enlightenments:");
                 for (size_t i = 0; plan->cpu_flags[i]; i++)
                         fprintf(f, " %s", plan->cpu_flags[i]);
         }
         fputc('\n', f);
-        if (p->cpu_pin.n > 0) {
-                fprintf(f, "  cpus      vCPU → host CPU:");
-                for (size_t i = 0; i < p->cpu_pin.n; i++)
-                        fprintf(f, " %zu→%u", i, p->cpu_pin.v[i]);
-                if (p->emulator_pin.n > 0) {
-                        fprintf(f, "; QEMU's other threads on");
-                        for (size_t i = 0; i < p->emulator_pin.n; i++)
-                                fprintf(f, "%s%u", i ? "," : " ", p->emulator_pin.v[i]);
-                }
-                fprintf(f, " (pinned before the guest starts)\n");
-                if (plan->has_topology)
-                        fprintf(f, "            topology: %u socket, %u core%s of %u thread%s, as the pinned CPUs are\n",
-                                plan->topology.sockets, plan->topology.cores, plan->topology.cores == 1 ? "" : "s",
-                                plan->topology.threads, plan->topology.threads == 1 ? "" : "s");
-                else if (plan->cpu_error == -ENOENT)
-                        fprintf(f, "            host CPU %u is not on this host\n", plan->cpu_missing);
+}
+
+static void print_cpus(const Plan *plan, FILE *f) {
+        const Profile *p = plan->profile;
+
+        if (p->cpu_pin.n == 0)
+                return;
+        fprintf(f, "  cpus      vCPU → host CPU:");
+        for (size_t i = 0; i < p->cpu_pin.n; i++)
+                fprintf(f, " %zu→%u", i, p->cpu_pin.v[i]);
+        if (p->emulator_pin.n > 0) {
+                fprintf(f, "; QEMU's other threads on");
+                for (size_t i = 0; i < p->emulator_pin.n; i++)
+                        fprintf(f, "%s%u", i ? "," : " ", p->emulator_pin.v[i]);
         }
+        fprintf(f, " (pinned before the guest starts)\n");
+        if (plan->has_topology)
+                fprintf(f, "            topology: %u socket, %u core%s of %u thread%s, as the pinned CPUs are\n",
+                        plan->topology.sockets, plan->topology.cores, plan->topology.cores == 1 ? "" : "s",
+                        plan->topology.threads, plan->topology.threads == 1 ? "" : "s");
+        else if (plan->cpu_error == -ENOENT)
+                fprintf(f, "            host CPU %u is not on this host\n", plan->cpu_missing);
+}
+
+static void print_memory(const Plan *plan, FILE *f) {
+        const Profile *p = plan->profile;
+        char size[32];
+
         fprintf(f, "  memory    %" PRIu64 " MiB", p->memory >> 20);
-        if (p->hugepages) {
-                char size[32];
-
-                hugepage_size_to_string(plan_hugepage_size(plan), size);
-                if (plan->hugepages_error == 0)
-                        fprintf(f, " on %" PRIu64 " hugepages of %s, preallocated; %" PRIu64 " free here (of %" PRIu64
-                                   ")%s\n",
-                                plan->hugepages.needed, size, plan->hugepages.available, plan->hugepages.total,
-                                plan->hugepages.available < plan->hugepages.needed ? ": too few (`vmrun check`)" : "");
-                else
-                        fprintf(f, " on hugepages of %s, preallocated; this host's pool: %s (`vmrun check`)\n", size,
-                                plan->hugepages_error == -ERANGE ? "not a whole number of its pages"
-                                : plan->hugepages_error == -EOPNOTSUPP || plan->hugepages_error == -ENOENT
-                                        ? "none of that size"
-                                        : STRERROR(plan->hugepages_error));
-        } else
+        if (!p->hugepages) {
                 fprintf(f, ", ordinary pages ([memory] hugepages = no)\n");
+                return;
+        }
+        hugepage_size_to_string(plan_hugepage_size(plan), size);
+        if (plan->hugepages_error == 0)
+                fprintf(f, " on %" PRIu64 " hugepages of %s, preallocated; %" PRIu64 " free here (of %" PRIu64 ")%s\n",
+                        plan->hugepages.needed, size, plan->hugepages.available, plan->hugepages.total,
+                        plan->hugepages.available < plan->hugepages.needed ? ": too few (`vmrun check`)" : "");
+        else
+                fprintf(f, " on hugepages of %s, preallocated; this host's pool: %s (`vmrun check`)\n", size,
+                        plan->hugepages_error == -ERANGE ? "not a whole number of its pages"
+                        : plan->hugepages_error == -EOPNOTSUPP || plan->hugepages_error == -ENOENT
+                                ? "none of that size"
+                                : STRERROR(plan->hugepages_error));
+}
 
+static void print_host_steps(const Plan *plan, FILE *f) {
         fprintf(f, "\nHost steps (%zu):\n", plan->steps.n);
         if (plan->steps.n == 0)
                 fprintf(f, "  none: nothing on the host changes\n");
         for (size_t i = 0; i < plan->steps.n; i++)
                 fprintf(f, "  %2zu. %s\n", i + 1, plan->steps.steps[i].summary);
+}
 
+/* QEMU's argv, one option a line, and the fds it is started with. */
+static void print_qemu_command(const Plan *plan, FILE *f) {
         fprintf(f, "\nQEMU command line (exec'd directly, no shell):\n  ");
         for (size_t i = 0; i < plan->argv.n; i++) {
                 const char *a = plan->argv.v[i];
@@ -136,17 +166,24 @@ void plan_print(const Plan *plan, FILE *f) {
         fprintf(f, "\n  with fd %d: the supervisor's QMP connection (one end of a socket pair)\n"
                    "       fd %d: QMP for clients, listening on %s (mode 0600)\n",
                 QEMU_FD_QMP_SUPERVISOR, QEMU_FD_QMP_PUBLIC, plan->paths->qmp_public);
-        if (plan->tpm_argv.n > 0) {
+        if (plan->tpm_argv.n > 0)
                 fprintf(f, "       fd %d: swtpm's control channel (one end of a socket pair)\n", QEMU_FD_TPM);
-                fprintf(f, "\nswtpm command line (the other end as fd %d):\n  ", SWTPM_FD_CTRL);
-                for (size_t i = 0; i < plan->tpm_argv.n; i++) {
-                        if (i > 0)
-                                fputc(' ', f);
-                        print_quoted(f, plan->tpm_argv.v[i]);
-                }
-                fputc('\n', f);
-        }
+}
 
+static void print_swtpm_command(const Plan *plan, FILE *f) {
+        if (plan->tpm_argv.n == 0)
+                return;
+        fprintf(f, "\nswtpm command line (the other end as fd %d):\n  ", SWTPM_FD_CTRL);
+        for (size_t i = 0; i < plan->tpm_argv.n; i++) {
+                if (i > 0)
+                        fputc(' ', f);
+                print_quoted(f, plan->tpm_argv.v[i]);
+        }
+        fputc('\n', f);
+}
+
+/* What the plan changed to fit this host, and what it could not check. */
+static void print_remarks(const Plan *plan, FILE *f) {
         if (plan->adjustments.n > 0) {
                 fprintf(f, "\nAdjusted to this host:\n");
                 for (size_t i = 0; i < plan->adjustments.n; i++)
@@ -157,6 +194,19 @@ void plan_print(const Plan *plan, FILE *f) {
                 for (size_t i = 0; i < plan->notes.n; i++)
                         fprintf(f, "  - %s\n", plan->notes.v[i]);
         }
+}
+
+void plan_print(const Plan *plan, FILE *f) {
+        print_vm(plan, f);
+        print_gpu(plan, f);
+        print_input(plan, f);
+        print_guest_os(plan, f);
+        print_cpus(plan, f);
+        print_memory(plan, f);
+        print_host_steps(plan, f);
+        print_qemu_command(plan, f);
+        print_swtpm_command(plan, f);
+        print_remarks(plan, f);
 }
 
 static json_t *strv_to_json(char *const *l) {
