@@ -831,90 +831,109 @@ static const char *skip_space(const char *s) {
         return s + strspn(s, " \t\r\n");
 }
 
-/* inih hands us lines through this reader, which lets us count lines (the
- * Debian build of inih does not pass line numbers to the handler) and see
- * section headers, which inih only reports once a key follows. */
-static void reader_see_line(ParseState *st, const char *line) {
-        const char *s = skip_space(line);
-        size_t n;
+/* A line that is neither blank, a comment nor a header must at least look
+ * like a key. */
+static void reader_check_key_line(ParseState *st, const char *s) {
+        const char *eq = strpbrk(s, "=:");
 
-        if (*s == '\0' || *s == ';' || *s == '#')
-                return;
-        if (*s != '[') {
-                const char *eq = strpbrk(s, "=:");
-                if (!eq || eq == s)
-                        parse_error(st, "expected 'key = value' or '[section]', got '%.*s'",
-                                    (int) (strcspn(s, "\r\n") > QUOTE_MAX ? QUOTE_MAX : strcspn(s, "\r\n")), s);
-                return;
-        }
+        if (!eq || eq == s)
+                parse_error(st, "expected 'key = value' or '[section]', got '%.*s'",
+                            (int) (strcspn(s, "\r\n") > QUOTE_MAX ? QUOTE_MAX : strcspn(s, "\r\n")), s);
+}
 
+/* Every header starts a new instance, even one that is refused: its keys
+ * must not go to the section before it. */
+static void section_start(ParseState *st) {
         st->section_serial++;
         st->section_line = st->line;
         st->section_valid = false;
         free(st->section_label);
         st->section_label = NULL;
+}
+
+/* Reads "[name]" at `s` into the section's kind and label: negative when
+ * it is refused (said) or memory ran out (st->oom). */
+static int section_header_read(ParseState *st, const char *s) {
+        size_t n;
+        int r;
 
         n = strcspn(s + 1, "]");
         if (s[1 + n] != ']') {
                 parse_error(st, "section header without closing ']'");
-                return;
+                return -EINVAL;
         }
         _cleanup_free_ char *name = strndup(s + 1, n);
-        if (!name) {
-                st->oom = true;
-                return;
-        }
-        int r = section_parse(name, &st->section_kind, &st->section_label);
-        if (r == -ENOMEM) {
-                st->oom = true;
-                return;
-        }
+        if (!name)
+                return parse_oom(st);
+        r = section_parse(name, &st->section_kind, &st->section_label);
+        if (r == -ENOMEM)
+                return parse_oom(st);
         if (r == -ENAMETOOLONG) {
                 parse_error(st, "[%s]: a disk's name has at most %u characters (it is its NVMe serial number)", name,
                             DISK_NAME_MAX);
-                return;
+                return r;
         }
         if (r < 0) {
                 char known[256];
                 parse_error(st, "unknown section [%s]; known: %s", name, sections_to_string(known));
-                return;
+                return r;
         }
         if (st->seen[st->section_kind] && !sections[st->section_kind].repeatable) {
                 parse_error(st, "section [%s] given twice", name);
-                return;
+                return -EEXIST;
         }
         st->seen[st->section_kind] = true;
+        return 0;
+}
 
+/* [disk] and [disk NAME]: a new disk, named by its label or its place. */
+static int disk_add(ParseState *st) {
+        Profile *p = st->profile;
+        ProfileDisk *d = reallocarray(p->disks, p->n_disks + 1, sizeof(ProfileDisk));
+
+        if (!d)
+                return parse_oom(st);
+        p->disks = d;
+        d = &p->disks[p->n_disks];
+        *d = (ProfileDisk) { .interface = DISK_VIRTIO, .line = st->line };
+        if (st->section_label)
+                d->id = strdup(st->section_label);
+        else if (asprintf(&d->id, "disk%zu", p->n_disks) < 0)
+                d->id = NULL;
+        if (!d->id)
+                return parse_oom(st);
+        for (size_t i = 0; i < p->n_disks; i++)
+                if (streq(p->disks[i].id, d->id)) {
+                        parse_error(st, "[disk %s] given twice (first at line %u)", d->id, p->disks[i].line);
+                        free(d->id);
+                        st->section_valid = false;
+                        return -EEXIST;
+                }
+        p->n_disks++;
+        st->disk = d;
+        return 0;
+}
+
+/* inih hands us lines through this reader, which lets us count lines (the
+ * Debian build of inih does not pass line numbers to the handler) and see
+ * section headers, which inih only reports once a key follows. */
+static void reader_see_line(ParseState *st, const char *line) {
+        const char *s = skip_space(line);
+
+        if (*s == '\0' || *s == ';' || *s == '#')
+                return;
+        if (*s != '[') {
+                reader_check_key_line(st, s);
+                return;
+        }
+
+        section_start(st);
+        if (section_header_read(st, s) < 0)
+                return;
         if (st->section_kind == SECTION_GPU)
                 st->profile->has_gpu = true;
-        if (st->section_kind == SECTION_DISK) {
-                Profile *p = st->profile;
-                ProfileDisk *d = reallocarray(p->disks, p->n_disks + 1, sizeof(ProfileDisk));
-                if (!d) {
-                        st->oom = true;
-                        return;
-                }
-                p->disks = d;
-                d = &p->disks[p->n_disks];
-                *d = (ProfileDisk) { .interface = DISK_VIRTIO, .line = st->line };
-                if (st->section_label)
-                        d->id = strdup(st->section_label);
-                else if (asprintf(&d->id, "disk%zu", p->n_disks) < 0)
-                        d->id = NULL;
-                if (!d->id) {
-                        st->oom = true;
-                        return;
-                }
-                for (size_t i = 0; i < p->n_disks; i++)
-                        if (streq(p->disks[i].id, d->id)) {
-                                parse_error(st, "[disk %s] given twice (first at line %u)", d->id, p->disks[i].line);
-                                free(d->id);
-                                st->section_valid = false;
-                                return;
-                        }
-                p->n_disks++;
-                st->disk = d;
-        }
+        if (st->section_kind == SECTION_DISK && disk_add(st) < 0)
+                return;
         /* only now: keys of a section whose set-up failed go nowhere */
         st->section_valid = true;
 }

@@ -225,12 +225,102 @@ static int check_chain(Rom *rom, const RomExpect *expect) {
         return 0;
 }
 
+/* nvflash saves Turing and later GPUs' ROMs behind an "NVGI" header;
+ * the chain itself starts at a later 512-byte boundary. Returns 1 and where
+ * the chain starts, or 0 for an NVGI header with no chain after it (warned). */
+static int find_chain_start(Rom *rom, const uint8_t *d, size_t size, size_t *ret_offset) {
+        size_t offset;
+        int r;
+
+        if (size < 4 || memcmp(d, "NVGI", 4) != 0) {
+                *ret_offset = 0;
+                return 1;
+        }
+        for (offset = ROM_ALIGN; offset < size && !has_signature(d, size, offset); offset += ROM_ALIGN)
+                ;
+        if (offset >= size) {
+                r = add_warning(rom, ROM_NO_IMAGE,
+                                "an NVIDIA \"NVGI\" header with no ROM image (0x55AA at a 512-byte boundary) "
+                                "after it: not a vBIOS, or a damaged one");
+                if (r < 0)
+                        return r;
+                return 0;
+        }
+        rom->header_size = offset;
+        *ret_offset = offset;
+        return 1;
+}
+
+/* The walk reached the end of the file. */
+static int warn_chain_end(Rom *rom, bool seen_last) {
+        if (rom->n_images == 0)
+                return add_warning(rom, ROM_NO_IMAGE, "the file is empty");
+        if (!seen_last)
+                return add_warning(rom, ROM_NO_LAST_IMAGE,
+                                   "no image has the last-image bit: the chain runs to the end of the file; "
+                                   "firmware stops there too, but the file may have been cut short");
+        return 0;
+}
+
+/* The walk found no image at `offset` (how, in `why`). */
+static int warn_chain_break(Rom *rom, const uint8_t *d, size_t size, size_t offset, bool seen_last,
+                            const char *why) {
+        if (rom->n_images == 0 && has_signature(d, size, offset))
+                return add_warning(rom, ROM_NO_IMAGE,
+                                   "no valid ROM image: %s; an ISA-era BIOS, or not a PCI option ROM at all",
+                                   why);
+        if (rom->n_images == 0)
+                return add_warning(rom, ROM_NO_IMAGE,
+                                   "no valid ROM image: %s. A vBIOS starts with 0x55 0xAA; check that the "
+                                   "file is one (`vmrun rom dump` writes one)", why);
+        if (seen_last)
+                /* trailing data after the chain: padding, or something
+                 * only the GPU's own driver reads */
+                return 0;
+        if (has_signature(d, size, offset))
+                return add_warning(rom, ROM_BROKEN_CHAIN,
+                                   "the chain is broken: %s; firmware stops before it", why);
+        return add_warning(rom, ROM_NO_LAST_IMAGE,
+                           "the image at 0x%zx does not have the last-image bit, but no image "
+                           "follows it (%s); firmware stops there too",
+                           rom->images[rom->n_images - 1].offset, why);
+}
+
+/* Adds the images from `offset` on, up to the end of the file, the first
+ * place without an image, or a truncated image. */
+static int walk_chain(Rom *rom, const uint8_t *d, size_t size, size_t offset, const RomExpect *expect) {
+        bool seen_last = false;
+        char why[160];
+        int r;
+
+        for (;;) {
+                RomImage im;
+
+                if (offset >= size)
+                        return warn_chain_end(rom, seen_last);
+                if (!image_read(d, size, offset, expect, &im, why, sizeof why))
+                        return warn_chain_break(rom, d, size, offset, seen_last, why);
+                im.after_last = seen_last;
+                r = add_image(rom, &im);
+                if (r < 0)
+                        return r;
+                if (im.truncated) {
+                        if (im.after_last)
+                                return 0;
+                        return add_warning(rom, ROM_TRUNCATED,
+                                           "truncated: the image at 0x%zx is %zu bytes long, but the file ends "
+                                           "%zu bytes into it. Read or download the ROM again",
+                                           offset, im.length, size - offset);
+                }
+                seen_last = seen_last || im.last;
+                offset += im.length;
+        }
+}
+
 int rom_parse(const void *data, size_t size, const RomExpect *expect, Rom **ret) {
         _cleanup_rom_ Rom *rom = NULL;
         const uint8_t *d = data;
-        bool seen_last = false;
-        size_t offset = 0;
-        char why[160];
+        size_t offset;
         int r;
 
         rom = calloc(1, sizeof(Rom));
@@ -238,83 +328,17 @@ int rom_parse(const void *data, size_t size, const RomExpect *expect, Rom **ret)
                 return -ENOMEM;
         rom->size = size;
 
-        /* nvflash saves Turing and later GPUs' ROMs behind an "NVGI" header;
-         * the chain itself starts at a later 512-byte boundary */
-        if (size >= 4 && memcmp(d, "NVGI", 4) == 0) {
-                for (offset = ROM_ALIGN; offset < size && !has_signature(d, size, offset); offset += ROM_ALIGN)
-                        ;
-                if (offset >= size) {
-                        r = add_warning(rom, ROM_NO_IMAGE,
-                                        "an NVIDIA \"NVGI\" header with no ROM image (0x55AA at a 512-byte boundary) "
-                                        "after it: not a vBIOS, or a damaged one");
-                        if (r < 0)
-                                return r;
-                        *ret = TAKE_PTR(rom);
-                        return 0;
-                }
-                rom->header_size = offset;
+        r = find_chain_start(rom, d, size, &offset);
+        if (r < 0)
+                return r;
+        if (r == 0) {
+                *ret = TAKE_PTR(rom);
+                return 0;
         }
 
-        for (;;) {
-                RomImage im;
-
-                if (offset >= size) {
-                        if (rom->n_images == 0)
-                                r = add_warning(rom, ROM_NO_IMAGE, "the file is empty");
-                        else if (!seen_last)
-                                r = add_warning(rom, ROM_NO_LAST_IMAGE,
-                                                "no image has the last-image bit: the chain runs to the end of the file; "
-                                                "firmware stops there too, but the file may have been cut short");
-                        else
-                                r = 0;
-                        if (r < 0)
-                                return r;
-                        break;
-                }
-                if (!image_read(d, size, offset, expect, &im, why, sizeof why)) {
-                        if (rom->n_images == 0 && has_signature(d, size, offset))
-                                r = add_warning(rom, ROM_NO_IMAGE,
-                                                "no valid ROM image: %s; an ISA-era BIOS, or not a PCI option ROM at all",
-                                                why);
-                        else if (rom->n_images == 0)
-                                r = add_warning(rom, ROM_NO_IMAGE,
-                                                "no valid ROM image: %s. A vBIOS starts with 0x55 0xAA; check that the "
-                                                "file is one (`vmrun rom dump` writes one)", why);
-                        else if (seen_last)
-                                /* trailing data after the chain: padding, or something
-                                 * only the GPU's own driver reads */
-                                r = 0;
-                        else if (has_signature(d, size, offset))
-                                r = add_warning(rom, ROM_BROKEN_CHAIN,
-                                                "the chain is broken: %s; firmware stops before it", why);
-                        else
-                                r = add_warning(rom, ROM_NO_LAST_IMAGE,
-                                                "the image at 0x%zx does not have the last-image bit, but no image "
-                                                "follows it (%s); firmware stops there too",
-                                                rom->images[rom->n_images - 1].offset, why);
-                        if (r < 0)
-                                return r;
-                        break;
-                }
-                im.after_last = seen_last;
-                r = add_image(rom, &im);
-                if (r < 0)
-                        return r;
-                if (im.truncated) {
-                        if (!im.after_last) {
-                                r = add_warning(rom, ROM_TRUNCATED,
-                                                "truncated: the image at 0x%zx is %zu bytes long, but the file ends "
-                                                "%zu bytes into it. Read or download the ROM again",
-                                                offset, im.length, size - offset);
-                                if (r < 0)
-                                        return r;
-                        }
-                        break;
-                }
-                seen_last = seen_last || im.last;
-                offset += im.length;
-        }
-
+        r = walk_chain(rom, d, size, offset, expect);
+        if (r < 0)
+                return r;
         if (rom->n_images > 0) {
                 r = check_chain(rom, expect);
                 if (r < 0)
