@@ -416,7 +416,22 @@ static bool looks_like_profile(const char *arg) {
         return strchr(arg, '/') || (l > 8 && streq(arg + l - 8, ".profile")) || (stat(arg, &st) >= 0 && S_ISREG(st.st_mode));
 }
 
-int main(int argc, char **argv) {
+static int parse_timeout(const char *arg, unsigned *ret) {
+        char *end;
+        unsigned long t;
+
+        errno = 0;
+        t = strtoul(arg, &end, 10);
+        if (!*arg || *end || errno || t == 0 || t > 86400) {
+                log_error("--timeout %s: give whole seconds, 1 to 86400", arg);
+                return -EINVAL;
+        }
+        *ret = (unsigned) t;
+        return 0;
+}
+
+/* 1 to go on, 0 when done (--version), negative on bad usage. */
+static int parse_options(int argc, char **argv, Options *o, bool *help) {
         enum { ARG_VERSION = 0x100, ARG_JSON, ARG_TIMEOUT, ARG_DEVICE };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -428,19 +443,13 @@ int main(int argc, char **argv) {
                 { "device", required_argument, NULL, ARG_DEVICE },
                 { 0 },
         };
-        Options o = { 0 };
-        bool help = false;
-        const Verb *v;
-        char **args;
-        int c, nargs, words;
-
-        log_setup();
+        int c, r;
 
         /* options may come before or after the verb */
         while ((c = getopt_long(argc, argv, "hvq", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
-                        help = true;
+                        *help = true;
                         break;
                 case 'v':
                         log_set_max_level(LOG_DEBUG);
@@ -452,32 +461,34 @@ int main(int argc, char **argv) {
                         printf("vmrun %s\n", VMRUN_VERSION);
                         return 0;
                 case ARG_JSON:
-                        o.json = true;
+                        o->json = true;
                         break;
-                case ARG_TIMEOUT: {
-                        char *end;
-                        unsigned long t;
-                        errno = 0;
-                        t = strtoul(optarg, &end, 10);
-                        if (!*optarg || *end || errno || t == 0 || t > 86400) {
-                                log_error("--timeout %s: give whole seconds, 1 to 86400", optarg);
-                                return VMRUN_EXIT_USAGE;
-                        }
-                        o.timeout = (unsigned) t;
-                        o.timeout_set = true;
+                case ARG_TIMEOUT:
+                        r = parse_timeout(optarg, &o->timeout);
+                        if (r < 0)
+                                return r;
+                        o->timeout_set = true;
                         break;
-                }
                 case ARG_DEVICE:
                         arg_device = optarg;
                         break;
                 default:
                         fprintf(stderr, "Try 'vmrun --help'.\n");
-                        return VMRUN_EXIT_USAGE;
+                        return -EINVAL;
                 }
+        return 1;
+}
+
+/* The verb the words after the options name, and its arguments. 1 to go
+ * on, 0 when done (the usage was asked for), negative on bad usage. */
+static int resolve_verb(int argc, char **argv, bool help, const Verb **ret_verb, char ***ret_args) {
+        const Verb *v;
+        char **args;
+        int words;
 
         if (optind >= argc) {
                 usage(help ? stdout : stderr);
-                return help ? 0 : VMRUN_EXIT_USAGE;
+                return help ? 0 : -EINVAL;
         }
 
         v = verb_find(argv[optind], optind + 1 < argc ? argv[optind + 1] : NULL, &words);
@@ -493,29 +504,57 @@ int main(int argc, char **argv) {
                                   argv[optind + 1], argv[optind]);
                 else
                         log_error("vmrun %s: say which; `vmrun --help` lists the %s verbs", argv[optind], argv[optind]);
-                return VMRUN_EXIT_USAGE;
+                return -EINVAL;
         } else if (looks_like_profile(argv[optind])) {
                 v = verb_find("run", NULL, &words);
                 args = argv + optind;
         } else {
                 log_error("unknown verb '%s' (and no profile file of that name); see `vmrun --help`", argv[optind]);
-                return VMRUN_EXIT_USAGE;
+                return -EINVAL;
         }
+        *ret_verb = v;
+        *ret_args = args;
+        return 1;
+}
+
+static int check_verb_usage(const Verb *v, int nargs, const Options *o) {
+        if (nargs < (int) v->min_args || nargs > (int) v->max_args) {
+                verb_usage(v, stderr);
+                return -EINVAL;
+        }
+        if ((o->json && !v->takes_json) || (o->timeout_set && !v->takes_timeout) || (arg_device && !v->takes_device)) {
+                log_error("vmrun %s does not take %s", v->name,
+                          o->json && !v->takes_json             ? "--json"
+                          : o->timeout_set && !v->takes_timeout ? "--timeout"
+                                                                : "--device");
+                return -EINVAL;
+        }
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        Options o = { 0 };
+        bool help = false;
+        const Verb *v;
+        char **args;
+        int r, nargs;
+
+        log_setup();
+
+        r = parse_options(argc, argv, &o, &help);
+        if (r <= 0)
+                return r < 0 ? VMRUN_EXIT_USAGE : 0;
+        r = resolve_verb(argc, argv, help, &v, &args);
+        if (r <= 0)
+                return r < 0 ? VMRUN_EXIT_USAGE : 0;
         if (help) {
                 verb_usage(v, stdout);
                 return 0;
         }
 
         nargs = (int) (argv + argc - args);
-        if (nargs < (int) v->min_args || nargs > (int) v->max_args) {
-                verb_usage(v, stderr);
+        if (check_verb_usage(v, nargs, &o) < 0)
                 return VMRUN_EXIT_USAGE;
-        }
-        if ((o.json && !v->takes_json) || (o.timeout_set && !v->takes_timeout) || (arg_device && !v->takes_device)) {
-                log_error("vmrun %s does not take %s", v->name,
-                          o.json && !v->takes_json ? "--json" : o.timeout_set && !v->takes_timeout ? "--timeout" : "--device");
-                return VMRUN_EXIT_USAGE;
-        }
 
         /* verbs with an optional argument see NULL when it is missing */
         char *padded[3] = { NULL, NULL, NULL };

@@ -320,7 +320,7 @@ static void handle_tpm_exit(Supervisor *s) {
                 tpm_report(s->tpm, !qemu_ending(s));
 }
 
-static int event_loop(Supervisor *s) {
+static int watch_fds(Supervisor *s) {
         int r;
 
         s->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -341,6 +341,86 @@ static int event_loop(Supervisor *s) {
                 r = epoll_add(s->epfd, tpm_output_fd(s->tpm));
         if (r < 0)
                 return log_error_errno(r, "epoll_ctl: %s", STRERROR(r));
+        return 0;
+}
+
+static void check_tpm_verdict(Supervisor *s) {
+        if (s->tpm_verdict && now_usec() >= s->tpm_verdict) {
+                s->tpm_verdict = 0;
+                tpm_report(s->tpm, !qemu_ending(s));
+        }
+}
+
+static void handle_timer(Supervisor *s) {
+        uint64_t ticks;
+
+        if (read(s->timerfd, &ticks, sizeof ticks) == (ssize_t) sizeof ticks)
+                escalate(s);
+}
+
+static void handle_qmp_readable(Supervisor *s, int fd) {
+        int r;
+
+        r = qmp_process(s->qmp);
+        drain_events(s);
+        if (r < 0) {
+                if (r != -ECONNRESET)
+                        log_warning("QMP: %s; watching QEMU through its pidfd only", qmp_strerror(s->qmp, r));
+                else
+                        log_debug("QMP connection closed");
+                (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);
+                s->qmp = qmp_free(s->qmp);
+        }
+}
+
+static int handle_qemu_exit(Supervisor *s) {
+        int r;
+
+        r = pidfd_reap(s->pidfd, &s->exit_info);
+        if (r < 0)
+                return log_error_errno(r, "waitid(QEMU pid %d): %s", (int) s->qemu_pid, STRERROR(r));
+        s->qemu_exited = true;
+        return 0;
+}
+
+static void handle_tpm_output(Supervisor *s, int fd) {
+        if (!tpm_read_output(s->tpm))
+                (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+static int handle_fd(Supervisor *s, int fd) {
+        if (fd == s->sigfd)
+                handle_signal(s);
+        else if (fd == s->timerfd)
+                handle_timer(s);
+        else if (fd == s->qemu_out.fd)
+                (void) foreign_output_read(&s->qemu_out);
+        else if (s->qmp && fd == qmp_fd(s->qmp))
+                handle_qmp_readable(s, fd);
+        else if (fd == s->pidfd)
+                return handle_qemu_exit(s);
+        else if (s->tpm && fd == tpm_pidfd(s->tpm))
+                handle_tpm_exit(s);
+        else if (s->tpm && fd == tpm_output_fd(s->tpm))
+                handle_tpm_output(s, fd);
+        return 0;
+}
+
+/* whatever QEMU said last, and the events that came with it */
+static void read_last_words(Supervisor *s) {
+        (void) foreign_output_read(&s->qemu_out);
+        if (s->qmp) {
+                (void) qmp_process(s->qmp);
+                drain_events(s);
+        }
+}
+
+static int event_loop(Supervisor *s) {
+        int r;
+
+        r = watch_fds(s);
+        if (r < 0)
+                return r;
 
         while (!s->qemu_exited) {
                 struct epoll_event evs[8];
@@ -352,54 +432,15 @@ static int event_loop(Supervisor *s) {
                                 continue;
                         return log_error_errno(negative_errno(), "epoll_wait: %s", strerror(errno));
                 }
-                if (s->tpm_verdict && now_usec() >= s->tpm_verdict) {
-                        s->tpm_verdict = 0;
-                        tpm_report(s->tpm, !qemu_ending(s));
-                }
+                check_tpm_verdict(s);
                 for (int i = 0; i < n; i++) {
-                        int fd = evs[i].data.fd;
-
-                        if (fd == s->sigfd)
-                                handle_signal(s);
-                        else if (fd == s->timerfd) {
-                                uint64_t ticks;
-                                if (read(s->timerfd, &ticks, sizeof ticks) == (ssize_t) sizeof ticks)
-                                        escalate(s);
-                        } else if (fd == s->qemu_out.fd) {
-                                (void) foreign_output_read(&s->qemu_out);
-                        } else if (s->qmp && fd == qmp_fd(s->qmp)) {
-                                r = qmp_process(s->qmp);
-                                drain_events(s);
-                                if (r < 0) {
-                                        if (r != -ECONNRESET)
-                                                log_warning("QMP: %s; watching QEMU through its pidfd only",
-                                                            qmp_strerror(s->qmp, r));
-                                        else
-                                                log_debug("QMP connection closed");
-                                        (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);
-                                        s->qmp = qmp_free(s->qmp);
-                                }
-                        } else if (fd == s->pidfd) {
-                                r = pidfd_reap(s->pidfd, &s->exit_info);
-                                if (r < 0)
-                                        return log_error_errno(r, "waitid(QEMU pid %d): %s", (int) s->qemu_pid,
-                                                               STRERROR(r));
-                                s->qemu_exited = true;
-                        } else if (s->tpm && fd == tpm_pidfd(s->tpm))
-                                handle_tpm_exit(s);
-                        else if (s->tpm && fd == tpm_output_fd(s->tpm)) {
-                                if (!tpm_read_output(s->tpm))
-                                        (void) epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);
-                        }
+                        r = handle_fd(s, evs[i].data.fd);
+                        if (r < 0)
+                                return r;
                 }
         }
 
-        /* whatever QEMU said last, and the events that came with it */
-        (void) foreign_output_read(&s->qemu_out);
-        if (s->qmp) {
-                (void) qmp_process(s->qmp);
-                drain_events(s);
-        }
+        read_last_words(s);
         return 0;
 }
 
@@ -590,6 +631,97 @@ static int open_tap(Supervisor *s) {
         return 0;
 }
 
+static int take_locks(const Plan *plan, int *lock_fd, DeviceLocks *device_locks) {
+        const Profile *p = plan->profile;
+        int r;
+
+        r = vm_lock(p->name, lock_fd);
+        if (r == -EBUSY) {
+                log_error("VM %s is already running (its supervisor holds the lock); see `vmrun status %s`", p->name,
+                          p->name);
+                return r;
+        }
+        if (r < 0)
+                return log_error_errno(r, "lock VM %s under %s/locks: %s", p->name, vm_run_root(), STRERROR(r));
+        return device_locks_take(plan, device_locks);
+}
+
+static int check_host(const Plan *plan, HostContext *host) {
+        const Profile *p = plan->profile;
+        int r;
+
+        if (access(plan->paths->journal, F_OK) >= 0) {
+                log_error("%s exists: an earlier run of %s did not give the host back. Run `vmrun restore %s` first",
+                          plan->paths->journal, p->name, p->name);
+                return -EEXIST;
+        }
+
+        r = preflight_prepare_dirs(plan);
+        if (r < 0)
+                return r;
+        r = preflight(plan);
+        if (r < 0)
+                return r;
+        /* everything that would stop the handover half-way and can be seen
+         * without changing anything: refuse now, with the host untouched */
+        status("checking the host");
+        for (size_t i = 0; i < plan->steps.n; i++)
+                if (streq(plan->steps.steps[i].type->name, "stop-unit")) {
+                        r = session_check_survives(p->path, p->name);
+                        if (r < 0)
+                                return r;
+                        break;
+                }
+        r = host_precheck(host, p, plan->gpu_functions, &plan->steps);
+        if (r < 0) {
+                log_error("the host was not changed; fix the above (`vmrun check %s` shows it again)", p->name);
+                return r;
+        }
+        return 0;
+}
+
+/* Signals become events before anything changes on the host, so a
+ * ^C during the handover is seen after the step at hand, not in
+ * the middle of it. */
+static int watch_signals(Supervisor *s) {
+        sigset_t mask;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return negative_errno();
+        signal(SIGPIPE, SIG_IGN);
+        s->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+        s->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        if (s->sigfd < 0 || s->timerfd < 0)
+                return log_error_errno(negative_errno(), "signalfd/timerfd: %s", strerror(errno));
+        return 0;
+}
+
+static int give_host_back(const Plan *plan, HostContext *host) {
+        int r;
+
+        status("giving the host back");
+        r = handover_restore(host, NULL, plan->paths->journal);
+        if (r < 0) {
+                log_error("the host was not fully given back; fix what the errors above name, then run `vmrun restore %s`",
+                          plan->profile->name);
+                return r;
+        }
+        if (plan->steps.n > 0) {
+                status("checking that the host is back");
+                r = host_verify(host, plan->expect);
+                if (r < 0) {
+                        log_error("the host steps were undone, but the host is not all back (see `not back:` above)");
+                        return r;
+                }
+                log_info("host restored and verified");
+        }
+        return 0;
+}
+
 int supervisor_run(const Plan *plan) {
         const Profile *p = plan->profile;
         _cleanup_(supervisor_done) Supervisor s = {
@@ -606,91 +738,32 @@ int supervisor_run(const Plan *plan) {
         _cleanup_(device_locks_done) DeviceLocks device_locks = { 0 };
         _cleanup_(host_context_done) HostContext host = { .root = host_root(), .allow_classes = p->allow_classes };
         VmrunExit ret;
-        sigset_t mask;
-        int r;
 
         log_info("vmrun %s: VM %s from %s", VMRUN_VERSION, p->name, p->path);
 
-        r = vm_lock(p->name, &lock_fd);
-        if (r == -EBUSY) {
-                log_error("VM %s is already running (its supervisor holds the lock); see `vmrun status %s`", p->name,
-                          p->name);
+        if (take_locks(plan, &lock_fd, &device_locks) < 0)
                 return VMRUN_EXIT_FAILURE;
-        }
-        if (r < 0) {
-                log_error_errno(r, "lock VM %s under %s/locks: %s", p->name, vm_run_root(), STRERROR(r));
+        if (check_host(plan, &host) < 0)
                 return VMRUN_EXIT_FAILURE;
-        }
-        if (device_locks_take(plan, &device_locks) < 0)
-                return VMRUN_EXIT_FAILURE;
-        if (access(plan->paths->journal, F_OK) >= 0) {
-                log_error("%s exists: an earlier run of %s did not give the host back. Run `vmrun restore %s` first",
-                          plan->paths->journal, p->name, p->name);
-                return VMRUN_EXIT_FAILURE;
-        }
-
-        if (preflight_prepare_dirs(plan) < 0 || preflight(plan) < 0)
-                return VMRUN_EXIT_FAILURE;
-        /* everything that would stop the handover half-way and can be seen
-         * without changing anything: refuse now, with the host untouched */
-        status("checking the host");
-        for (size_t i = 0; i < plan->steps.n; i++)
-                if (streq(plan->steps.steps[i].type->name, "stop-unit")) {
-                        if (session_check_survives(p->path, p->name) < 0)
-                                return VMRUN_EXIT_FAILURE;
-                        break;
-                }
-        if (host_precheck(&host, p, plan->gpu_functions, &plan->steps) < 0) {
-                log_error("the host was not changed; fix the above (`vmrun check %s` shows it again)", p->name);
-                return VMRUN_EXIT_FAILURE;
-        }
         /* before the handover, so that a tap the host will not make costs
          * no black screen; it is gone with its last descriptor */
         if (p->network == NETWORK_BRIDGE && open_tap(&s) < 0) {
                 log_error("the host was not changed");
                 return VMRUN_EXIT_FAILURE;
         }
-
-        /* Signals become events before anything changes on the host, so a
-         * ^C during the handover is seen after the step at hand, not in
-         * the middle of it. */
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGTERM);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGHUP);
-        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+        if (watch_signals(&s) < 0)
                 return VMRUN_EXIT_FAILURE;
-        signal(SIGPIPE, SIG_IGN);
-        s.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-        s.timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-        if (s.sigfd < 0 || s.timerfd < 0) {
-                log_error_errno(negative_errno(), "signalfd/timerfd: %s", strerror(errno));
-                return VMRUN_EXIT_FAILURE;
-        }
 
         status("handing the host over");
-        r = handover_apply(&host, &plan->steps, p->name, plan->paths->journal);
-        if (r < 0)
+        if (handover_apply(&host, &plan->steps, p->name, plan->paths->journal) < 0)
                 return VMRUN_EXIT_FAILURE;
 
         ret = run_qemu(&s);
         /* before the host is given back: its state directory goes too */
         (void) tpm_stop(s.tpm);
 
-        status("giving the host back");
-        r = handover_restore(&host, NULL, plan->paths->journal);
-        if (r < 0) {
-                log_error("the host was not fully given back; fix what the errors above name, then run `vmrun restore %s`",
-                          p->name);
+        if (give_host_back(plan, &host) < 0)
                 ret = VMRUN_EXIT_RESTORE;
-        } else if (plan->steps.n > 0) {
-                status("checking that the host is back");
-                if (host_verify(&host, plan->expect) < 0) {
-                        log_error("the host steps were undone, but the host is not all back (see `not back:` above)");
-                        ret = VMRUN_EXIT_RESTORE;
-                } else
-                        log_info("host restored and verified");
-        }
 
         cleanup_run_dir(plan);
         log_info("vmrun: done (exit status %d)", (int) ret);
