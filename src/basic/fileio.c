@@ -40,33 +40,40 @@ int json_write_atomic(const char *path, json_t *j, mode_t mode) {
         return 0;
 }
 
-int copy_file(const char *from, const char *to, mode_t mode) {
-        _cleanup_close_ int in = -1, out = -1;
-        _cleanup_free_ char *tmp = NULL;
+static int copy_fd(int in, int out) {
         char buf[65536];
         ssize_t n;
+
+        while ((n = read(in, buf, sizeof buf)) != 0) {
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 || write(out, buf, (size_t) n) != n)
+                        return errno > 0 ? -errno : -EIO;
+        }
+        return fsync(out) < 0 ? negative_errno() : 0;
+}
+
+int copy_file_new_at(const char *from, int dir_fd, const char *name, mode_t mode) {
+        _cleanup_close_ int in = -1, out = -1;
         int r;
 
-        if (asprintf(&tmp, "%s.tmp", to) < 0)
-                return -ENOMEM;
+        assert(dir_fd >= 0);
+        assert(!strchr(name, '/'));
+
         in = open(from, O_RDONLY | O_CLOEXEC);
         if (in < 0)
                 return negative_errno();
-        out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+        /* a file with no name until it is whole: nothing of it can be
+         * seen, or swapped, before linkat() gives it one, and that fails
+         * on any entry already there, a symlink's too */
+        out = openat(dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
         if (out < 0)
                 return negative_errno();
-        while ((n = read(in, buf, sizeof buf)) != 0) {
-                if (n < 0 || write(out, buf, (size_t) n) != n) {
-                        r = errno > 0 ? -errno : -EIO;
-                        unlink(tmp);
-                        return r;
-                }
-        }
-        if (fsync(out) < 0 || rename(tmp, to) < 0) {
-                r = negative_errno();
-                unlink(tmp);
+        r = copy_fd(in, out);
+        if (r < 0)
                 return r;
-        }
+        if (fchmod(out, mode) < 0 || linkat(out, "", dir_fd, name, AT_EMPTY_PATH) < 0)
+                return negative_errno();
         return 0;
 }
 

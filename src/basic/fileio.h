@@ -12,8 +12,10 @@
  * never a mix, and the new content survives a crash once this returns. */
 int json_write_atomic(const char *path, json_t *j, mode_t mode);
 
-/* Copy `from` to `to` (mode `mode`) through `to`.tmp and a rename. */
-int copy_file(const char *from, const char *to, mode_t mode);
+/* Copy `from` to a new file `name` (mode `mode`) in the directory
+ * `dir_fd`, never through an entry already there: -EEXIST when there is
+ * one, a symlink included. Whole or not at all, after a crash too. */
+int copy_file_new_at(const char *from, int dir_fd, const char *name, mode_t mode);
 
 /* mkdir -p with `mode` for each directory created; existing ones are left
  * as they are. */

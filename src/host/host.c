@@ -190,6 +190,51 @@ int host_list_dir(const HostContext *ctx, const char *dir, char ***ret) {
         return 0;
 }
 
+int host_list_files(const HostContext *ctx, const char *dir, char ***ret_files, char ***ret_others) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_strv_ Strv files = { 0 }, others = { 0 };
+        struct dirent *de;
+        DIR *d;
+        int fd, r;
+
+        r = host_path(ctx, dir, &path);
+        if (r < 0)
+                return r;
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && errno != ENOENT)
+                return negative_errno();
+        d = fd >= 0 ? fdopendir(fd) : NULL;
+        if (fd >= 0 && !d) {
+                r = negative_errno();
+                close(fd);
+                return r;
+        }
+        while (d && (de = readdir(d))) {
+                struct stat st;
+
+                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+                        continue;
+                /* about the entry itself: a link is an "other", never followed */
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                r = strv_push(S_ISREG(st.st_mode) && st.st_nlink == 1 ? &files : &others, de->d_name);
+                if (r < 0) {
+                        closedir(d);
+                        return r;
+                }
+        }
+        if (d)
+                closedir(d);
+        strv_sort(files.v);
+        strv_sort(others.v);
+        if ((!files.v && !(files.v = calloc(1, sizeof(char *)))) || (!others.v && !(others.v = calloc(1, sizeof(char *)))))
+                return -ENOMEM;
+        *ret_files = TAKE_PTR(files.v);
+        *ret_others = TAKE_PTR(others.v);
+        files = others = (Strv) { 0 };
+        return 0;
+}
+
 int host_link_name(const HostContext *ctx, const char *path, char **ret) {
         _cleanup_free_ char *p = NULL;
         char target[PATH_MAX];

@@ -50,6 +50,13 @@ int host_read_unsigned(const HostContext *ctx, const char *path, int base, unsig
  * is no such directory. */
 int host_list_dir(const HostContext *ctx, const char *dir, char ***ret);
 
+/* The entries of `dir`, which must not be a symlink (-ELOOP, -ENOTDIR),
+ * sorted: regular files with one link in *ret_files, everything else
+ * (links, directories, hard-linked files) in *ret_others. Both empty when
+ * there is no such directory. For directories another user can write:
+ * nothing in them is followed. */
+int host_list_files(const HostContext *ctx, const char *dir, char ***ret_files, char ***ret_others);
+
 /* The last component of a symlink's target: a device's "driver" or
  * "iommu_group". -ENOENT when there is no such link. */
 int host_link_name(const HostContext *ctx, const char *path, char **ret);

@@ -269,16 +269,20 @@ static int collect_notes(const HostContext *ctx, Plan *plan) {
 
 /* The files an earlier run's swtpm left (0600, its user's): given to this
  * run's user too, so that a changed [qemu] user still finds the TPM it had
- * (swtpm would otherwise fail on a state it may not read). */
+ * (swtpm would otherwise fail on a state it may not read). QEMU's user
+ * could write that directory: what else it put there (a link, a second
+ * name of a file) is named, and neither followed nor given. */
 static int plan_grant_tpm_state(const HostContext *ctx, Plan *plan, const QemuCredentials *c) {
-        _cleanup_strv_free_ char **files = NULL;
+        _cleanup_strv_free_ char **files = NULL, **others = NULL;
         int r;
 
         /* empty before the first run, which makes it */
-        r = host_list_dir(ctx, plan->paths->tpm_dir, &files);
+        r = host_list_files(ctx, plan->paths->tpm_dir, &files, &others);
+        if (r == -ELOOP || r == -ENOTDIR)
+                return strv_pushf(&plan->host_missing, "the TPM's state %s is not a directory (a link?): it is not "
+                                                       "followed; look at it, then remove it", plan->paths->tpm_dir);
         if (r < 0)
                 return r;
-        strv_sort(files);
         for (size_t i = 0; files[i]; i++) {
                 _cleanup_free_ char *path = NULL;
 
@@ -288,12 +292,20 @@ static int plan_grant_tpm_state(const HostContext *ctx, Plan *plan, const QemuCr
                 if (r < 0)
                         return r;
         }
+        for (size_t i = 0; others[i]; i++) {
+                r = strv_pushf(&plan->notes, "%s/%s is not a file of swtpm's (a link, a directory or a second name of "
+                                             "a file, made by QEMU's user?): not given to %s, not followed; remove it",
+                               plan->paths->tpm_dir, others[i], c->user);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
-/* QEMU's user, and what it must be given for the run: the VM's state
- * directory (the VARS copy, often its disks and kernel) and the VFIO group
- * nodes, which are root's 0600 when vfio-pci creates them. */
+/* QEMU's user, and what it must be given for the run: the VM's files in
+ * its state directory (the VARS copy, the TPM's state, often its disks and
+ * kernel) and the VFIO group nodes, which are root's 0600 when vfio-pci
+ * creates them. */
 static int plan_qemu_user(const HostContext *ctx, Plan *plan) {
         const Profile *p = plan->profile;
         const QemuCredentials *c = &plan->qemu_user;
@@ -313,9 +325,9 @@ static int plan_qemu_user(const HostContext *ctx, Plan *plan) {
                 return strv_pushf(&plan->adjustments,
                                   "QEMU runs as %s (uid 0), as [qemu] user says: no privilege drop and no -sandbox",
                                   c->user);
-        r = host_steps_add_grant(&plan->steps, plan->paths->state_dir, c->uid, c->gid, c->user);
-        if (r >= 0 && plan->firmware)
-                r = host_steps_add_grant(&plan->steps, plan->vars, c->uid, c->gid, c->user);
+        /* its state directory stays root's: QEMU's user gets the files in
+         * it, never the right to add, remove or swap one */
+        r = plan->firmware ? host_steps_add_grant(&plan->steps, plan->vars, c->uid, c->gid, c->user) : 0;
         /* swtpm runs as QEMU's user too, and writes its state there */
         if (r >= 0 && p->tpm)
                 r = host_steps_add_grant(&plan->steps, plan->paths->tpm_dir, c->uid, c->gid, c->user);

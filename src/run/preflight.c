@@ -1,13 +1,77 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "basic/fileio.h"
 #include "basic/log.h"
+#include "host/host.h"
 #include "qemu/tpm.h"
 #include "run/preflight.h"
 
+/* /var/lib/vmrun/NAME: root's 0711 for good. QEMU's user may pass through
+ * it to the files it is given, but may not add, remove or swap an entry:
+ * root makes the files in it, and a link put there could send root's
+ * writes anywhere (docs/security.md). */
+static int open_state_dir(const Plan *plan, int *ret_fd) {
+        const char *dir = plan->paths->state_dir;
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        int r;
+
+        r = mkdir_parents(vm_state_root(), 0755);
+        if (r >= 0)
+                r = mkdir_parents(dir, 0711);
+        if (r < 0)
+                return log_error_errno(r, "create %s: %s", dir, STRERROR(r));
+        fd = open(dir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return log_error_errno(negative_errno(), "open %s: %s (a symlink is refused)", dir, strerror(errno));
+        if (st.st_uid != 0)
+                return log_error_errno(-EPERM, "%s belongs to uid %u, not root: QEMU's user could swap what is in it; "
+                                       "after checking its contents, `chown root:root %s`", dir, (unsigned) st.st_uid,
+                                       dir);
+        if (fchmod(fd, 0711) < 0)
+                return log_error_errno(negative_errno(), "chmod %s: %s", dir, strerror(errno));
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+/* The VM's UEFI variable store, from the firmware's template the first time. */
+static int prepare_vars(const Plan *plan, int dir_fd) {
+        const char *name = strrchr(plan->vars, '/') + 1;
+        int r;
+
+        if (faccessat(dir_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) >= 0)
+                return 0;
+        if (!plan->firmware->vars_template)
+                return log_error_errno(-ENOENT, "firmware %s has no variable store template", plan->firmware->descriptor);
+        r = copy_file_new_at(plan->firmware->vars_template, dir_fd, name, 0600);
+        if (r < 0)
+                return log_error_errno(r, "copy UEFI variable template %s to %s: %s", plan->firmware->vars_template,
+                                       plan->vars, STRERROR(r));
+        log_info("UEFI variables: new store %s from %s", plan->vars, plan->firmware->vars_template);
+        return 0;
+}
+
+/* swtpm's state: 0700, the TPM's secrets; an existing one is kept as it is,
+ * but must be a directory, not a link to one. */
+static int prepare_tpm_dir(const Plan *plan, int dir_fd) {
+        const char *dir = plan->paths->tpm_dir, *name = strrchr(dir, '/') + 1;
+        struct stat st;
+
+        if (mkdirat(dir_fd, name, 0700) < 0 && errno != EEXIST)
+                return log_error_errno(negative_errno(), "create the TPM's state directory %s: %s", dir, strerror(errno));
+        if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return log_error_errno(negative_errno(), "%s: %s", dir, strerror(errno));
+        if (!S_ISDIR(st.st_mode))
+                return log_error_errno(-ENOTDIR, "the TPM's state %s is not a directory (a link?); it is not followed: "
+                                       "look at it, then remove it", dir);
+        return 0;
+}
+
 int preflight_prepare_dirs(const Plan *plan) {
         const VmPaths *paths = plan->paths;
+        _cleanup_close_ int state_fd = -1;
         int r;
 
         r = mkdir_parents(paths->run_dir, 0700);
@@ -18,31 +82,32 @@ int preflight_prepare_dirs(const Plan *plan) {
                 r = negative_errno();
                 return log_error_errno(r, "chmod %s: %s", paths->run_dir, STRERROR(r));
         }
-        /* the root is searchable, each VM's directory its own: QEMU's user
-         * gets it for the run */
-        r = mkdir_parents(vm_state_root(), 0755);
-        if (r >= 0)
-                r = mkdir_parents(paths->state_dir, 0700);
+        r = open_state_dir(plan, &state_fd);
         if (r < 0)
-                return log_error_errno(r, "create %s: %s", paths->state_dir, STRERROR(r));
-
-        if (plan->firmware && access(plan->vars, F_OK) < 0) {
-                if (!plan->firmware->vars_template)
-                        return log_error_errno(-ENOENT, "firmware %s has no variable store template",
-                                               plan->firmware->descriptor);
-                r = copy_file(plan->firmware->vars_template, plan->vars, 0600);
+                return r;
+        if (plan->firmware) {
+                r = prepare_vars(plan, state_fd);
                 if (r < 0)
-                        return log_error_errno(r, "copy UEFI variable template %s to %s: %s",
-                                               plan->firmware->vars_template, plan->vars, STRERROR(r));
-                log_info("UEFI variables: new store %s from %s", plan->vars, plan->firmware->vars_template);
+                        return r;
         }
-        if (plan->tpm_argv.n > 0) {
-                /* 0700: the TPM's secrets; an existing one is kept as it is */
-                r = mkdir_parents(paths->tpm_dir, 0700);
-                if (r < 0)
-                        return log_error_errno(r, "create the TPM's state directory %s: %s", paths->tpm_dir, STRERROR(r));
-        }
+        if (plan->tpm_argv.n > 0)
+                return prepare_tpm_dir(plan, state_fd);
         return 0;
+}
+
+void preflight_report_foreign(const HostContext *ctx, const char *dir) {
+        _cleanup_strv_free_ char **files = NULL, **others = NULL;
+        int r;
+
+        r = host_list_files(ctx, dir, &files, &others);
+        if (r < 0) {
+                log_warning("%s: %s; look at what is there before the next run", dir, STRERROR(r));
+                return;
+        }
+        for (size_t i = 0; others[i]; i++)
+                log_warning("%s/%s is not a file of swtpm's (a link, a directory or a second name of a file, made by "
+                            "QEMU's user?): left as it is, not followed, not given back; remove it",
+                            dir, others[i]);
 }
 
 static bool in_state_dir(const Plan *plan, const char *path) {
@@ -51,8 +116,8 @@ static bool in_state_dir(const Plan *plan, const char *path) {
 }
 
 /* What QEMU opens by name, tried as QEMU's user before anything changes.
- * The VM's state directory and its disks are given to that user for the
- * run (grant steps); the rest must be readable as they are. */
+ * The VM's files in its state directory and its disks are given to that
+ * user for the run (grant steps); the rest must be readable as they are. */
 int preflight_qemu_access(const Plan *plan) {
         const Profile *p = plan->profile;
         const QemuCredentials *c = &plan->qemu_user;
@@ -114,6 +179,11 @@ int preflight_qemu_access(const Plan *plan) {
 int preflight(const Plan *plan) {
         const Profile *p = plan->profile;
         int r = 0;
+
+        /* what an earlier run's QEMU user left in the TPM's directory: said
+         * again, never followed (the plan gives none of it) */
+        if (p->tpm)
+                preflight_report_foreign(&(const HostContext) { .root = host_root() }, plan->paths->tpm_dir);
 
         /* The notes that `plan` only reports are fatal for a real start:
          * better now, with the file named, than as a QEMU error later. */

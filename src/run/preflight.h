@@ -4,6 +4,7 @@
 /* Before the first host step: what a real start needs that `vmrun plan`
  * only notes, checked while nothing has changed yet. */
 
+#include "host/host.h"
 #include "plan/plan.h"
 
 /* /run/vmrun/NAME (root's, 0700) and /var/lib/vmrun/NAME, the VM's UEFI
@@ -18,3 +19,8 @@ int preflight_qemu_access(const Plan *plan);
 /* Every file, binary, device and limit the run needs; logs each problem
  * with what to do, and returns the first error. */
 int preflight(const Plan *plan);
+
+/* After a run: what in `dir`, which QEMU's user could write, is not a
+ * plain file (a link, a directory, a file with a second name). Logged as
+ * warnings, never followed. */
+void preflight_report_foreign(const HostContext *ctx, const char *dir);

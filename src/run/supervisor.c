@@ -705,6 +705,10 @@ static int give_host_back(const Plan *plan, HostContext *host) {
 
         status("giving the host back");
         r = handover_restore(host, NULL, plan->paths->journal);
+        /* said whether the restore went well or not: the files are not
+         * followed either way */
+        if (plan->tpm_argv.n > 0)
+                preflight_report_foreign(host, plan->paths->tpm_dir);
         if (r < 0) {
                 log_error("the host was not fully given back; fix what the errors above name, then run `vmrun restore %s`",
                           plan->profile->name);

@@ -838,7 +838,7 @@ static void test_uefi_secure_keeps_a_variable_store_of_its_own_copied_from_the_t
                             "/srv/state/w/efivars-secure.fd");
 }
 
-static void test_a_tpm_is_swtpm_as_qemus_user_with_its_state_directory_given_to_that_user(void **state) {
+static void test_a_tpm_is_swtpm_as_qemus_user_with_its_tpm_directory_given_to_that_user(void **state) {
         Host *h = *state;
         _cleanup_profile_ Profile *p = NULL, *q = NULL;
         _cleanup_plan_ Plan *tpm = NULL, *none = NULL;
@@ -855,9 +855,10 @@ static void test_a_tpm_is_swtpm_as_qemus_user_with_its_state_directory_given_to_
         assert_string_equal(tpm->tpm_argv.v[0], SWTPM_BINARY);
         assert_string_equal(tpm->tpm_argv.v[4], "dir=/srv/state/w/tpm,mode=0600");
         assert_string_equal(tpm->paths->tpm_dir, "/srv/state/w/tpm");
-        /* swtpm runs as QEMU's user, in the state directory given to it */
-        assert_true(granted(tpm, "/srv/state/w"));
+        /* swtpm runs as QEMU's user, in the TPM's directory given to it;
+         * the state directory around it stays root's */
         assert_true(granted(tpm, "/srv/state/w/tpm"));
+        assert_false(granted(tpm, "/srv/state/w"));
         assert_string_equal(value_of(&tpm->argv, "-tpmdev"), "emulator,id=tpm0,chardev=tpm-ctrl");
         dev = json_arg(&tpm->argv, "-device", "driver", "tpm-crb");
 
@@ -875,6 +876,38 @@ static void test_a_tpm_is_swtpm_as_qemus_user_with_its_state_directory_given_to_
         assert_false(granted(none, "/srv/state/w/tpm"));
         for (size_t i = 0; i < none->argv.n; i++)
                 assert_string_not_equal(none->argv.v[i], "-tpmdev");
+}
+
+/* QEMU's user can write the TPM's directory: what it put there besides
+ * swtpm's files is named and neither given nor followed, and a TPM
+ * directory that is a link stops the run. */
+static void test_links_in_the_tpm_directory_are_named_and_not_followed(void **state) {
+        Host *h = *state;
+        _cleanup_profile_ Profile *p = NULL, *q = NULL;
+        _cleanup_plan_ Plan *tpm = NULL, *linked = NULL;
+
+        windows11_host(&h->root);
+        fake_file(&h->root, "/srv/state/w/tpm/tpm2-00.permall", "state");
+        fake_link(&h->root, "/srv/state/w/tpm/planted", "/etc/shadow");
+        fake_dir(&h->root, "/srv/state/w/tpm/sub");
+        tpm = plan_for(h->root.dir, "[vm]\nname = w\naccel = tcg\nfirmware = bios\ntpm = yes\n[qemu]\nuser = nobody\n", &p);
+        fake_dir(&h->root, "/elsewhere");
+        fake_file(&h->root, "/elsewhere/secret", "x");
+        fake_link(&h->root, "/srv/state/v/tpm", "/elsewhere");
+        linked = plan_for(h->root.dir, "[vm]\nname = v\naccel = tcg\nfirmware = bios\ntpm = yes\n[qemu]\nuser = nobody\n", &q);
+        windows11_done();
+
+        assert_true(granted(tpm, "/srv/state/w/tpm/tpm2-00.permall"));
+        assert_false(granted(tpm, "/srv/state/w/tpm/planted"));
+        assert_false(granted(tpm, "/srv/state/w/tpm/sub"));
+        assert_true(strv_contains(tpm->notes.v, "/srv/state/w/tpm/planted is not a file of swtpm's (a link, a directory "
+                                                "or a second name of a file, made by QEMU's user?): not given to nobody, "
+                                                "not followed; remove it"));
+        assert_int_equal(tpm->host_missing.n, 0);
+
+        assert_false(granted(linked, "/srv/state/v/tpm/secret"));
+        assert_int_equal(linked->host_missing.n, 1);
+        assert_non_null(strstr(linked->host_missing.v[0], "/srv/state/v/tpm is not a directory (a link?)"));
 }
 
 static void test_a_tpm_under_a_state_directory_with_a_comma_fails_the_plan(void **state) {
@@ -1138,8 +1171,10 @@ int main(int argc, char **argv) {
                         test_uefi_secure_keeps_a_variable_store_of_its_own_copied_from_the_template_with_the_keys,
                         host_setup, host_teardown),
                 cmocka_unit_test_setup_teardown(
-                        test_a_tpm_is_swtpm_as_qemus_user_with_its_state_directory_given_to_that_user, host_setup,
+                        test_a_tpm_is_swtpm_as_qemus_user_with_its_tpm_directory_given_to_that_user, host_setup,
                         host_teardown),
+                cmocka_unit_test_setup_teardown(test_links_in_the_tpm_directory_are_named_and_not_followed, host_setup,
+                                                host_teardown),
                 cmocka_unit_test_setup_teardown(test_a_tpm_under_a_state_directory_with_a_comma_fails_the_plan,
                                                 host_setup, host_teardown),
 
