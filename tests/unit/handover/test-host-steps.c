@@ -2,7 +2,11 @@
 #include "capture.h"
 #include "fake-root.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 
 #include "host/host.h"
 #include "handover/steps.h"
@@ -397,6 +401,46 @@ static void test_a_write_outside_the_allow_list_is_refused(void **state) {
         assert_int_equal(host_write(&f->ctx, "/sys/class/vtconsole/vtcon1/../../../../etc/bind", "1", 0), -EPERM);
         content = fake_read(&f->root, "/sys/bus/pci/devices/" GPU "/remove");
         assert_string_equal(content, "");
+}
+
+/* The writer that is left stuck in the kernel holds nothing of vmrun's:
+ * when the supervisor has given up and exited, its VM and device locks
+ * are free (a FIFO no one reads stands in for a driver that never
+ * returns from remove()). */
+static void test_a_stuck_write_is_given_up_and_its_writer_holds_no_lock_of_vmruns(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *fifo = fake_path(&f->root, "/sys/class/vtconsole/vtcon1/bind");
+        _cleanup_free_ char *lock_path = fake_path(&f->root, "/run/vm.lock");
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+        int lock, again, reader, taken;
+
+        assert_int_equal(unlink(fifo), 0);
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+        fake_file(&f->root, "/run/vm.lock", "");
+        lock = open(lock_path, O_RDWR | O_CLOEXEC);
+        assert_true(lock >= 0);
+        assert_int_equal(flock(lock, LOCK_EX | LOCK_NB), 0);
+
+        capture_start(&c);
+        assert_int_equal(host_write(&f->ctx, "/sys/class/vtconsole/vtcon1/bind", "0", 100 * USEC_PER_MSEC), -ETIMEDOUT);
+        log = capture_end(&c);
+        assert_logged(log, "the writer (pid ");
+
+        /* the supervisor exits: its descriptors go, the stuck writer stays */
+        assert_int_equal(close(lock), 0);
+        again = open(lock_path, O_RDWR | O_CLOEXEC);
+        assert_true(again >= 0);
+        taken = flock(again, LOCK_EX | LOCK_NB);
+        close(again);
+
+        /* let the writer go before judging, so a failure leaves none behind */
+        reader = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        assert_true(reader >= 0);
+        while (waitpid(-1, NULL, 0) < 0 && errno == EINTR)
+                ;
+        close(reader);
+        assert_int_equal(taken, 0);
 }
 
 static void test_a_write_that_would_take_the_disk_or_the_network_is_refused(void **state) {
@@ -945,6 +989,7 @@ int main(void) {
                 TEST(test_a_device_name_that_is_a_path_is_refused),
                 TEST(test_a_write_outside_the_allow_list_is_refused),
                 TEST(test_a_write_that_would_take_the_disk_or_the_network_is_refused),
+                TEST(test_a_stuck_write_is_given_up_and_its_writer_holds_no_lock_of_vmruns),
                 TEST(test_an_allowed_write_reaches_the_attribute),
 
                 TEST(test_unbind_vtconsole_writes_0_and_its_undo_writes_1),
