@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <sys/stat.h>
 
+#include "basic/test-switch.h"
 #include "basic/parse.h"
 #include "run/preflight.h"
 #include "run/control.h"
@@ -540,6 +541,7 @@ int main(int argc, char **argv) {
         int r, nargs;
 
         log_setup();
+        test_switches_warn_ignored();
 
         r = parse_options(argc, argv, &o, &help);
         if (r <= 0)

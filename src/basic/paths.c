@@ -2,9 +2,10 @@
 #include <sys/stat.h>
 
 #include "basic/paths.h"
+#include "basic/test-switch.h"
 
 const char *vm_run_root(void) {
-        const char *e = getenv("VMRUN_RUN_DIR");
+        const char *e = test_switch("VMRUN_RUN_DIR");
         return e && e[0] == '/' ? e : "/run/vmrun";
 }
 

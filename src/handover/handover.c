@@ -6,6 +6,7 @@
 #include "handover/handover.h"
 #include "basic/fileio.h"
 #include "basic/log.h"
+#include "basic/test-switch.h"
 #include "handover/steps.h"
 
 const HostStepType *host_step_type_find(const char *name) {
@@ -154,7 +155,7 @@ static int verify_records(HostContext *ctx, const StepTypes *types, const json_t
 /* The lab's failure injection: every rollback path must be exercised on a
  * real kernel, and no kernel can be made to fail each step on cue. */
 static size_t test_fail_step(void) {
-        const char *e = getenv("VMRUN_TEST_FAIL_STEP");
+        const char *e = test_switch("VMRUN_TEST_FAIL_STEP");
         char *end;
         unsigned long v;
 
@@ -165,7 +166,8 @@ static size_t test_fail_step(void) {
         return errno || end == e || *end ? 0 : (size_t) v;
 }
 
-int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, const char *journal_path) {
+int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, const char *journal_path,
+                   HandoverProgress progress, void *userdata) {
         _cleanup_json_ json_t *done = json_array();
         size_t fail_at = test_fail_step();
         int r;
@@ -186,6 +188,13 @@ int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, con
                 _cleanup_json_ json_t *record = NULL;
                 double t0 = log_elapsed();
 
+                if (progress) {
+                        r = progress(userdata, i, steps->n);
+                        if (r < 0) {
+                                log_info("undoing the %zu step%s done", i, i == 1 ? "" : "s");
+                                goto rollback;
+                        }
+                }
                 log_info("step %zu/%zu: %s", i + 1, steps->n, s->summary);
                 if (fail_at == i + 1) {
                         r = log_error_errno(-ECANCELED, "VMRUN_TEST_FAIL_STEP=%zu: failing this step on purpose", fail_at);

@@ -48,10 +48,16 @@ int host_steps_add(HostSteps *s, const HostStepType *type, json_t *params, char 
 /* The step types restore can look up by the name in the journal. */
 const HostStepType *host_step_type_find(const char *name);
 
-/* Do every step in order, journaling each. If step k fails, steps k-1..1
- * are undone (and the journal removed) before returning step k's error.
- * Logs each step on the timeline. */
-int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, const char *journal_path);
+/* Called before step `i` (from 0) of `n`; a negative return stops the
+ * handover there, as a failure of that step would (a stop request). */
+typedef int (*HandoverProgress)(void *userdata, size_t i, size_t n);
+
+/* Do every step in order, journaling each. If step k fails, or `progress`
+ * (NULL: none) says stop before it, steps k-1..1 are undone (and the
+ * journal removed) before returning that error. Logs each step on the
+ * timeline. */
+int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, const char *journal_path,
+                   HandoverProgress progress, void *userdata);
 
 /* Undo everything the journal at `path` lists, newest first, rewriting
  * the journal after each undo, then remove it, then verify that what each

@@ -12,6 +12,7 @@
 
 #include "basic/process.h"
 #include "basic/spawn.h"
+#include "basic/test-switch.h"
 #include "host/host.h"
 #include "basic/log.h"
 #include "host/modules.h"
@@ -24,7 +25,7 @@ void host_context_done(HostContext *ctx) {
 }
 
 const char *host_root(void) {
-        const char *e = getenv("VMRUN_ROOT");
+        const char *e = test_switch("VMRUN_ROOT");
         return e && e[0] == '/' ? e : "/";
 }
 

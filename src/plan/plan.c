@@ -6,6 +6,7 @@
 #include "handover/steps.h"
 #include "host/kvm.h"
 #include "basic/log.h"
+#include "basic/test-switch.h"
 #include "host/pci.h"
 #include "plan/plan-internal.h"
 #include "qemu/argv.h"
@@ -414,7 +415,7 @@ static int plan_placement(const HostContext *ctx, Plan *plan) {
 }
 
 static const char *const *firmware_dirs(char ***ret_owned) {
-        const char *e = getenv("VMRUN_FIRMWARE_DIRS");
+        const char *e = test_switch("VMRUN_FIRMWARE_DIRS");
         _cleanup_strv_ Strv dirs = { 0 };
         _cleanup_free_ char *copy = NULL;
         char *save = NULL;

@@ -50,7 +50,7 @@ static void vm_done(Vm *vm) {
 
 static int vm_open(const char *name, Vm *ret) {
         Vm vm = VM_NULL;
-        int lock_fd = -1, r;
+        int r;
 
         if (!vm_name_is_valid(name))
                 return log_error_errno(-EINVAL, "'%s' is not a VM name", name);
@@ -60,15 +60,14 @@ static int vm_open(const char *name, Vm *ret) {
 
         /* The lock, not the PID in the state file, says whether the
          * supervisor lives: a PID can be reused, a lock cannot be held by
-         * the dead. */
-        r = vm_lock(name, &lock_fd);
-        if (r == -EBUSY)
-                vm.supervisor_alive = true;
-        else if (r < 0) {
+         * the dead. Asked, not taken: a start in the same moment must not
+         * find it taken. */
+        r = vm_lock_held(name, &vm.supervisor_alive);
+        if (r < 0) {
                 vm_done(&vm);
-                return log_error_errno(r, "lock of VM %s: %s", name, STRERROR(r));
-        } else
-                close(lock_fd);
+                return log_error_errno(r, "the lock of VM %s in %s: %s%s", name, VMRUN_LOCK_DIR, STRERROR(r),
+                                       r == -EACCES ? "; vmrun status needs to read it (run it as root)" : "");
+        }
 
         r = runstate_read(vm.paths->state_file, &vm.state);
         if (r >= 0) {
@@ -76,9 +75,17 @@ static int vm_open(const char *name, Vm *ret) {
                 /* gone or not theirs any more: the fd stays -1 */
                 (void) pidfd_open_verified(vm.state.qemu_pid, vm.state.qemu_start_time, &vm.qemu_pidfd);
                 (void) pidfd_open_verified(vm.state.swtpm_pid, vm.state.swtpm_start_time, &vm.swtpm_pidfd);
-                if (vm.supervisor_alive)
+                /* its start time too: a reused PID is not the supervisor
+                 * (an older state file without it: the lock vouches) */
+                if (vm.supervisor_alive && vm.state.supervisor_start_time > 0)
+                        (void) pidfd_open_verified(vm.state.supervisor_pid, vm.state.supervisor_start_time,
+                                                   &vm.supervisor_pidfd);
+                else if (vm.supervisor_alive)
                         vm.supervisor_pidfd = (int) syscall(SYS_pidfd_open, vm.state.supervisor_pid, 0);
-        } else if (r != -ENOENT)
+        } else if (r == -EACCES)
+                log_info("%s: only root may read it; `sudo vmrun status %s` shows the PIDs and the phase",
+                         vm.paths->state_file, name);
+        else if (r != -ENOENT)
                 log_warning("%s: %s", vm.paths->state_file, r == -EBADMSG ? "not a vmrun state file" : STRERROR(r));
 
         *ret = vm;
@@ -207,6 +214,17 @@ static int wait_supervisor(const char *name, Vm *vm) {
         return 0;
 }
 
+/* No QEMU yet, but a supervisor handing the host over: a stop request to
+ * it (SIGTERM, as ^C would be) undoes the steps done, then it exits. */
+static int stop_handover(const char *name, Vm *vm) {
+        if (syscall(SYS_pidfd_send_signal, vm->supervisor_pidfd, SIGTERM, NULL, 0) < 0)
+                return log_error_errno(negative_errno(), "send SIGTERM to the supervisor of %s (pid %d): %s", name,
+                                       (int) vm->state.supervisor_pid, strerror(errno));
+        log_info("%s is %s: asked its supervisor (pid %d) to stop and give the host back", name,
+                 strempty(vm->state.phase), (int) vm->state.supervisor_pid);
+        return 0;
+}
+
 int control_shutdown(const char *name, const Options *o) {
         _cleanup_(vm_done) Vm vm = VM_NULL;
         _cleanup_qmp_ Qmp *q = NULL;
@@ -214,6 +232,11 @@ int control_shutdown(const char *name, const Options *o) {
 
         if (vm_open(name, &vm) < 0)
                 return VMRUN_EXIT_FAILURE;
+        if (vm.qemu_pidfd < 0 && vm.supervisor_pidfd >= 0 && vm.have_state && startswith(vm.state.phase, "handing over")) {
+                if (stop_handover(name, &vm) < 0)
+                        return VMRUN_EXIT_FAILURE;
+                return wait_supervisor(name, &vm);
+        }
         if (vm_connect(name, &vm, &q) < 0)
                 return VMRUN_EXIT_FAILURE;
         r = powerdown(&vm, &q, o->timeout_set ? o->timeout : vm.state.timeout_shutdown);
@@ -266,12 +289,17 @@ static const char *status_word(json_t *j) {
         bool handed = json_is_true(json_object_get(j, "handed_over"));
         const char *qs = json_string_value(json_object_get(j, "qemu_status"));
 
-        if (qemu && sup)
+        const char *phase = json_string_value(json_object_get(j, "phase"));
+
+        if (qemu && sup && (!phase || streq(phase, "running")))
                 return qs ? qs : "running";
-        if (qemu)
+        if (qemu && !sup)
                 return "running without supervisor";
+        /* handing over, starting QEMU, stopping, giving the host back */
+        if (sup && phase)
+                return phase;
         if (sup)
-                return "starting or stopping";
+                return "supervised (starting, running or stopping; root sees which)";
         if (handed)
                 return "stopped, host NOT restored";
         return "stopped";

@@ -8,28 +8,35 @@
 #include "basic/paths.h"
 #include "run/locks.h"
 
-/* locks/KIND-NAME.lock, held with flock() while the holder lives: a
- * crashed holder releases it with its last descriptor. The file says who
- * holds it, for the message of the one refused. */
+static int lock_path(const char *kind, const char *name, char **ret) {
+        return asprintf(ret, VMRUN_LOCK_DIR "/%s-%s.lock", kind, name) < 0 ? -ENOMEM : 0;
+}
+
+/* VMRUN_LOCK_DIR/KIND-NAME.lock, write-locked (an open file description
+ * lock) while the holder lives: a crashed holder releases it with its
+ * last descriptor. The file says who holds it, for the message of the one
+ * refused, and may be read by anyone: `vmrun status` as a user. */
 static int run_lock(const char *kind, const char *name, const char *holder, int *ret_fd, char **ret_holder) {
-        _cleanup_free_ char *dir = NULL, *path = NULL;
+        struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+        _cleanup_free_ char *path = NULL;
         _cleanup_close_ int fd = -1;
         int r;
 
-        if (asprintf(&dir, "%s/locks", vm_run_root()) < 0 || asprintf(&path, "%s/%s-%s.lock", dir, kind, name) < 0)
-                return -ENOMEM;
-        r = mkdir_parents(dir, 0755);
+        r = lock_path(kind, name, &path);
+        if (r < 0)
+                return r;
+        r = mkdir_parents(VMRUN_LOCK_DIR, 0755);
         if (r < 0)
                 return r;
         /* never unlinked: removing a lock file races with the next taker */
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
                 return negative_errno();
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        if (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
                 char buf[256];
                 ssize_t n;
 
-                if (errno != EWOULDBLOCK)
+                if (errno != EAGAIN && errno != EACCES)
                         return negative_errno();
                 if (ret_holder) {
                         n = pread(fd, buf, sizeof buf - 1, 0);
@@ -42,6 +49,27 @@ static int run_lock(const char *kind, const char *name, const char *holder, int 
         if (holder && (ftruncate(fd, 0) < 0 || pwrite(fd, holder, strlen(holder), 0) < 0))
                 return negative_errno();
         *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+int vm_lock_held(const char *name, bool *ret) {
+        struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        r = lock_path("vm", name, &path);
+        if (r < 0)
+                return r;
+        /* no O_CREAT: a probe leaves nothing behind */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0 && errno == ENOENT) {
+                *ret = false;
+                return 0;
+        }
+        if (fd < 0 || fcntl(fd, F_OFD_GETLK, &fl) < 0)
+                return negative_errno();
+        *ret = fl.l_type != F_UNLCK;
         return 0;
 }
 
@@ -76,7 +104,7 @@ int device_locks_take(const Plan *plan, DeviceLocks *locks) {
                         return log_error_errno(r, "%s is in use by VM %s; stop that one first (`vmrun shutdown %s`)", dev,
                                                holder && *holder ? holder : "(unknown)", holder && *holder ? holder : "NAME");
                 if (r < 0)
-                        return log_error_errno(r, "lock %s under %s/locks: %s", dev, vm_run_root(), STRERROR(r));
+                        return log_error_errno(r, "lock %s under %s: %s", dev, VMRUN_LOCK_DIR, STRERROR(r));
                 locks->n++;
         }
         return 0;

@@ -7,7 +7,11 @@
 
 #include "plan/plan.h"
 
-/* Take the VM's lock (run root/locks/vm-NAME.lock). -EBUSY when another
+/* Whether a supervisor holds the VM's lock, asked without taking it: a
+ * `vmrun status` never makes a start fail. */
+int vm_lock_held(const char *name, bool *ret);
+
+/* Take the VM's lock (VMRUN_LOCK_DIR/vm-NAME.lock). -EBUSY when another
  * process holds it; *ret_fd keeps it until closed. */
 int vm_lock(const char *name, int *ret_fd);
 /* The lock of one PCI device, so two VMs never take the same device. On

@@ -18,9 +18,10 @@ void runstate_done(RunState *s) {
 }
 
 int runstate_write(const char *path, const RunState *s) {
-        _cleanup_json_ json_t *j = json_pack("{s:i, s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "version", 1, "name", s->name,
-                                             "profile", s->profile, "supervisor_pid", (json_int_t) s->supervisor_pid,
-                                             "qemu_pid", (json_int_t) s->qemu_pid, "qemu_start_time",
+        _cleanup_json_ json_t *j = json_pack("{s:i, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s}", "version", 1, "name",
+                                             s->name, "profile", s->profile, "supervisor_pid",
+                                             (json_int_t) s->supervisor_pid, "supervisor_start_time",
+                                             (json_int_t) s->supervisor_start_time, "qemu_pid", (json_int_t) s->qemu_pid, "qemu_start_time",
                                              (json_int_t) s->qemu_start_time, "timeout_shutdown",
                                              (json_int_t) s->timeout_shutdown, "phase", s->phase);
         if (!j)
@@ -38,15 +39,16 @@ int runstate_write(const char *path, const RunState *s) {
 int runstate_read(const char *path, RunState *ret) {
         _cleanup_json_ json_t *j = NULL;
         const char *name, *profile, *phase, *tap = NULL;
-        json_int_t spid, qpid, start, timeout, tpid = 0, tstart = 0;
+        json_int_t spid, sstart = 0, qpid, start, timeout, tpid = 0, tstart = 0;
         json_error_t err;
         int version;
 
         j = json_load_file(path, 0, &err);
         if (!j)
                 return access(path, F_OK) < 0 ? negative_errno() : -EBADMSG;
-        if (json_unpack(j, "{s:i, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s?I, s?I, s?s}", "version", &version, "name", &name,
-                        "profile", &profile, "supervisor_pid", &spid, "qemu_pid", &qpid, "qemu_start_time", &start,
+        if (json_unpack(j, "{s:i, s:s, s:s, s:I, s?I, s:I, s:I, s:I, s:s, s?I, s?I, s?s}", "version", &version, "name",
+                        &name, "profile", &profile, "supervisor_pid", &spid, "supervisor_start_time", &sstart,
+                        "qemu_pid", &qpid, "qemu_start_time", &start,
                         "timeout_shutdown", &timeout, "phase", &phase, "swtpm_pid", &tpid, "swtpm_start_time",
                         &tstart, "tap", &tap) < 0 ||
             version != 1)
@@ -57,6 +59,7 @@ int runstate_read(const char *path, RunState *ret) {
                 .profile = strdup(profile),
                 .phase = strdup(phase),
                 .supervisor_pid = (pid_t) spid,
+                .supervisor_start_time = (uint64_t) sstart,
                 .qemu_pid = (pid_t) qpid,
                 .qemu_start_time = (uint64_t) start,
                 .swtpm_pid = (pid_t) tpid,

@@ -13,6 +13,7 @@ typedef struct RunState {
         char *name;
         char *profile;
         pid_t supervisor_pid;
+        uint64_t supervisor_start_time; /* 0 in a state file of an older vmrun */
         pid_t qemu_pid;
         uint64_t qemu_start_time;       /* /proc/PID/stat starttime: PIDs get reused */
         pid_t swtpm_pid;                /* 0: no TPM */

@@ -16,6 +16,7 @@
 #include "run/preflight.h"
 #include "run/locks.h"
 #include "basic/process.h"
+#include "basic/test-switch.h"
 #include "handover/steps.h"
 #include "basic/log.h"
 #include "host/host.h"
@@ -57,6 +58,8 @@ typedef struct Supervisor {
         Qmp *qmp;
         Tpm *tpm;               /* swtpm, with [vm] tpm */
         Tap tap;                /* [network] mode = bridge: its fd until QEMU has it, its name for the state file */
+        uint64_t start_time;    /* this process's, in the state file: a reused PID is not this supervisor */
+        bool stopped_in_handover;
         usec_t tpm_verdict;     /* swtpm exited cleanly: when to call it a death if QEMU has not ended by then */
 
 
@@ -230,17 +233,34 @@ static void term_qemu(Supervisor *s) {
                             strerror(errno), (unsigned long long) (ESCALATION_STEP / USEC_PER_SEC));
 }
 
+static void escalate(Supervisor *s);
+static void set_phase(const Supervisor *s, const char *phase);
+
+/* The deadline of an escalation step; without a timer there is no waiting
+ * for the guest, only the next step now. */
+static void arm_next(Supervisor *s, usec_t usec) {
+        int r = arm_timer(s, usec);
+
+        if (r >= 0)
+                return;
+        log_error_errno(r, "arm the timer (timerfd): %s; not waiting %llus for QEMU (pid %d), taking the next step now",
+                        STRERROR(r), (unsigned long long) (usec / USEC_PER_SEC), (int) s->qemu_pid);
+        if (s->phase != PHASE_KILL)
+                escalate(s);
+}
+
 /* One step further towards a stopped QEMU: power button, then quit, then
  * SIGKILL, each with a deadline that takes the next step by itself. */
 static void escalate(Supervisor *s) {
         switch (s->phase) {
         case PHASE_RUNNING:
                 s->phase = PHASE_POWERDOWN;
+                set_phase(s, "stopping");
                 (void) sd_notify(false, "STOPPING=1");
                 status("asking the guest to power off");
                 log_info("asking the guest to power off (ACPI); up to %us, then quit", s->profile->timeout_shutdown);
                 if (qmp_simple(s, "system_powerdown") >= 0) {
-                        (void) arm_timer(s, (usec_t) s->profile->timeout_shutdown * USEC_PER_SEC);
+                        arm_next(s, (usec_t) s->profile->timeout_shutdown * USEC_PER_SEC);
                         break;
                 }
                 _fallthrough_;
@@ -255,20 +275,20 @@ static void escalate(Supervisor *s) {
                                     (int) s->qemu_pid);
                         term_qemu(s);
                 }
-                (void) arm_timer(s, ESCALATION_STEP);
+                arm_next(s, ESCALATION_STEP);
                 break;
         case PHASE_QUIT:
                 s->phase = PHASE_KILL;
                 log_error("QEMU (pid %d) did not exit; killing it", (int) s->qemu_pid);
                 (void) syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
-                (void) arm_timer(s, ESCALATION_STEP);
+                arm_next(s, ESCALATION_STEP);
                 break;
         case PHASE_KILL:
                 /* stuck in the kernel (a device reset that never ends): the
                  * devices are still in use, so the host cannot be restored */
                 log_error("QEMU (pid %d) still exists after SIGKILL: stuck in the kernel? Waiting; see its state in /proc/%d/stack",
                           (int) s->qemu_pid, (int) s->qemu_pid);
-                (void) arm_timer(s, ESCALATION_STEP);
+                arm_next(s, ESCALATION_STEP);
                 break;
         }
 }
@@ -493,6 +513,7 @@ static int write_state(const Supervisor *s, const char *phase) {
                 .name = s->profile->name,
                 .profile = s->profile->path,
                 .supervisor_pid = getpid(),
+                .supervisor_start_time = s->start_time,
                 .qemu_pid = s->qemu_pid,
                 .timeout_shutdown = s->profile->timeout_shutdown,
                 .phase = (char *) phase,
@@ -509,6 +530,15 @@ static int write_state(const Supervisor *s, const char *phase) {
         if (s->tpm && pid_start_time(tpm_pid(s->tpm), &st.swtpm_start_time) >= 0)
                 st.swtpm_pid = tpm_pid(s->tpm);
         return runstate_write(s->plan->paths->state_file, &st);
+}
+
+/* The state file on every change of phase: `vmrun status` and `vmrun
+ * shutdown` read it. A failure costs them their view, not the VM. */
+static void set_phase(const Supervisor *s, const char *phase) {
+        int r = write_state(s, phase);
+        if (r < 0)
+                log_warning("write %s (%s): %s; `vmrun status` will be out of date", s->plan->paths->state_file, phase,
+                            STRERROR(r));
 }
 
 /* Before the guest runs a single instruction ("cont"): its vCPU threads
@@ -552,9 +582,7 @@ static VmrunExit run_qemu(Supervisor *s) {
                 return VMRUN_EXIT_FAILURE;
         log_info("qemu started (pid %d)", (int) s->qemu_pid);
 
-        r = write_state(s, "starting");
-        if (r < 0)
-                log_warning("write %s: %s; `vmrun status` will not see this VM", s->plan->paths->state_file, STRERROR(r));
+        set_phase(s, "starting QEMU");
 
         r = qmp_new(TAKE_FD(qmp_parent), &s->qmp);
         if (r >= 0)
@@ -586,7 +614,7 @@ static VmrunExit run_qemu(Supervisor *s) {
                 s->qmp = qmp_free(s->qmp);
                 s->phase = PHASE_QUIT;
                 term_qemu(s);
-                (void) arm_timer(s, ESCALATION_STEP);
+                arm_next(s, ESCALATION_STEP);
                 if (event_loop(s) < 0)
                         return VMRUN_EXIT_FAILURE;
                 (void) judge_exit(s);
@@ -594,7 +622,7 @@ static VmrunExit run_qemu(Supervisor *s) {
         }
 
         log_info("guest running");
-        (void) write_state(s, "running");
+        set_phase(s, "running");
         (void) sd_notifyf(false, "READY=1\nSTATUS=guest running (QEMU pid %d)", (int) s->qemu_pid);
 
         r = event_loop(s);
@@ -642,7 +670,7 @@ static int take_locks(const Plan *plan, int *lock_fd, DeviceLocks *device_locks)
                 return r;
         }
         if (r < 0)
-                return log_error_errno(r, "lock VM %s under %s/locks: %s", p->name, vm_run_root(), STRERROR(r));
+                return log_error_errno(r, "lock VM %s under %s: %s", p->name, VMRUN_LOCK_DIR, STRERROR(r));
         return device_locks_take(plan, device_locks);
 }
 
@@ -700,10 +728,54 @@ static int watch_signals(Supervisor *s) {
         return 0;
 }
 
-static int give_host_back(const Plan *plan, HostContext *host) {
+/* A stop asked for while signals wait in the signalfd (before the event
+ * loop): ^C or SIGTERM, by a user or `vmrun shutdown`. 0 if none. */
+static int stop_requested(Supervisor *s) {
+        struct signalfd_siginfo si;
+
+        while (read(s->sigfd, &si, sizeof si) == (ssize_t) sizeof si) {
+                if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+                        return (int) si.ssi_signo;
+                if (si.ssi_signo == SIGHUP)
+                        log_info("SIGHUP: terminal gone; the handover goes on (`vmrun shutdown %s` stops it)",
+                                 s->profile->name);
+        }
+        return 0;
+}
+
+/* A test build's VMRUN_TEST_STOP_STEP=k: SIGTERM to itself before step k,
+ * as if it had come from outside during step k-1 (the lab's scenario). */
+static void test_stop_at(size_t step) {
+        const char *e = test_switch("VMRUN_TEST_STOP_STEP");
+
+        if (e && strtoul(e, NULL, 10) == step)
+                (void) kill(getpid(), SIGTERM);
+}
+
+/* Before each host step: the state file says which, and a stop asked for
+ * meanwhile rolls the handover back now, not after a guest that never
+ * ran has been asked to power off. */
+static int before_step(void *userdata, size_t i, size_t n) {
+        Supervisor *s = userdata;
+        char phase[64];
+        int sig;
+
+        test_stop_at(i + 1);
+        snprintf(phase, sizeof phase, "handing over (step %zu/%zu)", i + 1, n);
+        set_phase(s, phase);
+        sig = stop_requested(s);
+        if (sig == 0)
+                return 0;
+        s->stopped_in_handover = true;
+        log_info("%s during the handover: stopping before step %zu/%zu", strsignal(sig), i + 1, n);
+        return -ECANCELED;
+}
+
+static int give_host_back(Supervisor *s, const Plan *plan, HostContext *host) {
         int r;
 
         status("giving the host back");
+        set_phase(s, "giving the host back");
         r = handover_restore(host, NULL, plan->paths->journal);
         /* said whether the restore went well or not: the files are not
          * followed either way */
@@ -744,6 +816,9 @@ int supervisor_run(const Plan *plan) {
         VmrunExit ret;
 
         log_info("vmrun %s: VM %s from %s", VMRUN_VERSION, p->name, p->path);
+        /* for the state file; without it a client still has the lock */
+        if (pid_start_time(getpid(), &s.start_time) < 0)
+                log_debug("no start time of its own in /proc: clients trust the lock alone");
 
         if (take_locks(plan, &lock_fd, &device_locks) < 0)
                 return VMRUN_EXIT_FAILURE;
@@ -759,14 +834,19 @@ int supervisor_run(const Plan *plan) {
                 return VMRUN_EXIT_FAILURE;
 
         status("handing the host over");
-        if (handover_apply(&host, &plan->steps, p->name, plan->paths->journal) < 0)
+        if (handover_apply(&host, &plan->steps, p->name, plan->paths->journal, before_step, &s) < 0) {
+                cleanup_run_dir(plan);
+                log_info("vmrun: %s (exit status %d)",
+                         s.stopped_in_handover ? "stopped during the handover; the host is as it was" : "done",
+                         (int) VMRUN_EXIT_FAILURE);
                 return VMRUN_EXIT_FAILURE;
+        }
 
         ret = run_qemu(&s);
         /* before the host is given back: its state directory goes too */
         (void) tpm_stop(s.tpm);
 
-        if (give_host_back(plan, &host) < 0)
+        if (give_host_back(&s, plan, &host) < 0)
                 ret = VMRUN_EXIT_RESTORE;
 
         cleanup_run_dir(plan);
