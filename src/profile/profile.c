@@ -310,6 +310,8 @@ static void parse_error(ParseState *st, const char *format, ...) {
 /* Enough of a value to recognize it; a longer one would push the reason
  * out of a log line. */
 #define QUOTE_MAX 200
+/* A profile line's length, where libinih lets vmrun choose (Debian's) */
+#define PROFILE_LINE_MAX (64 * 1024)
 
 static int item_error(ParseState *st, const char *value, const char *why) {
         size_t n = strlen(value);
@@ -923,7 +925,12 @@ static void reader_see_line(ParseState *st, const char *line) {
         if (*s == '\0' || *s == ';' || *s == '#')
                 return;
         if (*s != '[') {
-                reader_check_key_line(st, s);
+                /* upstream's libinih reads it as more of the key above */
+                if (!VMRUN_INIH_RUNTIME_OPTIONS && s != line && st->section_serial > 0)
+                        parse_error(st, "an indented line: this build's libinih would take it as more of the value "
+                                    "above (upstream's INI_ALLOW_MULTILINE); remove the indentation");
+                else
+                        reader_check_key_line(st, s);
                 return;
         }
 
@@ -936,6 +943,13 @@ static void reader_see_line(ParseState *st, const char *line) {
                 return;
         /* only now: keys of a section whose set-up failed go nowhere */
         st->section_valid = true;
+}
+
+static void skip_rest_of_line(ParseState *st) {
+        int c;
+
+        while ((c = getc(st->f)) != EOF && c != '\n')
+                ;
 }
 
 static char *reader(char *str, int num, void *stream) {
@@ -973,6 +987,14 @@ static char *reader(char *str, int num, void *stream) {
         }
         /* a long line comes in several pieces; only a newline ends it */
         st->at_line_start = newline;
+        if (!VMRUN_INIH_RUNTIME_OPTIONS && !newline && n == num - 1) {
+                /* the rest would come to inih as a line of its own */
+                parse_error(st, "a line longer than %d characters, the most this build's libinih reads (upstream's "
+                            "INI_MAX_LINE); shorten it, or build vmrun with a libinih that takes longer lines",
+                            num - 2);
+                skip_rest_of_line(st);
+                st->at_line_start = true;
+        }
         return str;
 }
 
@@ -1171,12 +1193,16 @@ static int profile_parse(const char *path, FILE *f, Profile **ret) {
                 return log_oom();
         st.profile = p;
 
+#if VMRUN_INIH_RUNTIME_OPTIONS
         /* Lines of any length (a kernel command line can be long), and no
-         * multi-line values: an indented line is a mistake, not a value. */
+         * multi-line values: an indented line is a mistake, not a value.
+         * Upstream's libinih fixes both when it is built: reader() says
+         * what that build cannot read. */
         ini_use_stack = false;
         ini_allow_realloc = true;
-        ini_max_line = 64 * 1024;
+        ini_max_line = PROFILE_LINE_MAX;
         ini_allow_multiline = false;
+#endif
 
         r = ini_parse_stream(reader_tracking, &st, handler, &st);
         if (r == -2)

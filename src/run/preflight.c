@@ -219,3 +219,25 @@ int preflight(const Plan *plan) {
         RET_GATHER(r, plan_check_placement(plan));
         return r;
 }
+
+int preflight_unit_instance(const char *unit, const char *vm) {
+        _cleanup_free_ char *instance = NULL;
+        const char *rest = unit ? startswith(unit, "vmrun@") : NULL;
+        size_t l;
+
+        if (!rest)
+                return 0;
+        l = strlen(rest);
+        if (l < strlen(".service") || !streq(rest + l - strlen(".service"), ".service"))
+                return 0;
+        instance = strndup(rest, l - strlen(".service"));
+        if (!instance)
+                return log_oom();
+        if (streq(instance, vm))
+                return 0;
+        return log_error_errno(-EINVAL, "this is %s, but its profile names the VM %s: the unit's ExecStopPost= "
+                               "(vmrun restore %s) would not find this run's journal and leave the host handed over "
+                               "after a crash; set [vm] name = %s, or name the profile /etc/vmrun/%s.profile and "
+                               "start vmrun@%s",
+                               unit, vm, instance, instance, vm, vm);
+}

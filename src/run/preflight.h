@@ -24,3 +24,7 @@ int preflight(const Plan *plan);
  * plain file (a link, a directory, a file with a second name). Logged as
  * warnings, never followed. */
 void preflight_report_foreign(const HostContext *ctx, const char *dir);
+
+/* Under vmrun@INSTANCE.service (`unit`, NULL: not in a unit) the profile's
+ * VM must be INSTANCE: ExecStopPost= restores that name. Logs otherwise. */
+int preflight_unit_instance(const char *unit, const char *vm);

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include <systemd/sd-daemon.h>
+#include <systemd/sd-login.h>
 
 #include "run/preflight.h"
 #include "run/locks.h"
@@ -683,6 +684,11 @@ static int check_host(const Plan *plan, HostContext *host) {
                           plan->paths->journal, p->name, p->name);
                 return -EEXIST;
         }
+        _cleanup_free_ char *unit = NULL;
+        r = sd_pid_get_unit(0, &unit);
+        r = preflight_unit_instance(r >= 0 ? unit : NULL, p->name);
+        if (r < 0)
+                return r;
 
         r = preflight_prepare_dirs(plan);
         if (r < 0)
