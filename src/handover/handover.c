@@ -60,23 +60,32 @@ static const HostStepType *step_types_find(const StepTypes *t, const char *name)
         return (t->lookup ? t->lookup : host_step_type_find)(name);
 }
 
-/* The allowed classes go along: a restore without the profile must be
- * allowed to give back exactly the devices the run was allowed to take. */
-static int journal_write(const char *path, const char *vm, unsigned allow_classes, json_t *done) {
-        _cleanup_json_ json_t *j = json_pack("{s:i, s:s, s:i, s:O}", "version", 1, "vm", vm, "allow_classes",
-                                             (int) allow_classes, "steps", done);
+/* What a journal says besides its steps. The allowed classes go along: a
+ * restore without the profile must be allowed to give back exactly the
+ * devices the run was allowed to take; and what the host must look like
+ * after it, so that `vmrun restore` verifies as much as the supervisor. */
+typedef struct Journal {
+        const char *path;
+        const char *vm;
+        unsigned allow_classes;
+        json_t *expect;         /* host_verify()'s; NULL: none */
+} Journal;
+
+static int journal_write(const Journal *jr, json_t *done) {
+        _cleanup_json_ json_t *j = json_pack("{s:i, s:s, s:i, s:O, s:O*}", "version", 1, "vm", jr->vm, "allow_classes",
+                                             (int) jr->allow_classes, "steps", done, "expect", jr->expect);
 
         if (!j)
                 return -ENOMEM;
-        return json_write_atomic(path, j, 0600);
+        return json_write_atomic(jr->path, j, 0600);
 }
 
 /* Undo the records in `done` from the last to the first, shrinking the
  * journal as it goes so a crash in between repeats no undo that finished.
  * An undo that fails stays in the journal: once its cause is fixed, the
  * next `vmrun restore` tries it again. */
-static int undo_records(HostContext *ctx, const StepTypes *types, json_t *done, const char *vm,
-                        const char *journal_path) {
+static int undo_records(HostContext *ctx, const StepTypes *types, json_t *done, const Journal *jr) {
+        const char *vm = jr->vm, *journal_path = jr->path;
         size_t kept = 0;        /* failed entries, kept at the front of `done` */
         int ret = 0, r;
 
@@ -120,7 +129,7 @@ static int undo_records(HostContext *ctx, const StepTypes *types, json_t *done, 
                 } else if (json_array_remove(done, i) < 0)
                         return -ENOMEM;
 
-                r = journal_write(journal_path, vm, ctx->allow_classes, done);
+                r = journal_write(jr, done);
                 if (r < 0) {
                         log_error_errno(r, "rewrite journal %s: %s", journal_path, STRERROR(r));
                         RET_GATHER(ret, r);
@@ -167,7 +176,8 @@ static size_t test_fail_step(void) {
 }
 
 int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, const char *journal_path,
-                   HandoverProgress progress, void *userdata) {
+                   json_t *expect, HandoverProgress progress, void *userdata) {
+        const Journal jr = { .path = journal_path, .vm = vm, .allow_classes = ctx->allow_classes, .expect = expect };
         _cleanup_json_ json_t *done = json_array();
         size_t fail_at = test_fail_step();
         int r;
@@ -179,7 +189,7 @@ int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, con
                 return 0;
         }
 
-        r = journal_write(journal_path, vm, ctx->allow_classes, done);
+        r = journal_write(&jr, done);
         if (r < 0)
                 return log_error_errno(r, "create journal %s: %s", journal_path, STRERROR(r));
 
@@ -210,10 +220,11 @@ int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, con
                                                           s->summary, "record", record ? record : json_null())) < 0) {
                         r = log_oom();
                         /* the step happened but is not journaled: undo it now */
-                        (void) s->type->undo(ctx, record);
+                        if (s->type->undo(ctx, record) < 0)
+                                log_error("undo '%s' failed and it is in no journal: put it back by hand", s->summary);
                         goto rollback;
                 }
-                r = journal_write(journal_path, vm, ctx->allow_classes, done);
+                r = journal_write(&jr, done);
                 if (r < 0) {
                         log_error_errno(r, "write journal %s: %s", journal_path, STRERROR(r));
                         goto rollback;
@@ -227,7 +238,7 @@ rollback: {
 
         const StepTypes types = { .applied = steps };
 
-        if (undo_records(ctx, &types, done, vm, journal_path) < 0 || !records || verify_records(ctx, &types, records) < 0)
+        if (undo_records(ctx, &types, done, &jr) < 0 || !records || verify_records(ctx, &types, records) < 0)
                 log_error("rollback incomplete: the host is not fully restored; see the errors above, then run "
                           "`vmrun restore %s`", vm);
         return r;
@@ -238,7 +249,7 @@ int handover_restore(HostContext *ctx, HostStepLookup lookup, const char *journa
         const StepTypes types = { .lookup = lookup };
         _cleanup_json_ json_t *j = NULL, *records = NULL;
         json_error_t err;
-        json_t *done = NULL;
+        json_t *done = NULL, *expect = NULL;
         const char *vm = NULL;
         int version, allow = 0, r;
 
@@ -251,8 +262,8 @@ int handover_restore(HostContext *ctx, HostStepLookup lookup, const char *journa
                 return log_error_errno(-EBADMSG, "journal %s: %s (line %d); the host steps it listed cannot be undone automatically",
                                        journal_path, err.text, err.line);
         }
-        if (json_unpack(j, "{s:i, s:s, s?i, s:o}", "version", &version, "vm", &vm, "allow_classes", &allow, "steps",
-                        &done) < 0 ||
+        if (json_unpack(j, "{s:i, s:s, s?i, s:o, s?o}", "version", &version, "vm", &vm, "allow_classes", &allow, "steps",
+                        &done, "expect", &expect) < 0 ||
             version != 1 || !json_is_array(done))
                 return log_error_errno(-EBADMSG, "journal %s: not a vmrun journal of version 1", journal_path);
         ctx->allow_classes = (unsigned) allow;
@@ -264,10 +275,15 @@ int handover_restore(HostContext *ctx, HostStepLookup lookup, const char *journa
 
         log_info("host: restoring %zu step%s from %s", json_array_size(done), json_array_size(done) == 1 ? "" : "s",
                  journal_path);
-        r = undo_records(ctx, &types, done, vm, journal_path);
+        const Journal jr = { .path = journal_path, .vm = vm, .allow_classes = ctx->allow_classes, .expect = expect };
+        r = undo_records(ctx, &types, done, &jr);
         if (r < 0)
                 return r;
+        /* the steps' own checks, then the host as a whole: the same
+         * verification for the supervisor and for `vmrun restore` */
         r = verify_records(ctx, &types, records);
+        if (r >= 0 && expect)
+                r = host_verify(ctx, expect);
         if (r < 0)
                 return log_error_errno(r, "the host steps were undone, but not everything is back (see `not back:` above)");
         return 0;

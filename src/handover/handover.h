@@ -57,11 +57,12 @@ typedef int (*HandoverProgress)(void *userdata, size_t i, size_t n);
  * journal removed) before returning that error. Logs each step on the
  * timeline. */
 int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, const char *journal_path,
-                   HandoverProgress progress, void *userdata);
+                   json_t *expect, HandoverProgress progress, void *userdata);
 
 /* Undo everything the journal at `path` lists, newest first, rewriting
  * the journal after each undo, then remove it, then verify that what each
- * step took is back. `lookup` finds the step types the journal names
+ * step took is back, and the host as a whole as the journal's `expect`
+ * (host_verify()) says. `lookup` finds the step types the journal names
  * (NULL: host_step_type_find(), as everywhere but in the unit tests). No journal: nothing to do, 0. Every step is attempted even
  * after one fails; returns the first error (-EIO when all undos ran but
  * something is not back). */

@@ -238,7 +238,7 @@ static void write_journal(const char *path, const char *text) {
 static void test_an_empty_plan_does_nothing_and_writes_no_journal(void **state) {
         Fixture *f = *state;
 
-        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL), 0);
+        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL, NULL), 0);
         assert_no_calls();
         assert_false(exists(f->journal));
         assert_int_equal(dir_entries(f->dir), 0);
@@ -255,7 +255,7 @@ static void test_steps_apply_in_order_and_the_journal_lists_each_record(void **s
         add(f, &fake_b, "two", 0, 0);
         add(f, &fake_a, "three", 0, 0);
 
-        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL), 0);
+        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL, NULL), 0);
         assert_calls("apply fake-a one", "apply fake-b two", "apply fake-a three", NULL);
 
         j = json_load_file(f->journal, 0, &err);
@@ -291,7 +291,7 @@ static void test_each_record_is_journaled_before_the_next_step_starts(void **sta
         add(f, &fake_a, "two", 0, 0);
         add(f, &fake_a, "three", 0, 0);
 
-        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL), 0);
+        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL, NULL), 0);
         /* the journal exists (empty) before the first step */
         assert_int_equal(fake.journaled[0], 0);
         assert_int_equal(fake.journaled[1], 1);
@@ -307,7 +307,7 @@ static void test_a_failing_step_undoes_the_ones_before_it_in_reverse_and_returns
         add(f, &fake_b, "four", EIO, 0);
         add(f, &fake_a, "five", 0, 0);
 
-        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL), -EIO);
+        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL, NULL), -EIO);
         /* step four never happened, so it is not undone; five never starts */
         assert_calls("apply fake-a one", "apply fake-b two", "apply fake-a three", "apply fake-b four",
                      "undo fake-a three", "undo fake-b two", "undo fake-a one", NULL);
@@ -335,7 +335,7 @@ static void test_a_stop_asked_between_steps_undoes_the_done_ones_and_starts_no_o
         add(f, &fake_a, "three", 0, 0);
         add(f, &fake_b, "four", 0, 0);
 
-        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, stop_before_third, &asked), -ECANCELED);
+        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, stop_before_third, &asked), -ECANCELED);
         assert_int_equal(asked, 3);
         assert_calls("apply fake-a one", "apply fake-b two", "undo fake-b two", "undo fake-a one", NULL);
         assert_false(exists(f->journal));
@@ -347,7 +347,7 @@ static void test_a_failing_first_step_undoes_nothing(void **state) {
         add(f, &fake_a, "one", EPERM, 0);
         add(f, &fake_a, "two", 0, 0);
 
-        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL), -EPERM);
+        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL, NULL), -EPERM);
         assert_calls("apply fake-a one", NULL);
         assert_false(exists(f->journal));
 }
@@ -359,7 +359,7 @@ static void test_a_failing_undo_during_rollback_still_returns_the_steps_error(vo
         add(f, &fake_a, "two", 0, EBUSY);
         add(f, &fake_a, "three", ENODEV, 0);
 
-        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL), -ENODEV);
+        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL, NULL), -ENODEV);
         assert_calls("apply fake-a one", "apply fake-a two", "apply fake-a three", "undo fake-a two",
                      "undo fake-a one", NULL);
         /* the step whose undo failed is still journaled: restore can retry it */
@@ -373,7 +373,7 @@ static void test_apply_starts_nothing_when_the_journal_cannot_be_written(void **
         add(f, &fake_a, "one", 0, 0);
         assert_true(asprintf(&path, "%s/no-such-dir/handover.json", f->dir) > 0);
 
-        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", path, NULL, NULL), -ENOENT);
+        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", path, NULL, NULL, NULL), -ENOENT);
         assert_no_calls();
 }
 
@@ -385,7 +385,7 @@ static void test_restore_undoes_in_reverse_and_removes_the_journal(void **state)
         add(f, &fake_a, "one", 0, 0);
         add(f, &fake_b, "two", 0, 0);
         add(f, &fake_a, "three", 0, 0);
-        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL), 0);
+        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL, NULL), 0);
         fake_reset(f->journal);
 
         assert_int_equal(handover_restore(&f->ctx, fake_lookup, f->journal), 0);
@@ -407,7 +407,7 @@ static void test_restore_is_idempotent(void **state) {
 
         add(f, &fake_a, "one", 0, 0);
         add(f, &fake_a, "two", 0, 0);
-        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL), 0);
+        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL, NULL), 0);
         fake_reset(f->journal);
 
         assert_int_equal(handover_restore(&f->ctx, fake_lookup, f->journal), 0);
@@ -423,7 +423,7 @@ static void test_an_undo_failing_in_the_middle_stays_in_the_journal_and_the_othe
         add(f, &fake_a, "one", 0, 0);
         add(f, &fake_b, "two", 0, EBUSY);
         add(f, &fake_a, "three", 0, 0);
-        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL), 0);
+        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL, NULL), 0);
         fake_reset(f->journal);
 
         assert_int_equal(handover_restore(&f->ctx, fake_lookup, f->journal), -EBUSY);
@@ -444,7 +444,7 @@ static void test_of_several_failing_undos_the_first_error_is_returned(void **sta
         add(f, &fake_a, "one", 0, EIO);
         add(f, &fake_a, "two", 0, 0);
         add(f, &fake_a, "three", 0, EBUSY);
-        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL), 0);
+        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL, NULL), 0);
         fake_reset(f->journal);
 
         /* the first in undo order: the newest step's */
@@ -459,7 +459,7 @@ static void test_the_journal_shrinks_as_undos_finish(void **state) {
         add(f, &fake_a, "one", 0, 0);
         add(f, &fake_a, "two", 0, 0);
         add(f, &fake_a, "three", 0, 0);
-        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL), 0);
+        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL, NULL), 0);
 
         /* a crash after undoing "three" leaves a journal of two */
         j = json_load_file(f->journal, 0, NULL);

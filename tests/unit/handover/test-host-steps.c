@@ -353,6 +353,30 @@ static void test_a_profile_without_gpu_has_no_host_steps(void **state) {
         assert_non_null(f->expect);
 }
 
+/* `vmrun restore` after a dead supervisor verifies what the supervisor
+ * would have: the journal carries what the host must look like after, and
+ * a driver not back is an error, named. */
+static void test_restore_from_the_journal_verifies_the_host_as_the_supervisor_does(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *journal = fake_path(&f->root, "/run/journal.json");
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+        FILE *j;
+
+        fake_file(&f->root, "/run/journal.json", "");
+        j = fopen(journal, "we");
+        assert_non_null(j);
+        fputs("{\"version\": 1, \"vm\": \"w\", \"steps\": [], \"expect\": "
+              "{\"drivers\": {\"" GPU_AUDIO "\": \"snd_hda_intel\"}}}", j);
+        assert_int_equal(fclose(j), 0);
+
+        fake_unlink(&f->root, "/sys/bus/pci/devices/" GPU_AUDIO "/driver");
+        capture_start(&c);
+        assert_int_equal(handover_restore(&f->ctx, NULL, journal), -EIO);
+        log = capture_end(&c);
+        assert_logged(log, "not back: " GPU_AUDIO " is bound to no driver, it was bound to snd_hda_intel");
+}
+
 static void test_every_planned_step_type_can_be_found_by_its_journal_name(void **state) {
         Fixture *f = *state;
 
@@ -984,6 +1008,7 @@ int main(void) {
                 TEST(test_a_gpu_not_on_this_host_plans_what_does_not_depend_on_it_and_says_so),
                 TEST(test_a_profile_without_gpu_has_no_host_steps),
                 TEST(test_every_planned_step_type_can_be_found_by_its_journal_name),
+                TEST(test_restore_from_the_journal_verifies_the_host_as_the_supervisor_does),
 
                 TEST(test_storage_and_network_devices_are_refused_unless_allowed),
                 TEST(test_a_device_name_that_is_a_path_is_refused),
