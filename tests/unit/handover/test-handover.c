@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "capture.h"
+
 #include <dirent.h>
 #include <sys/stat.h>
 
@@ -18,7 +20,9 @@
  * and undos can be checked. A step's params say its name and how it should
  * go: {"name": "b", "apply": EIO} fails to apply, {"undo": EBUSY} makes the
  * undo fail (the apply copies that into the record, which is all the undo
- * gets). */
+ * gets). fake-a and fake-b have no verify; fake-back and fake-not-back
+ * have one that finds, as a real one would after its undo, what the record
+ * says was there back or not. */
 
 #define MAX_CALLS 32
 
@@ -85,14 +89,60 @@ static int undo_b(HostContext *ctx, const json_t *record) {
         return fake_undo("fake-b", record);
 }
 
+/* Logs "back: ..." or "not back: ..." as the real verifies do. */
+static int fake_verify(const char *type, const json_t *record, bool back) {
+        const char *name = json_string_value(json_object_get(record, "name"));
+
+        assert_non_null(name);
+        fake_call("verify", type, name);
+        if (!back) {
+                log_error("not back: %s %s", type, name);
+                return -EIO;
+        }
+        log_info("back: %s %s", type, name);
+        return 0;
+}
+
+static int apply_back(HostContext *ctx, const json_t *params, json_t **ret_record) {
+        return fake_apply("fake-back", params, ret_record);
+}
+
+static int undo_back(HostContext *ctx, const json_t *record) {
+        return fake_undo("fake-back", record);
+}
+
+static int verify_back(HostContext *ctx, const json_t *record) {
+        return fake_verify("fake-back", record, true);
+}
+
+static int apply_not_back(HostContext *ctx, const json_t *params, json_t **ret_record) {
+        return fake_apply("fake-not-back", params, ret_record);
+}
+
+static int undo_not_back(HostContext *ctx, const json_t *record) {
+        return fake_undo("fake-not-back", record);
+}
+
+static int verify_not_back(HostContext *ctx, const json_t *record) {
+        return fake_verify("fake-not-back", record, false);
+}
+
 static const HostStepType fake_a = { .name = "fake-a", .apply = apply_a, .undo = undo_a };
 static const HostStepType fake_b = { .name = "fake-b", .apply = apply_b, .undo = undo_b };
+static const HostStepType fake_back = { .name = "fake-back", .apply = apply_back, .undo = undo_back,
+                                        .verify = verify_back };
+static const HostStepType fake_not_back = { .name = "fake-not-back", .apply = apply_not_back,
+                                            .undo = undo_not_back, .verify = verify_not_back };
 
 static const HostStepType *fake_lookup(const char *name) {
         if (streq(name, fake_a.name))
                 return &fake_a;
         if (streq(name, fake_b.name))
                 return &fake_b;
+        if (streq(name, fake_back.name))
+                return &fake_back;
+        if (streq(name, fake_not_back.name))
+                return &fake_not_back;
         return NULL;
 }
 
@@ -523,6 +573,53 @@ static void test_without_a_lookup_restore_uses_the_built_in_step_types(void **st
         assert_no_calls();
 }
 
+/* An undo that returned 0 says it wrote what it meant to write, not that
+ * the host took it: only the verifies, run once every undo is done, look. */
+static void test_after_the_undos_each_record_is_verified_oldest_first(void **state) {
+        Fixture *f = *state;
+
+        add(f, &fake_back, "one", 0, 0);
+        add(f, &fake_a, "two", 0, 0);
+        add(f, &fake_back, "three", 0, 0);
+        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL, NULL), 0);
+        fake_reset(f->journal);
+
+        assert_int_equal(handover_restore(&f->ctx, fake_lookup, f->journal), 0);
+        /* in the order the host came up; fake-a has nothing to look at */
+        assert_calls("undo fake-back three", "undo fake-a two", "undo fake-back one", "verify fake-back one",
+                     "verify fake-back three", NULL);
+        assert_false(exists(f->journal));
+}
+
+static void test_a_restore_after_which_something_is_not_back_is_an_error(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+        int r;
+
+        add(f, &fake_back, "one", 0, 0);
+        add(f, &fake_not_back, "two", 0, 0);
+        add(f, &fake_back, "three", 0, 0);
+        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL, NULL), 0);
+        fake_reset(f->journal);
+
+        capture_start(&c);
+        r = handover_restore(&f->ctx, fake_lookup, f->journal);
+        log = capture_end(&c);
+
+        /* every undo succeeded, yet the host is not as it was: a restore
+         * that said 0 here would leave the user without a display and
+         * without a word why */
+        assert_int_equal(r, -EIO);
+        assert_logged(log, "not back: fake-not-back two");
+        assert_logged(log, "not everything is back");
+        /* one step not back does not hide how the others are */
+        assert_calls("undo fake-back three", "undo fake-not-back two", "undo fake-back one", "verify fake-back one",
+                     "verify fake-not-back two", "verify fake-back three", NULL);
+        /* nothing left to undo again: what is not back is for a human */
+        assert_false(exists(f->journal));
+}
+
 /* ---- json_write_atomic() ---- */
 
 static void test_json_write_atomic_replaces_the_file_and_leaves_no_tmp_behind(void **state) {
@@ -580,6 +677,8 @@ int main(void) {
                 TEST(test_a_damaged_journal_is_ebadmsg_and_left_for_a_human),
                 TEST(test_a_damaged_or_unknown_entry_stays_and_the_rest_is_undone),
                 TEST(test_without_a_lookup_restore_uses_the_built_in_step_types),
+                TEST(test_after_the_undos_each_record_is_verified_oldest_first),
+                TEST(test_a_restore_after_which_something_is_not_back_is_an_error),
 
                 TEST(test_json_write_atomic_replaces_the_file_and_leaves_no_tmp_behind),
                 TEST(test_json_write_atomic_into_a_missing_directory_fails_and_leaves_nothing),

@@ -598,6 +598,17 @@ static void test_an_unbound_group_member_does_not_stop_the_handover(void **state
         assert_int_equal(host_precheck(&f->ctx, f->profile, NULL, &f->steps), 0);
 }
 
+/* A function left on vfio-pci (by vfio-pci.ids= at boot, or by the user)
+ * is no host driver's: the group can go to the guest with it as it is. */
+static void test_a_group_member_already_on_vfio_pci_and_not_named_is_fine(void **state) {
+        Fixture *f = *state;
+
+        fake_unlink(&f->root, "/sys/bus/pci/drivers/snd_hda_intel/" GPU_AUDIO);
+        bind(&f->root, GPU_AUDIO, "vfio-pci");
+        assert_int_equal(plan(f, "[gpu]\naddress = 01:00.0\nfunctions = none\n", NULL), 0);
+        assert_int_equal(host_precheck(&f->ctx, f->profile, NULL, &f->steps), 0);
+}
+
 static void test_a_storage_device_among_the_functions_is_refused(void **state) {
         Fixture *f = *state;
         char *const functions[] = { (char *) GPU_AUDIO, (char *) NVME, NULL };
@@ -1027,6 +1038,7 @@ int main(void) {
                 TEST(test_the_precheck_passes_for_the_laptop_with_the_audio_function_named),
                 TEST(test_a_group_member_bound_to_a_host_driver_and_not_named_is_an_error),
                 TEST(test_an_unbound_group_member_does_not_stop_the_handover),
+                TEST(test_a_group_member_already_on_vfio_pci_and_not_named_is_fine),
                 TEST(test_a_storage_device_among_the_functions_is_refused),
                 TEST(test_without_iommu_groups_the_iommu_is_off),
                 TEST(test_a_process_outside_the_stopped_units_holding_the_gpu_is_an_error),

@@ -294,6 +294,26 @@ static void test_a_mapping_of_a_node_is_found_by_device_and_inode(void **state) 
         assert_true(h.holders[0].mapped);
 }
 
+/* An inode number is only unique on its own filesystem: a library on / may
+ * have the number devtmpfs gave card0. Taking it for the node would refuse
+ * the handover for a process that no stop-units = can help. */
+static void test_a_mapped_file_with_the_nodes_inode_number_on_another_device_is_no_holder(void **state) {
+        FakeRoot *f = *state;
+        _cleanup_(holders_done) Holders h = { 0 };
+        char line[256];
+        struct stat st;
+
+        /* card0 is /dev/null here: its inode, one device number off */
+        assert_int_equal(stat("/dev/null", &st), 0);
+        snprintf(line, sizeof line, "7f3a00000000-7f3a00021000 r--p 00000000 %02x:%02x %llu /usr/lib/libfoo.so.1\n",
+                 major(st.st_dev), minor(st.st_dev) + 1, (unsigned long long) st.st_ino);
+        process(f, 557, "foo", "0::/user.slice/user-1000.slice/session-3.scope\n");
+        maps(f, 557, line);
+
+        assert_int_equal(holders_find(f->dir, gpu_nodes, &h), 0);
+        assert_int_equal(h.n, 0);
+}
+
 static void test_a_mapping_of_a_node_is_also_found_by_its_path(void **state) {
         FakeRoot *f = *state;
         _cleanup_(holders_done) Holders h = { 0 };
@@ -401,6 +421,7 @@ int main(void) {
                 TEST(test_a_process_in_no_unit_has_a_null_unit),
                 TEST(test_on_cgroup_v1_the_unit_comes_from_systemds_hierarchy),
                 TEST(test_a_mapping_of_a_node_is_found_by_device_and_inode),
+                TEST(test_a_mapped_file_with_the_nodes_inode_number_on_another_device_is_no_holder),
                 TEST(test_a_mapping_of_a_node_is_also_found_by_its_path),
                 TEST(test_a_process_is_listed_once_per_node_however_often_it_holds_it),
                 TEST(test_holders_of_other_devices_are_not_listed),
