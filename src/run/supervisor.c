@@ -170,6 +170,8 @@ static int spawn_qemu(Supervisor *s, int *qmp_parent_fd) {
         return 0;
 }
 
+static void set_phase(const Supervisor *s, const char *phase);
+
 static void handle_event(Supervisor *s, json_t *event) {
         const char *name = json_string_value(json_object_get(event, "event"));
         json_t *data = json_object_get(event, "data");
@@ -181,8 +183,11 @@ static void handle_event(Supervisor *s, json_t *event) {
                 free(s->shutdown_reason);
                 s->shutdown_reason = reason ? strdup(reason) : NULL;
                 log_info("qemu: shutdown (%s)", strempty(reason));
-        } else if (streq(name, "POWERDOWN"))
+        } else if (streq(name, "POWERDOWN")) {
+                /* by vmrun's own escalation or by `vmrun shutdown` */
                 log_info("qemu: ACPI power button pressed");
+                set_phase(s, "stopping");
+        }
         else if (streq(name, "RESET"))
                 log_info("guest reset (%s)", strempty(json_string_value(json_object_get(data, "reason"))));
         else if (streq(name, "GUEST_PANICKED")) {
@@ -235,7 +240,6 @@ static void term_qemu(Supervisor *s) {
 }
 
 static void escalate(Supervisor *s);
-static void set_phase(const Supervisor *s, const char *phase);
 
 /* The deadline of an escalation step; without a timer there is no waiting
  * for the guest, only the next step now. */
