@@ -175,6 +175,53 @@ static size_t test_fail_step(void) {
         return errno || end == e || *end ? 0 : (size_t) v;
 }
 
+struct StepIntent {
+        const Journal *jr;
+        json_t *done;           /* the journal's list: this step's entry last, once it has one */
+        const HostStep *step;
+        bool journaled;
+};
+
+static json_t *journal_entry(const HostStep *s, const json_t *record, bool intent) {
+        return json_pack("{s:s, s:s, s:O, s:b}", "type", s->type->name, "summary", s->summary, "record",
+                         record ? record : json_null(), "intent", intent);
+}
+
+int step_intent(StepIntent *it, const json_t *record) {
+        json_t *entry;
+        int r;
+
+        if (!it)
+                return 0;
+        entry = journal_entry(it->step, record, true);
+        if (!entry)
+                return -ENOMEM;
+        r = it->journaled ? json_array_set_new(it->done, json_array_size(it->done) - 1, entry)
+                          : json_array_append_new(it->done, entry);
+        if (r < 0)
+                return -ENOMEM;
+        it->journaled = true;
+        r = journal_write(it->jr, it->done);
+        if (r < 0)
+                return log_error_errno(r, "write journal %s: %s", it->jr->path, STRERROR(r));
+        return 0;
+}
+
+/* The step's final record in the journal, in place of its intent. */
+static int journal_done(StepIntent *it, const json_t *record) {
+        json_t *entry = journal_entry(it->step, record, false);
+        int r;
+
+        if (!entry)
+                return -ENOMEM;
+        r = it->journaled ? json_array_set_new(it->done, json_array_size(it->done) - 1, entry)
+                          : json_array_append_new(it->done, entry);
+        if (r < 0)
+                return -ENOMEM;
+        it->journaled = true;
+        return journal_write(it->jr, it->done);
+}
+
 int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, const char *journal_path,
                    json_t *expect, HandoverProgress progress, void *userdata) {
         const Journal jr = { .path = journal_path, .vm = vm, .allow_classes = ctx->allow_classes, .expect = expect };
@@ -210,21 +257,22 @@ int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, con
                         r = log_error_errno(-ECANCELED, "VMRUN_TEST_FAIL_STEP=%zu: failing this step on purpose", fail_at);
                         goto rollback;
                 }
-                r = s->type->apply(ctx, s->params, &record);
+                StepIntent it = { .jr = &jr, .done = done, .step = s };
+                r = s->type->apply(ctx, s->params, &it, &record);
                 if (r < 0) {
-                        log_error("step %zu/%zu failed: %s; undoing the %zu step%s before it", i + 1, steps->n,
-                                  s->summary, i, i == 1 ? "" : "s");
+                        /* begun: its change may have happened, or half */
+                        log_error("step %zu/%zu failed: %s; undoing %s%zu step%s before it", i + 1, steps->n, s->summary,
+                                  it.journaled ? "what it began and the " : "the ", i, i == 1 ? "" : "s");
                         goto rollback;
                 }
-                if (json_array_append_new(done, json_pack("{s:s, s:s, s:O}", "type", s->type->name, "summary",
-                                                          s->summary, "record", record ? record : json_null())) < 0) {
+                r = journal_done(&it, record);
+                if (r == -ENOMEM) {
                         r = log_oom();
                         /* the step happened but is not journaled: undo it now */
-                        if (s->type->undo(ctx, record) < 0)
+                        if (!it.journaled && s->type->undo(ctx, record) < 0)
                                 log_error("undo '%s' failed and it is in no journal: put it back by hand", s->summary);
                         goto rollback;
                 }
-                r = journal_write(&jr, done);
                 if (r < 0) {
                         log_error_errno(r, "write journal %s: %s", journal_path, STRERROR(r));
                         goto rollback;

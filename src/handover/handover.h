@@ -13,14 +13,18 @@
 #include "host/host.h"
 
 typedef struct HostStepType HostStepType;
+typedef struct StepIntent StepIntent;
 
 /* Finds the step type a journal record names; NULL if there is none. */
 typedef const HostStepType *(*HostStepLookup)(const char *name);
 
 struct HostStepType {
         const char *name;
-        /* Do the step; on success *ret_record describes what to undo. */
-        int (*apply)(HostContext *ctx, const json_t *params, json_t **ret_record);
+        /* Do the step; on success *ret_record describes what to undo.
+         * Before it changes anything it hands step_intent() the record
+         * it will return, so that a step that fails or dies half-way is
+         * undone too. */
+        int (*apply)(HostContext *ctx, const json_t *params, StepIntent *intent, json_t **ret_record);
         /* Undo from a record; must be idempotent: restore may run it again
          * after a crash in the middle of an undo. */
         int (*undo)(HostContext *ctx, const json_t *record);
@@ -44,6 +48,13 @@ typedef struct HostSteps {
 void host_steps_done(HostSteps *s);
 /* Takes ownership of params and summary, also on failure. */
 int host_steps_add(HostSteps *s, const HostStepType *type, json_t *params, char *summary);
+
+/* Journals `record` (what the undo needs: what was there) for the step
+ * being applied, before it acts: from then on a failure of the step, or
+ * of vmrun, undoes it with the others. An undo must therefore be right
+ * whether the step's change happened or not (each looks first). NULL
+ * `intent` (a step applied outside a handover, as in unit tests): 0. */
+int step_intent(StepIntent *intent, const json_t *record);
 
 /* The step types restore can look up by the name in the journal. */
 const HostStepType *host_step_type_find(const char *name);

@@ -77,10 +77,11 @@ static int backlight_write(HostContext *ctx, const char *device, unsigned long v
         return host_write(ctx, path, v, 0);
 }
 
-static int backlight_apply(HostContext *ctx, const json_t *params, json_t **ret_record) {
+static int backlight_apply(HostContext *ctx, const json_t *params, StepIntent *intent, json_t **ret_record) {
         const char *dev = str_param(params, "device");
         bool max_mode = streq_ptr(str_param(params, "mode"), "max"), change;
         _cleanup_free_ char *type = NULL;
+        _cleanup_json_ json_t *record = NULL;
         unsigned long brightness, max;
         int r;
 
@@ -92,6 +93,13 @@ static int backlight_apply(HostContext *ctx, const json_t *params, json_t **ret_
         if (r < 0)
                 return log_error_errno(r, "read backlight %s (/sys/class/backlight/%s): %s", dev, dev, STRERROR(r));
         change = max_mode && brightness != max;
+        r = record_new(&record, "{s:s, s:s, s:I, s:I, s:b}", "device", dev, "type", type, "brightness",
+                       (json_int_t) brightness, "max_brightness", (json_int_t) max, "changed", change);
+        /* journaled before the write: the undo puts what it says back */
+        if (r >= 0 && change)
+                r = step_intent(intent, record);
+        if (r < 0)
+                return r;
         if (!change)
                 log_info("backlight %s (%s): %lu of %lu, %s", dev, type, brightness, max,
                          max_mode ? "already at its maximum" : "left as it is ([gpu] backlight = keep)");
@@ -103,8 +111,8 @@ static int backlight_apply(HostContext *ctx, const json_t *params, json_t **ret_
                                                dev, max, dev, STRERROR(r));
                 log_info("backlight %s (%s): %lu of %lu, set to %lu for the guest", dev, type, brightness, max, max);
         }
-        return record_new(ret_record, "{s:s, s:s, s:I, s:I, s:b}", "device", dev, "type", type, "brightness",
-                          (json_int_t) brightness, "max_brightness", (json_int_t) max, "changed", change);
+        *ret_record = TAKE_PTR(record);
+        return 0;
 }
 
 /* What the record says the panel had, and what it has now: 0 when nothing

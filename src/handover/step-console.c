@@ -11,9 +11,10 @@ int vtcon_path(const char *vtcon, const char *attr, char **ret) {
         return asprintf(ret, "/sys/class/vtconsole/%s/%s", vtcon, attr) < 0 ? -ENOMEM : 0;
 }
 
-static int vtconsole_apply(HostContext *ctx, const json_t *params, json_t **ret_record) {
+static int vtconsole_apply(HostContext *ctx, const json_t *params, StepIntent *intent, json_t **ret_record) {
         const char *vtcon = str_param(params, "vtcon");
         _cleanup_free_ char *bind = NULL, *v = NULL;
+        _cleanup_json_ json_t *record = NULL;
         int r;
 
         r = vtcon_path(vtcon, "bind", &bind);
@@ -26,10 +27,14 @@ static int vtconsole_apply(HostContext *ctx, const json_t *params, json_t **ret_
                 log_info("%s is not bound, nothing to unbind", vtcon);
                 return record_new(ret_record, "{s:s, s:b}", "vtcon", vtcon, "was_bound", 0);
         }
+        r = record_intent(intent, &record, "{s:s, s:b}", "vtcon", vtcon, "was_bound", 1);
+        if (r < 0)
+                return r;
         r = host_write(ctx, bind, "0", 0);
         if (r < 0)
                 return log_error_errno(r, "unbind console %s (write 0 to %s): %s", vtcon, bind, STRERROR(r));
-        return record_new(ret_record, "{s:s, s:b}", "vtcon", vtcon, "was_bound", 1);
+        *ret_record = TAKE_PTR(record);
+        return 0;
 }
 
 static int vtconsole_undo(HostContext *ctx, const json_t *record) {
@@ -67,9 +72,10 @@ const HostStepType step_unbind_vtconsole = {
 /* unbind-framebuffer: a firmware framebuffer (EFI, simple, simpledrm, VESA)
  * still sitting on the GPU's memory lets go of it. */
 
-static int fb_apply(HostContext *ctx, const json_t *params, json_t **ret_record) {
+static int fb_apply(HostContext *ctx, const json_t *params, StepIntent *intent, json_t **ret_record) {
         const char *dev = str_param(params, "device"), *drv = str_param(params, "driver");
         _cleanup_free_ char *unbind = NULL, *devpath = NULL, *bound = NULL;
+        _cleanup_json_ json_t *record = NULL;
         int r;
 
         if (asprintf(&unbind, "/sys/bus/platform/drivers/%s/unbind", drv) < 0 ||
@@ -80,10 +86,14 @@ static int fb_apply(HostContext *ctx, const json_t *params, json_t **ret_record)
                 log_info("%s is not bound to a driver (any more), nothing to unbind", dev);
                 return record_new(ret_record, "{s:s, s:s, s:b}", "device", dev, "driver", drv, "was_bound", 0);
         }
+        r = record_intent(intent, &record, "{s:s, s:s, s:b}", "device", dev, "driver", drv, "was_bound", 1);
+        if (r < 0)
+                return r;
         r = host_write(ctx, unbind, dev, 0);
         if (r < 0)
                 return log_error_errno(r, "unbind framebuffer %s from %s: %s", dev, drv, STRERROR(r));
-        return record_new(ret_record, "{s:s, s:s, s:b}", "device", dev, "driver", drv, "was_bound", 1);
+        *ret_record = TAKE_PTR(record);
+        return 0;
 }
 
 static int fb_undo(HostContext *ctx, const json_t *record) {

@@ -19,9 +19,10 @@ int device_driver(const HostContext *ctx, const char *dev, char **ret) {
         return host_link_name(ctx, link, ret);
 }
 
-static int unbind_device_apply(HostContext *ctx, const json_t *params, json_t **ret_record) {
+static int unbind_device_apply(HostContext *ctx, const json_t *params, StepIntent *intent, json_t **ret_record) {
         const char *dev = str_param(params, "device");
         _cleanup_free_ char *drv = NULL, *unbind = NULL;
+        _cleanup_json_ json_t *record = NULL;
         int r;
 
         r = device_driver(ctx, dev, &drv);
@@ -34,10 +35,14 @@ static int unbind_device_apply(HostContext *ctx, const json_t *params, json_t **
         r = pci_driver_path(drv, "unbind", &unbind);
         if (r < 0)
                 return r;
+        r = record_intent(intent, &record, "{s:s, s:s}", "device", dev, "driver", drv);
+        if (r < 0)
+                return r;
         r = host_write(ctx, unbind, dev, 0);
         if (r < 0)
                 return log_error_errno(r, "unbind %s from %s: %s", dev, drv, STRERROR(r));
-        return record_new(ret_record, "{s:s, s:s}", "device", dev, "driver", drv);
+        *ret_record = TAKE_PTR(record);
+        return 0;
 }
 
 static int unbind_device_undo(HostContext *ctx, const json_t *record) {
@@ -70,9 +75,18 @@ static int override_path(const char *dev, char **ret) {
         return asprintf(ret, "/sys/bus/pci/devices/%s/driver_override", dev) < 0 ? -ENOMEM : 0;
 }
 
-static int bind_vfio_apply(HostContext *ctx, const json_t *params, json_t **ret_record) {
+/* At once, not only by the undo: no later probe of the device may find
+ * vfio-pci as its override. */
+static void put_override_back(const HostContext *ctx, const char *ovr, const char *old) {
+        int r = host_write(ctx, ovr, old ? old : "\n", 0);
+        if (r < 0)
+                log_error_errno(r, "put %s back to %s: %s; the undo tries again", ovr, old ? old : "(none)", STRERROR(r));
+}
+
+static int bind_vfio_apply(HostContext *ctx, const json_t *params, StepIntent *intent, json_t **ret_record) {
         const char *dev = str_param(params, "device");
         _cleanup_free_ char *ovr = NULL, *old = NULL, *drv = NULL, *unbind = NULL, *now = NULL;
+        _cleanup_json_ json_t *record = NULL;
         int r;
 
         r = override_path(dev, &ovr);
@@ -87,11 +101,17 @@ static int bind_vfio_apply(HostContext *ctx, const json_t *params, json_t **ret_
                 old = NULL;
         }
 
-        if (device_driver(ctx, dev, &drv) >= 0) {
-                if (streq(drv, "vfio-pci")) {
-                        log_info("%s is already bound to vfio-pci", dev);
-                        return record_new(ret_record, "{s:s, s:b}", "device", dev, "changed", 0);
-                }
+        if (device_driver(ctx, dev, &drv) >= 0 && streq(drv, "vfio-pci")) {
+                log_info("%s is already bound to vfio-pci", dev);
+                return record_new(ret_record, "{s:s, s:b}", "device", dev, "changed", 0);
+        }
+        /* from here the device may end up anywhere between its driver and
+         * vfio-pci: the undo looks and puts back what this says */
+        r = record_intent(intent, &record, "{s:s, s:b, s:s*, s:s*}", "device", dev, "changed", 1, "driver_was", drv,
+                          "override_was", old);
+        if (r < 0)
+                return r;
+        if (drv) {
                 /* the plan unloads or unbinds the driver before this
                  * step; one still bound here came back on its own */
                 r = pci_driver_path(drv, "unbind", &unbind);
@@ -109,17 +129,17 @@ static int bind_vfio_apply(HostContext *ctx, const json_t *params, json_t **ret_
                 return log_error_errno(r, "set %s to vfio-pci: %s", ovr, STRERROR(r));
         r = host_write(ctx, "/sys/bus/pci/drivers_probe", dev, 0);
         if (r < 0) {
-                (void) host_write(ctx, ovr, old ? old : "\n", 0);
+                put_override_back(ctx, ovr, old);
                 return log_error_errno(r, "probe %s with vfio-pci: %s; see `dmesg`", dev, STRERROR(r));
         }
         r = device_driver(ctx, dev, &now);
         if (r < 0 || !streq(now, "vfio-pci")) {
-                (void) host_write(ctx, ovr, old ? old : "\n", 0);
+                put_override_back(ctx, ovr, old);
                 return log_error_errno(-EIO, "%s did not bind to vfio-pci (bound to: %s); see `dmesg`", dev,
                                        r < 0 ? "nothing" : now);
         }
-        return record_new(ret_record, "{s:s, s:b, s:s*, s:s*}", "device", dev, "changed", 1, "driver_was", drv,
-                          "override_was", old);
+        *ret_record = TAKE_PTR(record);
+        return 0;
 }
 
 static int bind_vfio_undo(HostContext *ctx, const json_t *record) {
@@ -158,7 +178,7 @@ const HostStepType step_bind_vfio = {
 
 /* check-vfio-group: /dev/vfio/GROUP is there. */
 
-static int vfio_group_apply(HostContext *ctx, const json_t *params, json_t **ret_record) {
+static int vfio_group_apply(HostContext *ctx, const json_t *params, _unused_ StepIntent *intent, json_t **ret_record) {
         json_int_t group = json_integer_value(json_object_get(params, "group"));
         _cleanup_free_ char *node = NULL;
 

@@ -6,20 +6,30 @@
 
 /* grant: a file or VFIO group for the unprivileged QEMU. */
 
-static int grant_apply(HostContext *ctx, const json_t *params, json_t **ret_record) {
+static int grant_apply(HostContext *ctx, const json_t *params, StepIntent *intent, json_t **ret_record) {
         const char *path = str_param(params, "path");
         uid_t uid = (uid_t) json_integer_value(json_object_get(params, "uid"));
         gid_t gid = (gid_t) json_integer_value(json_object_get(params, "gid"));
+        _cleanup_json_ json_t *record = NULL;
         uid_t was_uid;
         gid_t was_gid;
         int r;
 
-        r = host_chown(ctx, path, uid, gid, &was_uid, &was_gid);
+        /* whose it is, journaled before it changes hands */
+        r = host_owner(ctx, path, &was_uid, &was_gid);
         if (r < 0)
                 return log_error_errno(r, "give %s to uid %u gid %u (the QEMU user): %s", path, (unsigned) uid,
                                        (unsigned) gid, STRERROR(r));
-        return record_new(ret_record, "{s:s, s:I, s:I}", "path", path, "uid_was", (json_int_t) was_uid, "gid_was",
+        r = record_intent(intent, &record, "{s:s, s:I, s:I}", "path", path, "uid_was", (json_int_t) was_uid, "gid_was",
                           (json_int_t) was_gid);
+        if (r < 0)
+                return r;
+        r = host_chown(ctx, path, uid, gid, NULL, NULL);
+        if (r < 0)
+                return log_error_errno(r, "give %s to uid %u gid %u (the QEMU user): %s", path, (unsigned) uid,
+                                       (unsigned) gid, STRERROR(r));
+        *ret_record = TAKE_PTR(record);
+        return 0;
 }
 
 static int grant_undo(HostContext *ctx, const json_t *record) {

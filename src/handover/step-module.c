@@ -7,10 +7,11 @@
 /* unload-module: the GPU driver's modules, holders first, never forced.
  * load-module: vfio and vfio-pci, left loaded after. */
 
-static int unload_apply(HostContext *ctx, const json_t *params, json_t **ret_record) {
+static int unload_apply(HostContext *ctx, const json_t *params, StepIntent *intent, json_t **ret_record) {
         const char *name = str_param(params, "module");
         ModuleState state;
         Modules *m;
+        _cleanup_json_ json_t *record = NULL;
         int r;
 
         r = host_modules(ctx, &m);
@@ -23,11 +24,17 @@ static int unload_apply(HostContext *ctx, const json_t *params, json_t **ret_rec
                 log_info("module %s is not loaded, nothing to unload", name);
                 return record_new(ret_record, "{s:s, s:b}", "module", name, "was_loaded", 0);
         }
+        /* module_remove() takes its holders first: any of them may be gone
+         * when it fails, and the undo loads the module, which loads them */
+        r = record_intent(intent, &record, "{s:s, s:b}", "module", name, "was_loaded", 1);
+        if (r < 0)
+                return r;
         r = module_remove(m, name);
         if (r < 0)
                 /* module_remove() named the refcount and holders */
                 return log_error_errno(r, "unload module %s: %s", name, STRERROR(r));
-        return record_new(ret_record, "{s:s, s:b}", "module", name, "was_loaded", 1);
+        *ret_record = TAKE_PTR(record);
+        return 0;
 }
 
 static int unload_undo(HostContext *ctx, const json_t *record) {
@@ -53,7 +60,8 @@ const HostStepType step_unload_module = {
         .undo = unload_undo,
 };
 
-static int load_apply(HostContext *ctx, const json_t *params, json_t **ret_record) {
+/* No intent to journal: vfio stays loaded, whatever happens (load_undo). */
+static int load_apply(HostContext *ctx, const json_t *params, _unused_ StepIntent *intent, json_t **ret_record) {
         const char *name = str_param(params, "module");
         ModuleState state;
         Modules *m;

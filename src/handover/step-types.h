@@ -25,6 +25,10 @@ const char *str_param(const json_t *j, const char *key);
 /* A record from json_pack()'s `format`; -ENOMEM when it cannot be made. */
 int record_new(json_t **ret, const char *format, ...);
 
+/* The record made from `format` journaled as the step's intent, before it
+ * acts (step_intent()); *ret is the record, to return once it has. */
+int record_intent(StepIntent *intent, json_t **ret, const char *format, ...);
+
 /* /sys/class/vtconsole/VTCON/ATTR */
 int vtcon_path(const char *vtcon, const char *attr, char **ret);
 

@@ -11,9 +11,10 @@
 /* stop-unit: a unit holding the GPU (the display manager, the profile's
  * stop-units) is stopped through systemd, and started again if it ran. */
 
-static int stop_unit_apply(HostContext *ctx, const json_t *params, json_t **ret_record) {
+static int stop_unit_apply(HostContext *ctx, const json_t *params, StepIntent *intent, json_t **ret_record) {
         const char *name = str_param(params, "unit");
         _cleanup_free_ char *id = NULL, *state = NULL;
+        _cleanup_json_ json_t *record = NULL;
         Units *u;
         int r;
 
@@ -34,10 +35,15 @@ static int stop_unit_apply(HostContext *ctx, const json_t *params, json_t **ret_
                 log_info("%s (%s) is %s, nothing to stop", name, id, state);
                 return record_new(ret_record, "{s:s, s:b}", "unit", id, "was_active", 0);
         }
+        /* a stop that times out may still finish: the undo starts it */
+        r = record_intent(intent, &record, "{s:s, s:b}", "unit", id, "was_active", 1);
+        if (r < 0)
+                return r;
         r = unit_stop(u, id, deadline_after(UNIT_TIMEOUT));
         if (r < 0)
                 return log_error_errno(r, "stop %s: %s", id, STRERROR(r));
-        return record_new(ret_record, "{s:s, s:b}", "unit", id, "was_active", 1);
+        *ret_record = TAKE_PTR(record);
+        return 0;
 }
 
 static int stop_unit_undo(HostContext *ctx, const json_t *record) {

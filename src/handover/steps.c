@@ -23,6 +23,25 @@ const char *str_param(const json_t *j, const char *key) {
         return json_string_value(json_object_get(j, key));
 }
 
+int record_intent(StepIntent *intent, json_t **ret, const char *format, ...) {
+        json_t *j;
+        va_list ap;
+        int r;
+
+        va_start(ap, format);
+        j = json_vpack_ex(NULL, 0, format, ap);
+        va_end(ap);
+        if (!j)
+                return -ENOMEM;
+        r = step_intent(intent, j);
+        if (r < 0) {
+                json_decref(j);
+                return r;
+        }
+        *ret = j;
+        return 0;
+}
+
 int record_new(json_t **ret, const char *format, ...) {
         va_list ap;
         json_t *j;

@@ -457,6 +457,21 @@ int host_chown(const HostContext *ctx, const char *path, uid_t uid, gid_t gid, u
         return 0;
 }
 
+int host_owner(const HostContext *ctx, const char *path, uid_t *ret_uid, gid_t *ret_gid) {
+        _cleanup_free_ char *p = NULL;
+        struct stat st;
+        int r;
+
+        r = host_path(ctx, path, &p);
+        if (r < 0)
+                return r;
+        if (fstatat(AT_FDCWD, p, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return negative_errno();
+        *ret_uid = st.st_uid;
+        *ret_gid = st.st_gid;
+        return 0;
+}
+
 int host_modules(HostContext *ctx, Modules **ret) {
         if (!ctx->modules) {
                 int r = modules_new(&ctx->modules);

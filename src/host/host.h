@@ -85,6 +85,9 @@ int host_write(const HostContext *ctx, const char *path, const char *value, usec
  * -EPERM (logged) for anything else. */
 int host_chown(const HostContext *ctx, const char *path, uid_t uid, gid_t gid, uid_t *ret_uid, gid_t *ret_gid);
 
+/* Whose `path` is, the path itself (a symlink's own owner). */
+int host_owner(const HostContext *ctx, const char *path, uid_t *ret_uid, gid_t *ret_gid);
+
 /* PCI class groups the host keeps unless a profile allows them. */
 #define HOST_ALLOW_STORAGE (1u << 0)
 #define HOST_ALLOW_NETWORK (1u << 1)

@@ -50,18 +50,28 @@ static size_t journal_records(const char *path) {
         return j ? json_array_size(json_object_get(j, "steps")) : 0;
 }
 
-static int fake_apply(const char *type, const json_t *params, json_t **ret_record) {
+/* A fake step fails with params' "apply" errno; with "began" it journals
+ * its intent first, as a real step does before it changes anything. */
+static int fake_apply(const char *type, const json_t *params, StepIntent *intent, json_t **ret_record) {
         const char *name = json_string_value(json_object_get(params, "name"));
         json_int_t apply_error = json_integer_value(json_object_get(params, "apply"));
         json_int_t undo_error = json_integer_value(json_object_get(params, "undo"));
+        bool began = json_is_true(json_object_get(params, "began"));
+        json_t *record;
 
         assert_non_null(name);
         fake.journaled[fake.n_calls] = journal_records(fake.journal);
         fake_call("apply", type, name);
-        if (apply_error > 0)
+        record = json_pack("{s:s, s:I}", "name", name, "undo", undo_error);
+        assert_non_null(record);
+        if (began)
+                assert_int_equal(step_intent(intent, record), 0);
+        if (apply_error > 0) {
+                json_decref(record);
                 return -(int) apply_error;
-        *ret_record = json_pack("{s:s, s:I}", "name", name, "undo", undo_error);
-        return *ret_record ? 0 : -ENOMEM;
+        }
+        *ret_record = record;
+        return 0;
 }
 
 static int fake_undo(const char *type, const json_t *record) {
@@ -73,16 +83,16 @@ static int fake_undo(const char *type, const json_t *record) {
         return undo_error > 0 ? -(int) undo_error : 0;
 }
 
-static int apply_a(HostContext *ctx, const json_t *params, json_t **ret_record) {
-        return fake_apply("fake-a", params, ret_record);
+static int apply_a(HostContext *ctx, const json_t *params, StepIntent *intent, json_t **ret_record) {
+        return fake_apply("fake-a", params, intent, ret_record);
 }
 
 static int undo_a(HostContext *ctx, const json_t *record) {
         return fake_undo("fake-a", record);
 }
 
-static int apply_b(HostContext *ctx, const json_t *params, json_t **ret_record) {
-        return fake_apply("fake-b", params, ret_record);
+static int apply_b(HostContext *ctx, const json_t *params, StepIntent *intent, json_t **ret_record) {
+        return fake_apply("fake-b", params, intent, ret_record);
 }
 
 static int undo_b(HostContext *ctx, const json_t *record) {
@@ -103,8 +113,8 @@ static int fake_verify(const char *type, const json_t *record, bool back) {
         return 0;
 }
 
-static int apply_back(HostContext *ctx, const json_t *params, json_t **ret_record) {
-        return fake_apply("fake-back", params, ret_record);
+static int apply_back(HostContext *ctx, const json_t *params, StepIntent *intent, json_t **ret_record) {
+        return fake_apply("fake-back", params, intent, ret_record);
 }
 
 static int undo_back(HostContext *ctx, const json_t *record) {
@@ -115,8 +125,8 @@ static int verify_back(HostContext *ctx, const json_t *record) {
         return fake_verify("fake-back", record, true);
 }
 
-static int apply_not_back(HostContext *ctx, const json_t *params, json_t **ret_record) {
-        return fake_apply("fake-not-back", params, ret_record);
+static int apply_not_back(HostContext *ctx, const json_t *params, StepIntent *intent, json_t **ret_record) {
+        return fake_apply("fake-not-back", params, intent, ret_record);
 }
 
 static int undo_not_back(HostContext *ctx, const json_t *record) {
@@ -389,6 +399,30 @@ static void test_a_stop_asked_between_steps_undoes_the_done_ones_and_starts_no_o
         assert_int_equal(asked, 3);
         assert_calls("apply fake-a one", "apply fake-b two", "undo fake-b two", "undo fake-a one", NULL);
         assert_false(exists(f->journal));
+}
+
+/* A step journals what it will change before it changes it: one that
+ * fails half-way (a unit stop that timed out but goes on, a module whose
+ * holders went first) is undone with the others, and one whose undo
+ * fails then stays in the journal for `vmrun restore`, marked as begun. */
+static void test_a_step_that_fails_after_it_began_is_undone_too(void **state) {
+        Fixture *f = *state;
+        _cleanup_json_ json_t *j = NULL;
+
+        add(f, &fake_a, "one", 0, 0);
+        assert_int_equal(host_steps_add(&f->steps, &fake_b,
+                                        json_pack("{s:s, s:i, s:i, s:b}", "name", "two", "apply", EIO, "undo", EBUSY,
+                                                  "began", 1),
+                                        strdup("fake-b step two")),
+                         0);
+        add(f, &fake_a, "three", 0, 0);
+
+        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL, NULL), -EIO);
+        assert_calls("apply fake-a one", "apply fake-b two", "undo fake-b two", "undo fake-a one", NULL);
+        j = json_load_file(f->journal, 0, NULL);
+        assert_non_null(j);
+        assert_int_equal(json_array_size(json_object_get(j, "steps")), 1);
+        assert_true(json_is_true(json_object_get(json_array_get(json_object_get(j, "steps"), 0), "intent")));
 }
 
 static void test_a_failing_first_step_undoes_nothing(void **state) {
@@ -664,6 +698,7 @@ int main(void) {
                 TEST(test_each_record_is_journaled_before_the_next_step_starts),
                 TEST(test_a_failing_step_undoes_the_ones_before_it_in_reverse_and_returns_its_error),
                 TEST(test_a_stop_asked_between_steps_undoes_the_done_ones_and_starts_no_other),
+                TEST(test_a_step_that_fails_after_it_began_is_undone_too),
                 TEST(test_a_failing_first_step_undoes_nothing),
                 TEST(test_a_failing_undo_during_rollback_still_returns_the_steps_error),
                 TEST(test_apply_starts_nothing_when_the_journal_cannot_be_written),

@@ -496,7 +496,7 @@ static void test_unbind_vtconsole_writes_0_and_its_undo_writes_1(void **state) {
         _cleanup_free_ char *after_apply = NULL, *after_undo = NULL;
 
         assert_non_null(t);
-        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        assert_int_equal(t->apply(&f->ctx, params, NULL, &record), 0);
         assert_true(json_is_true(json_object_get(record, "was_bound")));
         after_apply = first_line(f, "/sys/class/vtconsole/vtcon1/bind");
         assert_string_equal(after_apply, "0");
@@ -513,7 +513,7 @@ static void test_an_unbound_console_is_recorded_as_such_and_not_rebound(void **s
         _cleanup_free_ char *content = NULL;
 
         fake_file(&f->root, "/sys/class/vtconsole/vtcon1/bind", "0\n");
-        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        assert_int_equal(t->apply(&f->ctx, params, NULL, &record), 0);
         assert_false(json_is_true(json_object_get(record, "was_bound")));
         assert_int_equal(t->undo(&f->ctx, record), 0);
         content = fake_read(&f->root, "/sys/class/vtconsole/vtcon1/bind");
@@ -528,7 +528,7 @@ static void test_unbind_framebuffer_names_the_device_to_its_driver(void **state)
                               *record = NULL;
         _cleanup_free_ char *content = NULL;
 
-        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        assert_int_equal(t->apply(&f->ctx, params, NULL, &record), 0);
         content = fake_read(&f->root, "/sys/bus/platform/drivers/efi-framebuffer/unbind");
         assert_string_equal(content, "efi-framebuffer.0");
         assert_true(json_is_true(json_object_get(record, "was_bound")));
@@ -540,7 +540,7 @@ static void test_unbind_device_records_the_driver_for_the_undo(void **state) {
         _cleanup_json_ json_t *params = json_pack("{s:s}", "device", GPU_AUDIO), *record = NULL;
         _cleanup_free_ char *content = NULL;
 
-        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        assert_int_equal(t->apply(&f->ctx, params, NULL, &record), 0);
         content = fake_read(&f->root, "/sys/bus/pci/drivers/snd_hda_intel/unbind");
         assert_string_equal(content, GPU_AUDIO);
         assert_string_equal(json_string_value(json_object_get(record, "driver")), "snd_hda_intel");
@@ -555,7 +555,7 @@ static void test_bind_vfio_that_does_not_bind_fails_and_puts_the_override_back(v
         /* no kernel behind the tree: drivers_probe binds nothing */
         fake_unlink(&f->root, "/sys/bus/pci/drivers/nvidia/" GPU);
         fake_unlink(&f->root, "/sys/bus/pci/devices/" GPU "/driver");
-        assert_int_equal(t->apply(&f->ctx, params, &record), -EIO);
+        assert_int_equal(t->apply(&f->ctx, params, NULL, &record), -EIO);
         assert_null(record);
         probe = fake_read(&f->root, "/sys/bus/pci/drivers_probe");
         assert_string_equal(probe, GPU);
@@ -570,8 +570,8 @@ static void test_check_vfio_group_fails_without_the_group_node(void **state) {
         _cleanup_json_ json_t *ok = json_pack("{s:i}", "group", 12), *missing = json_pack("{s:i}", "group", 13);
         _cleanup_json_ json_t *record = NULL, *none = NULL;
 
-        assert_int_equal(t->apply(&f->ctx, ok, &record), 0);
-        assert_int_equal(t->apply(&f->ctx, missing, &none), -ENOENT);
+        assert_int_equal(t->apply(&f->ctx, ok, NULL, &record), 0);
+        assert_int_equal(t->apply(&f->ctx, missing, NULL, &none), -ENOENT);
 }
 
 /* ---- before the first step ---- */
@@ -801,7 +801,7 @@ static void test_backlight_max_sets_the_maximum_and_its_undo_puts_the_value_back
 
         backlight(&f->root, "nvidia_0", "raw\n", "120\n", "255\n");
         assert_non_null(t);
-        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        assert_int_equal(t->apply(&f->ctx, params, NULL, &record), 0);
         applied = first_line(f, "/sys/class/backlight/nvidia_0/brightness");
         assert_string_equal(applied, "255");
         assert_int_equal(json_integer_value(json_object_get(record, "brightness")), 120);
@@ -824,7 +824,7 @@ static void test_backlight_keep_changes_nothing_and_puts_back_what_a_reloaded_dr
         _cleanup_free_ char *applied = NULL, *undone = NULL;
 
         backlight(&f->root, "nvidia_0", "raw\n", "120\n", "255\n");
-        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        assert_int_equal(t->apply(&f->ctx, params, NULL, &record), 0);
         applied = fake_read(&f->root, "/sys/class/backlight/nvidia_0/brightness");
         assert_string_equal(applied, "120\n");
         assert_false(json_is_true(json_object_get(record, "changed")));
@@ -844,7 +844,7 @@ static void test_a_backlight_that_does_not_come_back_is_not_back_but_does_not_bl
         _cleanup_free_ char *dir = NULL;
 
         backlight(&f->root, "nvidia_0", "raw\n", "120\n", "255\n");
-        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        assert_int_equal(t->apply(&f->ctx, params, NULL, &record), 0);
         /* the GPU driver that registered it stays away */
         dir = fake_path(&f->root, "/sys/class/backlight/nvidia_0");
         fake_unlink(&f->root, "/sys/class/backlight/nvidia_0/type");
@@ -862,7 +862,7 @@ static void test_a_brightness_set_again_after_the_restore_is_still_back(void **s
         _cleanup_json_ json_t *params = json_pack("{s:s, s:s}", "device", "nvidia_0", "mode", "max"), *record = NULL;
 
         backlight(&f->root, "nvidia_0", "raw\n", "120\n", "255\n");
-        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        assert_int_equal(t->apply(&f->ctx, params, NULL, &record), 0);
         assert_int_equal(t->undo(&f->ctx, record), 0);
         /* a greeter sets its own level once the display manager is back */
         fake_file(&f->root, "/sys/class/backlight/nvidia_0/brightness", "200\n");
@@ -874,7 +874,7 @@ static void test_a_backlight_gone_before_its_step_is_recorded_as_nothing_to_put_
         const HostStepType *t = host_step_type_find("backlight");
         _cleanup_json_ json_t *params = json_pack("{s:s, s:s}", "device", "nvidia_0", "mode", "max"), *record = NULL;
 
-        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        assert_int_equal(t->apply(&f->ctx, params, NULL, &record), 0);
         assert_true(json_is_null(json_object_get(record, "brightness")));
         assert_int_equal(t->undo(&f->ctx, record), 0);
         assert_int_equal(t->verify(&f->ctx, record), 0);
@@ -923,7 +923,7 @@ static void test_an_event_device_is_given_to_qemus_user_and_back(void **state) {
 
         if (geteuid() != 0 || !fake_node(&f->root, "/dev/input/event3", 13, 67))
                 skip();
-        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        assert_int_equal(t->apply(&f->ctx, params, NULL, &record), 0);
         assert_owner(&f->root, "/dev/input/event3", 65534);
         assert_int_equal(json_integer_value(json_object_get(record, "uid_was")), 0);
         assert_int_equal(t->undo(&f->ctx, record), 0);
@@ -939,7 +939,7 @@ static void test_a_usb_device_node_is_given_to_qemus_user_and_back(void **state)
 
         if (geteuid() != 0 || !fake_node(&f->root, "/dev/bus/usb/001/004", 189, 3))
                 skip();
-        assert_int_equal(t->apply(&f->ctx, params, &record), 0);
+        assert_int_equal(t->apply(&f->ctx, params, NULL, &record), 0);
         assert_owner(&f->root, "/dev/bus/usb/001/004", 65534);
         assert_int_equal(t->undo(&f->ctx, record), 0);
         assert_owner(&f->root, "/dev/bus/usb/001/004", 0);
