@@ -435,6 +435,37 @@ static void test_profile_load_full_refuses_an_untrusted_profile_only_when_strict
         assert_logged(log, "Fix: chmod go-w");
 }
 
+/* The entry point main() calls: run as root (as these tests are), it makes
+ * the check itself, so no caller can forget to ask for it. */
+static void test_profile_load_as_root_refuses_a_profile_of_another_user_or_writable_by_others(void **state) {
+        _cleanup_free_ char *dir = NULL, *foreign = NULL, *open_to_all = NULL, *log = NULL, *log2 = NULL;
+        Profile *p = NULL, *p2 = NULL;
+        Capture c;
+        int r, r2;
+
+        if (geteuid() != 0)
+                skip();
+        dir = make_dir(0755, 0);
+        foreign = make_profile(dir, "foreign.profile", 0644, 65534);
+        open_to_all = make_profile(dir, "open.profile", 0646, 0);
+
+        capture_start(&c);
+        r = profile_load(foreign, &p);
+        log = capture_end(&c);
+        capture_start(&c);
+        r2 = profile_load(open_to_all, &p2);
+        log2 = capture_end(&c);
+        remove_tree(dir);
+
+        assert_int_equal(r, -EPERM);
+        assert_null(p);
+        assert_logged(log, "refusing profile /tmp/test-profile-trust.");
+        assert_logged(log, "it is owned by uid 65534, not by root");
+        assert_int_equal(r2, -EPERM);
+        assert_null(p2);
+        assert_logged(log2, "it is writable by everyone (mode 0646)");
+}
+
 /* ---- [vm] ---- */
 
 static void test_sizes_take_k_m_g_t_suffixes_in_either_case(void **state) {
@@ -1322,15 +1353,26 @@ static void test_a_usb_device_that_is_no_vendor_product_pair_is_an_error(void **
 
 /* ---- [qemu] ---- */
 
-static void test_qemu_binary_and_shutdown_timeout(void **state) {
-        _cleanup_profile_ Profile *p = load_ok("[qemu]\nbinary = /opt/qemu/bin/qemu-system-x86_64\ntimeout-shutdown = 3600\n");
-        _cleanup_free_ char *log = NULL;
+static void test_the_qemu_binary_is_taken_as_given(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[qemu]\nbinary = /opt/qemu/bin/qemu-system-x86_64\n");
 
         assert_string_equal(p->qemu_binary, "/opt/qemu/bin/qemu-system-x86_64");
-        assert_int_equal(p->timeout_shutdown, 3600);
+}
 
-        log = load_error("[qemu]\ntimeout-shutdown = 0\n");
-        assert_logged(log, PATH ":2: [qemu] timeout-shutdown: '0' is out of range; allowed: seconds, 1 to 3600");
+/* An hour is the most a guest is given to shut down; one second more is
+ * refused like zero, at its line, with the range the user may pick from. */
+static void test_the_shutdown_timeout_is_1_to_3600_seconds(void **state) {
+        _cleanup_profile_ Profile *least = load_ok("[qemu]\ntimeout-shutdown = 1\n");
+        _cleanup_profile_ Profile *most = load_ok("[qemu]\ntimeout-shutdown = 3600\n");
+        _cleanup_free_ char *zero = NULL, *over = NULL;
+
+        assert_int_equal(least->timeout_shutdown, 1);
+        assert_int_equal(most->timeout_shutdown, 3600);
+
+        zero = load_error("[vm]\ncpus = 2\n[qemu]\ntimeout-shutdown = 0\n");
+        assert_logged(zero, PATH ":4: [qemu] timeout-shutdown: '0' is out of range; allowed: seconds, 1 to 3600");
+        over = load_error("[vm]\ncpus = 2\n[qemu]\ntimeout-shutdown = 3601\n");
+        assert_logged(over, PATH ":4: [qemu] timeout-shutdown: '3601' is out of range; allowed: seconds, 1 to 3600");
 }
 
 /* ---- profile_resolve() ---- */
@@ -1568,6 +1610,7 @@ int main(void) {
                 cmocka_unit_test(test_a_directory_anyone_may_write_higher_up_is_refused),
                 cmocka_unit_test(test_a_symlink_is_judged_by_where_it_leads_and_where_it_is),
                 cmocka_unit_test(test_profile_load_full_refuses_an_untrusted_profile_only_when_strict),
+                cmocka_unit_test(test_profile_load_as_root_refuses_a_profile_of_another_user_or_writable_by_others),
 
                 cmocka_unit_test(test_sizes_take_k_m_g_t_suffixes_in_either_case),
                 cmocka_unit_test(test_16g_16gib_and_16gb_all_mean_16_gibibytes_as_in_qemu),
@@ -1655,7 +1698,8 @@ int main(void) {
                 cmocka_unit_test(test_usb_devices_are_vendor_product_pairs_in_order),
                 cmocka_unit_test(test_a_usb_device_that_is_no_vendor_product_pair_is_an_error),
 
-                cmocka_unit_test(test_qemu_binary_and_shutdown_timeout),
+                cmocka_unit_test(test_the_qemu_binary_is_taken_as_given),
+                cmocka_unit_test(test_the_shutdown_timeout_is_1_to_3600_seconds),
 
                 cmocka_unit_test(test_resolve_looks_a_name_up_in_the_profile_dir),
                 cmocka_unit_test(test_resolve_defaults_to_etc_vmrun),

@@ -234,6 +234,94 @@ static void test_memory_cpus_and_cpu_model_follow_the_profile(void **state) {
         assert_string_equal(value_of(&b, "-machine"), "q35,accel=tcg,pflash0=fw-code,pflash1=fw-vars");
 }
 
+/* ---- guest RAM on hugepages ---- */
+
+/* The memory backend the guest's RAM is on, parsed; fails if there is none. */
+static json_t *memory_backend(const Strv *a) {
+        json_t *j = find_json(a, "-object", "qom-type", "memory-backend-memfd");
+
+        if (!j)
+                fail_msg("no -object memory-backend-memfd");
+        return j;
+}
+
+static void test_hugepages_put_all_guest_ram_on_a_preallocated_memfd_of_that_page_size(void **state) {
+        _cleanup_profile_ Profile *p = profile("[vm]\nmemory = 4G\ncpus = 4\n");
+        _cleanup_strv_ Strv a = { 0 };
+        _cleanup_json_ json_t *ram = NULL;
+        QemuConfig c = { .profile = p, .hugepage_size = 2 << 20 };
+
+        assert_int_equal(qemu_argv_build(&c, &a), 0);
+        assert_string_equal(value_of(&a, "-machine"), "q35,accel=kvm,memory-backend=ram");
+        ram = memory_backend(&a);
+        assert_string_equal(str(ram, "id"), "ram");
+        assert_int_equal(json_integer_value(json_object_get(ram, "size")), 4LL << 30);
+        assert_true(boolean(ram, "hugetlb"));
+        assert_int_equal(json_integer_value(json_object_get(ram, "hugetlbsize")), 2 << 20);
+        /* a pool too small fails QEMU's start, not the guest later with SIGBUS */
+        assert_true(boolean(ram, "prealloc"));
+}
+
+/* Faulting in gigabytes is most of a large guest's start, so it is done by
+ * one thread per vCPU; but never by more than 16, however many vCPUs. */
+static void test_hugepages_are_preallocated_by_one_thread_per_vcpu_up_to_16(void **state) {
+        _cleanup_profile_ Profile *four = profile("[vm]\nmemory = 4G\ncpus = 4\n");
+        _cleanup_profile_ Profile *sixteen = profile("[vm]\nmemory = 4G\ncpus = 16\n");
+        _cleanup_profile_ Profile *many = profile("[vm]\nmemory = 4G\ncpus = 32\n");
+        _cleanup_strv_ Strv a = { 0 }, b = { 0 }, d = { 0 };
+        _cleanup_json_ json_t *ram4 = NULL, *ram16 = NULL, *ram32 = NULL;
+        QemuConfig c4 = { .profile = four, .hugepage_size = 2 << 20 };
+        QemuConfig c16 = { .profile = sixteen, .hugepage_size = 2 << 20 };
+        QemuConfig c32 = { .profile = many, .hugepage_size = 1 << 30 };
+
+        assert_int_equal(qemu_argv_build(&c4, &a), 0);
+        assert_int_equal(qemu_argv_build(&c16, &b), 0);
+        assert_int_equal(qemu_argv_build(&c32, &d), 0);
+        ram4 = memory_backend(&a);
+        ram16 = memory_backend(&b);
+        ram32 = memory_backend(&d);
+        assert_int_equal(json_integer_value(json_object_get(ram4, "prealloc-threads")), 4);
+        assert_int_equal(json_integer_value(json_object_get(ram16, "prealloc-threads")), 16);
+        assert_int_equal(json_integer_value(json_object_get(ram32, "prealloc-threads")), 16);
+}
+
+static void test_without_hugepages_guest_ram_is_plain_m_and_no_memory_backend(void **state) {
+        _cleanup_profile_ Profile *p = profile("[vm]\nmemory = 4G\ncpus = 4\n");
+        _cleanup_strv_ Strv a = { 0 };
+
+        build(p, NULL, &a);
+        assert_string_equal(value_of(&a, "-m"), "4096M");
+        assert_string_equal(value_of(&a, "-machine"), "q35,accel=kvm");
+        assert_false(has(&a, "-object"));
+}
+
+/* ---- the sandbox ---- */
+
+/* Once running as its own user, QEMU is kept from regaining privileges,
+ * starting programs, playing with scheduling or resources and making
+ * obsolete system calls: each "deny" is one of those, and a missing one
+ * leaves that door open, so the whole value is compared. */
+static void test_an_unprivileged_qemu_is_sandboxed_with_every_deny(void **state) {
+        _cleanup_profile_ Profile *p = profile(LAPTOP_PROFILE);
+        _cleanup_strv_ Strv a = { 0 };
+        QemuConfig c = { .profile = p, .firmware = &ovmf, .vars = VARS, .sandbox = true,
+                         .gpu_functions = p->gpu_functions };
+
+        assert_int_equal(qemu_argv_build(&c, &a), 0);
+        assert_string_equal(value_of(&a, "-sandbox"),
+                            "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
+}
+
+/* A QEMU left running as root ([qemu] user = root) is not sandboxed: the
+ * plan decides, the command line only says what it was told. */
+static void test_without_sandbox_there_is_no_sandbox_option(void **state) {
+        _cleanup_profile_ Profile *p = profile(LAPTOP_PROFILE);
+        _cleanup_strv_ Strv a = { 0 };
+
+        build(p, &ovmf, &a);
+        assert_false(has(&a, "-sandbox"));
+}
+
 /* ---- commas ---- */
 
 static void test_qemu_opt_escape_doubles_every_comma(void **state) {
@@ -1189,6 +1277,23 @@ static void real_quit(RealQemu *q, Qmp *qmp, usec_t deadline) {
         assert_int_equal(WEXITSTATUS(wstatus), EXIT_SUCCESS);
 }
 
+/* What a guest does to print on its first serial port: each byte to
+ * COM1's transmit register, I/O port 0x3f8; here through the monitor, so
+ * that no guest has to boot. */
+static void guest_prints_on_com1(Qmp *qmp, const char *text, usec_t deadline) {
+        for (const char *ch = text; *ch; ch++) {
+                _cleanup_free_ char *line = NULL;
+                _cleanup_json_ json_t *args = NULL, *reply = NULL;
+
+                assert_true(asprintf(&line, "o /b 0x3f8 0x%02x", (unsigned char) *ch) > 0);
+                args = json_pack("{s:s}", "command-line", line);
+                assert_non_null(args);
+                assert_int_equal(qmp_execute(qmp, "human-monitor-command", args, deadline, &reply), 0);
+                /* the human monitor answers an error as text, not as a QMP error */
+                assert_string_equal(json_string_value(reply), "");
+        }
+}
+
 static void test_real_qemu_sees_a_comma_path_as_one_file(void **state) {
         RealQemu *q = *state;
         _cleanup_free_ char *text = NULL;
@@ -1198,6 +1303,8 @@ static void test_real_qemu_sees_a_comma_path_as_one_file(void **state) {
         _cleanup_json_ json_t *nodes = NULL, *blocks = NULL, *status = NULL;
         usec_t deadline;
         bool found = false;
+        char printed[64];
+        ssize_t len;
         int fd;
 
         if (access("/usr/bin/qemu-system-x86_64", X_OK) < 0)
@@ -1251,8 +1358,16 @@ static void test_real_qemu_sees_a_comma_path_as_one_file(void **state) {
         }
         assert_true(found);
 
-        /* the serial console went to the escaped path, not to "<dir>/a" */
-        assert_int_equal(access(q->console, F_OK), 0);
+        /* what the guest prints on its serial port reaches the file the
+         * supervisor opened and passed, read back here by its path */
+        guest_prints_on_com1(qmp, "vmrun console\n", deadline);
+        fd = open(q->console, O_RDONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        len = read(fd, printed, sizeof(printed) - 1);
+        assert_int_equal(close(fd), 0);
+        assert_true(len >= 0);
+        printed[len] = '\0';
+        assert_string_equal(printed, "vmrun console\n");
 
         /* the public monitor answers on the socket it was handed */
         assert_int_equal(qmp_new(connect_unix(q->socket), &pub), 0);
@@ -1344,6 +1459,13 @@ int main(void) {
                 cmocka_unit_test(test_the_guest_starts_stopped_until_the_supervisor_says_cont),
                 cmocka_unit_test(test_the_name_is_the_guest_name_with_debug_threads),
                 cmocka_unit_test(test_memory_cpus_and_cpu_model_follow_the_profile),
+
+                cmocka_unit_test(test_hugepages_put_all_guest_ram_on_a_preallocated_memfd_of_that_page_size),
+                cmocka_unit_test(test_hugepages_are_preallocated_by_one_thread_per_vcpu_up_to_16),
+                cmocka_unit_test(test_without_hugepages_guest_ram_is_plain_m_and_no_memory_backend),
+
+                cmocka_unit_test(test_an_unprivileged_qemu_is_sandboxed_with_every_deny),
+                cmocka_unit_test(test_without_sandbox_there_is_no_sandbox_option),
 
                 cmocka_unit_test(test_qemu_opt_escape_doubles_every_comma),
                 cmocka_unit_test(test_a_comma_in_the_vm_name_is_doubled_in_the_guest_name),
