@@ -256,6 +256,41 @@ static void test_a_reply_split_byte_by_byte_arrives_whole(void **state) {
         assert_int_equal(json_integer_value(json_object_get(ret, "n")), 12345);
 }
 
+/* A read may end anywhere, also inside a token that is invalid as it
+ * stands: jansson calls "tr" an invalid token, not a premature end, so
+ * only its place at the very end of what was read tells it from garbage.
+ * Each first part is parsed as it stands, since nothing of it was seen
+ * before (byte by byte, a parse only ever follows a '}', and never meets
+ * such a cut). */
+static void test_a_message_cut_inside_a_literal_number_or_escape_arrives_whole_with_the_next_read(void **state) {
+        static const struct {
+                const char *first, *rest;
+        } cuts[] = {
+                { "{\"event\": \"A\", \"t\": tr", "ue}\r\n" },
+                { "{\"event\": \"A\", \"f\": fal", "se}\r\n" },
+                { "{\"event\": \"A\", \"z\": n", "ull}\r\n" },
+                { "{\"event\": \"A\", \"n\": 1e", "3}\r\n" },
+                { "{\"event\": \"A\", \"s\": \"\\u00", "e9\"}\r\n" },
+        };
+        Fixture *f = *state;
+
+        for (size_t i = 0; i < ELEMENTSOF(cuts); i++) {
+                _cleanup_json_ json_t *e = NULL;
+
+                qemu_says(f, cuts[i].first);
+                assert_int_equal(qmp_process(f->qmp), 0);
+                assert_no_event(f->qmp);
+
+                qemu_says(f, cuts[i].rest);
+                assert_int_equal(qmp_process(f->qmp), 0);
+                e = qmp_next_event(f->qmp);
+                assert_non_null(e);
+                assert_string_equal(json_string_value(json_object_get(e, "event")), "A");
+                assert_int_equal(json_object_size(e), 2);
+                assert_no_event(f->qmp);
+        }
+}
+
 static void test_several_messages_in_one_write_all_arrive(void **state) {
         Fixture *f = *state;
         _cleanup_json_ json_t *ret = NULL;
@@ -637,14 +672,32 @@ static void test_an_overlong_reply_fails_the_command_with_emsgsize(void **state)
         assert_fake_qemu_succeeded(f);
 }
 
-static void test_a_reply_of_just_under_the_limit_arrives_whole(void **state) {
+/* The limit is on the message, from its '{' to its '}': the line end
+ * after it is not part of it. */
+#define LINE_END_SIZE strlen("\r\n")
+
+static void test_a_reply_of_exactly_the_limit_arrives_whole(void **state) {
         Fixture *f = *state;
         _cleanup_json_ json_t *ret = NULL;
 
-        fork_qemu_replying_with(f, QMP_MESSAGE_MAX);
+        fork_qemu_replying_with(f, QMP_MESSAGE_MAX + LINE_END_SIZE);
         assert_int_equal(qmp_execute(f->qmp, "query-qmp-schema", NULL, soon(), &ret), 0);
         assert_fake_qemu_succeeded(f);
-        assert_int_equal(json_string_length(ret), QMP_MESSAGE_MAX - strlen("{\"id\": 1, \"return\": \"\"}\r\n"));
+        assert_int_equal(json_string_length(ret), QMP_MESSAGE_MAX - strlen("{\"id\": 1, \"return\": \"\"}"));
+}
+
+/* The reader stops reading only once it holds more than the limit, which
+ * here is the whole message: so it is the message that is found too long,
+ * and said to be, to the byte. */
+static void test_a_reply_of_one_byte_over_the_limit_fails_the_command_with_emsgsize(void **state) {
+        Fixture *f = *state;
+
+        fork_qemu_replying_with(f, QMP_MESSAGE_MAX + 1 + LINE_END_SIZE);
+        assert_int_equal(qmp_execute(f->qmp, "query-qmp-schema", NULL, soon(), NULL), -EMSGSIZE);
+        assert_string_equal(qmp_last_error(f->qmp), "QEMU sent a QMP message of 16777217 bytes, more than the 16 MiB allowed");
+        /* what the reader does next: hang up, which ends the writer */
+        f->qmp = qmp_free(f->qmp);
+        assert_fake_qemu_succeeded(f);
 }
 
 static void test_an_event_cut_in_the_middle_then_eof_is_econnreset_and_not_queued(void **state) {
@@ -775,6 +828,7 @@ int main(void) {
                 TEST(test_events_before_the_capabilities_reply_are_queued),
                 TEST(test_an_event_split_byte_by_byte_arrives_whole),
                 TEST(test_a_reply_split_byte_by_byte_arrives_whole),
+                TEST(test_a_message_cut_inside_a_literal_number_or_escape_arrives_whole_with_the_next_read),
                 TEST(test_several_messages_in_one_write_all_arrive),
                 TEST(test_messages_separated_by_crlf_or_by_nothing_both_arrive),
                 TEST(test_an_event_between_command_and_reply_is_queued),
@@ -798,7 +852,8 @@ int main(void) {
                 TEST(test_garbage_right_after_a_reply_fails_the_command_and_every_call_after),
                 TEST(test_garbage_before_the_reply_fails_the_command_with_ebadmsg),
                 TEST(test_an_overlong_reply_fails_the_command_with_emsgsize),
-                TEST(test_a_reply_of_just_under_the_limit_arrives_whole),
+                TEST(test_a_reply_of_exactly_the_limit_arrives_whole),
+                TEST(test_a_reply_of_one_byte_over_the_limit_fails_the_command_with_emsgsize),
                 TEST(test_an_event_cut_in_the_middle_then_eof_is_econnreset_and_not_queued),
                 TEST(test_qemu_closing_the_socket_after_reading_the_command_gives_econnreset),
                 TEST(test_wait_event_leaves_other_events_queued_in_order),

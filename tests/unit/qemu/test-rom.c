@@ -89,10 +89,25 @@ static size_t good_vbios(uint8_t *buf) {
 
 static const RomExpect rtx_4060 = { .set = true, .vendor = 0x10de, .device = 0x28e0 };
 
+/* A heap copy of exactly `size` bytes. The buffers the tests build images
+ * in have room to spare, which would hide a read past the end of the data:
+ * in an exact copy, ASan sees it. */
+static uint8_t *exact_copy(const void *data, size_t size) {
+        uint8_t *b = malloc(size);
+
+        /* glibc and ASan both give a pointer for 0 bytes */
+        assert_non_null(b);
+        if (size > 0)
+                memcpy(b, data, size);
+        return b;
+}
+
+/* rom_parse() of the `size` bytes at `data`, and nothing beyond them. */
 static Rom *parse(const void *data, size_t size, const RomExpect *expect) {
+        _cleanup_free_ uint8_t *exact = exact_copy(data, size);
         Rom *rom = NULL;
 
-        assert_int_equal(rom_parse(data, size, expect, &rom), 0);
+        assert_int_equal(rom_parse(exact, size, expect, &rom), 0);
         assert_non_null(rom);
         return rom;
 }
@@ -352,6 +367,24 @@ static void test_a_file_of_zeros_has_no_image(void **state) {
         assert_false(rom_usable(empty));
 }
 
+/* The signature alone does not make a PCIR: its fields run to 0x18, and
+ * a file cut anywhere before that has them past its end, where nothing may
+ * be read (ASan, seeing only the file's bytes, says so if it is). */
+static void test_a_file_that_ends_inside_the_pcir_has_no_image(void **state) {
+        _cleanup_free_ uint8_t *buf = new_buf();
+        Spec only = with_last(legacy, true);
+
+        put_image(buf, 0, &only);
+        for (size_t end = PCIR_AT + 4; end < PCIR_AT + 0x18; end++) {
+                _cleanup_rom_ Rom *rom = parse(buf, end, &rtx_4060);
+
+                assert_int_equal(rom->n_images, 0);
+                assert_true(rom_has_problem(rom, ROM_NO_IMAGE));
+                assert_non_null(strstr(warning_of(rom, ROM_NO_IMAGE), "PCIR"));
+                assert_false(rom_usable(rom));
+        }
+}
+
 static void test_a_pcir_pointer_beyond_the_file_is_no_image(void **state) {
         _cleanup_free_ uint8_t *buf = new_buf();
 
@@ -416,6 +449,34 @@ static void test_a_device_in_the_pcir_3_device_list_matches(void **state) {
         assert_false(rom->images[0].wrong_device);
         assert_true(rom_usable(rom));
         assert_int_equal(rom->n_warnings, 0);
+}
+
+/* The list is part of its image: what follows the image, though still in
+ * the file, is not more of it, even where it reads like more device IDs. */
+static void test_a_pcir_3_device_list_ends_with_its_image(void **state) {
+        _cleanup_free_ uint8_t *buf = new_buf();
+        static const uint16_t list[] = { 0x28a0, 0 };
+        /* an RTX 4070 Mobile's, with one more ID in its list */
+        Spec a = with_last(legacy, true);
+        size_t n;
+
+        a.length = 512;
+        a.device = 0x2860;
+        a.device_list = list;
+        n = put_image(buf, 0, &a);
+        /* the list moved to the image's last two bytes; right after the
+         * image, what would go on with our device's ID and a list's end */
+        put16(buf + PCIR_AT + 0x08, (uint16_t) (n - 2 - PCIR_AT));
+        put16(buf + n - 2, 0x28a0);
+        put16(buf + n, 0x28e0);
+        put16(buf + n + 2, 0);
+        _cleanup_rom_ Rom *rom = parse(buf, n + 512, &rtx_4060);
+
+        assert_int_equal(rom->n_images, 1);
+        assert_int_equal(rom->images[0].n_more_devices, 1);
+        assert_true(rom->images[0].wrong_device);
+        assert_true(rom_has_problem(rom, ROM_WRONG_DEVICE));
+        assert_false(rom_usable(rom));
 }
 
 static void test_without_an_expected_device_vendor_and_device_are_not_checked(void **state) {
@@ -899,11 +960,13 @@ int main(void) {
                 TEST(test_an_image_running_past_the_end_of_the_file_is_truncated),
                 TEST(test_a_file_cut_inside_the_first_header_has_no_image),
                 TEST(test_a_file_of_zeros_has_no_image),
+                TEST(test_a_file_that_ends_inside_the_pcir_has_no_image),
                 TEST(test_a_pcir_pointer_beyond_the_file_is_no_image),
                 TEST(test_an_image_length_of_zero_ends_the_walk_instead_of_looping),
                 TEST(test_images_for_another_model_are_not_usable),
                 TEST(test_an_image_for_another_vendor_is_not_usable),
                 TEST(test_a_device_in_the_pcir_3_device_list_matches),
+                TEST(test_a_pcir_3_device_list_ends_with_its_image),
                 TEST(test_without_an_expected_device_vendor_and_device_are_not_checked),
                 TEST(test_an_nvgi_header_is_skipped_to_the_first_0x55aa_at_a_512_byte_boundary),
                 TEST(test_a_rom_behind_an_nvgi_header_must_be_stripped_first),
