@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "skip.h"
 #include "capture.h"
 #include "fake-root.h"
 
@@ -922,7 +923,7 @@ static void test_an_event_device_is_given_to_qemus_user_and_back(void **state) {
                               *record = NULL;
 
         if (geteuid() != 0 || !fake_node(&f->root, "/dev/input/event3", 13, 67))
-                skip();
+                skip_because("it needs root to make device nodes in the fake root");
         assert_int_equal(t->apply(&f->ctx, params, NULL, &record), 0);
         assert_owner(&f->root, "/dev/input/event3", 65534);
         assert_int_equal(json_integer_value(json_object_get(record, "uid_was")), 0);
@@ -938,7 +939,7 @@ static void test_a_usb_device_node_is_given_to_qemus_user_and_back(void **state)
                               *record = NULL;
 
         if (geteuid() != 0 || !fake_node(&f->root, "/dev/bus/usb/001/004", 189, 3))
-                skip();
+                skip_because("it needs root to make device nodes in the fake root");
         assert_int_equal(t->apply(&f->ctx, params, NULL, &record), 0);
         assert_owner(&f->root, "/dev/bus/usb/001/004", 65534);
         assert_int_equal(t->undo(&f->ctx, record), 0);
@@ -961,7 +962,7 @@ static void test_no_other_device_node_is_ever_given_to_qemus_user(void **state) 
         };
 
         if (geteuid() != 0 || !fake_node(&f->root, refused[0].path, refused[0].maj, refused[0].min))
-                skip();
+                skip_because("it needs root to make device nodes in the fake root");
         for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
                 if (i > 0)
                         assert_true(fake_node(&f->root, refused[i].path, refused[i].maj, refused[i].min));

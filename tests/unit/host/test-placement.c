@@ -2,6 +2,7 @@
 /* placement: [cpu] pin lists, and vCPU threads put one each on a host CPU
  * with QEMU's other threads kept to their own set. The threads here are
  * this test's own, standing in for QEMU's. */
+#include "skip.h"
 #include "basic/parse.h"
 #include "fake-root.h"
 
@@ -85,7 +86,7 @@ static void test_each_vcpu_thread_goes_to_its_own_cpu_and_the_rest_to_the_emulat
         cpu_set_t old;
 
         if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
-                skip();
+                skip_because("this machine has fewer than 2 online CPUs");
         assert_int_equal(sched_getaffinity(0, sizeof old, &old), 0);
         start(&a);
         start(&b);

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "skip.h"
+
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -306,7 +308,7 @@ static void test_a_profile_of_root_writable_only_by_root_is_trusted(void **state
         _cleanup_free_ char *log = NULL;
 
         if (geteuid() != 0)
-                skip();
+                skip_because("it needs root");
         assert_int_equal(check_trusted(0755, 0644, 0, &log), 0);
         assert_string_equal(log, "");
 }
@@ -315,7 +317,7 @@ static void test_a_profile_owned_by_another_user_is_refused_with_the_chown_to_fi
         _cleanup_free_ char *log = NULL;
 
         if (geteuid() != 0)
-                skip();
+                skip_because("it needs root");
         assert_int_equal(check_trusted(0755, 0644, 65534, &log), -EPERM);
         assert_logged(log, "it is owned by uid 65534, not by root; whoever can edit it can make vmrun, running as root,");
         assert_logged(log, "Fix: chown root:root /tmp/test-profile-trust.");
@@ -326,7 +328,7 @@ static void test_a_profile_its_group_or_everyone_may_write_is_refused(void **sta
         _cleanup_free_ char *log = NULL, *log2 = NULL;
 
         if (geteuid() != 0)
-                skip();
+                skip_because("it needs root");
         assert_int_equal(check_trusted(0755, 0664, 0, &log), -EPERM);
         assert_logged(log, "writable by its group (mode 0664)");
         assert_logged(log, "Fix: chmod go-w /tmp/test-profile-trust.");
@@ -338,7 +340,7 @@ static void test_a_profile_in_a_directory_anyone_may_write_is_refused_unless_sti
         _cleanup_free_ char *log = NULL, *sticky = NULL;
 
         if (geteuid() != 0)
-                skip();
+                skip_because("it needs root");
         assert_int_equal(check_trusted(0777, 0644, 0, &log), -EPERM);
         assert_logged(log, "is writable by everyone (mode 0777) without the sticky bit");
         assert_logged(log, "Fix: chmod go-w /tmp/test-profile-trust.");
@@ -351,7 +353,7 @@ static void test_a_profile_in_a_directory_of_another_user_is_refused(void **stat
         _cleanup_free_ char *dir = NULL, *path = NULL, *log = NULL;
 
         if (geteuid() != 0)
-                skip();
+                skip_because("it needs root");
         dir = make_dir(0755, 65534);
         path = make_profile(dir, "win10.profile", 0644, 0);
         assert_int_equal(trusted(path, &log), -EPERM);
@@ -364,7 +366,7 @@ static void test_a_directory_anyone_may_write_higher_up_is_refused(void **state)
         _cleanup_free_ char *top = NULL, *sub = NULL, *path = NULL, *log = NULL, *want = NULL;
 
         if (geteuid() != 0)
-                skip();
+                skip_because("it needs root");
         top = make_dir(0777, 0);
         assert_true(asprintf(&sub, "%s/vms", top) > 0);
         assert_int_equal(mkdir(sub, 0755), 0);
@@ -383,7 +385,7 @@ static void test_a_symlink_is_judged_by_where_it_leads_and_where_it_is(void **st
                            *want = NULL;
 
         if (geteuid() != 0)
-                skip();
+                skip_because("it needs root");
         safe = make_dir(0755, 0);
         open_dir = make_dir(0777, 0);
         target_ok = make_profile(safe, "real.profile", 0644, 0);
@@ -417,7 +419,7 @@ static void test_profile_load_full_refuses_an_untrusted_profile_only_when_strict
         int r;
 
         if (geteuid() != 0)
-                skip();
+                skip_because("it needs root");
         dir = make_dir(0700, 0);
         path = make_profile(dir, "open.profile", 0666, 0);
 
@@ -444,7 +446,7 @@ static void test_profile_load_as_root_refuses_a_profile_of_another_user_or_writa
         int r, r2;
 
         if (geteuid() != 0)
-                skip();
+                skip_because("it needs root");
         dir = make_dir(0755, 0);
         foreign = make_profile(dir, "foreign.profile", 0644, 65534);
         open_to_all = make_profile(dir, "open.profile", 0646, 0);

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "skip.h"
+
 #include <ftw.h>
 #include <sys/stat.h>
 
@@ -614,11 +616,11 @@ static void test_the_installed_descriptors_give_ovmf_with_and_without_secure_boo
         int r;
 
         if (access("/usr/share/qemu/firmware", F_OK) < 0)
-                skip();
+                skip_because("there are no QEMU firmware descriptors (/usr/share/qemu/firmware)");
 
         r = firmware_find(firmware_default_dirs, FIRMWARE_UEFI, "q35", &uefi);
         if (r == -ENOENT)
-                skip();         /* descriptors, but not OVMF's */
+                skip_because("QEMU's firmware descriptors name no OVMF (install ovmf)");         /* descriptors, but not OVMF's */
         assert_int_equal(r, 0);
         print_message("uefi: %s: %s + %s\n", uefi->descriptor, uefi->code, strempty(uefi->vars_template));
         assert_false(uefi->enrolled_keys);

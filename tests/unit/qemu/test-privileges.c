@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+
+#include "skip.h"
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
@@ -133,7 +135,7 @@ static void test_the_drop_changes_every_uid_and_gid_and_root_cannot_be_had_back(
         Dropped d;
 
         if (!running_as_root())
-                skip();
+                skip_because("it needs root");
         assert_int_equal(qemu_credentials_lookup("nobody", &c), 0);
         d = drop_in_child(&c, 0);
         assert_int_equal(d.r, 0);
@@ -158,10 +160,10 @@ static void test_after_the_drop_no_capability_is_left_even_in_the_bounding_set(v
         Dropped d;
 
         if (!running_as_root())
-                skip();
+                skip_because("it needs root");
         /* there must be something to drop for the test to mean anything */
         if (before.bounding == 0 || before.bounding == UINT64_MAX)
-                skip();
+                skip_because("the capability bounding set has nothing to drop here");
         assert_int_equal(qemu_credentials_lookup("nobody", &c), 0);
         d = drop_in_child(&c, 0);
         assert_int_equal(d.r, 0);
@@ -178,12 +180,12 @@ static void test_memlock_is_raised_for_vfio_before_the_drop(void **state) {
         Dropped d;
 
         if (!running_as_root())
-                skip();
+                skip_because("it needs root");
         assert_int_equal(getrlimit(RLIMIT_MEMLOCK, &old), 0);
         /* raising the hard limit takes CAP_SYS_RESOURCE, which a container
          * may not have even for root */
         if (old.rlim_cur == RLIM_INFINITY || prctl(PR_CAPBSET_READ, CAP_SYS_RESOURCE, 0, 0, 0) != 1)
-                skip();
+                skip_because("without CAP_SYS_RESOURCE (a container) the hard locked-memory limit cannot be raised");
         assert_int_equal(qemu_credentials_lookup("nobody", &c), 0);
         d = drop_in_child(&c, (uint64_t) old.rlim_cur + (1ULL << 30));
         assert_int_equal(d.r, 0);
@@ -203,11 +205,11 @@ static void test_root_keeps_root_and_only_memlock_changes(void **state) {
         Dropped d;
 
         if (!running_as_root())
-                skip();
+                skip_because("it needs root");
         assert_int_equal(getrlimit(RLIMIT_MEMLOCK, &old), 0);
         memlock = old.rlim_max == RLIM_INFINITY ? 1ULL << 30 : (uint64_t) old.rlim_max;
         if (memlock < 2)
-                skip();
+                skip_because("the locked-memory hard limit is too low to lower and raise");
         lowered = (struct rlimit) { .rlim_cur = memlock / 2, .rlim_max = old.rlim_max };
         assert_int_equal(qemu_credentials_lookup("root", &c), 0);
 
@@ -239,7 +241,7 @@ static void test_access_is_checked_as_the_user_not_as_root(void **state) {
         int fd;
 
         if (!running_as_root())
-                skip();
+                skip_because("it needs root");
         assert_int_equal(qemu_credentials_lookup("nobody", &c), 0);
         assert_non_null(mkdtemp(dir));
         assert_int_equal(chmod(dir, 0755), 0);

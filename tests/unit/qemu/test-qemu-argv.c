@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "skip.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -1308,7 +1310,7 @@ static void test_real_qemu_sees_a_comma_path_as_one_file(void **state) {
         int fd;
 
         if (access("/usr/bin/qemu-system-x86_64", X_OK) < 0)
-                skip();
+                skip_because("QEMU (qemu-system-x86_64) is not installed");
 
         /* the image: <tmp>/a,format=raw,file=/x.img */
         assert_int_equal(mkdir(q->comma_dir, 0700), 0);
@@ -1400,7 +1402,7 @@ static void test_real_qemu_takes_the_battery_table_and_the_hyperv_flags(void **s
         int in, out;
 
         if (access("/usr/bin/qemu-system-x86_64", X_OK) < 0 || !data)
-                skip();
+                skip_because("QEMU (qemu-system-x86_64) is not installed");
         assert_true(asprintf(&built, "%s/fake-battery.aml", data) > 0);
         assert_true(asprintf(&table, "%s/fake-battery.aml", q->comma_dir) > 0);
 

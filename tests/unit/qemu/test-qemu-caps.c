@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "skip.h"
+
 #include <limits.h>
 #include <signal.h>
 
@@ -86,7 +88,7 @@ static void test_the_installed_qemu_offers_every_flag_windows_gets(void **state)
         _cleanup_strv_free_ char **max = NULL, **host = NULL;
 
         if (access(QEMU, X_OK) < 0)
-                skip();
+                skip_because("QEMU (qemu-system-x86_64) is not installed");
         /* the property list needs neither KVM nor a machine */
         assert_int_equal(qemu_cpu_properties(QEMU, "max", QEMU_CAPS_TIMEOUT, &max), 0);
         assert_int_equal(qemu_cpu_properties(QEMU, "host", QEMU_CAPS_TIMEOUT, &host), 0);
@@ -105,7 +107,7 @@ static void test_an_unknown_cpu_model_is_ebadmsg(void **state) {
         char **props = NULL;
 
         if (access(QEMU, X_OK) < 0)
-                skip();
+                skip_because("QEMU (qemu-system-x86_64) is not installed");
         /* QEMU 7.2 says "Device 'no-such-model-x86_64-cpu' not found" and exits 0 */
         assert_int_equal(qemu_cpu_properties(QEMU, "no-such-model", QEMU_CAPS_TIMEOUT, &props), -EBADMSG);
         assert_null(props);

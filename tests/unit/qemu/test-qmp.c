@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "skip.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -759,7 +761,7 @@ static void test_real_qemu_handshake_status_and_quit(void **state) {
         int fds[2], wstatus;
 
         if (access(QEMU_BINARY, X_OK) < 0)
-                skip();
+                skip_because("QEMU (qemu-system-x86_64) is not installed");
 
         /* Not the fixture's fake: a fresh pair, with QEMU on the other end. */
         f->qmp = qmp_free(f->qmp);

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "skip.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -100,7 +102,7 @@ static void real_start(Real *r) {
         _cleanup_strv_ Strv argv = { 0 };
 
         if (!r->state)
-                skip();
+                skip_because("no state directory could be made for swtpm");
         assert_int_equal(tpm_swtpm_argv(r->state, &argv), 0);
         assert_int_equal(tpm_start(argv.v, &r->user, &r->tpm, &r->qemu_fd), 0);
         assert_true(tpm_pid(r->tpm) > 0);
