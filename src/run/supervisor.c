@@ -777,7 +777,7 @@ static int before_step(void *userdata, size_t i, size_t n) {
         if (sig == 0)
                 return 0;
         s->stopped_in_handover = true;
-        log_info("%s during the handover: stopping before step %zu/%zu", strsignal(sig), i + 1, n);
+        log_info("SIG%s during the handover: stopping before step %zu/%zu", strempty(sigabbrev_np(sig)), i + 1, n);
         return -ECANCELED;
 }
 
