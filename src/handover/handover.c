@@ -187,29 +187,10 @@ static json_t *journal_entry(const HostStep *s, const json_t *record, bool inten
                          record ? record : json_null(), "intent", intent);
 }
 
-int step_intent(StepIntent *it, const json_t *record) {
-        json_t *entry;
-        int r;
-
-        if (!it)
-                return 0;
-        entry = journal_entry(it->step, record, true);
-        if (!entry)
-                return -ENOMEM;
-        r = it->journaled ? json_array_set_new(it->done, json_array_size(it->done) - 1, entry)
-                          : json_array_append_new(it->done, entry);
-        if (r < 0)
-                return -ENOMEM;
-        it->journaled = true;
-        r = journal_write(it->jr, it->done);
-        if (r < 0)
-                return log_error_errno(r, "write journal %s: %s", it->jr->path, STRERROR(r));
-        return 0;
-}
-
-/* The step's final record in the journal, in place of its intent. */
-static int journal_done(StepIntent *it, const json_t *record) {
-        json_t *entry = journal_entry(it->step, record, false);
+/* The step's entry in the journal, written: its intent, then in its place
+ * the final record. */
+static int journal_step(StepIntent *it, const json_t *record, bool intent) {
+        json_t *entry = journal_entry(it->step, record, intent);
         int r;
 
         if (!entry)
@@ -220,6 +201,17 @@ static int journal_done(StepIntent *it, const json_t *record) {
                 return -ENOMEM;
         it->journaled = true;
         return journal_write(it->jr, it->done);
+}
+
+int step_intent(StepIntent *it, const json_t *record) {
+        int r;
+
+        if (!it)
+                return 0;
+        r = journal_step(it, record, true);
+        if (r < 0)
+                return log_error_errno(r, "write journal %s: %s", it->jr->path, STRERROR(r));
+        return 0;
 }
 
 int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, const char *journal_path,
@@ -265,7 +257,7 @@ int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, con
                                   it.journaled ? "what it began and the " : "the ", i, i == 1 ? "" : "s");
                         goto rollback;
                 }
-                r = journal_done(&it, record);
+                r = journal_step(&it, record, false);
                 if (r == -ENOMEM) {
                         r = log_oom();
                         /* the step happened but is not journaled: undo it now */
