@@ -24,9 +24,6 @@ typedef struct Verb {
         bool takes_json, takes_timeout, takes_device;
 } Verb;
 
-/* --device: only `rom check` takes it, so it is not one of the Options
- * every verb sees */
-static const char *arg_device = NULL;
 
 static int load_plan(const char *arg, Profile **ret_profile, Plan **ret_plan) {
         _cleanup_free_ char *path = NULL;
@@ -194,26 +191,26 @@ static int verb_rom_dump(char **args, _unused_ const Options *o) {
         return report_rom(rom, args[1]);
 }
 
-static int verb_rom_check(char **args, _unused_ const Options *o) {
+static int verb_rom_check(char **args, const Options *o) {
         _cleanup_(host_context_done) HostContext host = { .root = host_root() };
         _cleanup_rom_ Rom *rom = NULL;
         RomExpect expect = { 0 };
         int r;
 
-        if (arg_device) {
-                r = rom_expect_parse(&host, arg_device, &expect);
+        if (o->device) {
+                r = rom_expect_parse(&host, o->device, &expect);
                 if (r == -EINVAL) {
                         log_error("--device %s: give a PCI address (0000:01:00.0) or the IDs as VENDOR:DEVICE "
-                                  "(10de:28e0, as `lspci -nn` shows them)", arg_device);
+                                  "(10de:28e0, as `lspci -nn` shows them)", o->device);
                         return VMRUN_EXIT_USAGE;
                 }
                 if (r == -ENOENT) {
                         log_error("--device %s: no such PCI device on this host; on another machine give its IDs "
-                                  "as VENDOR:DEVICE (`lspci -nn` there)", arg_device);
+                                  "as VENDOR:DEVICE (`lspci -nn` there)", o->device);
                         return VMRUN_EXIT_FAILURE;
                 }
                 if (r < 0) {
-                        log_error_errno(r, "--device %s: cannot read its vendor and device IDs: %s", arg_device,
+                        log_error_errno(r, "--device %s: cannot read its vendor and device IDs: %s", o->device,
                                         STRERROR(r));
                         return VMRUN_EXIT_FAILURE;
                 }
@@ -471,7 +468,7 @@ static int parse_options(int argc, char **argv, Options *o, bool *help) {
                         o->timeout_set = true;
                         break;
                 case ARG_DEVICE:
-                        arg_device = optarg;
+                        o->device = optarg;
                         break;
                 default:
                         fprintf(stderr, "Try 'vmrun --help'.\n");
@@ -523,7 +520,7 @@ static int check_verb_usage(const Verb *v, int nargs, const Options *o) {
                 verb_usage(v, stderr);
                 return -EINVAL;
         }
-        if ((o->json && !v->takes_json) || (o->timeout_set && !v->takes_timeout) || (arg_device && !v->takes_device)) {
+        if ((o->json && !v->takes_json) || (o->timeout_set && !v->takes_timeout) || (o->device && !v->takes_device)) {
                 log_error("vmrun %s does not take %s", v->name,
                           o->json && !v->takes_json             ? "--json"
                           : o->timeout_set && !v->takes_timeout ? "--timeout"

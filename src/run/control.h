@@ -11,6 +11,7 @@ typedef struct Options {
         bool json;
         bool timeout_set;
         unsigned timeout;       /* seconds */
+        const char *device;     /* --device: `rom check` only */
 } Options;
 
 int control_shutdown(const char *name, const Options *o);
