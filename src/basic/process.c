@@ -97,6 +97,7 @@ int pidfd_reap(int pidfd, siginfo_t *ret) {
 }
 
 int pidfd_kill_and_reap(int pidfd) {
+        /* fails only for a child that has exited already: the reap says */
         (void) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
         return pidfd_reap(pidfd, NULL);
 }

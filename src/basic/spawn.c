@@ -13,7 +13,8 @@ static void reset_signals(void) {
         sigset_t none;
 
         /* a handler goes with exec, but an ignored signal (vmrun's SIGHUP,
-         * SIGPIPE) would stay ignored in QEMU */
+         * SIGPIPE) would stay ignored in QEMU; SIGKILL and SIGSTOP, the
+         * only ones refused, have nothing to reset */
         for (int sig = 1; sig < NSIG; sig++)
                 (void) sigaction(sig, &dfl, NULL);
         sigemptyset(&none);
@@ -85,6 +86,7 @@ int spawn(const Spawn *s, pid_t *ret_pid, int *ret_pidfd) {
         pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
         if (pidfd < 0) {
                 r = negative_errno();
+                /* our own child, not reaped: the PID is still its own */
                 (void) kill(pid, SIGKILL);
                 while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
                         ;

@@ -78,6 +78,7 @@ static int run_help(const char *binary, char *const *argv, usec_t timeout, char 
         if (r >= 0)
                 r = pidfd_wait(pidfd, deadline);
         if (r < 0) {
+                /* the error that matters is r; this only cleans up */
                 (void) pidfd_kill_and_reap(pidfd);
                 return r;
         }

@@ -201,6 +201,7 @@ int privileges_check_access(const QemuCredentials *c, char *const *paths, const 
         /* a few ints: the pipe holds them all until the child has exited */
         r = pidfd_wait(pidfd, deadline_after(ACCESS_CHECK_TIMEOUT));
         if (r < 0)
+                /* the timeout is the error; this only cleans up */
                 (void) pidfd_kill_and_reap(pidfd);
         else if (pidfd_reap(pidfd, &si) < 0 || si.si_code != CLD_EXITED || si.si_status != 0)
                 r = -EIO;
