@@ -8,6 +8,7 @@ static const char *const switches[] = {
         "VMRUN_FIRMWARE_DIRS",
         "VMRUN_TEST_FAIL_STEP",
         "VMRUN_TEST_STOP_STEP",
+        "VMRUN_TEST_HOLD_STEP",
 };
 
 static bool is_switch(const char *name) {

@@ -5,7 +5,8 @@
  * /sys and /proc (VMRUN_ROOT), another runtime directory (VMRUN_RUN_DIR),
  * other firmware descriptors (VMRUN_FIRMWARE_DIRS), a host step failed on
  * purpose (VMRUN_TEST_FAIL_STEP), a SIGTERM before one
- * (VMRUN_TEST_STOP_STEP). Only a test build (meson
+ * (VMRUN_TEST_STOP_STEP), a wait for a signal before one
+ * (VMRUN_TEST_HOLD_STEP). Only a test build (meson
  * -Dtest-switches=true) honours them: in the binary root runs, an
  * environment must not be able to move what vmrun acts on. */
 

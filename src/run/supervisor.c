@@ -762,6 +762,20 @@ static void test_stop_at(size_t step) {
                 (void) kill(getpid(), SIGTERM);
 }
 
+/* A test build's VMRUN_TEST_HOLD_STEP=k: before step k, wait for a signal
+ * (a minute at most), so that a test can ask `vmrun status` and `vmrun
+ * shutdown` what they do while the host is half handed over. */
+static void test_hold_at(Supervisor *s, size_t step) {
+        const char *e = test_switch("VMRUN_TEST_HOLD_STEP");
+        struct pollfd p = { .fd = s->sigfd, .events = POLLIN };
+
+        if (!e || strtoul(e, NULL, 10) != step)
+                return;
+        log_info("VMRUN_TEST_HOLD_STEP=%zu: holding before this step until a signal, 60s at most", step);
+        if (poll(&p, 1, 60 * 1000) <= 0)
+                log_warning("VMRUN_TEST_HOLD_STEP=%zu: no signal came; going on", step);
+}
+
 /* Before each host step: the state file says which, and a stop asked for
  * meanwhile rolls the handover back now, not after a guest that never
  * ran has been asked to power off. */
@@ -773,6 +787,7 @@ static int before_step(void *userdata, size_t i, size_t n) {
         test_stop_at(i + 1);
         snprintf(phase, sizeof phase, "handing over (step %zu/%zu)", i + 1, n);
         set_phase(s, phase);
+        test_hold_at(s, i + 1);
         sig = stop_requested(s);
         if (sig == 0)
                 return 0;
