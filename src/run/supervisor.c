@@ -184,9 +184,11 @@ static void handle_event(Supervisor *s, json_t *event) {
                 s->shutdown_reason = reason ? strdup(reason) : NULL;
                 log_info("qemu: shutdown (%s)", strempty(reason));
         } else if (streq(name, "POWERDOWN")) {
-                /* by vmrun's own escalation or by `vmrun shutdown` */
-                log_info("qemu: ACPI power button pressed");
+                /* by vmrun's own escalation or by `vmrun shutdown`; the
+                 * state file first, so that whoever reads the line can
+                 * ask `vmrun status` and get the same answer */
                 set_phase(s, "stopping");
+                log_info("qemu: ACPI power button pressed");
         }
         else if (streq(name, "RESET"))
                 log_info("guest reset (%s)", strempty(json_string_value(json_object_get(data, "reason"))));
@@ -585,9 +587,8 @@ static VmrunExit run_qemu(Supervisor *s) {
         r = spawn_qemu(s, &qmp_parent);
         if (r < 0)
                 return VMRUN_EXIT_FAILURE;
-        log_info("qemu started (pid %d)", (int) s->qemu_pid);
-
         set_phase(s, "starting QEMU");
+        log_info("qemu started (pid %d)", (int) s->qemu_pid);
 
         r = qmp_new(TAKE_FD(qmp_parent), &s->qmp);
         if (r >= 0)
@@ -626,8 +627,9 @@ static VmrunExit run_qemu(Supervisor *s) {
                 return VMRUN_EXIT_FAILURE;
         }
 
-        log_info("guest running");
+        /* the state file before the line: a reader of the line may ask */
         set_phase(s, "running");
+        log_info("guest running");
         (void) sd_notifyf(false, "READY=1\nSTATUS=guest running (QEMU pid %d)", (int) s->qemu_pid);
 
         r = event_loop(s);
