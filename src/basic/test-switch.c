@@ -23,6 +23,18 @@ const char *test_switch(const char *name) {
         return VMRUN_TEST_SWITCHES ? getenv(name) : NULL;
 }
 
+size_t test_switch_step(const char *name) {
+        const char *e = test_switch(name);
+        unsigned long v;
+        char *end;
+
+        if (!e)
+                return 0;
+        errno = 0;
+        v = strtoul(e, &end, 10);
+        return errno || end == e || *end ? 0 : (size_t) v;
+}
+
 void test_switches_warn_ignored(void) {
         if (VMRUN_TEST_SWITCHES)
                 return;

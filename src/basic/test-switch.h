@@ -16,6 +16,11 @@
  * is not set. */
 const char *test_switch(const char *name);
 
+/* A switch naming a host step, 1 for the first: VMRUN_TEST_FAIL_STEP,
+ * VMRUN_TEST_STOP_STEP, VMRUN_TEST_HOLD_STEP. 0 when unset, not a whole
+ * number, or in a release build. */
+size_t test_switch_step(const char *name);
+
 /* In a release build, says which switches are set and ignored (once, from
  * main()); nothing in a test build. */
 void test_switches_warn_ignored(void);

@@ -161,20 +161,6 @@ static int verify_records(HostContext *ctx, const StepTypes *types, const json_t
         return ret;
 }
 
-/* The lab's failure injection: every rollback path must be exercised on a
- * real kernel, and no kernel can be made to fail each step on cue. */
-static size_t test_fail_step(void) {
-        const char *e = test_switch("VMRUN_TEST_FAIL_STEP");
-        char *end;
-        unsigned long v;
-
-        if (!e)
-                return 0;
-        errno = 0;
-        v = strtoul(e, &end, 10);
-        return errno || end == e || *end ? 0 : (size_t) v;
-}
-
 struct StepIntent {
         const Journal *jr;
         json_t *done;           /* the journal's list: this step's entry last, once it has one */
@@ -218,7 +204,9 @@ int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, con
                    json_t *expect, HandoverProgress progress, void *userdata) {
         const Journal jr = { .path = journal_path, .vm = vm, .allow_classes = ctx->allow_classes, .expect = expect };
         _cleanup_json_ json_t *done = json_array();
-        size_t fail_at = test_fail_step();
+        /* the lab's failure injection: every rollback path must be
+         * exercised on a real kernel, and none fails each step on cue */
+        size_t fail_at = test_switch_step("VMRUN_TEST_FAIL_STEP");
         int r;
 
         if (!done)

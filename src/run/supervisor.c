@@ -758,9 +758,8 @@ static int stop_requested(Supervisor *s) {
 /* A test build's VMRUN_TEST_STOP_STEP=k: SIGTERM to itself before step k,
  * as if it had come from outside during step k-1 (the lab's scenario). */
 static void test_stop_at(size_t step) {
-        const char *e = test_switch("VMRUN_TEST_STOP_STEP");
-
-        if (e && strtoul(e, NULL, 10) == step)
+        /* to itself: it cannot fail */
+        if (test_switch_step("VMRUN_TEST_STOP_STEP") == step)
                 (void) kill(getpid(), SIGTERM);
 }
 
@@ -768,10 +767,9 @@ static void test_stop_at(size_t step) {
  * (a minute at most), so that a test can ask `vmrun status` and `vmrun
  * shutdown` what they do while the host is half handed over. */
 static void test_hold_at(Supervisor *s, size_t step) {
-        const char *e = test_switch("VMRUN_TEST_HOLD_STEP");
         struct pollfd p = { .fd = s->sigfd, .events = POLLIN };
 
-        if (!e || strtoul(e, NULL, 10) != step)
+        if (test_switch_step("VMRUN_TEST_HOLD_STEP") != step)
                 return;
         log_info("VMRUN_TEST_HOLD_STEP=%zu: holding before this step until a signal, 60s at most", step);
         if (poll(&p, 1, 60 * 1000) <= 0)
