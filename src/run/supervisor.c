@@ -51,6 +51,7 @@ typedef struct Supervisor {
         const Profile *profile;
 
         pid_t qemu_pid;
+        uint64_t qemu_start_time;       /* for the state file's readers' pidfds */
         int pidfd;
         int sigfd;
         int timerfd;
@@ -161,6 +162,10 @@ static int spawn_qemu(Supervisor *s, int *qmp_parent_fd) {
                              &s->pidfd);
         if (r < 0)
                 return log_error_errno(r, "start %s: %s", s->plan->argv.v[0], STRERROR(r));
+        /* unreaped until the supervisor says so: its /proc entry is there */
+        r = pid_start_time(s->qemu_pid, &s->qemu_start_time);
+        if (r < 0)
+                return log_error_errno(r, "read QEMU's (pid %d) start time in /proc: %s", (int) s->qemu_pid, STRERROR(r));
         /* QEMU's now: the tap goes when QEMU does */
         tap_close(&s->tap);
         s->qemu_out.fd = TAKE_FD(out[0]);
@@ -217,7 +222,7 @@ static int arm_timer(Supervisor *s, usec_t usec) {
         };
 
         if (timerfd_settime(s->timerfd, 0, &its, NULL) < 0)
-                return log_error_errno(negative_errno(), "timerfd_settime: %s", strerror(errno));
+                return negative_errno();
         return 0;
 }
 
@@ -521,18 +526,14 @@ static int write_state(const Supervisor *s, const char *phase) {
                 .profile = s->profile->path,
                 .supervisor_pid = getpid(),
                 .supervisor_start_time = s->start_time,
-                .qemu_pid = s->qemu_pid,
+                /* a QEMU that has been reaped is nobody's to reach */
+                .qemu_pid = s->qemu_exited ? 0 : s->qemu_pid,
+                .qemu_start_time = s->qemu_start_time,
                 .timeout_shutdown = s->profile->timeout_shutdown,
                 .phase = (char *) phase,
                 .tap = s->tap.name[0] ? (char *) s->tap.name : NULL,
         };
-        int r;
 
-        if (s->qemu_pid > 0) {
-                r = pid_start_time(s->qemu_pid, &st.qemu_start_time);
-                if (r < 0)
-                        return r;
-        }
         /* for `vmrun status`, and for `vmrun restore` if this process dies */
         if (s->tpm && pid_start_time(tpm_pid(s->tpm), &st.swtpm_start_time) >= 0)
                 st.swtpm_pid = tpm_pid(s->tpm);
