@@ -988,12 +988,18 @@ static char *reader(char *str, int num, void *stream) {
         /* a long line comes in several pieces; only a newline ends it */
         st->at_line_start = newline;
         if (!VMRUN_INIH_RUNTIME_OPTIONS && !newline && n == num - 1) {
-                /* the rest would come to inih as a line of its own */
+                /* the rest would come to inih as a line of its own (before
+                 * r58), or be discarded with the next line (since) */
                 parse_error(st, "a line longer than %d characters, the most this build's libinih reads (upstream's "
                             "INI_MAX_LINE); shorten it, or build vmrun with a libinih that takes longer lines",
                             num - 2);
                 skip_rest_of_line(st);
                 st->at_line_start = true;
+                /* handed on as an empty line: inih since r58 would
+                 * otherwise discard up to the next newline itself, and
+                 * that is the line after this one */
+                str[0] = '\n';
+                str[1] = '\0';
         }
         return str;
 }
