@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "basic/log.h"
 #include "host/holders.h"
+#include "host/logind.h"
+#include "handover/holders-plan.h"
 #include "host/host.h"
 #include "host/modules.h"
 #include "host/pci.h"
@@ -53,58 +55,29 @@ static int check_iommu_group(HostContext *ctx, const PciDevice *gpu, char *const
         return ret;
 }
 
-/* Is `unit` one the plan stops? The plan names aliases
- * (display-manager.service), the cgroup the real unit (gdm.service). */
-static bool unit_is_stopped(HostContext *ctx, const HostSteps *steps, const char *unit) {
-        for (size_t i = 0; i < steps->n; i++) {
-                _cleanup_free_ char *id = NULL;
-                const char *name;
-                Units *u;
-
-                if (steps->steps[i].type != &step_stop_unit)
-                        continue;
-                name = str_param(steps->steps[i].params, "unit");
-                if (streq(name, unit))
-                        return true;
-                if (host_units(ctx, &u) >= 0 && unit_resolve(u, name, &id) >= 0 && streq(id, unit))
-                        return true;
-        }
-        return false;
-}
-
-static int check_holders(HostContext *ctx, char *const *devices, const HostSteps *steps) {
-        _cleanup_strv_ Strv nodes = { 0 };
+/* Every holder the plan has no answer for, named with why. */
+static int check_holders(HostContext *ctx, const Profile *p, char *const *devices, const HostSteps *steps) {
         _cleanup_(holders_done) Holders h = { 0 };
+        _cleanup_free_ char *seat = NULL;
         int r, ret = 0;
 
-        for (size_t i = 0; devices[i]; i++) {
-                _cleanup_strv_free_ char **n = NULL;
-                r = device_nodes(ctx->root, devices[i], &n);
-                if (r < 0)
-                        return log_error_errno(r, "device nodes of %s: %s", devices[i], STRERROR(r));
-                for (size_t k = 0; n[k]; k++)
-                        if (!strv_contains(nodes.v, n[k]) && strv_push(&nodes, n[k]) < 0)
-                                return -ENOMEM;
-        }
-        if (nodes.n == 0)
-                return 0;
-
-        r = holders_find(ctx->root, nodes.v, &h);
+        r = device_seat(ctx, devices[0], &seat);
         if (r < 0)
-                return log_error_errno(r, "find processes holding %s: %s", nodes.v[0], STRERROR(r));
+                return log_oom();
+        r = holders_of_devices(ctx, devices, &h);
+        if (r < 0)
+                return log_error_errno(r, "look for holders of %s's nodes: %s", devices[0], STRERROR(r));
         for (size_t i = 0; i < h.n; i++) {
-                /* the units the plan stops may hold the GPU: that is why
-                 * they stop */
-                if (h.holders[i].unit && unit_is_stopped(ctx, steps, h.holders[i].unit))
+                _cleanup_(holder_verdict_done) HolderVerdict v = { 0 };
+                char who[512];
+
+                r = holder_classify(ctx, p, steps, seat, &h.holders[i], &v);
+                if (r < 0)
+                        return log_oom();
+                if (v.class != HOLDER_REFUSED)
                         continue;
-                if (h.holders[i].pid == getpid())
-                        continue;
-                RET_GATHER(ret, log_error_errno(-EBUSY, "PID %d (%s%s%s) holds %s%s: it would keep the GPU's driver "
-                                                "from unloading. Stop it, or add its unit to [host] stop-units =",
-                                                (int) h.holders[i].pid, strempty(h.holders[i].comm),
-                                                h.holders[i].unit ? ", unit " : ", in no unit",
-                                                strempty(h.holders[i].unit), h.holders[i].node,
-                                                h.holders[i].mapped ? " (mapped)" : ""));
+                holder_describe(&h.holders[i], who, sizeof who);
+                RET_GATHER(ret, log_error_errno(-EBUSY, "%s: %s", who, v.action));
         }
         return ret;
 }
@@ -153,6 +126,6 @@ int host_precheck(HostContext *ctx, const Profile *p, char *const *functions, co
                 RET_GATHER(ret, host_check_device_allowed(ctx, devices.v[i]));
         RET_GATHER(ret, check_iommu_group(ctx, &gpu, devices.v));
         RET_GATHER(ret, check_vfio(ctx));
-        RET_GATHER(ret, check_holders(ctx, devices.v, steps));
+        RET_GATHER(ret, check_holders(ctx, p, devices.v, steps));
         return ret;
 }

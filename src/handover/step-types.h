@@ -9,6 +9,9 @@
 #include "handover/handover.h"
 
 extern const HostStepType step_stop_unit;
+extern const HostStepType step_end_session;
+extern const HostStepType step_stop_user_unit;
+extern const HostStepType step_wait_released;
 extern const HostStepType step_unbind_vtconsole;
 extern const HostStepType step_unbind_framebuffer;
 extern const HostStepType step_backlight;
@@ -21,6 +24,8 @@ extern const HostStepType step_grant;
 
 /* A string parameter of a step or a record; NULL when it has none. */
 const char *str_param(const json_t *j, const char *key);
+/* A parameter in seconds, as usec; `fallback` seconds when it has none. */
+usec_t param_seconds(const json_t *j, const char *key, unsigned fallback);
 
 /* A record from json_pack()'s `format`; -ENOMEM when it cannot be made. */
 int record_new(json_t **ret, const char *format, ...);

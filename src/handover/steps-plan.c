@@ -10,7 +10,9 @@
 #include "host/host.h"
 #include "host/modules.h"
 #include "host/pci.h"
+#include "host/logind.h"
 #include "host/units.h"
+#include "handover/holders-plan.h"
 #include "handover/step-types.h"
 #include "handover/steps.h"
 
@@ -53,6 +55,88 @@ static int plan_units(const Profile *p, HostSteps *steps, json_t *expect_units) 
                         return -ENOMEM;
         }
         return 0;
+}
+
+static int push_unique(json_t *array, json_t *item) {
+        size_t i;
+        json_t *x;
+
+        json_array_foreach(array, i, x)
+                if (json_equal(x, item)) {
+                        json_decref(item);
+                        return 0;
+                }
+        return json_array_append_new(array, item) < 0 ? -ENOMEM : 0;
+}
+
+/* Who holds the GPU's nodes and what the handover does about each: a line
+ * per holder for the plan, the steps that make them let go (end the
+ * sessions, stop the user units), and the wait for it. Holders that fit
+ * no class are listed here and refused by the precheck. */
+static int plan_holders(HostContext *ctx, const Profile *p, char *const *devices, HostSteps *steps,
+                        Strv *lines) {
+        _cleanup_(holders_done) Holders h = { 0 };
+        _cleanup_free_ char *seat = NULL;
+        _cleanup_json_ json_t *sessions = json_array(), *user_units = json_array();
+        bool wait = false;
+        size_t i;
+        json_t *x;
+        int r;
+
+        if (!sessions || !user_units)
+                return -ENOMEM;
+        r = device_seat(ctx, devices[0], &seat);
+        if (r < 0)
+                return r;
+        r = holders_of_devices(ctx, devices, &h);
+        if (r < 0)
+                return log_error_errno(r, "look for holders of %s's nodes: %s", devices[0], STRERROR(r));
+        for (i = 0; i < h.n; i++) {
+                _cleanup_(holder_verdict_done) HolderVerdict v = { 0 };
+                char who[512];
+
+                r = holder_classify(ctx, p, steps, seat, &h.holders[i], &v);
+                if (r < 0)
+                        return r;
+                holder_describe(&h.holders[i], who, sizeof who);
+                r = strv_pushf(lines, "%s: %s: %s", who, holder_class_to_string(v.class), v.action);
+                if (r < 0)
+                        return r;
+                wait = wait || (v.class != HOLDER_SELF && v.class != HOLDER_REFUSED);
+                if (v.class == HOLDER_SESSION || v.class == HOLDER_SESSION_DEVICE)
+                        r = push_unique(sessions, json_pack("{s:s, s:s, s:s, s:i}", "session", v.session, "user",
+                                                            v.user, "seat", seat, "timeout", p->timeout_release));
+                else if (v.class == HOLDER_USER_UNIT)
+                        r = push_unique(user_units, json_pack("{s:s, s:s, s:I, s:i}", "unit", h.holders[i].user_unit,
+                                                              "user", v.user, "uid",
+                                                              (json_int_t) h.holders[i].manager_uid, "timeout",
+                                                              p->timeout_release));
+                if (r < 0)
+                        return r;
+        }
+        json_array_foreach(sessions, i, x) {
+                r = add_step(steps, &step_end_session, json_incref(x), "end session %s of %s on %s (logind)",
+                             str_param(x, "session"), str_param(x, "user"), seat);
+                if (r < 0)
+                        return r;
+        }
+        json_array_foreach(user_units, i, x) {
+                r = add_step(steps, &step_stop_user_unit, json_incref(x), "stop %s of %s (their service manager)",
+                             str_param(x, "unit"), str_param(x, "user"));
+                if (r < 0)
+                        return r;
+        }
+        if (!wait) {
+                log_info("no process holds the GPU's nodes%s", h.n > 0 ? " that vmrun would make let go" : "");
+                return 0;
+        }
+        json_t *devs = json_array();
+        for (size_t k = 0; devs && devices[k]; k++)
+                if (json_array_append_new(devs, json_string(devices[k])) < 0)
+                        return -ENOMEM;
+        return add_step(steps, &step_wait_released, json_pack("{s:o, s:i}", "devices", devs, "timeout",
+                                                              p->timeout_release),
+                        "wait until no process holds the GPU's nodes (up to %us)", p->timeout_release);
 }
 
 static int plan_consoles(HostContext *ctx, HostSteps *steps, bool *ret_fbcon) {
@@ -269,7 +353,7 @@ static int plan_drivers(HostContext *ctx, char *const *devices, HostSteps *steps
 }
 
 int host_steps_plan(HostContext *ctx, const Profile *p, char *const *functions, HostSteps *steps, Strv *notes,
-                    json_t **ret_expect) {
+                    Strv *holders, json_t **ret_expect) {
         _cleanup_json_ json_t *expect = NULL;
         _cleanup_strv_ Strv devices = { 0 };
         _cleanup_(pci_device_done) PciDevice gpu = { .iommu_group = -1 };
@@ -312,6 +396,8 @@ int host_steps_plan(HostContext *ctx, const Profile *p, char *const *functions, 
                 return r;
 
         r = plan_units(p, steps, json_object_get(expect, "units"));
+        if (r >= 0)
+                r = plan_holders(ctx, p, devices.v, steps, holders);
         if (r >= 0)
                 r = plan_consoles(ctx, steps, &fbcon);
         if (r >= 0)

@@ -7,6 +7,9 @@
 /* The order a handover does them in; undo goes the other way. */
 const HostStepType *const host_step_types[] = {
         &step_stop_unit,
+        &step_end_session,
+        &step_stop_user_unit,
+        &step_wait_released,
         &step_unbind_vtconsole,
         &step_unbind_framebuffer,
         &step_backlight,
@@ -21,6 +24,11 @@ const HostStepType *const host_step_types[] = {
 
 const char *str_param(const json_t *j, const char *key) {
         return json_string_value(json_object_get(j, key));
+}
+
+usec_t param_seconds(const json_t *j, const char *key, unsigned fallback) {
+        json_int_t t = json_integer_value(json_object_get(j, key));
+        return (usec_t) (t > 0 ? (unsigned long long) t : fallback) * USEC_PER_SEC;
 }
 
 int record_intent(StepIntent *intent, json_t **ret, const char *format, ...) {

@@ -6,6 +6,9 @@
  * a profile into a list of them:
  *
  *   stop-unit            the display manager and the profile's stop-units
+ *   end-session          the login sessions on the GPU's seat whose processes hold it
+ *   stop-user-unit       units of a user's service manager that hold it (stopped there)
+ *   wait-released        until no process holds the GPU's nodes, with a deadline
  *   unbind-vtconsole     frame buffer consoles (fbcon)
  *   unbind-framebuffer   efi-framebuffer, simple-framebuffer, vesa-framebuffer
  *   backlight            the panel's brightness: recorded, set to max if asked, put back
@@ -28,10 +31,11 @@
 extern const HostStepType *const host_step_types[];
 
 /* Decide the steps for passing `p`'s GPU and `functions`. Reads the host,
- * changes nothing. What could not be seen goes to `notes`; *ret_expect
+ * changes nothing. What could not be seen goes to `notes`, a line per
+ * holder of the GPU's nodes (its class, what is done) to `holders`; *ret_expect
  * gets what host_verify() should find after the restore. */
 int host_steps_plan(HostContext *ctx, const Profile *p, char *const *functions, HostSteps *steps, Strv *notes,
-                    json_t **ret_expect);
+                    Strv *holders, json_t **ret_expect);
 
 /* A grant step: `path` goes to uid:gid for the run and back after. */
 int host_steps_add_grant(HostSteps *steps, const char *path, uid_t uid, gid_t gid, const char *user);

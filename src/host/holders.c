@@ -12,14 +12,31 @@
 
 #define PCI_VENDOR_NVIDIA 0x10de
 
+static void holder_done(Holder *h);
+
 void holders_done(Holders *h) {
-        for (size_t i = 0; i < h->n; i++) {
-                free(h->holders[i].comm);
-                free(h->holders[i].unit);
-                free(h->holders[i].node);
-        }
+        for (size_t i = 0; i < h->n; i++)
+                holder_done(&h->holders[i]);
         free(h->holders);
         *h = (Holders) { 0 };
+}
+
+static void holder_done(Holder *h) {
+        free(h->comm);
+        free(h->unit);
+        free(h->node);
+        free(h->user_unit);
+}
+
+void holders_drop_pid(Holders *h, pid_t pid) {
+        size_t k = 0;
+
+        for (size_t i = 0; i < h->n; i++)
+                if (h->holders[i].pid == pid)
+                        holder_done(&h->holders[i]);
+                else
+                        h->holders[k++] = h->holders[i];
+        h->n = k;
 }
 
 static inline void closedirp(DIR **d) {
@@ -264,13 +281,26 @@ static int unit_of_cgroup_path(char *path, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
-/* The unit from the cgroup path: "0::/user.slice/user-1000.slice/session-3.scope"
- * is session-3.scope. On a cgroup v1 host, systemd's own hierarchy says it. */
-static int cgroup_unit(const char *proc_pid, char **ret) {
-        _cleanup_free_ char *path = NULL, *line = NULL, *unit = NULL, *v1_unit = NULL;
+/* "user@1000.service" in a cgroup path: that manager's user. */
+static bool user_manager_of_cgroup_path(const char *path, uid_t *ret_uid) {
+        for (const char *p = path; (p = strstr(p, "/user@")); p++) {
+                unsigned long uid;
+                int n = 0;
+
+                if (sscanf(p, "/user@%lu.service%n", &uid, &n) == 1 && n > 0 && (p[n] == '/' || p[n] == '\0')) {
+                        *ret_uid = (uid_t) uid;
+                        return true;
+                }
+        }
+        return false;
+}
+
+/* The cgroup path: "0::/user.slice/user-1000.slice/session-3.scope". On a
+ * cgroup v1 host, systemd's own hierarchy says it. NULL when neither is there. */
+static int cgroup_path(const char *proc_pid, char **ret) {
+        _cleanup_free_ char *path = NULL, *line = NULL, *v1 = NULL;
         _cleanup_fclose_ FILE *f = NULL;
         size_t size = 0;
-        int r;
 
         if (asprintf(&path, "%s/cgroup", proc_pid) < 0)
                 return -ENOMEM;
@@ -278,33 +308,58 @@ static int cgroup_unit(const char *proc_pid, char **ret) {
         if (!f)
                 return negative_errno();
         while (getline(&line, &size, f) >= 0) {
-                char *v1;
+                const char *v;
 
                 line[strcspn(line, "\n")] = '\0';
-                if (startswith(line, "0::")) {
-                        r = unit_of_cgroup_path(line + 3, &unit);
-                        if (r < 0)
-                                return r;
-                        break;
+                if ((v = startswith(line, "0::"))) {
+                        *ret = strdup(v);
+                        return *ret ? 0 : -ENOMEM;
                 }
-                v1 = strstr(line, ":name=systemd:");
-                if (v1 && !v1_unit) {
-                        r = unit_of_cgroup_path(v1 + strlen(":name=systemd:"), &v1_unit);
-                        if (r < 0)
-                                return r;
-                }
+                v = strstr(line, ":name=systemd:");
+                if (v && !v1 && !(v1 = strdup(v + strlen(":name=systemd:"))))
+                        return -ENOMEM;
         }
-        *ret = unit ? TAKE_PTR(unit) : TAKE_PTR(v1_unit);
+        *ret = TAKE_PTR(v1);
         return 0;
 }
 
-static int holders_add(Holders *h, pid_t pid, const char *proc_pid, const char *node, bool mapped) {
-        _cleanup_free_ char *comm_path = NULL, *comm = NULL, *unit = NULL, *n = NULL;
+/* The unit, and the user manager's unit, of the process's cgroup. */
+static int cgroup_units(const char *proc_pid, char **ret_unit, uid_t *ret_manager_uid, char **ret_user_unit) {
+        _cleanup_free_ char *path = NULL, *unit = NULL, *user_unit = NULL;
+        uid_t uid = UID_INVALID;
+        int r;
+
+        r = cgroup_path(proc_pid, &path);
+        if (r < 0 || !path) {
+                *ret_unit = *ret_user_unit = NULL;
+                *ret_manager_uid = UID_INVALID;
+                return r;
+        }
+        if (user_manager_of_cgroup_path(path, &uid)) {
+                _cleanup_free_ char *copy = strdup(strstr(path, "/user@"));
+                if (!copy)
+                        return -ENOMEM;
+                r = unit_of_cgroup_path(copy + 1 + strcspn(copy + 1, "/"), &user_unit);
+                if (r < 0)
+                        return r;
+        }
+        r = unit_of_cgroup_path(path, &unit);
+        if (r < 0)
+                return r;
+        *ret_unit = TAKE_PTR(unit);
+        *ret_manager_uid = uid;
+        *ret_user_unit = TAKE_PTR(user_unit);
+        return 0;
+}
+
+static int holders_add(Holders *h, pid_t pid, const char *proc_pid, const Target *target, bool mapped) {
+        _cleanup_free_ char *comm_path = NULL, *comm = NULL, *unit = NULL, *n = NULL, *user_unit = NULL;
+        uid_t manager_uid;
         Holder *t;
         int r;
 
         for (size_t i = 0; i < h->n; i++)
-                if (h->holders[i].pid == pid && streq(h->holders[i].node, node))
+                if (h->holders[i].pid == pid && streq(h->holders[i].node, target->node))
                         return 0;
 
         if (asprintf(&comm_path, "%s/comm", proc_pid) < 0)
@@ -312,10 +367,10 @@ static int holders_add(Holders *h, pid_t pid, const char *proc_pid, const char *
         r = read_line(comm_path, &comm);
         if (r < 0)
                 return r;
-        r = cgroup_unit(proc_pid, &unit);
+        r = cgroup_units(proc_pid, &unit, &manager_uid, &user_unit);
         if (r < 0)
                 return r;
-        n = strdup(node);
+        n = strdup(target->node);
         if (!n)
                 return -ENOMEM;
 
@@ -328,7 +383,10 @@ static int holders_add(Holders *h, pid_t pid, const char *proc_pid, const char *
                 .comm = TAKE_PTR(comm),
                 .unit = TAKE_PTR(unit),
                 .node = TAKE_PTR(n),
+                .rdev = target->rdev,
                 .mapped = mapped,
+                .manager_uid = manager_uid,
+                .user_unit = TAKE_PTR(user_unit),
         };
         return 0;
 }
@@ -355,7 +413,7 @@ static int scan_fds(const char *proc_pid, const Target *targets, size_t n_target
                 for (size_t i = 0; i < n_targets; i++) {
                         if (st.st_rdev != targets[i].rdev)
                                 continue;
-                        r = holders_add(h, pid, proc_pid, targets[i].node, false);
+                        r = holders_add(h, pid, proc_pid, &targets[i], false);
                         if (r < 0)
                                 return r;
                 }
@@ -390,7 +448,7 @@ static int scan_maps(const char *proc_pid, const Target *targets, size_t n_targe
 
                         if (!by_inode && !by_name)
                                 continue;
-                        r = holders_add(h, pid, proc_pid, targets[i].node, true);
+                        r = holders_add(h, pid, proc_pid, &targets[i], true);
                         if (r < 0)
                                 return r;
                 }

@@ -15,8 +15,15 @@ typedef struct Holder {
         char *unit;             /* its systemd unit from /proc/PID/cgroup ("gdm.service",
                                  * "session-3.scope"), NULL if none */
         char *node;             /* the device node held, e.g. /dev/dri/card0 */
+        dev_t rdev;             /* and its device number */
         bool mapped;            /* found in maps rather than fds */
+        /* In a unit of a user's service manager ("user@1000.service/app.slice/pipewire.service"):
+         * that manager's user, and the unit; else UID_INVALID and NULL. */
+        uid_t manager_uid;
+        char *user_unit;
 } Holder;
+
+#define UID_INVALID ((uid_t) -1)
 
 typedef struct Holders {
         Holder *holders;
@@ -24,6 +31,8 @@ typedef struct Holders {
 } Holders;
 
 void holders_done(Holders *h);
+/* Forget what process `pid` holds (vmrun's own, say). */
+void holders_drop_pid(Holders *h, pid_t pid);
 
 /* The device nodes of a PCI device: /dev/dri/card* and renderD* whose
  * /sys/class/drm/NODE/device is the device, the /dev/snd nodes of its sound cards,

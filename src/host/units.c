@@ -11,6 +11,8 @@
 
 struct Units {
         sd_bus *bus;
+        /* a manager's private socket is no bus: its signals name no sender */
+        bool direct;
 };
 
 /* sd-bus.h provides the *_unrefp() cleanup helpers */
@@ -32,6 +34,36 @@ int units_new(Units **ret) {
         if (!u)
                 return -ENOMEM;
         u->bus = TAKE_PTR(bus);
+        *ret = u;
+        return 0;
+}
+
+int units_new_user(const char *root, uid_t uid, Units **ret) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_free_ char *address = NULL;
+        Units *u;
+        int r;
+
+        assert(ret);
+
+        if (!root || streq(root, "/"))
+                root = "";
+        if (asprintf(&address, "unix:path=%s/run/user/%u/systemd/private", root, (unsigned) uid) < 0)
+                return -ENOMEM;
+        r = sd_bus_new(&bus);
+        if (r < 0)
+                return log_debug_errno(r, "sd_bus_new: %s", STRERROR(r));
+        r = sd_bus_set_address(bus, address);
+        if (r >= 0)
+                r = sd_bus_start(bus);
+        if (r < 0)
+                return log_debug_errno(r == -ECONNREFUSED ? -ENOENT : r, "connect to %s: %s", address + strlen("unix:path="),
+                                       STRERROR(r));
+        u = calloc(1, sizeof(*u));
+        if (!u)
+                return -ENOMEM;
+        u->bus = TAKE_PTR(bus);
+        u->direct = true;
         *ret = u;
         return 0;
 }
@@ -167,8 +199,8 @@ static int unit_job(Units *u, const char *method, const char *verb, const char *
          * (a unit already stopped) sends JobRemoved right after the reply,
          * and a match added later would miss it. systemd sends it to us
          * because we created the job, no Subscribe() needed. */
-        r = sd_bus_match_signal(u->bus, &slot, SYSTEMD_SERVICE, SYSTEMD_PATH, MANAGER_INTERFACE, "JobRemoved",
-                                on_job_removed, &w);
+        r = sd_bus_match_signal(u->bus, &slot, u->direct ? NULL : SYSTEMD_SERVICE, SYSTEMD_PATH, MANAGER_INTERFACE,
+                                "JobRemoved", on_job_removed, &w);
         if (r < 0)
                 return log_debug_errno(r, "subscribe to JobRemoved: %s", STRERROR(r));
 

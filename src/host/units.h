@@ -10,6 +10,10 @@
 typedef struct Units Units;
 
 int units_new(Units **ret);
+/* The service manager of user `uid` (systemd --user), through its private
+ * socket /run/user/UID/systemd/private under `root`: root may talk to it,
+ * and it needs no user bus. -ENOENT when that manager is not running. */
+int units_new_user(const char *root, uid_t uid, Units **ret);
 Units *units_free(Units *u);
 static inline void units_freep(Units **u) {
         units_free(*u);

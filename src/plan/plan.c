@@ -27,6 +27,7 @@ Plan *plan_free(Plan *plan) {
         strv_done(&plan->argv);
         strv_done(&plan->tpm_argv);
         strv_done(&plan->notes);
+        strv_done(&plan->holders);
         qemu_credentials_done(&plan->qemu_user);
         strv_done(&plan->adjustments);
         strv_done(&plan->input_nodes);
@@ -528,7 +529,8 @@ static int plan_host_side(HostContext *ctx, Plan *plan) {
         int r;
 
         /* looks at the host (read-only) and logs what it cannot read */
-        r = host_steps_plan(ctx, p, plan->gpu_functions, &plan->steps, &plan->notes, &plan->expect);
+        r = host_steps_plan(ctx, p, plan->gpu_functions, &plan->steps, &plan->notes, &plan->holders,
+                            &plan->expect);
         if (r == -ENOMEM)
                 return log_oom();
         if (r < 0)

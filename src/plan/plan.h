@@ -41,6 +41,7 @@ typedef struct Plan {
         Strv argv;
         Strv tpm_argv;                  /* swtpm's, with [vm] tpm; empty without */
         Strv notes;                     /* what could not be checked, and why */
+        Strv holders;                   /* a line per holder of the GPU's nodes: its class, what is done */
         Strv adjustments;               /* what was left out to fit this host, and why; not errors */
         Strv input_nodes;               /* the event and USB device nodes QEMU opens ([input], [usb]) */
         Strv input_found;               /* one line per such device found, for plan_print() */

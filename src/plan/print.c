@@ -182,6 +182,15 @@ static void print_swtpm_command(const Plan *plan, FILE *f) {
         fputc('\n', f);
 }
 
+/* Who holds the GPU now, and what the handover does about each. */
+static void print_holders(const Plan *plan, FILE *f) {
+        if (plan->holders.n == 0)
+                return;
+        fprintf(f, "\nHolding the GPU's nodes now:\n");
+        for (size_t i = 0; i < plan->holders.n; i++)
+                fprintf(f, "  - %s\n", plan->holders.v[i]);
+}
+
 /* What the plan changed to fit this host, and what it could not check. */
 static void print_remarks(const Plan *plan, FILE *f) {
         if (plan->adjustments.n > 0) {
@@ -203,6 +212,7 @@ void plan_print(const Plan *plan, FILE *f) {
         print_guest_os(plan, f);
         print_cpus(plan, f);
         print_memory(plan, f);
+        print_holders(plan, f);
         print_host_steps(plan, f);
         print_qemu_command(plan, f);
         print_swtpm_command(plan, f);
@@ -265,7 +275,7 @@ int plan_to_json(const Plan *plan, json_t **ret) {
                                                            plan->steps.steps[i].params)) < 0)
                         return -ENOMEM;
 
-        j = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s}, s:s, s:o, s:O, s:o, s:o, s:o}",
+        j = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s}, s:s, s:o, s:O, s:o, s:o, s:o, s:o}",
                       "name", p->name, "profile", p->path,
                       "paths", "run", plan->paths->run_dir, "state", plan->paths->state_dir, "qmp", plan->paths->qmp_public,
                       "journal", plan->paths->journal,
@@ -274,6 +284,7 @@ int plan_to_json(const Plan *plan, json_t **ret) {
                       "host_steps", steps,
                       "argv", strv_to_json(plan->argv.v),
                       "notes", strv_to_json(plan->notes.v),
+                      "holders", strv_to_json(plan->holders.v),
                       "adjustments", strv_to_json(plan->adjustments.v));
         if (!j)
                 return -ENOMEM;

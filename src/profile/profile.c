@@ -58,6 +58,11 @@ static const char *const guest_os_table[_GUEST_OS_MAX + 1] = {
         [GUEST_OS_LINUX] = "linux",
 };
 
+static const char *const end_sessions_table[_END_SESSIONS_MAX + 1] = {
+        [END_SESSIONS_SEAT] = "seat",
+        [END_SESSIONS_NONE] = "none",
+};
+
 static const char *const gpu_backlight_table[_GPU_BACKLIGHT_MAX + 1] = {
         [GPU_BACKLIGHT_KEEP] = "keep",
         [GPU_BACKLIGHT_MAX] = "max",
@@ -106,12 +111,17 @@ const char *grab_toggle_keys(GrabToggle g) {
         return g >= 0 && g < _GRAB_TOGGLE_MAX ? keys[g] : NULL;
 }
 
+const char *end_sessions_to_string(EndSessions e) {
+        return e >= 0 && e < _END_SESSIONS_MAX ? end_sessions_table[e] : NULL;
+}
+
 const char *gpu_backlight_to_string(GpuBacklight b) {
         return b >= 0 && b < _GPU_BACKLIGHT_MAX ? gpu_backlight_table[b] : NULL;
 }
 
 /* The enum fields are written through int pointers by the table below. */
 _Static_assert(sizeof(Accel) == sizeof(int), "enum size");
+_Static_assert(sizeof(EndSessions) == sizeof(int), "enum size");
 _Static_assert(sizeof(FirmwareKind) == sizeof(int), "enum size");
 _Static_assert(sizeof(DiskInterface) == sizeof(int), "enum size");
 _Static_assert(sizeof(NetworkMode) == sizeof(int), "enum size");
@@ -753,6 +763,7 @@ static int config_parse_allow_classes(ParseState *st, const char *value, void *f
 
 static const Range range_cpus = { 1, 1024 };
 static const Range range_timeout = { 1, 3600 };
+static const Range range_release = { 1, 600 };
 
 #define P(f) offsetof(Profile, f)
 #define D(f) offsetof(ProfileDisk, f)
@@ -796,6 +807,8 @@ static const ConfigItem config_items[] = {
         { SECTION_NETWORK, "bridge", config_parse_ifname, P(bridge), NULL, "a bridge interface name such as br0" },
         { SECTION_HOST, "display-manager", config_parse_display_manager, P(display_manager), NULL, "auto, none, or a unit name such as gdm.service" },
         { SECTION_HOST, "stop-units", config_parse_units, P(stop_units), NULL, "unit names separated by spaces, e.g. nvidia-persistenced.service" },
+        { SECTION_HOST, "end-sessions", config_parse_enum, P(end_sessions), end_sessions_table, "seat, none" },
+        { SECTION_HOST, "timeout-release", config_parse_unsigned, P(timeout_release), &range_release, "seconds, 1 to 600" },
         { SECTION_HOST, "allow-classes", config_parse_allow_classes, P(allow_classes), NULL, "storage, network (devices the host lives on; only if really meant)" },
         { SECTION_QEMU, "binary", config_parse_path, P(qemu_binary), NULL, "an absolute path" },
         { SECTION_QEMU, "user", config_parse_user, P(qemu_user), NULL, "a user name (default vmrun; root only to opt out of the sandbox)" },
@@ -1190,6 +1203,7 @@ static int profile_parse(const char *path, FILE *f, Profile **ret) {
                 .gpu_subsystem = GPU_SUBSYSTEM_HOST,
                 .network = NETWORK_USER,
                 .timeout_shutdown = 120,
+                .timeout_release = 30,
         };
         p->path = strdup(path);
         p->qemu_binary = strdup("/usr/bin/qemu-system-x86_64");

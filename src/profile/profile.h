@@ -64,6 +64,13 @@ typedef enum GpuBacklight {
         _GPU_BACKLIGHT_MAX,
 } GpuBacklight;
 
+/* Login sessions whose processes hold the GPU: [host] end-sessions */
+typedef enum EndSessions {
+        END_SESSIONS_SEAT,      /* those on the GPU's seat are ended through logind */
+        END_SESSIONS_NONE,      /* none: such a holder is refused before any change */
+        _END_SESSIONS_MAX,
+} EndSessions;
+
 /* The keys that move grabbed input between guest and host: QEMU's
  * input-linux grab-toggle values */
 typedef enum GrabToggle {
@@ -153,6 +160,8 @@ typedef struct Profile {
         /* [host] */
         char *display_manager;          /* "auto", "none" or a unit name */
         char **stop_units;              /* more units to stop, in this order */
+        EndSessions end_sessions;
+        unsigned timeout_release;       /* seconds the GPU's holders get to let go once told */
         unsigned allow_classes;         /* HOST_ALLOW_*: storage/network devices that may go */
 
         /* [qemu] */
@@ -166,6 +175,7 @@ const char *disk_interface_to_string(DiskInterface d);
 const char *network_mode_to_string(NetworkMode m);
 const char *guest_os_to_string(GuestOs o);
 const char *gpu_backlight_to_string(GpuBacklight b);
+const char *end_sessions_to_string(EndSessions e);
 const char *grab_toggle_to_string(GrabToggle g);
 /* How a person presses it, for the plan and the docs */
 const char *grab_toggle_keys(GrabToggle g);

@@ -45,6 +45,7 @@ typedef struct Fixture {
         Profile *profile;
         HostSteps steps;
         Strv notes;
+        Strv holders;           /* the plan's line per holder */
         json_t *expect;
 } Fixture;
 
@@ -157,6 +158,7 @@ static int teardown(void **state) {
         profile_free(f->profile);
         host_steps_done(&f->steps);
         strv_done(&f->notes);
+        strv_done(&f->holders);
         json_decref(f->expect);
         free(f);
         return 0;
@@ -169,7 +171,7 @@ static void load_profile(Fixture *f, const char *text) {
 
 static int plan(Fixture *f, const char *profile, char *const *functions) {
         load_profile(f, profile);
-        return host_steps_plan(&f->ctx, f->profile, functions, &f->steps, &f->notes, &f->expect);
+        return host_steps_plan(&f->ctx, f->profile, functions, &f->steps, &f->notes, &f->holders, &f->expect);
 }
 
 /* "type param" per step, e.g. "unload-module nvidia" */
@@ -707,7 +709,7 @@ static int plan_logged(Fixture *f, const char *profile, char *const *functions, 
 
         load_profile(f, profile);
         capture_start(&c);
-        r = host_steps_plan(&f->ctx, f->profile, functions, &f->steps, &f->notes, &f->expect);
+        r = host_steps_plan(&f->ctx, f->profile, functions, &f->steps, &f->notes, &f->holders, &f->expect);
         *ret_log = capture_end(&c);
         return r;
 }

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <pwd.h>
+
+#include <stdarg.h>
+
+#include "basic/log.h"
+#include "basic/strv.h"
+#include "host/holders.h"
+#include "host/logind.h"
+#include "host/units.h"
+#include "handover/holders-plan.h"
+#include "handover/step-types.h"
+
+/* Who holds the GPU's nodes on a desktop, and why: the display manager
+ * (a unit the plan stops), the compositor of the login session on the
+ * GPU's seat (greetd's weston, gdm's gnome-shell, sddm's kwin), logind and
+ * PID 1 (logind's descriptors of the devices that compositor took, and
+ * their copies in the service manager's fd store), the user's own units
+ * (PipeWire with the GPU's HDA function). Each class has its action; only
+ * what fits none is refused. */
+
+static const char *const class_names[_HOLDER_CLASS_MAX] = {
+        [HOLDER_SELF] = "vmrun",
+        [HOLDER_UNIT] = "unit",
+        [HOLDER_SESSION] = "session",
+        [HOLDER_SESSION_DEVICE] = "session device",
+        [HOLDER_USER_UNIT] = "user unit",
+        [HOLDER_REFUSED] = "refused",
+};
+
+const char *holder_class_to_string(HolderClass c) {
+        return c >= 0 && c < _HOLDER_CLASS_MAX ? class_names[c] : NULL;
+}
+
+void holder_verdict_done(HolderVerdict *v) {
+        free(v->session);
+        free(v->user);
+        free(v->action);
+        *v = (HolderVerdict) { 0 };
+}
+
+/* Is `unit` one the plan stops? The plan names aliases
+ * (display-manager.service), the cgroup the real unit (gdm.service). */
+bool holders_unit_is_stopped(HostContext *ctx, const HostSteps *steps, const char *unit) {
+        for (size_t i = 0; i < steps->n; i++) {
+                _cleanup_free_ char *id = NULL;
+                const char *name;
+                Units *u;
+
+                if (steps->steps[i].type != &step_stop_unit)
+                        continue;
+                name = str_param(steps->steps[i].params, "unit");
+                if (streq(name, unit))
+                        return true;
+                if (host_units(ctx, &u) >= 0 && unit_resolve(u, name, &id) >= 0 && streq(id, unit))
+                        return true;
+        }
+        return false;
+}
+
+static int verdict(HolderVerdict *v, HolderClass c, const LoginSession *s, char *action) {
+        if (!action)
+                return -ENOMEM;
+        v->class = c;
+        v->action = action;
+        if (s && (!(v->session = strdup(s->id)) || !(v->user = strdup(s->user))))
+                return -ENOMEM;
+        return 0;
+}
+
+static char *printf_alloc(const char *format, ...) _printf_(1, 2);
+static char *printf_alloc(const char *format, ...) {
+        char *s = NULL;
+        va_list ap;
+
+        va_start(ap, format);
+        if (vasprintf(&s, format, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        return s;
+}
+
+/* A process of a login session: ended with it, when the session is on the
+ * GPU's seat and the profile lets vmrun end sessions. */
+static int classify_session(HostContext *ctx, const Profile *p, const char *seat, const char *id,
+                            HolderVerdict *v) {
+        _cleanup_(login_session_done) LoginSession s = { 0 };
+        int r;
+
+        r = login_session_read(ctx, id, &s);
+        if (r < 0)
+                return verdict(v, HOLDER_REFUSED, NULL,
+                               printf_alloc("in session %s, which logind does not list (%s): end it yourself", id,
+                                            STRERROR(r)));
+        if (!s.seat || !streq(s.seat, seat))
+                return verdict(v, HOLDER_REFUSED, &s,
+                               printf_alloc("in session %s of %s on %s, not on the GPU's %s: vmrun ends only the "
+                                            "GPU's seat's sessions; end this program yourself",
+                                            id, s.user, s.seat ? s.seat : "no seat", seat));
+        if (p->end_sessions == END_SESSIONS_NONE)
+                return verdict(v, HOLDER_REFUSED, &s,
+                               printf_alloc("in session %s of %s on %s: [host] end-sessions = none keeps it; log out "
+                                            "(`loginctl terminate-session %s`) or set end-sessions = seat",
+                                            id, s.user, seat, id));
+        return verdict(v, HOLDER_SESSION, &s,
+                       printf_alloc("in session %s of %s on %s (%s): the session is ended through logind", id,
+                                    s.user, seat, strempty(s.type)));
+}
+
+/* logind keeps a descriptor of each device a session's compositor took
+ * (TakeDevice), and a copy in PID 1's fd store to survive its own
+ * restart: both go when that session does. */
+static int classify_session_device(HostContext *ctx, const Profile *p, const char *seat, const Holder *h,
+                                   HolderVerdict *v) {
+        _cleanup_strv_free_ char **ids = NULL;
+        const char *who = h->pid == 1 ? "PID 1's fd store keeps logind's copy" : "logind's descriptor";
+        int r;
+
+        r = login_sessions_on_seat(ctx, seat, &ids);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; ids[i]; i++) {
+                _cleanup_(login_session_done) LoginSession s = { 0 };
+
+                if (login_session_read(ctx, ids[i], &s) < 0 || !login_session_has_device(&s, h->rdev))
+                        continue;
+                if (p->end_sessions == END_SESSIONS_NONE)
+                        return verdict(v, HOLDER_REFUSED, &s,
+                                       printf_alloc("%s of the device session %s of %s took: [host] end-sessions = "
+                                                    "none keeps the session; log out or set end-sessions = seat",
+                                                    who, s.id, s.user));
+                return verdict(v, HOLDER_SESSION_DEVICE, &s,
+                               printf_alloc("%s of the device session %s of %s took: released when the session ends",
+                                            who, s.id, s.user));
+        }
+        return verdict(v, HOLDER_REFUSED, NULL,
+                       printf_alloc("%s of a device no session on %s took: restart systemd-logind, or see "
+                                    "`loginctl seat-status %s`", who, seat, seat));
+}
+
+static int classify_user_unit(const Holder *h, HolderVerdict *v) {
+        struct passwd *pw = getpwuid(h->manager_uid);
+        char uidbuf[16];
+
+        snprintf(uidbuf, sizeof uidbuf, "%u", (unsigned) h->manager_uid);
+        v->user = strdup(pw ? pw->pw_name : uidbuf);
+        if (!v->user)
+                return -ENOMEM;
+        return verdict(v, HOLDER_USER_UNIT, NULL,
+                       printf_alloc("unit %s of %s's service manager: stopped there, started again after",
+                                    h->user_unit, v->user));
+}
+
+int holder_classify(HostContext *ctx, const Profile *p, const HostSteps *steps, const char *seat, const Holder *h,
+                    HolderVerdict *ret) {
+        _cleanup_(holder_verdict_done) HolderVerdict v = { 0 };
+        char idbuf[64];
+        const char *id;
+        int r;
+
+        if (h->pid == getpid())
+                r = verdict(&v, HOLDER_SELF, NULL, strdup("vmrun itself"));
+        else if (h->unit && holders_unit_is_stopped(ctx, steps, h->unit))
+                r = verdict(&v, HOLDER_UNIT, NULL, printf_alloc("stops with %s", h->unit));
+        else if ((id = login_session_of_scope(h->unit, idbuf, sizeof idbuf)))
+                r = classify_session(ctx, p, seat, id, &v);
+        else if (h->pid == 1 || streq_ptr(h->unit, "systemd-logind.service"))
+                r = classify_session_device(ctx, p, seat, h, &v);
+        else if (h->manager_uid != UID_INVALID && h->user_unit)
+                r = classify_user_unit(h, &v);
+        else
+                r = verdict(&v, HOLDER_REFUSED, NULL,
+                            printf_alloc("%s: it would keep the GPU's driver from unloading. Stop it, or add its unit "
+                                         "to [host] stop-units =", h->unit ? "a unit vmrun does not stop" : "in no unit"));
+        if (r < 0)
+                return r;
+        *ret = v;
+        v = (HolderVerdict) { 0 };
+        return 0;
+}
+
+int holders_of_devices(HostContext *ctx, char *const *devices, Holders *ret) {
+        _cleanup_strv_ Strv nodes = { 0 };
+        int r;
+
+        for (size_t i = 0; devices[i]; i++) {
+                _cleanup_strv_free_ char **n = NULL;
+                r = device_nodes(ctx->root, devices[i], &n);
+                if (r < 0)
+                        return log_debug_errno(r, "device nodes of %s: %s", devices[i], STRERROR(r));
+                for (size_t k = 0; n[k]; k++)
+                        if (!strv_contains(nodes.v, n[k]) && strv_push(&nodes, n[k]) < 0)
+                                return -ENOMEM;
+        }
+        if (nodes.n == 0) {
+                *ret = (Holders) { 0 };
+                return 0;
+        }
+        r = holders_find(ctx->root, nodes.v, ret);
+        if (r < 0)
+                return log_debug_errno(r, "find processes holding %s: %s", nodes.v[0], STRERROR(r));
+        return 0;
+}
+
+void holder_describe(const Holder *h, char *buf, size_t size) {
+        snprintf(buf, size, "PID %d (%s%s%s) holds %s%s", (int) h->pid, strempty(h->comm),
+                 h->unit ? ", " : ", in no unit", strempty(h->unit), h->node, h->mapped ? " (mapped)" : "");
+}

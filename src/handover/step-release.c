@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <poll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "basic/log.h"
+#include "basic/strv.h"
+#include "host/holders.h"
+#include "handover/holders-plan.h"
+#include "handover/step-types.h"
+
+/* wait-released: after the units, sessions and user units that held the
+ * GPU were told to go, the next step starts only once no process holds
+ * any of its nodes, and the handover is rolled back, naming who still
+ * holds, when that has not happened by the deadline ([host]
+ * timeout-release). A holder's exit wakes the wait (its pidfd); a
+ * descriptor that logind or PID 1 closes raises no event a process can
+ * wait on, so between exits the holders are looked at again, more
+ * rarely the longer it takes. */
+
+#define RESCAN_MIN (20 * USEC_PER_MSEC)
+#define RESCAN_MAX (500 * USEC_PER_MSEC)
+
+static int devices_param(const json_t *params, char ***ret) {
+        json_t *devs = json_object_get(params, "devices"), *d;
+        _cleanup_strv_ Strv s = { 0 };
+        size_t i;
+
+        json_array_foreach(devs, i, d)
+                if (!json_is_string(d) || strv_push(&s, json_string_value(d)) < 0)
+                        return json_is_string(d) ? -ENOMEM : -EINVAL;
+        if (!s.v && !(s.v = calloc(1, sizeof(char *))))
+                return -ENOMEM;
+        *ret = TAKE_PTR(s.v);
+        s = (Strv) { 0 };
+        return 0;
+}
+
+static void log_holders(const Holders *h, int level, const char *prefix) {
+        for (size_t i = 0; i < h->n; i++) {
+                char line[512];
+
+                holder_describe(&h->holders[i], line, sizeof line);
+                log_full_errno(level, 0, "%s%s", prefix, line);
+        }
+}
+
+/* Until one of the holders exits, or `timeout` passes. */
+static void wait_for_an_exit(const Holders *h, usec_t timeout) {
+        struct pollfd p[16];
+        nfds_t n = 0;
+
+        for (size_t i = 0; i < h->n && n < ELEMENTSOF(p); i++) {
+                int fd = (int) syscall(SYS_pidfd_open, h->holders[i].pid, 0);
+                if (fd >= 0)
+                        p[n++] = (struct pollfd) { .fd = fd, .events = POLLIN };
+        }
+        /* EINTR is as good as a wake-up: the caller looks again */
+        if (poll(p, n, (int) ((timeout + USEC_PER_MSEC - 1) / USEC_PER_MSEC)) < 0)
+                log_debug("poll: %s", strerror(errno));
+        for (nfds_t i = 0; i < n; i++)
+                close(p[i].fd);
+}
+
+static int wait_released_apply(HostContext *ctx, const json_t *params, _unused_ StepIntent *intent,
+                               json_t **ret_record) {
+        _cleanup_strv_free_ char **devices = NULL;
+        usec_t timeout = param_seconds(params, "timeout", 30), start = now_usec(), pace = RESCAN_MIN;
+        int r;
+
+        r = devices_param(params, &devices);
+        if (r < 0)
+                return log_error_errno(r, "wait-released: bad parameters: %s", STRERROR(r));
+        for (;;) {
+                _cleanup_(holders_done) Holders h = { 0 };
+                usec_t now;
+
+                r = holders_of_devices(ctx, devices, &h);
+                if (r < 0)
+                        return log_error_errno(r, "look for holders of %s: %s", devices[0], STRERROR(r));
+                holders_drop_pid(&h, getpid());
+                now = now_usec();
+                if (h.n == 0) {
+                        log_info("no process holds the GPU's nodes any more (after %.1fs)",
+                                 (double) (now - start) / USEC_PER_SEC);
+                        return record_new(ret_record, "{}");
+                }
+                if (now >= start + timeout) {
+                        log_holders(&h, LOG_ERR, "still held: ");
+                        return log_error_errno(-EBUSY, "the GPU's nodes are still held %llus after their holders "
+                                               "were told to go ([host] timeout-release): giving up",
+                                               (unsigned long long) (timeout / USEC_PER_SEC));
+                }
+                log_holders(&h, LOG_DEBUG, "waiting: ");
+                wait_for_an_exit(&h, pace < start + timeout - now ? pace : start + timeout - now);
+                pace = pace * 2 < RESCAN_MAX ? pace * 2 : RESCAN_MAX;
+        }
+}
+
+/* nothing was changed: the steps before it put back what they took */
+static int wait_released_undo(_unused_ HostContext *ctx, _unused_ const json_t *record) {
+        return 0;
+}
+
+const HostStepType step_wait_released = {
+        .name = "wait-released",
+        .apply = wait_released_apply,
+        .undo = wait_released_undo,
+};

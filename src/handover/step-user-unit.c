@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "basic/log.h"
+#include "host/units.h"
+#include "handover/step-types.h"
+
+/* stop-user-unit: a unit of a user's service manager that holds one of
+ * the GPU's nodes (an audio server on its HDA function, an app on its
+ * render node) is stopped through that manager, and started again after,
+ * if it ran. */
+
+#define USER_UNIT_TIMEOUT (90 * USEC_PER_SEC)
+
+static int user_units(HostContext *ctx, const json_t *j, Units **ret) {
+        json_int_t uid = json_integer_value(json_object_get(j, "uid"));
+        int r;
+
+        r = units_new_user(ctx->root, (uid_t) uid, ret);
+        if (r < 0)
+                return log_error_errno(r, "reach the service manager of %s (uid %lld, /run/user/%lld/systemd/private): %s",
+                                       strempty(str_param(j, "user")), (long long) uid, (long long) uid, STRERROR(r));
+        return 0;
+}
+
+static int stop_user_unit_apply(HostContext *ctx, const json_t *params, StepIntent *intent, json_t **ret_record) {
+        const char *unit = str_param(params, "unit"), *user = str_param(params, "user");
+        json_int_t uid = json_integer_value(json_object_get(params, "uid"));
+        _cleanup_(units_freep) Units *u = NULL;
+        _cleanup_free_ char *state = NULL;
+        _cleanup_json_ json_t *record = NULL;
+        int r;
+
+        r = user_units(ctx, params, &u);
+        if (r < 0)
+                return r;
+        r = unit_active_state(u, unit, &state);
+        if (r < 0)
+                return log_error_errno(r, "state of %s of %s: %s", unit, user, STRERROR(r));
+        if (!streq(state, "active") && !streq(state, "activating") && !streq(state, "reloading")) {
+                log_info("%s of %s is %s, nothing to stop", unit, user, state);
+                return record_new(ret_record, "{s:s, s:s, s:I, s:b}", "unit", unit, "user", user, "uid", uid,
+                                  "was_active", 0);
+        }
+        r = record_intent(intent, &record, "{s:s, s:s, s:I, s:b}", "unit", unit, "user", user, "uid", uid,
+                          "was_active", 1);
+        if (r < 0)
+                return r;
+        r = unit_stop(u, unit, deadline_after(USER_UNIT_TIMEOUT));
+        if (r < 0)
+                return log_error_errno(r, "stop %s of %s: %s; see `systemctl --user -M %s@ status %s`", unit, user,
+                                       STRERROR(r), user, unit);
+        *ret_record = TAKE_PTR(record);
+        return 0;
+}
+
+static int stop_user_unit_undo(HostContext *ctx, const json_t *record) {
+        const char *unit = str_param(record, "unit"), *user = str_param(record, "user");
+        _cleanup_(units_freep) Units *u = NULL;
+        int r;
+
+        if (!json_is_true(json_object_get(record, "was_active")))
+                return 0;
+        r = user_units(ctx, record, &u);
+        if (r < 0)
+                return r;
+        r = unit_start(u, unit, deadline_after(USER_UNIT_TIMEOUT));
+        if (r < 0)
+                return log_error_errno(r, "start %s of %s again: %s; try `systemctl --user -M %s@ start %s`", unit,
+                                       user, STRERROR(r), user, unit);
+        return 0;
+}
+
+static int stop_user_unit_verify(HostContext *ctx, const json_t *record) {
+        const char *unit = str_param(record, "unit"), *user = str_param(record, "user");
+        _cleanup_(units_freep) Units *u = NULL;
+        _cleanup_free_ char *state = NULL;
+        int r;
+
+        if (!json_is_true(json_object_get(record, "was_active")))
+                return 0;
+        r = user_units(ctx, record, &u);
+        if (r >= 0)
+                r = unit_active_state(u, unit, &state);
+        if (r < 0 || !streq(state, "active")) {
+                log_error("not back: %s of %s is %s; see `systemctl --user -M %s@ status %s`", unit, user,
+                          state ? state : "unknown", user, unit);
+                return -EIO;
+        }
+        log_info("back: %s of %s active", unit, user);
+        return 0;
+}
+
+const HostStepType step_stop_user_unit = {
+        .name = "stop-user-unit",
+        .apply = stop_user_unit_apply,
+        .undo = stop_user_unit_undo,
+        .verify = stop_user_unit_verify,
+};
