@@ -121,6 +121,10 @@ static int verb_check(char **args, _unused_ const Options *o) {
                 log_error("%s", plan->notes.v[i]);
         if (plan->notes.n > 0)
                 r = -EINVAL;
+        /* each holder with its class and what would be done about it; the
+         * refused ones come again as errors below */
+        for (size_t i = 0; i < plan->holders.n; i++)
+                log_info("holder: %s", plan->holders.v[i]);
         /* logs each problem itself, naming the device, process or unit */
         RET_GATHER(r, host_precheck(&host, p, plan->gpu_functions, &plan->steps));
         if (p->gpu_rom)

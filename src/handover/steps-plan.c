@@ -57,6 +57,10 @@ static int plan_units(const Profile *p, HostSteps *steps, json_t *expect_units) 
         return 0;
 }
 
+/* From the display manager's start to its compositor on the card:
+ * autologin, a session, a compositor that starts and takes the card. */
+#define DESKTOP_TIMEOUT_SEC 120
+
 static int push_unique(json_t *array, json_t *item) {
         size_t i;
         json_t *x;
@@ -74,11 +78,11 @@ static int push_unique(json_t *array, json_t *item) {
  * sessions, stop the user units), and the wait for it. Holders that fit
  * no class are listed here and refused by the precheck. */
 static int plan_holders(HostContext *ctx, const Profile *p, char *const *devices, HostSteps *steps,
-                        Strv *lines) {
+                        Strv *lines, json_t *expect) {
         _cleanup_(holders_done) Holders h = { 0 };
         _cleanup_free_ char *seat = NULL;
         _cleanup_json_ json_t *sessions = json_array(), *user_units = json_array();
-        bool wait = false;
+        bool wait = false, desktop = false;
         size_t i;
         json_t *x;
         int r;
@@ -103,6 +107,8 @@ static int plan_holders(HostContext *ctx, const Profile *p, char *const *devices
                 if (r < 0)
                         return r;
                 wait = wait || (v.class != HOLDER_SELF && v.class != HOLDER_REFUSED);
+                /* a compositor on the card: the restore waits for one again */
+                desktop = desktop || (v.class == HOLDER_SESSION && startswith(h.holders[i].node, "/dev/dri/card"));
                 if (v.class == HOLDER_SESSION || v.class == HOLDER_SESSION_DEVICE)
                         r = push_unique(sessions, json_pack("{s:s, s:s, s:s, s:i}", "session", v.session, "user",
                                                             v.user, "seat", seat, "timeout", p->timeout_release));
@@ -126,6 +132,9 @@ static int plan_holders(HostContext *ctx, const Profile *p, char *const *devices
                 if (r < 0)
                         return r;
         }
+        if (desktop && json_object_set_new(expect, "desktop", json_pack("{s:s, s:i}", "seat", seat, "timeout",
+                                                                          DESKTOP_TIMEOUT_SEC)) < 0)
+                return -ENOMEM;
         if (!wait) {
                 log_info("no process holds the GPU's nodes%s", h.n > 0 ? " that vmrun would make let go" : "");
                 return 0;
@@ -397,7 +406,7 @@ int host_steps_plan(HostContext *ctx, const Profile *p, char *const *functions, 
 
         r = plan_units(p, steps, json_object_get(expect, "units"));
         if (r >= 0)
-                r = plan_holders(ctx, p, devices.v, steps, holders);
+                r = plan_holders(ctx, p, devices.v, steps, holders, expect);
         if (r >= 0)
                 r = plan_consoles(ctx, steps, &fbcon);
         if (r >= 0)

@@ -1,10 +1,112 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <poll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "basic/log.h"
+#include "basic/strv.h"
+#include "host/holders.h"
 #include "host/host.h"
+#include "host/logind.h"
 #include "handover/step-types.h"
 #include "handover/steps.h"
 
 /* After the restore: is the host as the plan expected to find it again? */
+
+/* The device numbers of the GPU's DRM cards (not its render nodes: a
+ * compositor takes the card). */
+static int card_rdevs(HostContext *ctx, const char *gpu, dev_t *ret, size_t max, size_t *ret_n) {
+        _cleanup_strv_free_ char **nodes = NULL;
+        size_t n = 0;
+        int r;
+
+        r = device_nodes(ctx->root, gpu, &nodes);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; nodes[i] && n < max; i++) {
+                _cleanup_free_ char *full = NULL;
+                struct stat st;
+
+                if (!startswith(nodes[i], "/dev/dri/card"))
+                        continue;
+                if (host_path(ctx, nodes[i], &full) < 0)
+                        return -ENOMEM;
+                if (stat(full, &st) >= 0 && S_ISCHR(st.st_mode))
+                        ret[n++] = st.st_rdev;
+        }
+        *ret_n = n;
+        return 0;
+}
+
+/* A session on `seat` whose compositor took one of the GPU's cards from
+ * logind: its id in *ret_id. */
+static int desktop_session(HostContext *ctx, const char *seat, const char *gpu, char **ret_id) {
+        _cleanup_strv_free_ char **ids = NULL;
+        dev_t cards[8];
+        size_t n;
+        int r;
+
+        r = card_rdevs(ctx, gpu, cards, ELEMENTSOF(cards), &n);
+        if (r < 0)
+                return r;
+        r = login_sessions_on_seat(ctx, seat, &ids);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; ids[i]; i++) {
+                _cleanup_(login_session_done) LoginSession s = { 0 };
+
+                if (login_session_read(ctx, ids[i], &s) < 0)
+                        continue;
+                for (size_t k = 0; k < n; k++)
+                        if (login_session_has_device(&s, cards[k])) {
+                                *ret_id = strdup(ids[i]);
+                                return *ret_id ? 1 : -ENOMEM;
+                        }
+        }
+        return 0;
+}
+
+/* The desktop is back when a session on the GPU's seat has its card
+ * again: the display manager started, logged its user in (or showed its
+ * greeter) and the compositor took the card. logind rewrites a session's
+ * file when it does, so the wait is on that directory (inotify). */
+static int verify_desktop(HostContext *ctx, const json_t *desktop, const char *gpu) {
+        const char *seat = str_param(desktop, "seat");
+        usec_t deadline = deadline_after(param_seconds(desktop, "timeout", 120)), start = now_usec();
+        _cleanup_free_ char *dir = NULL, *id = NULL;
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        if (host_path(ctx, "/run/systemd/sessions", &dir) < 0)
+                return -ENOMEM;
+        fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+        if (fd < 0 || inotify_add_watch(fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0)
+                log_debug("inotify on %s: %s; looking once", dir, strerror(errno));
+        for (;;) {
+                char buf[4096];
+
+                r = desktop_session(ctx, seat, gpu, &id);
+                if (r < 0)
+                        return log_error_errno(r, "look for the desktop's session on %s: %s", seat, STRERROR(r));
+                if (r > 0) {
+                        _cleanup_(login_session_done) LoginSession s = { 0 };
+                        (void) login_session_read(ctx, id, &s); /* only for the user's name */
+                        log_info("back: the desktop: session %s of %s on %s has the GPU's card (%.1fs after the "
+                                 "display manager was started)", id, strempty(s.user), seat,
+                                 (double) (now_usec() - start) / USEC_PER_SEC);
+                        return 0;
+                }
+                if (fd < 0 || poll(&(struct pollfd) { .fd = fd, .events = POLLIN }, 1, deadline_to_poll_ms(deadline)) <= 0)
+                        break;
+                while (read(fd, buf, sizeof buf) > 0)
+                        ;
+        }
+        log_error("not back: no session on %s has the GPU's card %.0fs after the display manager was started; see "
+                  "`loginctl seat-status %s` and `journalctl -u display-manager`",
+                  seat, (double) (now_usec() - start) / USEC_PER_SEC, seat);
+        return -EIO;
+}
 
 int host_verify(HostContext *ctx, const json_t *expect) {
         const char *dev, *gpu = str_param(expect, "gpu");
@@ -44,6 +146,9 @@ int host_verify(HostContext *ctx, const json_t *expect) {
                 } else
                         log_info("back: DRM card for %s", gpu);
         }
+
+        if (gpu && json_object_get(expect, "desktop"))
+                RET_GATHER(ret, verify_desktop(ctx, json_object_get(expect, "desktop"), gpu));
 
         if (json_is_true(json_object_get(expect, "fbcon"))) {
                 _cleanup_strv_free_ char **vtcons = NULL;

@@ -69,6 +69,7 @@ typedef struct Supervisor {
         char *shutdown_reason;  /* from QMP's SHUTDOWN event */
         bool guest_panicked;
         bool qemu_exited;
+        usec_t qemu_exit_usec;          /* when: the black screen on the way back starts there */
         siginfo_t exit_info;
 } Supervisor;
 
@@ -412,6 +413,7 @@ static int handle_qemu_exit(Supervisor *s) {
         if (r < 0)
                 return log_error_errno(r, "waitid(QEMU pid %d): %s", (int) s->qemu_pid, STRERROR(r));
         s->qemu_exited = true;
+        s->qemu_exit_usec = now_usec();
         return 0;
 }
 
@@ -814,6 +816,9 @@ static int give_host_back(Supervisor *s, const Plan *plan, HostContext *host) {
         }
         if (plan->steps.n > 0)
                 log_info("host restored and verified");
+        if (json_object_get(plan->expect, "desktop") && s->qemu_exit_usec > 0)
+                log_info("black screen on the way back: %.1fs, from QEMU's exit to the desktop's compositor on the "
+                         "GPU's card", (double) (now_usec() - s->qemu_exit_usec) / USEC_PER_SEC);
         return 0;
 }
 
