@@ -331,6 +331,17 @@ static void test_a_process_in_no_unit_is_refused(void **state) {
         assert_action(f, "[host] stop-units");
 }
 
+/* systemd --user itself lives in init.scope below its user@.service (on
+ * cgroup v1 in user@.service itself): no unit it could stop. */
+static void test_the_user_manager_itself_is_no_user_unit_of_its_own(void **state) {
+        Fixture *f = *state;
+
+        holder(f, 1600, "systemd", "/user.slice/user-1000.slice/user@1000.service/init.scope");
+        assert_int_equal(classify(f, 1600), HOLDER_REFUSED);
+        holder(f, 1601, "systemd", "/user.slice/user-1000.slice/user@1000.service");
+        assert_int_equal(classify(f, 1601), HOLDER_REFUSED);
+}
+
 static void test_a_process_in_the_display_manager_the_plan_stops_stops_with_it(void **state) {
         Fixture *f = *state;
 
@@ -444,6 +455,7 @@ int main(void) {
                 TEST(test_a_unit_of_a_users_service_manager_is_stopped_there),
                 TEST(test_a_process_in_a_system_unit_the_plan_does_not_stop_is_refused),
                 TEST(test_a_process_in_no_unit_is_refused),
+                TEST(test_the_user_manager_itself_is_no_user_unit_of_its_own),
                 TEST(test_a_process_in_the_display_manager_the_plan_stops_stops_with_it),
                 TEST(test_a_process_in_one_of_the_stop_units_stops_with_it),
                 TEST(test_a_unit_the_plan_stops_comes_before_the_session),

@@ -468,6 +468,21 @@ static void test_a_name_that_only_begins_like_a_user_manager_is_none(void **stat
         }
 }
 
+/* systemd --user: its init.scope is no unit it could stop */
+static void test_the_user_manager_itself_is_in_no_user_unit(void **state) {
+        FakeRoot *f = *state;
+        _cleanup_(holders_done) Holders h = { 0 };
+
+        process(f, 1600, "systemd", "0::/user.slice/user-1000.slice/user@1000.service/init.scope\n");
+        open_fd(f, 1600, 40, "/dev/null");
+
+        assert_int_equal(holders_find(f->dir, gpu_nodes, &h), 0);
+        assert_int_equal(h.n, 1);
+        assert_string_equal(h.holders[0].unit, "init.scope");
+        assert_int_equal(h.holders[0].manager_uid, 1000);
+        assert_null(h.holders[0].user_unit);
+}
+
 static void test_on_cgroup_v1_a_user_managers_unit_comes_from_systemds_hierarchy(void **state) {
         FakeRoot *f = *state;
         _cleanup_(holders_done) Holders h = { 0 };
@@ -565,6 +580,7 @@ int main(void) {
                 TEST(test_the_user_unit_is_the_last_service_or_scope_below_the_manager),
                 TEST(test_a_process_of_a_login_session_has_no_user_manager),
                 TEST(test_a_name_that_only_begins_like_a_user_manager_is_none),
+                TEST(test_the_user_manager_itself_is_in_no_user_unit),
                 TEST(test_on_cgroup_v1_a_user_managers_unit_comes_from_systemds_hierarchy),
                 TEST(test_a_holder_carries_the_device_number_of_the_node_it_holds),
                 TEST(test_dropping_a_pid_forgets_every_node_it_holds_and_nothing_else),
