@@ -780,6 +780,25 @@ static void test_a_session_held_by_its_compositor_logind_and_pid_1_is_ended_once
         assert_int_equal(f->holders.n, 6);
 }
 
+/* The compositor is gone (or holds only the render node): logind's
+ * descriptor of card0 and PID 1's copy go only with the session. */
+static void test_a_session_whose_device_only_logind_and_pid_1_still_hold_is_ended(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+
+        holder(f, 1, "systemd", "/init.scope");
+        holder(f, 700, "systemd-logind", "/system.slice/systemd-logind.service");
+        session_on_seat0(f, "1", true);
+        capture_start(&c);
+        assert_int_equal(plan(f, DESKTOP_PROFILE, with_audio), 0);
+        log = capture_end(&c);
+        assert_int_equal(count_steps(f, "end-session"), 1);
+        assert_string_equal(f->steps.steps[1].type->name, "end-session");
+        assert_string_equal(step_param(f, 1, "session"), "1");
+        assert_string_equal(f->steps.steps[2].type->name, "wait-released");
+}
+
 static void test_the_steps_for_the_holders_carry_who_and_the_release_timeout(void **state) {
         Fixture *f = *state;
         _cleanup_free_ char *log = NULL;
@@ -803,6 +822,7 @@ static void test_the_steps_for_the_holders_carry_who_and_the_release_timeout(voi
         assert_string_equal(step_param(f, i, "unit"), "pipewire.service");
         assert_string_equal(step_param(f, i, "user"), user);
         assert_int_equal(json_integer_value(json_object_get(f->steps.steps[i].params, "uid")), 1000);
+        assert_int_equal(json_integer_value(json_object_get(f->steps.steps[i].params, "timeout")), 45);
         i = 3;
         assert_string_equal(f->steps.steps[i].type->name, "wait-released");
         assert_int_equal(json_integer_value(json_object_get(f->steps.steps[i].params, "timeout")), 45);
@@ -1326,6 +1346,7 @@ int main(void) {
 
                 TEST(test_the_holders_are_made_to_let_go_after_the_units_stop_and_before_the_console_goes),
                 TEST(test_a_session_held_by_its_compositor_logind_and_pid_1_is_ended_once),
+                TEST(test_a_session_whose_device_only_logind_and_pid_1_still_hold_is_ended),
                 TEST(test_the_steps_for_the_holders_carry_who_and_the_release_timeout),
                 TEST(test_the_plan_lists_each_holder_with_its_class_and_what_is_done),
                 TEST(test_without_holders_there_is_nothing_to_wait_for),

@@ -476,11 +476,18 @@ static void test_the_user_manager_itself_is_in_no_user_unit(void **state) {
         process(f, 1600, "systemd", "0::/user.slice/user-1000.slice/user@1000.service/init.scope\n");
         open_fd(f, 1600, 40, "/dev/null");
 
+        /* on cgroup v1, the manager is in user@1000.service itself */
+        process(f, 1601, "systemd", "1:name=systemd:/user.slice/user-1000.slice/user@1000.service\n");
+        open_fd(f, 1601, 40, "/dev/null");
+
         assert_int_equal(holders_find(f->dir, gpu_nodes, &h), 0);
-        assert_int_equal(h.n, 1);
+        assert_int_equal(h.n, 2);
         assert_string_equal(h.holders[0].unit, "init.scope");
         assert_int_equal(h.holders[0].manager_uid, 1000);
         assert_null(h.holders[0].user_unit);
+        assert_string_equal(h.holders[1].unit, "user@1000.service");
+        assert_int_equal(h.holders[1].manager_uid, 1000);
+        assert_null(h.holders[1].user_unit);
 }
 
 static void test_on_cgroup_v1_a_user_managers_unit_comes_from_systemds_hierarchy(void **state) {
