@@ -2,6 +2,7 @@
 #include "fake-root.h"
 
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "host/logind.h"
 #include "basic/log.h"
@@ -147,6 +148,24 @@ static void test_a_session_id_with_a_slash_or_a_leading_dot_is_refused(void **st
         assert_null(s.id);
 }
 
+/* 1.ref is the FIFO logind reads the session's end from: opened, it would
+ * block until a writer comes, read, until it writes. logind's ids are
+ * letters and digits; nothing else is looked up. */
+static void test_a_session_id_logind_would_not_make_is_refused_before_any_open(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *fifo = fake_path(&f->root, "/run/systemd/sessions/1.ref");
+        LoginSession s = { 0 };
+
+        session(f, "1", "seat0");
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+        alarm(10);      /* a hang is a failure, not a stuck test run */
+        assert_int_equal(login_session_read(&f->ctx, "1.ref", &s), -EINVAL);
+        alarm(0);
+        session_file(f, "1-x", "UID=1000\nUSER=desk\n");
+        assert_int_equal(login_session_read(&f->ctx, "1-x", &s), -EINVAL);
+        assert_null(s.id);
+}
+
 /* ---- login_session_of_scope() ---- */
 
 static void test_the_session_of_a_session_scope_is_the_id_in_its_name(void **state) {
@@ -281,6 +300,7 @@ int main(void) {
                 TEST(test_a_session_file_without_uid_or_user_is_ebadmsg),
                 TEST(test_a_session_on_no_seat_has_a_null_seat),
                 TEST(test_a_session_id_with_a_slash_or_a_leading_dot_is_refused),
+                TEST(test_a_session_id_logind_would_not_make_is_refused_before_any_open),
 
                 cmocka_unit_test(test_the_session_of_a_session_scope_is_the_id_in_its_name),
                 cmocka_unit_test(test_any_other_unit_is_in_no_session),
