@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <systemd/sd-bus.h>
+#include <unistd.h>
 
 #include "host/host.h"
 #include "host/holders.h"
@@ -305,6 +306,24 @@ static void test_a_unit_of_a_users_service_manager_is_stopped_there(void **state
         assert_action(f, expected);
 }
 
+/* Any user may name a scope of their own manager session-1.scope: it is
+ * their unit, not logind's session 1 (which vmrun would end). */
+static void test_a_user_units_scope_named_like_a_session_is_a_user_unit_not_that_session(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *fifo = fake_path(&f->root, "/run/systemd/sessions/1.ref");
+
+        session(f, "1", "seat0", f->devices);
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+        holder(f, 2100, "glxgears", "/user.slice/user-1001.slice/user@1001.service/app.slice/session-1.scope");
+        holder(f, 2101, "glxgears", "/user.slice/user-1001.slice/user@1001.service/app.slice/session-1.ref.scope");
+        alarm(10);      /* reading the FIFO would block: a failure, not a stuck test run */
+        assert_int_equal(classify(f, 2100), HOLDER_USER_UNIT);
+        assert_null(f->v.session);
+        assert_action(f, "unit session-1.scope of ");
+        assert_int_equal(classify(f, 2101), HOLDER_USER_UNIT);
+        alarm(0);
+}
+
 static void test_a_process_in_a_system_unit_the_plan_does_not_stop_is_refused(void **state) {
         Fixture *f = *state;
 
@@ -453,6 +472,7 @@ int main(void) {
                 TEST(test_end_sessions_none_refuses_loginds_copy_of_a_sessions_device),
 
                 TEST(test_a_unit_of_a_users_service_manager_is_stopped_there),
+                TEST(test_a_user_units_scope_named_like_a_session_is_a_user_unit_not_that_session),
                 TEST(test_a_process_in_a_system_unit_the_plan_does_not_stop_is_refused),
                 TEST(test_a_process_in_no_unit_is_refused),
                 TEST(test_the_user_manager_itself_is_no_user_unit_of_its_own),
