@@ -162,7 +162,7 @@ int holder_classify(HostContext *ctx, const Profile *p, const HostSteps *steps, 
                 r = verdict(&v, HOLDER_SELF, NULL, strdup("vmrun itself"));
         else if (h->unit && holders_unit_is_stopped(ctx, steps, h->unit))
                 r = verdict(&v, HOLDER_UNIT, NULL, printf_alloc("stops with %s", h->unit));
-        else if ((id = login_session_of_scope(h->unit, idbuf, sizeof idbuf)))
+        else if (h->manager_uid == UID_INVALID && (id = login_session_of_scope(h->unit, idbuf, sizeof idbuf)))
                 r = classify_session(ctx, p, seat, id, &v);
         else if (h->pid == 1 || streq_ptr(h->unit, "systemd-logind.service"))
                 r = classify_session_device(ctx, p, seat, h, &v);

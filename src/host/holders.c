@@ -342,6 +342,11 @@ static int cgroup_units(const char *proc_pid, char **ret_unit, uid_t *ret_manage
                 r = unit_of_cgroup_path(copy + 1 + strcspn(copy + 1, "/"), &user_unit);
                 if (r < 0)
                         return r;
+                /* systemd --user itself: a unit no one can stop */
+                if (streq_ptr(user_unit, "init.scope")) {
+                        free(user_unit);
+                        user_unit = NULL;
+                }
         }
         r = unit_of_cgroup_path(path, &unit);
         if (r < 0)

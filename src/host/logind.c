@@ -69,8 +69,9 @@ int login_session_read(const HostContext *ctx, const char *id, LoginSession *ret
         int r;
 
         assert(ret);
-        /* a session id is a file name of logind's: nothing else */
-        if (!id[0] || strchr(id, '/') || id[0] == '.')
+        /* a session id is a file name of logind's, letters and digits as
+         * logind makes them: nothing else (ID.ref beside it is a FIFO) */
+        if (!id[0] || id[strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")] != '\0')
                 return -EINVAL;
         if (asprintf(&rel, "/run/systemd/sessions/%s", id) < 0)
                 return -ENOMEM;

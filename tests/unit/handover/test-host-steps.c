@@ -4,6 +4,7 @@
 #include "fake-root.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -187,6 +188,8 @@ static void assert_steps(const Fixture *f, const char *const *expected) {
 
                 if (json_is_integer(v))
                         snprintf(line, sizeof line, "%s %" JSON_INTEGER_FORMAT, s->type->name, json_integer_value(v));
+                else if (json_is_array(v))      /* wait-released: the devices, the first one named */
+                        snprintf(line, sizeof line, "%s %s", s->type->name, json_string_value(json_array_get(v, 0)));
                 else
                         snprintf(line, sizeof line, "%s %s", s->type->name, json_string_value(v));
                 if (!streq(line, expected[i])) {
@@ -655,6 +658,300 @@ static void test_a_holder_in_a_unit_the_plan_stops_is_fine(void **state) {
         assert_int_equal(host_precheck(&f->ctx, f->profile, with_audio, &f->steps), 0);
 }
 
+/* ---- the processes holding the GPU's card0 (/dev/null here) ---- */
+
+/* A process with card0 open: comm, cgroup ("0::" + `cgroup`), fd 12. */
+static void holder(const Fixture *f, int pid, const char *comm, const char *cgroup) {
+        char path[128], line[160];
+
+        snprintf(path, sizeof path, "/proc/%d/comm", pid);
+        snprintf(line, sizeof line, "%s\n", comm);
+        fake_file(&f->root, path, line);
+        snprintf(path, sizeof path, "/proc/%d/cgroup", pid);
+        snprintf(line, sizeof line, "0::%s\n", cgroup);
+        fake_file(&f->root, path, line);
+        snprintf(path, sizeof path, "/proc/%d/maps", pid);
+        fake_file(&f->root, path, "");
+        snprintf(path, sizeof path, "/proc/%d/fd/12", pid);
+        fake_link(&f->root, path, "/dev/null");
+}
+
+/* Session `id` of desk on seat0, as systemd 252's logind records it, with
+ * card0 among the devices its compositor took when `took_card0`. */
+static void session_on_seat0(const Fixture *f, const char *id, bool took_card0) {
+        char path[128], content[512];
+        struct stat st;
+
+        assert_int_equal(stat("/dev/null", &st), 0);
+        snprintf(path, sizeof path, "/run/systemd/sessions/%s", id);
+        snprintf(content, sizeof content,
+                 "# This is private data. Do not parse.\n"
+                 "UID=1000\nUSER=desk\nACTIVE=1\nSTATE=active\nTYPE=tty\nCLASS=user\n"
+                 "SCOPE=session-%s.scope\nSEAT=seat0\nVTNR=2\nLEADER=812\n"
+                 "DEVICES=13:64 %u:%u\n",
+                 id, took_card0 ? major(st.st_rdev) : 226, took_card0 ? minor(st.st_rdev) : 0);
+        fake_file(&f->root, path, content);
+}
+
+/* greetd's weston on seat0, logind's descriptor of its card0 and PID 1's
+ * copy, and PipeWire of uid 1000 (the user's audio server on the card). */
+static void desktop_holders(const Fixture *f) {
+        holder(f, 1, "systemd", "/init.scope");
+        holder(f, 700, "systemd-logind", "/system.slice/systemd-logind.service");
+        holder(f, 812, "weston", "/user.slice/user-1000.slice/session-1.scope");
+        holder(f, 1650, "pipewire", "/user.slice/user-1000.slice/user@1000.service/session.slice/pipewire.service");
+        session_on_seat0(f, "1", true);
+}
+
+static size_t count_steps(const Fixture *f, const char *type) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < f->steps.n; i++)
+                n += streq(f->steps.steps[i].type->name, type);
+        return n;
+}
+
+/* the plan's line for `pid` */
+static const char *holder_line(const Fixture *f, int pid) {
+        char prefix[32];
+
+        snprintf(prefix, sizeof prefix, "PID %d (", pid);
+        for (size_t i = 0; i < f->holders.n; i++)
+                if (startswith(f->holders.v[i], prefix))
+                        return f->holders.v[i];
+        fail_msg("the plan lists no holder PID %d", pid);
+        return NULL;
+}
+
+#define assert_contains(text, needle)                                                  \
+        do {                                                                           \
+                if (!strstr((text), (needle)))                                         \
+                        fail_msg("expected \"%s\" in:\n%s", (needle), (text));          \
+        } while (0)
+
+#define DESKTOP_PROFILE "[gpu]\naddress = 01:00.0\nfunctions = 01:00.1\n[host]\ndisplay-manager = gdm.service\n"
+
+static void test_the_holders_are_made_to_let_go_after_the_units_stop_and_before_the_console_goes(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+
+        desktop_holders(f);
+        holder(f, 1500, "gdm-session-wor", "/system.slice/gdm.service");
+        capture_start(&c);
+        assert_int_equal(plan(f, DESKTOP_PROFILE, with_audio), 0);
+        log = capture_end(&c);
+        assert_steps(f, (const char *const[]) {
+                "stop-unit gdm.service",
+                "end-session 1",
+                "stop-user-unit pipewire.service",
+                "wait-released " GPU,
+                "unbind-vtconsole vtcon1",
+                "unbind-framebuffer efi-framebuffer.0",
+                "unload-module nvidia",
+                "unbind-device " GPU_AUDIO,
+                "load-module vfio",
+                "load-module vfio_pci",
+                "load-module vfio_iommu_type1",
+                "bind-vfio " GPU,
+                "bind-vfio " GPU_AUDIO,
+                "check-vfio-group 12",
+                NULL,
+        });
+        assert_string_equal(f->steps.steps[1].summary, "end session 1 of desk on seat0 (logind)");
+        assert_int_equal(f->holders.n, 5);
+}
+
+static void test_a_session_held_by_its_compositor_logind_and_pid_1_is_ended_once(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+
+        desktop_holders(f);
+        /* Xwayland of the same session, and a second PipeWire process */
+        holder(f, 830, "Xwayland", "/user.slice/user-1000.slice/session-1.scope");
+        holder(f, 1651, "pipewire", "/user.slice/user-1000.slice/user@1000.service/session.slice/pipewire.service");
+        capture_start(&c);
+        assert_int_equal(plan(f, DESKTOP_PROFILE, with_audio), 0);
+        log = capture_end(&c);
+        assert_int_equal(count_steps(f, "end-session"), 1);
+        assert_int_equal(count_steps(f, "stop-user-unit"), 1);
+        assert_int_equal(count_steps(f, "wait-released"), 1);
+        assert_int_equal(f->holders.n, 6);
+}
+
+/* The compositor is gone (or holds only the render node): logind's
+ * descriptor of card0 and PID 1's copy go only with the session. */
+static void test_a_session_whose_device_only_logind_and_pid_1_still_hold_is_ended(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+
+        holder(f, 1, "systemd", "/init.scope");
+        holder(f, 700, "systemd-logind", "/system.slice/systemd-logind.service");
+        session_on_seat0(f, "1", true);
+        capture_start(&c);
+        assert_int_equal(plan(f, DESKTOP_PROFILE, with_audio), 0);
+        log = capture_end(&c);
+        assert_int_equal(count_steps(f, "end-session"), 1);
+        assert_string_equal(f->steps.steps[1].type->name, "end-session");
+        assert_string_equal(step_param(f, 1, "session"), "1");
+        assert_string_equal(f->steps.steps[2].type->name, "wait-released");
+}
+
+static void test_the_steps_for_the_holders_carry_who_and_the_release_timeout(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+        struct passwd *pw = getpwuid(1000);
+        const char *user = pw ? pw->pw_name : "1000";
+        size_t i;
+        Capture c;
+
+        desktop_holders(f);
+        capture_start(&c);
+        assert_int_equal(plan(f, DESKTOP_PROFILE "timeout-release = 45\n", with_audio), 0);
+        log = capture_end(&c);
+        i = 1;
+        assert_string_equal(f->steps.steps[i].type->name, "end-session");
+        assert_string_equal(step_param(f, i, "session"), "1");
+        assert_string_equal(step_param(f, i, "user"), "desk");
+        assert_string_equal(step_param(f, i, "seat"), "seat0");
+        assert_int_equal(json_integer_value(json_object_get(f->steps.steps[i].params, "timeout")), 45);
+        i = 2;
+        assert_string_equal(f->steps.steps[i].type->name, "stop-user-unit");
+        assert_string_equal(step_param(f, i, "unit"), "pipewire.service");
+        assert_string_equal(step_param(f, i, "user"), user);
+        assert_int_equal(json_integer_value(json_object_get(f->steps.steps[i].params, "uid")), 1000);
+        assert_int_equal(json_integer_value(json_object_get(f->steps.steps[i].params, "timeout")), 45);
+        i = 3;
+        assert_string_equal(f->steps.steps[i].type->name, "wait-released");
+        assert_int_equal(json_integer_value(json_object_get(f->steps.steps[i].params, "timeout")), 45);
+        assert_string_equal(f->steps.steps[i].summary, "wait until no process holds the GPU's nodes (up to 45s)");
+}
+
+static void test_the_plan_lists_each_holder_with_its_class_and_what_is_done(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+
+        desktop_holders(f);
+        holder(f, 4321, "steam", "/system.slice/steam.service");
+        capture_start(&c);
+        assert_int_equal(plan(f, DESKTOP_PROFILE, with_audio), 0);
+        log = capture_end(&c);
+        assert_string_equal(holder_line(f, 812),
+                            "PID 812 (weston, session-1.scope) holds /dev/dri/card0: session: in session 1 of desk on "
+                            "seat0 (tty): the session is ended through logind");
+        assert_contains(holder_line(f, 1), "PID 1 (systemd, init.scope) holds /dev/dri/card0: session device: "
+                                           "PID 1's fd store");
+        assert_contains(holder_line(f, 700), ": session device: logind's descriptor");
+        assert_contains(holder_line(f, 1650), ": user unit: unit pipewire.service of ");
+        assert_contains(holder_line(f, 4321), "PID 4321 (steam, steam.service) holds /dev/dri/card0: refused: ");
+        assert_contains(holder_line(f, 4321), "[host] stop-units");
+}
+
+static void test_without_holders_there_is_nothing_to_wait_for(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+
+        capture_start(&c);
+        assert_int_equal(plan(f, DESKTOP_PROFILE, with_audio), 0);
+        log = capture_end(&c);
+        assert_int_equal(count_steps(f, "wait-released"), 0);
+        assert_int_equal(count_steps(f, "end-session"), 0);
+        assert_int_equal(f->holders.n, 0);
+        assert_logged(log, "no process holds the GPU's nodes");
+}
+
+/* The precheck refuses them before anything is changed; waiting for them
+ * would only take the deadline to fail. */
+static void test_only_refused_holders_give_nothing_to_wait_for(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+
+        holder(f, 4321, "steam", "/system.slice/steam.service");
+        capture_start(&c);
+        assert_int_equal(plan(f, DESKTOP_PROFILE, with_audio), 0);
+        log = capture_end(&c);
+        assert_int_equal(count_steps(f, "wait-released"), 0);
+        assert_int_equal(f->holders.n, 1);
+        assert_logged(log, "no process holds the GPU's nodes that vmrun would make let go");
+}
+
+static void test_vmruns_own_hold_is_listed_but_not_waited_for(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+        int r;
+
+        holder(f, (int) getpid(), "vmrun", "/system.slice/vmrun-win10.service");
+        capture_start(&c);
+        assert_int_equal(plan(f, DESKTOP_PROFILE, with_audio), 0);
+        r = host_precheck(&f->ctx, f->profile, with_audio, &f->steps);
+        log = capture_end(&c);
+        assert_int_equal(r, 0);
+        assert_int_equal(count_steps(f, "wait-released"), 0);
+        assert_int_equal(f->holders.n, 1);
+        assert_contains(f->holders.v[0], ": vmrun: vmrun itself");
+}
+
+static void test_a_holder_refused_by_its_class_fails_the_precheck_named_with_why(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+        int r;
+
+        desktop_holders(f);
+        holder(f, 4321, "steam", "/system.slice/steam.service");
+        capture_start(&c);
+        assert_int_equal(plan(f, DESKTOP_PROFILE, with_audio), 0);
+        r = host_precheck(&f->ctx, f->profile, with_audio, &f->steps);
+        log = capture_end(&c);
+        assert_int_equal(r, -EBUSY);
+        assert_logged(log, "PID 4321 (steam, steam.service) holds /dev/dri/card0: a unit vmrun does not stop");
+        /* the others have their steps: not named */
+        assert_not_logged(log, "PID 812 ");
+        assert_not_logged(log, "PID 1 ");
+        assert_not_logged(log, "PID 1650 ");
+}
+
+static void test_holders_of_the_classes_the_plan_handles_pass_the_precheck(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+        int r;
+
+        desktop_holders(f);
+        holder(f, 1500, "gdm-session-wor", "/system.slice/gdm.service");
+        capture_start(&c);
+        assert_int_equal(plan(f, DESKTOP_PROFILE, with_audio), 0);
+        r = host_precheck(&f->ctx, f->profile, with_audio, &f->steps);
+        log = capture_end(&c);
+        assert_int_equal(r, 0);
+}
+
+static void test_with_end_sessions_none_the_precheck_says_how_to_end_the_session(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+        int r;
+
+        desktop_holders(f);
+        capture_start(&c);
+        assert_int_equal(plan(f, DESKTOP_PROFILE "end-sessions = none\n", with_audio), 0);
+        r = host_precheck(&f->ctx, f->profile, with_audio, &f->steps);
+        log = capture_end(&c);
+        assert_int_equal(r, -EBUSY);
+        assert_logged(log, "PID 812 (weston, session-1.scope) holds /dev/dri/card0: in session 1 of desk on seat0: "
+                           "[host] end-sessions = none keeps it; log out (`loginctl terminate-session 1`)");
+        assert_logged(log, "PID 1 (systemd, init.scope) holds /dev/dri/card0: PID 1's fd store");
+        assert_logged(log, "PID 700 (systemd-logind, systemd-logind.service) holds /dev/dri/card0: logind's descriptor");
+        /* and nothing is planned for the session */
+        assert_int_equal(count_steps(f, "end-session"), 0);
+}
+
 /* ---- after the restore ---- */
 
 static void test_verify_finds_the_host_back_as_planned(void **state) {
@@ -1046,6 +1343,18 @@ int main(void) {
                 TEST(test_without_iommu_groups_the_iommu_is_off),
                 TEST(test_a_process_outside_the_stopped_units_holding_the_gpu_is_an_error),
                 TEST(test_a_holder_in_a_unit_the_plan_stops_is_fine),
+
+                TEST(test_the_holders_are_made_to_let_go_after_the_units_stop_and_before_the_console_goes),
+                TEST(test_a_session_held_by_its_compositor_logind_and_pid_1_is_ended_once),
+                TEST(test_a_session_whose_device_only_logind_and_pid_1_still_hold_is_ended),
+                TEST(test_the_steps_for_the_holders_carry_who_and_the_release_timeout),
+                TEST(test_the_plan_lists_each_holder_with_its_class_and_what_is_done),
+                TEST(test_without_holders_there_is_nothing_to_wait_for),
+                TEST(test_only_refused_holders_give_nothing_to_wait_for),
+                TEST(test_vmruns_own_hold_is_listed_but_not_waited_for),
+                TEST(test_a_holder_refused_by_its_class_fails_the_precheck_named_with_why),
+                TEST(test_holders_of_the_classes_the_plan_handles_pass_the_precheck),
+                TEST(test_with_end_sessions_none_the_precheck_says_how_to_end_the_session),
 
                 TEST(test_verify_finds_the_host_back_as_planned),
                 TEST(test_verify_reports_a_device_left_on_vfio_pci),

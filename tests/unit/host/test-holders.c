@@ -403,6 +403,160 @@ static void test_the_nodes_device_nodes_returns_are_what_holders_find_matches(vo
         }
 }
 
+/* ---- what the cgroup says: the unit, and a user manager's unit ---- */
+
+static void test_a_process_of_a_user_manager_has_that_managers_uid_and_its_unit_there(void **state) {
+        FakeRoot *f = *state;
+        _cleanup_(holders_done) Holders h = { 0 };
+
+        process(f, 1650, "pipewire",
+                "0::/user.slice/user-1000.slice/user@1000.service/session.slice/pipewire.service\n");
+        open_fd(f, 1650, 30, "/dev/null");
+
+        assert_int_equal(holders_find(f->dir, gpu_nodes, &h), 0);
+        assert_int_equal(h.n, 1);
+        assert_string_equal(h.holders[0].unit, "pipewire.service");
+        assert_int_equal(h.holders[0].manager_uid, 1000);
+        assert_string_equal(h.holders[0].user_unit, "pipewire.service");
+}
+
+static void test_the_user_unit_is_the_last_service_or_scope_below_the_manager(void **state) {
+        FakeRoot *f = *state;
+        _cleanup_(holders_done) Holders h = { 0 };
+
+        process(f, 1700, "firefox",
+                "0::/user.slice/user-1001.slice/user@1001.service/app.slice/app-firefox-1234.scope\n");
+        open_fd(f, 1700, 7, "/dev/null");
+
+        assert_int_equal(holders_find(f->dir, gpu_nodes, &h), 0);
+        assert_int_equal(h.n, 1);
+        assert_int_equal(h.holders[0].manager_uid, 1001);
+        assert_string_equal(h.holders[0].user_unit, "app-firefox-1234.scope");
+}
+
+static void test_a_process_of_a_login_session_has_no_user_manager(void **state) {
+        FakeRoot *f = *state;
+        _cleanup_(holders_done) Holders h = { 0 };
+
+        process(f, 812, "weston", "0::/user.slice/user-1000.slice/session-2.scope\n");
+        open_fd(f, 812, 12, "/dev/null");
+
+        assert_int_equal(holders_find(f->dir, gpu_nodes, &h), 0);
+        assert_int_equal(h.n, 1);
+        assert_string_equal(h.holders[0].unit, "session-2.scope");
+        assert_int_equal(h.holders[0].manager_uid, UID_INVALID);
+        assert_null(h.holders[0].user_unit);
+}
+
+static void test_a_name_that_only_begins_like_a_user_manager_is_none(void **state) {
+        FakeRoot *f = *state;
+        _cleanup_(holders_done) Holders h = { 0 };
+
+        process(f, 1800, "imposter", "0::/system.slice/user@1000.serviceX/foo.service\n");
+        open_fd(f, 1800, 3, "/dev/null");
+        process(f, 1801, "imposter2", "0::/system.slice/user@.service/foo.service\n");
+        open_fd(f, 1801, 3, "/dev/null");
+        process(f, 1802, "imposter3", "0::/system.slice/user@1000x.service/foo.service\n");
+        open_fd(f, 1802, 3, "/dev/null");
+
+        assert_int_equal(holders_find(f->dir, gpu_nodes, &h), 0);
+        assert_int_equal(h.n, 3);
+        for (size_t i = 0; i < h.n; i++) {
+                assert_string_equal(h.holders[i].unit, "foo.service");
+                assert_int_equal(h.holders[i].manager_uid, UID_INVALID);
+                assert_null(h.holders[i].user_unit);
+        }
+}
+
+/* systemd --user: its init.scope is no unit it could stop */
+static void test_the_user_manager_itself_is_in_no_user_unit(void **state) {
+        FakeRoot *f = *state;
+        _cleanup_(holders_done) Holders h = { 0 };
+
+        process(f, 1600, "systemd", "0::/user.slice/user-1000.slice/user@1000.service/init.scope\n");
+        open_fd(f, 1600, 40, "/dev/null");
+
+        /* on cgroup v1, the manager is in user@1000.service itself */
+        process(f, 1601, "systemd", "1:name=systemd:/user.slice/user-1000.slice/user@1000.service\n");
+        open_fd(f, 1601, 40, "/dev/null");
+
+        assert_int_equal(holders_find(f->dir, gpu_nodes, &h), 0);
+        assert_int_equal(h.n, 2);
+        assert_string_equal(h.holders[0].unit, "init.scope");
+        assert_int_equal(h.holders[0].manager_uid, 1000);
+        assert_null(h.holders[0].user_unit);
+        assert_string_equal(h.holders[1].unit, "user@1000.service");
+        assert_int_equal(h.holders[1].manager_uid, 1000);
+        assert_null(h.holders[1].user_unit);
+}
+
+static void test_on_cgroup_v1_a_user_managers_unit_comes_from_systemds_hierarchy(void **state) {
+        FakeRoot *f = *state;
+        _cleanup_(holders_done) Holders h = { 0 };
+
+        process(f, 1900, "pipewire", "12:cpu,cpuacct:/\n"
+                "1:name=systemd:/user.slice/user-1000.slice/user@1000.service/pipewire.service\n");
+        open_fd(f, 1900, 3, "/dev/null");
+
+        assert_int_equal(holders_find(f->dir, gpu_nodes, &h), 0);
+        assert_int_equal(h.n, 1);
+        assert_int_equal(h.holders[0].manager_uid, 1000);
+        assert_string_equal(h.holders[0].user_unit, "pipewire.service");
+}
+
+/* ---- the device number, and forgetting a process ---- */
+
+static void test_a_holder_carries_the_device_number_of_the_node_it_holds(void **state) {
+        FakeRoot *f = *state;
+        _cleanup_(holders_done) Holders h = { 0 };
+        struct stat card0, render;
+
+        assert_int_equal(stat("/dev/null", &card0), 0);
+        assert_int_equal(stat("/dev/zero", &render), 0);
+        process(f, 2000, "weston", "0::/user.slice/user-1000.slice/session-1.scope\n");
+        open_fd(f, 2000, 12, "/dev/null");
+        /* a mapping found by path has the node's number too */
+        maps(f, 2000, "7f3a00000000-7f3a00100000 rw-s 00000000 00:00 0 /dev/dri/renderD128\n");
+
+        assert_int_equal(holders_find(f->dir, gpu_nodes, &h), 0);
+        assert_int_equal(h.n, 2);
+        assert_string_equal(h.holders[0].node, "/dev/dri/card0");
+        assert_true(h.holders[0].rdev == card0.st_rdev);
+        assert_string_equal(h.holders[1].node, "/dev/dri/renderD128");
+        assert_true(h.holders[1].mapped);
+        assert_true(h.holders[1].rdev == render.st_rdev);
+}
+
+static void test_dropping_a_pid_forgets_every_node_it_holds_and_nothing_else(void **state) {
+        FakeRoot *f = *state;
+        _cleanup_(holders_done) Holders h = { 0 };
+
+        process(f, 10, "first", "0::/system.slice/a.service\n");
+        open_fd(f, 10, 3, "/dev/null");
+        process(f, 20, "vmrun", "0::/system.slice/vmrun-w.service\n");
+        open_fd(f, 20, 3, "/dev/null");
+        open_fd(f, 20, 4, "/dev/zero");
+        process(f, 30, "last", "0::/system.slice/c.service\n");
+        open_fd(f, 30, 3, "/dev/zero");
+
+        assert_int_equal(holders_find(f->dir, gpu_nodes, &h), 0);
+        assert_int_equal(h.n, 4);
+        holders_drop_pid(&h, 20);
+        assert_int_equal(h.n, 2);
+        assert_int_equal(h.holders[0].pid, 10);
+        assert_string_equal(h.holders[0].comm, "first");
+        assert_int_equal(h.holders[1].pid, 30);
+        assert_string_equal(h.holders[1].comm, "last");
+        assert_string_equal(h.holders[1].node, "/dev/dri/renderD128");
+
+        /* a PID that holds nothing: nothing changes */
+        holders_drop_pid(&h, 4711);
+        assert_int_equal(h.n, 2);
+        holders_drop_pid(&h, 10);
+        holders_drop_pid(&h, 30);
+        assert_int_equal(h.n, 0);
+}
+
 #define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void) {
@@ -428,6 +582,15 @@ int main(void) {
                 TEST(test_a_process_that_vanished_during_the_scan_is_skipped),
                 TEST(test_nodes_that_do_not_exist_are_held_by_no_one),
                 TEST(test_the_nodes_device_nodes_returns_are_what_holders_find_matches),
+
+                TEST(test_a_process_of_a_user_manager_has_that_managers_uid_and_its_unit_there),
+                TEST(test_the_user_unit_is_the_last_service_or_scope_below_the_manager),
+                TEST(test_a_process_of_a_login_session_has_no_user_manager),
+                TEST(test_a_name_that_only_begins_like_a_user_manager_is_none),
+                TEST(test_the_user_manager_itself_is_in_no_user_unit),
+                TEST(test_on_cgroup_v1_a_user_managers_unit_comes_from_systemds_hierarchy),
+                TEST(test_a_holder_carries_the_device_number_of_the_node_it_holds),
+                TEST(test_dropping_a_pid_forgets_every_node_it_holds_and_nothing_else),
         };
 
         log_setup();

@@ -1,0 +1,492 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "skip.h"
+#include "capture.h"
+#include "fake-root.h"
+
+#include <pwd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <systemd/sd-bus.h>
+#include <unistd.h>
+
+#include "host/host.h"
+#include "host/holders.h"
+#include "host/logind.h"
+#include "handover/holders-plan.h"
+#include "handover/step-types.h"
+#include "basic/log.h"
+#include "basic/strv.h"
+#include "profile/profile.h"
+
+/* Why each process holds the GPU's nodes and what the handover does about
+ * it, against a fake root: the GPU 0000:01:00.0 with its /dev/dri/card0
+ * (a symlink to /dev/null, so that it has a real device number), the
+ * processes in /proc, logind's sessions in /run/systemd/sessions, the
+ * seat udev gave the GPU in /run/udev/data.
+ *
+ *   weston      PID 812, session-1.scope of desk, the compositor greetd started
+ *   logind      PID 700, systemd-logind.service: its descriptor of card0 (TakeDevice)
+ *   systemd     PID 1, init.scope: the copy of it in the fd store
+ *   pipewire    PID 1650, pipewire.service of uid 1000's service manager
+ *
+ * Each test sets up the ones it needs. */
+
+#define GPU "0000:01:00.0"
+
+typedef struct Fixture {
+        FakeRoot root;
+        HostContext ctx;
+        Profile *profile;
+        HostSteps steps;        /* the steps planned before the holders: stop-unit */
+        HolderVerdict v;
+        char devices[64];       /* DEVICES= of a session that took card0: "226:0 MAJ:MIN" */
+} Fixture;
+
+static int setup(void **state) {
+        Fixture *f = calloc(1, sizeof(*f));
+        struct stat st;
+
+        if (!f)
+                return -1;
+        fake_root_new(&f->root, "holders-plan");
+        fake_file(&f->root, "/sys/bus/pci/devices/" GPU "/vendor", "0x1002\n");
+        fake_link(&f->root, "/sys/class/drm/card0/device", "../../../bus/pci/devices/" GPU);
+        fake_link(&f->root, "/dev/dri/card0", "/dev/null");
+        fake_dir(&f->root, "/proc");
+        f->ctx = (HostContext) { .root = f->root.dir };
+        /* what logind writes for card0: here that is /dev/null's number */
+        if (stat("/dev/null", &st) < 0)
+                return -1;
+        snprintf(f->devices, sizeof f->devices, "13:64 %u:%u", major(st.st_rdev), minor(st.st_rdev));
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state) {
+        Fixture *f = *state;
+
+        fake_root_remove(&f->root);
+        host_context_done(&f->ctx);
+        profile_free(f->profile);
+        host_steps_done(&f->steps);
+        holder_verdict_done(&f->v);
+        free(f);
+        return 0;
+}
+
+/* A process with card0 open: comm, cgroup, fd 12. */
+static void holder(const Fixture *f, int pid, const char *comm, const char *cgroup) {
+        char path[128], line[160];
+
+        snprintf(path, sizeof path, "/proc/%d/comm", pid);
+        snprintf(line, sizeof line, "%s\n", comm);
+        fake_file(&f->root, path, line);
+        snprintf(path, sizeof path, "/proc/%d/cgroup", pid);
+        snprintf(line, sizeof line, "0::%s\n", cgroup);
+        fake_file(&f->root, path, line);
+        snprintf(path, sizeof path, "/proc/%d/maps", pid);
+        fake_file(&f->root, path, "");
+        snprintf(path, sizeof path, "/proc/%d/fd/12", pid);
+        fake_link(&f->root, path, "/dev/null");
+}
+
+/* /run/systemd/sessions/ID as systemd 252's logind writes it; seat NULL:
+ * on no seat; devices NULL: it took none. */
+static void session(const Fixture *f, const char *id, const char *seat, const char *devices) {
+        char path[128], content[640];
+
+        snprintf(path, sizeof path, "/run/systemd/sessions/%s", id);
+        snprintf(content, sizeof content,
+                 "# This is private data. Do not parse.\n"
+                 "UID=1000\n"
+                 "USER=desk\n"
+                 "ACTIVE=1\n"
+                 "STATE=active\n"
+                 "TYPE=tty\n"
+                 "CLASS=user\n"
+                 "SCOPE=session-%s.scope\n"
+                 "%s%s%s"
+                 "LEADER=812\n"
+                 "%s%s%s",
+                 id, seat ? "SEAT=" : "", seat ? seat : "", seat ? "\nVTNR=2\n" : "",
+                 devices ? "DEVICES=" : "", devices ? devices : "", devices ? "\n" : "");
+        fake_file(&f->root, path, content);
+}
+
+static void load_profile(Fixture *f, const char *host_section) {
+        char text[256];
+
+        snprintf(text, sizeof text, "[gpu]\naddress = 01:00.0\n%s", host_section);
+        assert_int_equal(profile_load_string("/etc/vmrun/win10.profile", text, &f->profile), 0);
+}
+
+/* a stop-unit step for `unit`, as plan_units() adds it */
+static void stops(Fixture *f, const char *unit) {
+        char *summary;
+
+        assert_true(asprintf(&summary, "stop %s", unit) >= 0);
+        assert_int_equal(host_steps_add(&f->steps, &step_stop_unit, json_pack("{s:s}", "unit", unit), summary), 0);
+}
+
+/* The class of `pid`'s hold on card0, under the profile loaded (the
+ * default one if none), as the plan and the precheck find it. */
+static HolderClass classify(Fixture *f, pid_t pid) {
+        _cleanup_(holders_done) Holders h = { 0 };
+        _cleanup_free_ char *seat = NULL;
+        char *const devices[] = { (char *) GPU, NULL };
+
+        if (!f->profile)
+                load_profile(f, "");
+        assert_int_equal(device_seat(&f->ctx, GPU, &seat), 0);
+        assert_int_equal(holders_of_devices(&f->ctx, devices, &h), 0);
+        for (size_t i = 0; i < h.n; i++) {
+                if (h.holders[i].pid != pid)
+                        continue;
+                assert_string_equal(h.holders[i].node, "/dev/dri/card0");
+                holder_verdict_done(&f->v);
+                assert_int_equal(holder_classify(&f->ctx, f->profile, &f->steps, seat, &h.holders[i], &f->v), 0);
+                assert_non_null(f->v.action);
+                return f->v.class;
+        }
+        fail_msg("PID %d holds no node of " GPU, (int) pid);
+        return _HOLDER_CLASS_MAX;
+}
+
+#define assert_action(f, needle)                                                                 \
+        do {                                                                                     \
+                if (!strstr((f)->v.action, (needle)))                                            \
+                        fail_msg("expected \"%s\" in the action:\n%s", (needle), (f)->v.action); \
+        } while (0)
+
+/* ---- a login session's processes ---- */
+
+static void test_a_compositor_in_a_session_on_the_gpus_seat_is_ended_with_its_session(void **state) {
+        Fixture *f = *state;
+
+        holder(f, 812, "weston", "/user.slice/user-1000.slice/session-1.scope");
+        session(f, "1", "seat0", "226:0 13:64");
+        assert_int_equal(classify(f, 812), HOLDER_SESSION);
+        assert_string_equal(f->v.session, "1");
+        assert_string_equal(f->v.user, "desk");
+        assert_action(f, "in session 1 of desk on seat0 (tty): the session is ended through logind");
+}
+
+static void test_end_sessions_none_refuses_a_session_on_the_gpus_seat_and_says_how_to_end_it(void **state) {
+        Fixture *f = *state;
+
+        holder(f, 812, "weston", "/user.slice/user-1000.slice/session-1.scope");
+        session(f, "1", "seat0", NULL);
+        load_profile(f, "[host]\nend-sessions = none\n");
+        assert_int_equal(classify(f, 812), HOLDER_REFUSED);
+        assert_action(f, "session 1 of desk");
+        assert_action(f, "end-sessions = none");
+        assert_action(f, "`loginctl terminate-session 1`");
+}
+
+static void test_end_sessions_seat_is_what_a_profile_without_it_means(void **state) {
+        Fixture *f = *state;
+
+        holder(f, 812, "weston", "/user.slice/user-1000.slice/session-1.scope");
+        session(f, "1", "seat0", NULL);
+        load_profile(f, "[host]\nend-sessions = seat\n");
+        assert_int_equal(classify(f, 812), HOLDER_SESSION);
+}
+
+static void test_a_session_on_another_seat_is_refused_and_named(void **state) {
+        Fixture *f = *state;
+
+        holder(f, 900, "sway", "/user.slice/user-1000.slice/session-2.scope");
+        session(f, "2", "seat1", NULL);
+        assert_int_equal(classify(f, 900), HOLDER_REFUSED);
+        assert_string_equal(f->v.session, "2");
+        assert_action(f, "in session 2 of desk on seat1, not on the GPU's seat0");
+}
+
+static void test_a_session_on_no_seat_is_refused_and_named(void **state) {
+        Fixture *f = *state;
+
+        /* an ssh login running a GPU program */
+        holder(f, 901, "vkcube", "/user.slice/user-1000.slice/session-c3.scope");
+        session(f, "c3", NULL, NULL);
+        assert_int_equal(classify(f, 901), HOLDER_REFUSED);
+        assert_action(f, "in session c3 of desk on no seat, not on the GPU's seat0");
+}
+
+static void test_a_session_on_the_seat_udev_gave_the_gpu_is_that_seats(void **state) {
+        Fixture *f = *state;
+
+        fake_file(&f->root, "/run/udev/data/+pci:" GPU, "I:5012345\nE:ID_SEAT=seat1\nG:seat\n");
+        holder(f, 900, "sway", "/user.slice/user-1000.slice/session-2.scope");
+        session(f, "2", "seat1", NULL);
+        holder(f, 812, "weston", "/user.slice/user-1000.slice/session-1.scope");
+        session(f, "1", "seat0", NULL);
+        assert_int_equal(classify(f, 900), HOLDER_SESSION);
+        assert_int_equal(classify(f, 812), HOLDER_REFUSED);
+        assert_action(f, "on seat0, not on the GPU's seat1");
+}
+
+static void test_a_session_logind_does_not_list_is_refused(void **state) {
+        Fixture *f = *state;
+
+        holder(f, 4321, "steam", "/user.slice/user-1000.slice/session-4.scope");
+        assert_int_equal(classify(f, 4321), HOLDER_REFUSED);
+        assert_null(f->v.session);
+        assert_action(f, "in session 4, which logind does not list");
+}
+
+/* ---- logind's descriptors and PID 1's copies of them ---- */
+
+static void test_pid_1_holding_a_device_a_session_on_the_seat_took_goes_with_that_session(void **state) {
+        Fixture *f = *state;
+
+        holder(f, 1, "systemd", "/init.scope");
+        session(f, "1", "seat0", f->devices);
+        assert_int_equal(classify(f, 1), HOLDER_SESSION_DEVICE);
+        assert_string_equal(f->v.session, "1");
+        assert_string_equal(f->v.user, "desk");
+        assert_action(f, "PID 1's fd store");
+        assert_action(f, "session 1 of desk took: released when the session ends");
+}
+
+static void test_logind_holding_a_device_a_session_on_the_seat_took_goes_with_that_session(void **state) {
+        Fixture *f = *state;
+
+        holder(f, 700, "systemd-logind", "/system.slice/systemd-logind.service");
+        session(f, "2", "seat0", NULL);         /* took nothing */
+        session(f, "1", "seat0", f->devices);
+        assert_int_equal(classify(f, 700), HOLDER_SESSION_DEVICE);
+        assert_string_equal(f->v.session, "1");
+        assert_action(f, "logind's descriptor");
+}
+
+static void test_pid_1_holding_a_device_no_session_took_is_refused(void **state) {
+        Fixture *f = *state;
+
+        holder(f, 1, "systemd", "/init.scope");
+        session(f, "1", "seat0", "226:0 13:64");
+        assert_int_equal(classify(f, 1), HOLDER_REFUSED);
+        assert_null(f->v.session);
+        assert_action(f, "PID 1's fd store");
+        assert_action(f, "a device no session on seat0 took");
+}
+
+static void test_a_device_taken_by_a_session_on_another_seat_is_refused(void **state) {
+        Fixture *f = *state;
+
+        holder(f, 700, "systemd-logind", "/system.slice/systemd-logind.service");
+        session(f, "2", "seat1", f->devices);
+        session(f, "3", NULL, f->devices);
+        assert_int_equal(classify(f, 700), HOLDER_REFUSED);
+        assert_action(f, "logind's descriptor of a device no session on seat0 took");
+}
+
+static void test_end_sessions_none_refuses_loginds_copy_of_a_sessions_device(void **state) {
+        Fixture *f = *state;
+
+        holder(f, 1, "systemd", "/init.scope");
+        session(f, "1", "seat0", f->devices);
+        load_profile(f, "[host]\nend-sessions = none\n");
+        assert_int_equal(classify(f, 1), HOLDER_REFUSED);
+        assert_action(f, "session 1 of desk took: [host] end-sessions = none keeps the session");
+}
+
+/* ---- units ---- */
+
+static void test_a_unit_of_a_users_service_manager_is_stopped_there(void **state) {
+        Fixture *f = *state;
+        struct passwd *pw = getpwuid(1000);
+        const char *user = pw ? pw->pw_name : "1000";
+        char expected[160];
+
+        holder(f, 1650, "pipewire", "/user.slice/user-1000.slice/user@1000.service/session.slice/pipewire.service");
+        assert_int_equal(classify(f, 1650), HOLDER_USER_UNIT);
+        assert_string_equal(f->v.user, user);
+        assert_null(f->v.session);
+        snprintf(expected, sizeof expected, "unit pipewire.service of %s's service manager", user);
+        assert_action(f, expected);
+}
+
+/* Any user may name a scope of their own manager session-1.scope: it is
+ * their unit, not logind's session 1 (which vmrun would end). */
+static void test_a_user_units_scope_named_like_a_session_is_a_user_unit_not_that_session(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *fifo = fake_path(&f->root, "/run/systemd/sessions/1.ref");
+
+        session(f, "1", "seat0", f->devices);
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+        holder(f, 2100, "glxgears", "/user.slice/user-1001.slice/user@1001.service/app.slice/session-1.scope");
+        holder(f, 2101, "glxgears", "/user.slice/user-1001.slice/user@1001.service/app.slice/session-1.ref.scope");
+        alarm(10);      /* reading the FIFO would block: a failure, not a stuck test run */
+        assert_int_equal(classify(f, 2100), HOLDER_USER_UNIT);
+        assert_null(f->v.session);
+        assert_action(f, "unit session-1.scope of ");
+        assert_int_equal(classify(f, 2101), HOLDER_USER_UNIT);
+        alarm(0);
+}
+
+static void test_a_process_in_a_system_unit_the_plan_does_not_stop_is_refused(void **state) {
+        Fixture *f = *state;
+
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+
+        holder(f, 4321, "foo", "/system.slice/foo.service");
+        stops(f, "gdm.service");
+        load_profile(f, "[host]\ndisplay-manager = gdm.service\n");
+        /* systemd is asked whether gdm.service is foo.service, if it can be */
+        capture_start(&c);
+        assert_int_equal(classify(f, 4321), HOLDER_REFUSED);
+        log = capture_end(&c);
+        assert_action(f, "a unit vmrun does not stop");
+        assert_action(f, "[host] stop-units");
+}
+
+static void test_a_process_in_no_unit_is_refused(void **state) {
+        Fixture *f = *state;
+
+        holder(f, 42, "a.out", "/");
+        assert_int_equal(classify(f, 42), HOLDER_REFUSED);
+        assert_action(f, "in no unit");
+        assert_action(f, "[host] stop-units");
+}
+
+/* systemd --user itself lives in init.scope below its user@.service (on
+ * cgroup v1 in user@.service itself): no unit it could stop. */
+static void test_the_user_manager_itself_is_no_user_unit_of_its_own(void **state) {
+        Fixture *f = *state;
+
+        holder(f, 1600, "systemd", "/user.slice/user-1000.slice/user@1000.service/init.scope");
+        assert_int_equal(classify(f, 1600), HOLDER_REFUSED);
+        holder(f, 1601, "systemd", "/user.slice/user-1000.slice/user@1000.service");
+        assert_int_equal(classify(f, 1601), HOLDER_REFUSED);
+}
+
+static void test_a_process_in_the_display_manager_the_plan_stops_stops_with_it(void **state) {
+        Fixture *f = *state;
+
+        holder(f, 1500, "gnome-shell", "/system.slice/gdm.service");
+        stops(f, "gdm.service");
+        load_profile(f, "[host]\ndisplay-manager = gdm.service\n");
+        assert_int_equal(classify(f, 1500), HOLDER_UNIT);
+        assert_null(f->v.session);
+        assert_action(f, "stops with gdm.service");
+}
+
+static void test_a_process_in_one_of_the_stop_units_stops_with_it(void **state) {
+        Fixture *f = *state;
+
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+
+        holder(f, 1200, "nvidia-persiste", "/system.slice/nvidia-persistenced.service");
+        stops(f, "gdm.service");
+        stops(f, "nvidia-persistenced.service");
+        capture_start(&c);
+        assert_int_equal(classify(f, 1200), HOLDER_UNIT);
+        log = capture_end(&c);
+}
+
+/* A unit the plan stops takes its processes along, whatever else they
+ * are: the session's scope stopped by name is not ended through logind. */
+static void test_a_unit_the_plan_stops_comes_before_the_session(void **state) {
+        Fixture *f = *state;
+
+        holder(f, 812, "weston", "/user.slice/user-1000.slice/session-1.scope");
+        session(f, "1", "seat0", NULL);
+        stops(f, "session-1.scope");
+        assert_int_equal(classify(f, 812), HOLDER_UNIT);
+}
+
+/* The plan names the display manager by its alias; whether gdm.service is
+ * it only systemd can say. Without a system bus (a container) it cannot,
+ * and the holder is refused rather than taken for stopped. */
+static void test_without_systemd_an_alias_is_not_taken_for_the_unit_of_a_holder(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+        sd_bus *bus = NULL;
+        Capture c;
+
+        if (sd_bus_open_system(&bus) >= 0) {
+                sd_bus_flush_close_unref(bus);
+                skip_because("it needs a host without a system bus");
+        }
+        holder(f, 1500, "gnome-shell", "/system.slice/gdm.service");
+        stops(f, "display-manager.service");
+        capture_start(&c);
+        assert_int_equal(classify(f, 1500), HOLDER_REFUSED);
+        log = capture_end(&c);
+        assert_action(f, "a unit vmrun does not stop");
+}
+
+/* ---- vmrun itself ---- */
+
+static void test_vmruns_own_process_is_vmrun_whatever_its_unit(void **state) {
+        Fixture *f = *state;
+
+        holder(f, (int) getpid(), "vmrun", "/system.slice/vmrun-win10.service");
+        assert_int_equal(classify(f, getpid()), HOLDER_SELF);
+        assert_string_equal(f->v.action, "vmrun itself");
+}
+
+/* ---- naming ---- */
+
+static void test_each_class_has_the_name_the_plan_lists_it_by(void **state) {
+        assert_string_equal(holder_class_to_string(HOLDER_SELF), "vmrun");
+        assert_string_equal(holder_class_to_string(HOLDER_UNIT), "unit");
+        assert_string_equal(holder_class_to_string(HOLDER_SESSION), "session");
+        assert_string_equal(holder_class_to_string(HOLDER_SESSION_DEVICE), "session device");
+        assert_string_equal(holder_class_to_string(HOLDER_USER_UNIT), "user unit");
+        assert_string_equal(holder_class_to_string(HOLDER_REFUSED), "refused");
+        assert_null(holder_class_to_string(_HOLDER_CLASS_MAX));
+        assert_null(holder_class_to_string((HolderClass) -1));
+}
+
+static void test_a_holder_is_described_by_pid_comm_unit_and_node(void **state) {
+        Holder weston = { .pid = 812, .comm = (char *) "weston", .unit = (char *) "session-1.scope",
+                          .node = (char *) "/dev/dri/card0" };
+        Holder loose = { .pid = 42, .comm = (char *) "a.out", .node = (char *) "/dev/dri/renderD128", .mapped = true };
+        char buf[256];
+
+        holder_describe(&weston, buf, sizeof buf);
+        assert_string_equal(buf, "PID 812 (weston, session-1.scope) holds /dev/dri/card0");
+        holder_describe(&loose, buf, sizeof buf);
+        assert_string_equal(buf, "PID 42 (a.out, in no unit) holds /dev/dri/renderD128 (mapped)");
+}
+
+#define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                TEST(test_a_compositor_in_a_session_on_the_gpus_seat_is_ended_with_its_session),
+                TEST(test_end_sessions_none_refuses_a_session_on_the_gpus_seat_and_says_how_to_end_it),
+                TEST(test_end_sessions_seat_is_what_a_profile_without_it_means),
+                TEST(test_a_session_on_another_seat_is_refused_and_named),
+                TEST(test_a_session_on_no_seat_is_refused_and_named),
+                TEST(test_a_session_on_the_seat_udev_gave_the_gpu_is_that_seats),
+                TEST(test_a_session_logind_does_not_list_is_refused),
+
+                TEST(test_pid_1_holding_a_device_a_session_on_the_seat_took_goes_with_that_session),
+                TEST(test_logind_holding_a_device_a_session_on_the_seat_took_goes_with_that_session),
+                TEST(test_pid_1_holding_a_device_no_session_took_is_refused),
+                TEST(test_a_device_taken_by_a_session_on_another_seat_is_refused),
+                TEST(test_end_sessions_none_refuses_loginds_copy_of_a_sessions_device),
+
+                TEST(test_a_unit_of_a_users_service_manager_is_stopped_there),
+                TEST(test_a_user_units_scope_named_like_a_session_is_a_user_unit_not_that_session),
+                TEST(test_a_process_in_a_system_unit_the_plan_does_not_stop_is_refused),
+                TEST(test_a_process_in_no_unit_is_refused),
+                TEST(test_the_user_manager_itself_is_no_user_unit_of_its_own),
+                TEST(test_a_process_in_the_display_manager_the_plan_stops_stops_with_it),
+                TEST(test_a_process_in_one_of_the_stop_units_stops_with_it),
+                TEST(test_a_unit_the_plan_stops_comes_before_the_session),
+                TEST(test_without_systemd_an_alias_is_not_taken_for_the_unit_of_a_holder),
+
+                TEST(test_vmruns_own_process_is_vmrun_whatever_its_unit),
+
+                cmocka_unit_test(test_each_class_has_the_name_the_plan_lists_it_by),
+                cmocka_unit_test(test_a_holder_is_described_by_pid_comm_unit_and_node),
+        };
+
+        log_setup();
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
