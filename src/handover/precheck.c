@@ -63,7 +63,7 @@ static int check_holders(HostContext *ctx, const Profile *p, char *const *device
 
         r = device_seat(ctx, devices[0], &seat);
         if (r < 0)
-                return log_oom();
+                return log_error_errno(r, "the seat of %s: %s", devices[0], STRERROR(r));
         r = holders_of_devices(ctx, devices, &h);
         if (r < 0)
                 return log_error_errno(r, "look for holders of %s's nodes: %s", devices[0], STRERROR(r));
@@ -73,7 +73,8 @@ static int check_holders(HostContext *ctx, const Profile *p, char *const *device
 
                 r = holder_classify(ctx, p, steps, seat, &h.holders[i], &v);
                 if (r < 0)
-                        return log_oom();
+                        return log_error_errno(r, "why PID %d holds %s: %s", (int) h.holders[i].pid,
+                                               h.holders[i].node, STRERROR(r));
                 if (v.class != HOLDER_REFUSED)
                         continue;
                 holder_describe(&h.holders[i], who, sizeof who);

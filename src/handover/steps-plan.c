@@ -91,7 +91,7 @@ static int plan_holders(HostContext *ctx, const Profile *p, char *const *devices
                 return -ENOMEM;
         r = device_seat(ctx, devices[0], &seat);
         if (r < 0)
-                return r;
+                return log_error_errno(r, "the seat of %s: %s", devices[0], STRERROR(r));
         r = holders_of_devices(ctx, devices, &h);
         if (r < 0)
                 return log_error_errno(r, "look for holders of %s's nodes: %s", devices[0], STRERROR(r));
@@ -101,7 +101,8 @@ static int plan_holders(HostContext *ctx, const Profile *p, char *const *devices
 
                 r = holder_classify(ctx, p, steps, seat, &h.holders[i], &v);
                 if (r < 0)
-                        return r;
+                        return log_error_errno(r, "why PID %d holds %s: %s", (int) h.holders[i].pid,
+                                               h.holders[i].node, STRERROR(r));
                 holder_describe(&h.holders[i], who, sizeof who);
                 r = strv_pushf(lines, "%s: %s: %s", who, holder_class_to_string(v.class), v.action);
                 if (r < 0)

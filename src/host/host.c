@@ -483,10 +483,14 @@ int host_modules(HostContext *ctx, Modules **ret) {
 }
 
 int host_units(HostContext *ctx, Units **ret) {
+        /* said once: every unit name asked about would say it again */
+        if (ctx->units_error < 0)
+                return ctx->units_error;
         if (!ctx->units) {
                 int r = units_new(&ctx->units);
                 if (r < 0)
-                        return log_error_errno(r, "connect to systemd on the system bus: %s", STRERROR(r));
+                        return ctx->units_error = log_error_errno(r, "connect to systemd on the system bus: %s",
+                                                                  STRERROR(r));
         }
         *ret = ctx->units;
         return 0;

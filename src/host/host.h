@@ -25,6 +25,7 @@ typedef struct HostContext {
          * host_units()), closed by host_context_done(). */
         Modules *modules;
         Units *units;
+        int units_error;        /* why the system bus could not be reached, once said */
 } HostContext;
 
 void host_context_done(HostContext *ctx);
