@@ -25,6 +25,7 @@ static const char *const class_names[_HOLDER_CLASS_MAX] = {
         [HOLDER_SESSION] = "session",
         [HOLDER_SESSION_DEVICE] = "session device",
         [HOLDER_USER_UNIT] = "user unit",
+        [HOLDER_CLOSES_ON_REMOVAL] = "closes on removal",
         [HOLDER_REFUSED] = "refused",
 };
 
@@ -151,6 +152,18 @@ static int classify_user_unit(const Holder *h, HolderVerdict *v) {
                                     h->user_unit, v->user));
 }
 
+/* Seen in the lab with PipeWire 0.3.65: the unbind of the GPU's HDA
+ * function under a playing stream returned in under 2 s; PipeWire got
+ * ENODEV, closed the card's PCM and control nodes, and moved the stream to
+ * the host's own card. ALSA's snd_card_free() waits for every open file,
+ * so a holder that did not close would hold the unbind (which runs under
+ * a deadline, host_write()). */
+static const char *const audio_servers[] = { "pipewire", "pipewire-pulse", "wireplumber", "pulseaudio", NULL };
+
+bool holder_closes_on_removal(const Holder *h) {
+        return startswith(h->node, "/dev/snd/") && h->comm && strv_contains((char **) audio_servers, h->comm);
+}
+
 int holder_classify(HostContext *ctx, const Profile *p, const HostSteps *steps, const char *seat, const Holder *h,
                     HolderVerdict *ret) {
         _cleanup_(holder_verdict_done) HolderVerdict v = { 0 };
@@ -162,6 +175,10 @@ int holder_classify(HostContext *ctx, const Profile *p, const HostSteps *steps, 
                 r = verdict(&v, HOLDER_SELF, NULL, strdup("vmrun itself"));
         else if (h->unit && holders_unit_is_stopped(ctx, steps, h->unit))
                 r = verdict(&v, HOLDER_UNIT, NULL, printf_alloc("stops with %s", h->unit));
+        else if (holder_closes_on_removal(h))
+                r = verdict(&v, HOLDER_CLOSES_ON_REMOVAL, NULL,
+                            printf_alloc("an audio server: closes the card's nodes when the card goes, and moves its "
+                                         "streams to another card; left running"));
         else if (h->manager_uid == UID_INVALID && (id = login_session_of_scope(h->unit, idbuf, sizeof idbuf)))
                 r = classify_session(ctx, p, seat, id, &v);
         else if (h->pid == 1 || streq_ptr(h->unit, "systemd-logind.service"))

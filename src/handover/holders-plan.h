@@ -15,6 +15,7 @@ typedef enum HolderClass {
         HOLDER_SESSION,         /* a process of a login session on the GPU's seat: the session is ended */
         HOLDER_SESSION_DEVICE,  /* logind's descriptor of a session's device, or PID 1's fd-store copy */
         HOLDER_USER_UNIT,       /* a unit of a user's service manager: stopped there, started after */
+        HOLDER_CLOSES_ON_REMOVAL, /* an audio server on the HDA function's nodes: lets go when the card goes */
         HOLDER_REFUSED,         /* anything else: refused before any change */
         _HOLDER_CLASS_MAX,
 } HolderClass;
@@ -35,6 +36,11 @@ bool holders_unit_is_stopped(HostContext *ctx, const HostSteps *steps, const cha
  * far and the GPU's `seat`. */
 int holder_classify(HostContext *ctx, const Profile *p, const HostSteps *steps, const char *seat, const Holder *h,
                     HolderVerdict *ret);
+
+/* An audio server (PipeWire, WirePlumber, PulseAudio) holding an ALSA node:
+ * it closes the card's nodes when the card goes and moves its streams to
+ * another card, so the unbind of the audio function does not wait on it. */
+bool holder_closes_on_removal(const Holder *h);
 
 /* Every process holding a node of one of `devices`. Logs at debug level. */
 int holders_of_devices(HostContext *ctx, char *const *devices, Holders *ret);

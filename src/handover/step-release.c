@@ -36,6 +36,11 @@ static int devices_param(const json_t *params, char ***ret) {
         return 0;
 }
 
+/* Those that let go when the card goes, later (the audio function's unbind). */
+static bool closes_later(const Holder *h, _unused_ const void *data) {
+        return holder_closes_on_removal(h);
+}
+
 static void log_holders(const Holders *h, int level, const char *prefix) {
         for (size_t i = 0; i < h->n; i++) {
                 char line[512];
@@ -79,6 +84,7 @@ static int wait_released_apply(HostContext *ctx, const json_t *params, _unused_ 
                 if (r < 0)
                         return log_error_errno(r, "look for holders of %s: %s", devices[0], STRERROR(r));
                 holders_drop_pid(&h, getpid());
+                holders_drop_if(&h, closes_later, NULL);
                 now = now_usec();
                 if (h.n == 0) {
                         log_info("no process holds the GPU's nodes any more (after %.1fs)",

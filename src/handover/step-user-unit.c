@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "basic/log.h"
+#include "host/host.h"
 #include "host/units.h"
 #include "handover/step-types.h"
 
@@ -15,9 +16,29 @@ static int user_units(HostContext *ctx, const json_t *j, Units **ret) {
         int r;
 
         r = units_new_user(ctx->root, (uid_t) uid, ret);
-        if (r < 0)
+        if (r < 0 && r != -ENOENT && r != -ECONNREFUSED)
                 return log_error_errno(r, "reach the service manager of %s (uid %lld, /run/user/%lld/systemd/private): %s",
                                        strempty(str_param(j, "user")), (long long) uid, (long long) uid, STRERROR(r));
+        return r < 0 ? -ENOENT : 0;
+}
+
+/* user@UID.service through the system's manager: after the guest the
+ * user's manager may be gone with the user's last session, and the
+ * display manager's new one may not have started it yet. Joins that start
+ * if it runs. */
+static int start_user_manager(HostContext *ctx, const json_t *j) {
+        json_int_t uid = json_integer_value(json_object_get(j, "uid"));
+        char unit[64];
+        Units *u;
+        int r;
+
+        snprintf(unit, sizeof unit, "user@%lld.service", (long long) uid);
+        r = host_units(ctx, &u);
+        if (r >= 0)
+                r = unit_start(u, unit, deadline_after(USER_UNIT_TIMEOUT));
+        if (r < 0)
+                return log_error_errno(r, "start %s, the service manager of %s: %s", unit,
+                                       strempty(str_param(j, "user")), STRERROR(r));
         return 0;
 }
 
@@ -30,6 +51,13 @@ static int stop_user_unit_apply(HostContext *ctx, const json_t *params, StepInte
         int r;
 
         r = user_units(ctx, params, &u);
+        if (r == -ENOENT) {
+                /* it held the GPU when the plan was made: it ran, and went
+                 * with its manager (the user's last session ended) */
+                log_info("the service manager of %s has ended, and %s with it: started again after", user, unit);
+                return record_new(ret_record, "{s:s, s:s, s:I, s:b}", "unit", unit, "user", user, "uid", uid,
+                                  "was_active", 1);
+        }
         if (r < 0)
                 return r;
         r = unit_active_state(u, unit, &state);
@@ -59,7 +87,14 @@ static int stop_user_unit_undo(HostContext *ctx, const json_t *record) {
 
         if (!json_is_true(json_object_get(record, "was_active")))
                 return 0;
+        r = start_user_manager(ctx, record);
+        if (r < 0)
+                return r;
         r = user_units(ctx, record, &u);
+        if (r == -ENOENT)
+                return log_error_errno(r, "the service manager of %s is not running after its start; see `systemctl "
+                                       "status user@%lld.service`", user,
+                                       (long long) json_integer_value(json_object_get(record, "uid")));
         if (r < 0)
                 return r;
         r = unit_start(u, unit, deadline_after(USER_UNIT_TIMEOUT));
@@ -80,6 +115,8 @@ static int stop_user_unit_verify(HostContext *ctx, const json_t *record) {
         r = user_units(ctx, record, &u);
         if (r >= 0)
                 r = unit_active_state(u, unit, &state);
+        else if (r == -ENOENT)
+                state = strdup("gone with its service manager");
         if (r < 0 || !streq(state, "active")) {
                 log_error("not back: %s of %s is %s; see `systemctl --user -M %s@ status %s`", unit, user,
                           state ? state : "unknown", user, unit);

@@ -73,21 +73,73 @@ static int push_unique(json_t *array, json_t *item) {
         return json_array_append_new(array, item) < 0 ? -ENOMEM : 0;
 }
 
+/* The steps of `from` appended to `to`, in order. */
+static int steps_append(HostSteps *to, const HostSteps *from) {
+        for (size_t i = 0; i < from->n; i++) {
+                char *summary = strdup(from->steps[i].summary);
+                int r;
+
+                if (!summary)
+                        return -ENOMEM;
+                r = host_steps_add(to, from->steps[i].type, json_incref(from->steps[i].params), summary);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+typedef struct HolderSteps {
+        json_t *sessions;       /* end-session parameters, one per session */
+        json_t *user_units;     /* stop-user-unit parameters, one per unit */
+        bool wait;              /* someone has to let go: wait-released */
+        bool desktop;           /* a compositor held the card: the restore waits for one again */
+} HolderSteps;
+
+static void holder_steps_done(HolderSteps *hs) {
+        json_decref(hs->sessions);
+        json_decref(hs->user_units);
+}
+
+/* A line for the plan, and what the holder's class asks of the steps. */
+static int plan_holder(const Profile *p, const Holder *h, const HolderVerdict *v, const char *seat, Strv *lines,
+                       HolderSteps *hs) {
+        char who[512];
+        int r = 0;
+
+        holder_describe(h, who, sizeof who);
+        if (strv_pushf(lines, "%s: %s: %s", who, holder_class_to_string(v->class), v->action) < 0)
+                return -ENOMEM;
+        hs->wait = hs->wait || (v->class != HOLDER_SELF && v->class != HOLDER_REFUSED &&
+                                v->class != HOLDER_CLOSES_ON_REMOVAL);
+        hs->desktop = hs->desktop || (v->class == HOLDER_SESSION && startswith(h->node, "/dev/dri/card"));
+        if (v->class == HOLDER_SESSION || v->class == HOLDER_SESSION_DEVICE)
+                r = push_unique(hs->sessions, json_pack("{s:s, s:s, s:s, s:i}", "session", v->session, "user",
+                                                        v->user, "seat", seat, "timeout", p->timeout_release));
+        else if (v->class == HOLDER_USER_UNIT)
+                r = push_unique(hs->user_units, json_pack("{s:s, s:s, s:I, s:i}", "unit", h->user_unit, "user", v->user,
+                                                          "uid", (json_int_t) h->manager_uid, "timeout",
+                                                          p->timeout_release));
+        return r;
+}
+
 /* Who holds the GPU's nodes and what the handover does about each: a line
- * per holder for the plan, the steps that make them let go (end the
- * sessions, stop the user units), and the wait for it. Holders that fit
- * no class are listed here and refused by the precheck. */
-static int plan_holders(HostContext *ctx, const Profile *p, char *const *devices, HostSteps *steps,
-                        Strv *lines, json_t *expect) {
+ * per holder for the plan, and the steps that make them let go, around
+ * the units the plan stops (`units`): first the user units (their
+ * managers end with the sessions; undone last, once the display manager
+ * brought the desktop back), then the units, then the sessions, then the
+ * wait for all of them. Holders that fit no class are listed here and
+ * refused by the precheck. */
+static int plan_holders(HostContext *ctx, const Profile *p, char *const *devices, const HostSteps *units,
+                        HostSteps *steps, Strv *lines, json_t *expect) {
         _cleanup_(holders_done) Holders h = { 0 };
+        _cleanup_(holder_steps_done) HolderSteps hs = { .sessions = json_array(), .user_units = json_array() };
         _cleanup_free_ char *seat = NULL;
-        _cleanup_json_ json_t *sessions = json_array(), *user_units = json_array();
-        bool wait = false, desktop = false;
+        _cleanup_json_ json_t *devs = json_array();
         size_t i;
         json_t *x;
         int r;
 
-        if (!sessions || !user_units)
+        if (!hs.sessions || !hs.user_units || !devs)
                 return -ENOMEM;
         r = device_seat(ctx, devices[0], &seat);
         if (r < 0)
@@ -97,55 +149,43 @@ static int plan_holders(HostContext *ctx, const Profile *p, char *const *devices
                 return log_error_errno(r, "look for holders of %s's nodes: %s", devices[0], STRERROR(r));
         for (i = 0; i < h.n; i++) {
                 _cleanup_(holder_verdict_done) HolderVerdict v = { 0 };
-                char who[512];
 
-                r = holder_classify(ctx, p, steps, seat, &h.holders[i], &v);
+                r = holder_classify(ctx, p, units, seat, &h.holders[i], &v);
                 if (r < 0)
                         return log_error_errno(r, "why PID %d holds %s: %s", (int) h.holders[i].pid,
                                                h.holders[i].node, STRERROR(r));
-                holder_describe(&h.holders[i], who, sizeof who);
-                r = strv_pushf(lines, "%s: %s: %s", who, holder_class_to_string(v.class), v.action);
-                if (r < 0)
-                        return r;
-                wait = wait || (v.class != HOLDER_SELF && v.class != HOLDER_REFUSED);
-                /* a compositor on the card: the restore waits for one again */
-                desktop = desktop || (v.class == HOLDER_SESSION && startswith(h.holders[i].node, "/dev/dri/card"));
-                if (v.class == HOLDER_SESSION || v.class == HOLDER_SESSION_DEVICE)
-                        r = push_unique(sessions, json_pack("{s:s, s:s, s:s, s:i}", "session", v.session, "user",
-                                                            v.user, "seat", seat, "timeout", p->timeout_release));
-                else if (v.class == HOLDER_USER_UNIT)
-                        r = push_unique(user_units, json_pack("{s:s, s:s, s:I, s:i}", "unit", h.holders[i].user_unit,
-                                                              "user", v.user, "uid",
-                                                              (json_int_t) h.holders[i].manager_uid, "timeout",
-                                                              p->timeout_release));
+                r = plan_holder(p, &h.holders[i], &v, seat, lines, &hs);
                 if (r < 0)
                         return r;
         }
-        json_array_foreach(sessions, i, x) {
-                r = add_step(steps, &step_end_session, json_incref(x), "end session %s of %s on %s (logind)",
-                             str_param(x, "session"), str_param(x, "user"), seat);
-                if (r < 0)
-                        return r;
-        }
-        json_array_foreach(user_units, i, x) {
+
+        json_array_foreach(hs.user_units, i, x) {
                 r = add_step(steps, &step_stop_user_unit, json_incref(x), "stop %s of %s (their service manager)",
                              str_param(x, "unit"), str_param(x, "user"));
                 if (r < 0)
                         return r;
         }
-        if (desktop && json_object_set_new(expect, "desktop", json_pack("{s:s, s:i}", "seat", seat, "timeout",
-                                                                          DESKTOP_TIMEOUT_SEC)) < 0)
+        r = steps_append(steps, units);
+        if (r < 0)
+                return r;
+        json_array_foreach(hs.sessions, i, x) {
+                r = add_step(steps, &step_end_session, json_incref(x), "end session %s of %s on %s (logind)",
+                             str_param(x, "session"), str_param(x, "user"), seat);
+                if (r < 0)
+                        return r;
+        }
+        if (hs.desktop && json_object_set_new(expect, "desktop", json_pack("{s:s, s:i}", "seat", seat, "timeout",
+                                                                             DESKTOP_TIMEOUT_SEC)) < 0)
                 return -ENOMEM;
-        if (!wait) {
+        if (!hs.wait) {
                 log_info("no process holds the GPU's nodes%s", h.n > 0 ? " that vmrun would make let go" : "");
                 return 0;
         }
-        json_t *devs = json_array();
-        for (size_t k = 0; devs && devices[k]; k++)
+        for (size_t k = 0; devices[k]; k++)
                 if (json_array_append_new(devs, json_string(devices[k])) < 0)
                         return -ENOMEM;
-        return add_step(steps, &step_wait_released, json_pack("{s:o, s:i}", "devices", devs, "timeout",
-                                                              p->timeout_release),
+        return add_step(steps, &step_wait_released,
+                        json_pack("{s:O, s:i}", "devices", devs, "timeout", p->timeout_release),
                         "wait until no process holds the GPU's nodes (up to %us)", p->timeout_release);
 }
 
@@ -367,6 +407,7 @@ int host_steps_plan(HostContext *ctx, const Profile *p, char *const *functions, 
         _cleanup_json_ json_t *expect = NULL;
         _cleanup_strv_ Strv devices = { 0 };
         _cleanup_(pci_device_done) PciDevice gpu = { .iommu_group = -1 };
+        _cleanup_(host_steps_done) HostSteps units = { 0 };
         bool fbcon = false;
         int r;
 
@@ -405,9 +446,9 @@ int host_steps_plan(HostContext *ctx, const Profile *p, char *const *functions, 
         if (r < 0)
                 return r;
 
-        r = plan_units(p, steps, json_object_get(expect, "units"));
+        r = plan_units(p, &units, json_object_get(expect, "units"));
         if (r >= 0)
-                r = plan_holders(ctx, p, devices.v, steps, holders, expect);
+                r = plan_holders(ctx, p, devices.v, &units, steps, holders, expect);
         if (r >= 0)
                 r = plan_consoles(ctx, steps, &fbcon);
         if (r >= 0)

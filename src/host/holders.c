@@ -28,15 +28,23 @@ static void holder_done(Holder *h) {
         free(h->user_unit);
 }
 
-void holders_drop_pid(Holders *h, pid_t pid) {
+void holders_drop_if(Holders *h, bool (*drop)(const Holder *h, const void *data), const void *data) {
         size_t k = 0;
 
         for (size_t i = 0; i < h->n; i++)
-                if (h->holders[i].pid == pid)
+                if (drop(&h->holders[i], data))
                         holder_done(&h->holders[i]);
                 else
                         h->holders[k++] = h->holders[i];
         h->n = k;
+}
+
+static bool holder_is_pid(const Holder *h, const void *data) {
+        return h->pid == *(const pid_t *) data;
+}
+
+void holders_drop_pid(Holders *h, pid_t pid) {
+        holders_drop_if(h, holder_is_pid, &pid);
 }
 
 static inline void closedirp(DIR **d) {

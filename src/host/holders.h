@@ -31,7 +31,8 @@ typedef struct Holders {
 } Holders;
 
 void holders_done(Holders *h);
-/* Forget what process `pid` holds (vmrun's own, say). */
+/* Forget the holders `drop` says yes to; what process `pid` holds (vmrun's own, say). */
+void holders_drop_if(Holders *h, bool (*drop)(const Holder *h, const void *data), const void *data);
 void holders_drop_pid(Holders *h, pid_t pid);
 
 /* The device nodes of a PCI device: /dev/dri/card* and renderD* whose

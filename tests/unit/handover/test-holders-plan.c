@@ -306,6 +306,51 @@ static void test_a_unit_of_a_users_service_manager_is_stopped_there(void **state
         assert_action(f, expected);
 }
 
+/* ---- audio servers ---- */
+
+static Holder audio_holder(const char *comm, const char *node) {
+        return (Holder) {
+                .pid = 1650, .comm = (char *) comm, .node = (char *) node, .unit = (char *) "pipewire.service",
+                .manager_uid = 1000, .user_unit = (char *) "pipewire.service",
+        };
+}
+
+/* PipeWire closes the card's nodes when it goes (measured in the lab under
+ * a playing stream): the audio function's unbind does not wait on it. */
+static void test_an_audio_server_on_an_alsa_node_lets_go_when_the_card_goes(void **state) {
+        Holder h;
+
+        h = audio_holder("pipewire", "/dev/snd/pcmC1D3p");
+        assert_true(holder_closes_on_removal(&h));
+        h = audio_holder("wireplumber", "/dev/snd/controlC1");
+        assert_true(holder_closes_on_removal(&h));
+        h = audio_holder("pipewire-pulse", "/dev/snd/controlC1");
+        assert_true(holder_closes_on_removal(&h));
+        h = audio_holder("pulseaudio", "/dev/snd/controlC1");
+        assert_true(holder_closes_on_removal(&h));
+}
+
+static void test_an_audio_server_on_a_drm_node_or_another_program_on_an_alsa_node_does_not(void **state) {
+        Holder h;
+
+        h = audio_holder("pipewire", "/dev/dri/card0");
+        assert_false(holder_closes_on_removal(&h));
+        h = audio_holder("alsa-holder", "/dev/snd/controlC1");
+        assert_false(holder_closes_on_removal(&h));
+        h = audio_holder("pipewire2", "/dev/snd/controlC1");
+        assert_false(holder_closes_on_removal(&h));
+}
+
+static void test_an_audio_server_is_left_running_not_stopped_with_its_user_unit(void **state) {
+        Fixture *f = *state;
+        Holder h = audio_holder("wireplumber", "/dev/snd/controlC1");
+
+        load_profile(f, "");
+        assert_int_equal(holder_classify(&f->ctx, f->profile, &f->steps, "seat0", &h, &f->v), 0);
+        assert_int_equal(f->v.class, HOLDER_CLOSES_ON_REMOVAL);
+        assert_action(f, "left running");
+}
+
 /* Any user may name a scope of their own manager session-1.scope: it is
  * their unit, not logind's session 1 (which vmrun would end). */
 static void test_a_user_units_scope_named_like_a_session_is_a_user_unit_not_that_session(void **state) {
@@ -436,6 +481,7 @@ static void test_each_class_has_the_name_the_plan_lists_it_by(void **state) {
         assert_string_equal(holder_class_to_string(HOLDER_SESSION), "session");
         assert_string_equal(holder_class_to_string(HOLDER_SESSION_DEVICE), "session device");
         assert_string_equal(holder_class_to_string(HOLDER_USER_UNIT), "user unit");
+        assert_string_equal(holder_class_to_string(HOLDER_CLOSES_ON_REMOVAL), "closes on removal");
         assert_string_equal(holder_class_to_string(HOLDER_REFUSED), "refused");
         assert_null(holder_class_to_string(_HOLDER_CLASS_MAX));
         assert_null(holder_class_to_string((HolderClass) -1));
@@ -471,6 +517,9 @@ int main(void) {
                 TEST(test_a_device_taken_by_a_session_on_another_seat_is_refused),
                 TEST(test_end_sessions_none_refuses_loginds_copy_of_a_sessions_device),
 
+                TEST(test_an_audio_server_on_an_alsa_node_lets_go_when_the_card_goes),
+                TEST(test_an_audio_server_on_a_drm_node_or_another_program_on_an_alsa_node_does_not),
+                TEST(test_an_audio_server_is_left_running_not_stopped_with_its_user_unit),
                 TEST(test_a_unit_of_a_users_service_manager_is_stopped_there),
                 TEST(test_a_user_units_scope_named_like_a_session_is_a_user_unit_not_that_session),
                 TEST(test_a_process_in_a_system_unit_the_plan_does_not_stop_is_refused),

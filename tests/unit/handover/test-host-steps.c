@@ -731,7 +731,9 @@ static const char *holder_line(const Fixture *f, int pid) {
 
 #define DESKTOP_PROFILE "[gpu]\naddress = 01:00.0\nfunctions = 01:00.1\n[host]\ndisplay-manager = gdm.service\n"
 
-static void test_the_holders_are_made_to_let_go_after_the_units_stop_and_before_the_console_goes(void **state) {
+/* The user units first: their managers end with the users' last
+ * sessions, and their undo, last, finds the desktop back. */
+static void test_the_holders_are_made_to_let_go_around_the_units_and_before_the_console_goes(void **state) {
         Fixture *f = *state;
         _cleanup_free_ char *log = NULL;
         Capture c;
@@ -742,9 +744,9 @@ static void test_the_holders_are_made_to_let_go_after_the_units_stop_and_before_
         assert_int_equal(plan(f, DESKTOP_PROFILE, with_audio), 0);
         log = capture_end(&c);
         assert_steps(f, (const char *const[]) {
+                "stop-user-unit pipewire.service",
                 "stop-unit gdm.service",
                 "end-session 1",
-                "stop-user-unit pipewire.service",
                 "wait-released " GPU,
                 "unbind-vtconsole vtcon1",
                 "unbind-framebuffer efi-framebuffer.0",
@@ -758,7 +760,7 @@ static void test_the_holders_are_made_to_let_go_after_the_units_stop_and_before_
                 "check-vfio-group 12",
                 NULL,
         });
-        assert_string_equal(f->steps.steps[1].summary, "end session 1 of desk on seat0 (logind)");
+        assert_string_equal(f->steps.steps[2].summary, "end session 1 of desk on seat0 (logind)");
         assert_int_equal(f->holders.n, 5);
 }
 
@@ -811,13 +813,13 @@ static void test_the_steps_for_the_holders_carry_who_and_the_release_timeout(voi
         capture_start(&c);
         assert_int_equal(plan(f, DESKTOP_PROFILE "timeout-release = 45\n", with_audio), 0);
         log = capture_end(&c);
-        i = 1;
+        i = 2;
         assert_string_equal(f->steps.steps[i].type->name, "end-session");
         assert_string_equal(step_param(f, i, "session"), "1");
         assert_string_equal(step_param(f, i, "user"), "desk");
         assert_string_equal(step_param(f, i, "seat"), "seat0");
         assert_int_equal(json_integer_value(json_object_get(f->steps.steps[i].params, "timeout")), 45);
-        i = 2;
+        i = 0;
         assert_string_equal(f->steps.steps[i].type->name, "stop-user-unit");
         assert_string_equal(step_param(f, i, "unit"), "pipewire.service");
         assert_string_equal(step_param(f, i, "user"), user);
@@ -1344,7 +1346,7 @@ int main(void) {
                 TEST(test_a_process_outside_the_stopped_units_holding_the_gpu_is_an_error),
                 TEST(test_a_holder_in_a_unit_the_plan_stops_is_fine),
 
-                TEST(test_the_holders_are_made_to_let_go_after_the_units_stop_and_before_the_console_goes),
+                TEST(test_the_holders_are_made_to_let_go_around_the_units_and_before_the_console_goes),
                 TEST(test_a_session_held_by_its_compositor_logind_and_pid_1_is_ended_once),
                 TEST(test_a_session_whose_device_only_logind_and_pid_1_still_hold_is_ended),
                 TEST(test_the_steps_for_the_holders_carry_who_and_the_release_timeout),
