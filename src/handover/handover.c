@@ -266,7 +266,9 @@ rollback: {
 
         const StepTypes types = { .applied = steps };
 
-        if (undo_records(ctx, &types, done, &jr) < 0 || !records || verify_records(ctx, &types, records) < 0)
+        /* verified as a restore is: the desktop a step ended is back too */
+        if (undo_records(ctx, &types, done, &jr) < 0 || !records || verify_records(ctx, &types, records) < 0 ||
+            (expect && host_verify(ctx, expect) < 0))
                 log_error("rollback incomplete: the host is not fully restored; see the errors above, then run "
                           "`vmrun restore %s`", vm);
         return r;

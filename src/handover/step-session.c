@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "basic/log.h"
 #include "host/logind.h"
 #include "handover/step-types.h"
@@ -13,6 +16,37 @@
  * session's scope with SIGTERM, and only after the scope's own stop
  * timeout (90 s) with SIGKILL; a compositor that has not gone by the
  * deadline is not waited for longer. */
+
+/* "PID 1234 (sleep), PID 1240 (weston)": what is left in the session's
+ * scope, for the error when it would not end (systemd's layout of
+ * cgroups: user.slice/user-UID.slice/session-ID.scope). */
+static char *session_processes(HostContext *ctx, const LoginSession *s) {
+        _cleanup_free_ char *rel = NULL, *procs = NULL, *line = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        char *list = NULL;
+        size_t size = 0, len = 0;
+
+        if (asprintf(&rel, "/sys/fs/cgroup/user.slice/user-%u.slice/session-%s.scope/cgroup.procs",
+                     (unsigned) s->uid, s->id) < 0 || host_path(ctx, rel, &procs) < 0)
+                return NULL;
+        f = fopen(procs, "re");
+        while (f && getline(&line, &size, f) >= 0 && len < 400) {
+                _cleanup_free_ char *comm_path = NULL, *comm = NULL;
+                char *grown;
+                int pid = atoi(line);
+
+                if (pid <= 0 || asprintf(&comm_path, "/proc/%d/comm", pid) < 0)
+                        continue;
+                if (host_read(ctx, comm_path, &comm) < 0)
+                        continue;
+                if (asprintf(&grown, "%s%sPID %d (%s)", list ? list : "", list ? ", " : "", pid, comm) < 0)
+                        break;
+                free(list);
+                list = grown;
+                len = strlen(list);
+        }
+        return list;
+}
 
 static int end_session_apply(HostContext *ctx, const json_t *params, StepIntent *intent, json_t **ret_record) {
         const char *id = str_param(params, "session"), *user = str_param(params, "user");
@@ -31,10 +65,14 @@ static int end_session_apply(HostContext *ctx, const json_t *params, StepIntent 
         if (r < 0)
                 return r;
         r = login_session_terminate(id, deadline_after(param_seconds(params, "timeout", 30)));
-        if (r == -ETIMEDOUT)
+        if (r == -ETIMEDOUT) {
+                _cleanup_free_ char *left = session_processes(ctx, &s);
                 return log_error_errno(r, "session %s of %s was still there %llus after logind was asked to end it "
-                                       "([host] timeout-release); see `loginctl session-status %s`", id, s.user,
-                                       (unsigned long long) (param_seconds(params, "timeout", 30) / USEC_PER_SEC), id);
+                                       "([host] timeout-release); left in it: %s (ignoring SIGTERM?); see `loginctl "
+                                       "session-status %s`", id, s.user,
+                                       (unsigned long long) (param_seconds(params, "timeout", 30) / USEC_PER_SEC),
+                                       left ? left : "no process vmrun could read", id);
+        }
         if (r < 0)
                 return log_error_errno(r, "end session %s of %s through logind: %s", id, s.user, STRERROR(r));
         *ret_record = TAKE_PTR(record);

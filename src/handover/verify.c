@@ -92,9 +92,8 @@ static int verify_desktop(HostContext *ctx, const json_t *desktop, const char *g
                 if (r > 0) {
                         _cleanup_(login_session_done) LoginSession s = { 0 };
                         (void) login_session_read(ctx, id, &s); /* only for the user's name */
-                        log_info("back: the desktop: session %s of %s on %s has the GPU's card (%.1fs after the "
-                                 "display manager was started)", id, strempty(s.user), seat,
-                                 (double) (now_usec() - start) / USEC_PER_SEC);
+                        log_info("back: the desktop: session %s of %s on %s has the GPU's card (waited %.1fs)", id,
+                                 strempty(s.user), seat, (double) (now_usec() - start) / USEC_PER_SEC);
                         return 0;
                 }
                 if (fd < 0 || poll(&(struct pollfd) { .fd = fd, .events = POLLIN }, 1, deadline_to_poll_ms(deadline)) <= 0)
@@ -102,7 +101,7 @@ static int verify_desktop(HostContext *ctx, const json_t *desktop, const char *g
                 while (read(fd, buf, sizeof buf) > 0)
                         ;
         }
-        log_error("not back: no session on %s has the GPU's card %.0fs after the display manager was started; see "
+        log_error("not back: no session on %s has the GPU's card after %.0fs; see "
                   "`loginctl seat-status %s` and `journalctl -u display-manager`",
                   seat, (double) (now_usec() - start) / USEC_PER_SEC, seat);
         return -EIO;

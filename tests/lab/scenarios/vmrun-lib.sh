@@ -56,9 +56,10 @@ host_state() {
         echo "vfio group nodes: $(ls /dev/vfio 2>/dev/null | grep -v '^vfio$' | tr '\n' ' ')"
 }
 
+# A scenario that knows more of the host than host_state sets state_fn.
 same_state_as() { # NAME BEFORE: the host is exactly as BEFORE
         local now
-        now=$(host_state)
+        now=$("${state_fn:-host_state}")
         if [ "$now" = "$2" ]; then
                 ok "$1"
         else
