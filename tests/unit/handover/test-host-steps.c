@@ -982,6 +982,67 @@ static void test_verify_reports_a_missing_drm_card_and_an_unbound_console(void *
         assert_int_equal(host_verify(&f->ctx, f->expect), -EIO);
 }
 
+/* A compositor held the card: after the guest, a session on the seat has
+ * it again, and the restore waits for that (logind's session files). */
+static void test_a_compositor_on_the_card_makes_the_restore_wait_for_the_desktop(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+        json_t *desktop;
+        Capture c;
+
+        desktop_holders(f);
+        capture_start(&c);
+        assert_int_equal(plan(f, DESKTOP_PROFILE, with_audio), 0);
+        log = capture_end(&c);
+        desktop = json_object_get(f->expect, "desktop");
+        assert_non_null(desktop);
+        assert_string_equal(json_string_value(json_object_get(desktop, "seat")), "seat0");
+}
+
+static void test_without_a_compositor_on_the_card_the_restore_waits_for_no_desktop(void **state) {
+        Fixture *f = *state;
+
+        assert_int_equal(plan(f, LAPTOP_PROFILE, with_audio), 0);
+        assert_null(json_object_get(f->expect, "desktop"));
+}
+
+static void test_verify_finds_the_desktop_back_when_a_session_on_the_seat_has_the_card(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+        int r;
+
+        desktop_holders(f);
+        capture_start(&c);
+        assert_int_equal(plan(f, DESKTOP_PROFILE, with_audio), 0);
+        /* the old session is gone; the display manager's new one took card0 */
+        fake_unlink(&f->root, "/run/systemd/sessions/1");
+        session_on_seat0(f, "4", true);
+        r = host_verify(&f->ctx, f->expect);
+        log = capture_end(&c);
+        assert_int_equal(r, 0);
+        assert_logged(log, "back: the desktop: session 4 of desk on seat0 has the GPU's card");
+}
+
+static void test_verify_reports_a_desktop_that_did_not_come_back_by_its_deadline(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+        int r;
+
+        desktop_holders(f);
+        capture_start(&c);
+        assert_int_equal(plan(f, DESKTOP_PROFILE, with_audio), 0);
+        /* a greeter's session, which has not taken the card */
+        fake_unlink(&f->root, "/run/systemd/sessions/1");
+        session_on_seat0(f, "4", false);
+        json_object_set_new(json_object_get(f->expect, "desktop"), "timeout", json_integer(1));
+        r = host_verify(&f->ctx, f->expect);
+        log = capture_end(&c);
+        assert_int_equal(r, -EIO);
+        assert_logged(log, "not back: no session on seat0 has the GPU's card after 1s");
+}
+
 /* ---- the panel's backlight ---- */
 
 #define NVIDIA_WMI_EC_GUID "603E9613-EF25-4338-A3D0-C46177516DB7"
@@ -1360,6 +1421,10 @@ int main(void) {
 
                 TEST(test_verify_finds_the_host_back_as_planned),
                 TEST(test_verify_reports_a_device_left_on_vfio_pci),
+                TEST(test_a_compositor_on_the_card_makes_the_restore_wait_for_the_desktop),
+                TEST(test_without_a_compositor_on_the_card_the_restore_waits_for_no_desktop),
+                TEST(test_verify_finds_the_desktop_back_when_a_session_on_the_seat_has_the_card),
+                TEST(test_verify_reports_a_desktop_that_did_not_come_back_by_its_deadline),
                 TEST(test_verify_reports_a_missing_drm_card_and_an_unbound_console),
 
                 TEST(test_without_a_backlight_device_no_step_is_planned_and_the_log_says_not_needed),
