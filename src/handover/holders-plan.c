@@ -219,6 +219,41 @@ int holders_of_devices(HostContext *ctx, char *const *devices, Holders *ret) {
         return 0;
 }
 
+void classified_holders_done(ClassifiedHolders *c) {
+        for (size_t i = 0; c->verdicts && i < c->holders.n; i++)
+                holder_verdict_done(&c->verdicts[i]);
+        free(c->verdicts);
+        holders_done(&c->holders);
+        free(c->seat);
+        *c = (ClassifiedHolders) { 0 };
+}
+
+int holders_classify_all(HostContext *ctx, const Profile *p, const HostSteps *steps, char *const *devices,
+                         ClassifiedHolders *ret) {
+        _cleanup_(classified_holders_done) ClassifiedHolders c = { 0 };
+        int r;
+
+        r = device_seat(ctx, devices[0], &c.seat);
+        if (r < 0)
+                return log_error_errno(r, "the seat of %s: %s", devices[0], STRERROR(r));
+        r = holders_of_devices(ctx, devices, &c.holders);
+        if (r < 0)
+                return log_error_errno(r, "look for holders of %s's nodes: %s", devices[0], STRERROR(r));
+        c.verdicts = calloc(c.holders.n + 1, sizeof(HolderVerdict));
+        if (!c.verdicts)
+                return log_oom();
+        for (size_t i = 0; i < c.holders.n; i++) {
+                const Holder *h = &c.holders.holders[i];
+
+                r = holder_classify(ctx, p, steps, c.seat, h, &c.verdicts[i]);
+                if (r < 0)
+                        return log_error_errno(r, "why PID %d holds %s: %s", (int) h->pid, h->node, STRERROR(r));
+        }
+        *ret = c;
+        c = (ClassifiedHolders) { 0 };
+        return 0;
+}
+
 void holder_describe(const Holder *h, char *buf, size_t size) {
         snprintf(buf, size, "PID %d (%s%s%s) holds %s%s", (int) h->pid, strempty(h->comm),
                  h->unit ? ", " : ", in no unit", strempty(h->unit), h->node, h->mapped ? " (mapped)" : "");

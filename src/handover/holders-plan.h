@@ -42,6 +42,20 @@ int holder_classify(HostContext *ctx, const Profile *p, const HostSteps *steps, 
  * another card, so the unbind of the audio function does not wait on it. */
 bool holder_closes_on_removal(const Holder *h);
 
+/* Every holder of the nodes of `devices`, each with its verdict, as the
+ * plan and the precheck both need them. */
+typedef struct ClassifiedHolders {
+        char *seat;                     /* the GPU's */
+        Holders holders;
+        HolderVerdict *verdicts;        /* verdicts[i] is holders.holders[i]'s */
+} ClassifiedHolders;
+
+void classified_holders_done(ClassifiedHolders *c);
+
+/* Logs its errors, naming the device or the holder. */
+int holders_classify_all(HostContext *ctx, const Profile *p, const HostSteps *steps, char *const *devices,
+                         ClassifiedHolders *ret);
+
 /* Every process holding a node of one of `devices`. Logs at debug level. */
 int holders_of_devices(HostContext *ctx, char *const *devices, Holders *ret);
 

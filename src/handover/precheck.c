@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "basic/log.h"
 #include "host/holders.h"
-#include "host/logind.h"
 #include "handover/holders-plan.h"
 #include "host/host.h"
 #include "host/modules.h"
@@ -57,28 +56,19 @@ static int check_iommu_group(HostContext *ctx, const PciDevice *gpu, char *const
 
 /* Every holder the plan has no answer for, named with why. */
 static int check_holders(HostContext *ctx, const Profile *p, char *const *devices, const HostSteps *steps) {
-        _cleanup_(holders_done) Holders h = { 0 };
-        _cleanup_free_ char *seat = NULL;
+        _cleanup_(classified_holders_done) ClassifiedHolders c = { 0 };
         int r, ret = 0;
 
-        r = device_seat(ctx, devices[0], &seat);
+        r = holders_classify_all(ctx, p, steps, devices, &c);
         if (r < 0)
-                return log_error_errno(r, "the seat of %s: %s", devices[0], STRERROR(r));
-        r = holders_of_devices(ctx, devices, &h);
-        if (r < 0)
-                return log_error_errno(r, "look for holders of %s's nodes: %s", devices[0], STRERROR(r));
-        for (size_t i = 0; i < h.n; i++) {
-                _cleanup_(holder_verdict_done) HolderVerdict v = { 0 };
+                return r;
+        for (size_t i = 0; i < c.holders.n; i++) {
                 char who[512];
 
-                r = holder_classify(ctx, p, steps, seat, &h.holders[i], &v);
-                if (r < 0)
-                        return log_error_errno(r, "why PID %d holds %s: %s", (int) h.holders[i].pid,
-                                               h.holders[i].node, STRERROR(r));
-                if (v.class != HOLDER_REFUSED)
+                if (c.verdicts[i].class != HOLDER_REFUSED)
                         continue;
-                holder_describe(&h.holders[i], who, sizeof who);
-                RET_GATHER(ret, log_error_errno(-EBUSY, "%s: %s", who, v.action));
+                holder_describe(&c.holders.holders[i], who, sizeof who);
+                RET_GATHER(ret, log_error_errno(-EBUSY, "%s: %s", who, c.verdicts[i].action));
         }
         return ret;
 }

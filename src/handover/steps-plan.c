@@ -10,7 +10,6 @@
 #include "host/host.h"
 #include "host/modules.h"
 #include "host/pci.h"
-#include "host/logind.h"
 #include "host/units.h"
 #include "handover/holders-plan.h"
 #include "handover/step-types.h"
@@ -131,30 +130,22 @@ static int plan_holder(const Profile *p, const Holder *h, const HolderVerdict *v
  * refused by the precheck. */
 static int plan_holders(HostContext *ctx, const Profile *p, char *const *devices, const HostSteps *units,
                         HostSteps *steps, Strv *lines, json_t *expect) {
-        _cleanup_(holders_done) Holders h = { 0 };
+        _cleanup_(classified_holders_done) ClassifiedHolders c = { 0 };
         _cleanup_(holder_steps_done) HolderSteps hs = { .sessions = json_array(), .user_units = json_array() };
-        _cleanup_free_ char *seat = NULL;
         _cleanup_json_ json_t *devs = json_array();
+        const char *seat;
         size_t i;
         json_t *x;
         int r;
 
         if (!hs.sessions || !hs.user_units || !devs)
                 return -ENOMEM;
-        r = device_seat(ctx, devices[0], &seat);
+        r = holders_classify_all(ctx, p, units, devices, &c);
         if (r < 0)
-                return log_error_errno(r, "the seat of %s: %s", devices[0], STRERROR(r));
-        r = holders_of_devices(ctx, devices, &h);
-        if (r < 0)
-                return log_error_errno(r, "look for holders of %s's nodes: %s", devices[0], STRERROR(r));
-        for (i = 0; i < h.n; i++) {
-                _cleanup_(holder_verdict_done) HolderVerdict v = { 0 };
-
-                r = holder_classify(ctx, p, units, seat, &h.holders[i], &v);
-                if (r < 0)
-                        return log_error_errno(r, "why PID %d holds %s: %s", (int) h.holders[i].pid,
-                                               h.holders[i].node, STRERROR(r));
-                r = plan_holder(p, &h.holders[i], &v, seat, lines, &hs);
+                return r;
+        seat = c.seat;
+        for (i = 0; i < c.holders.n; i++) {
+                r = plan_holder(p, &c.holders.holders[i], &c.verdicts[i], seat, lines, &hs);
                 if (r < 0)
                         return r;
         }
@@ -178,7 +169,7 @@ static int plan_holders(HostContext *ctx, const Profile *p, char *const *devices
                                                                              DESKTOP_TIMEOUT_SEC)) < 0)
                 return -ENOMEM;
         if (!hs.wait) {
-                log_info("no process holds the GPU's nodes%s", h.n > 0 ? " that vmrun would make let go" : "");
+                log_info("no process holds the GPU's nodes%s", c.holders.n > 0 ? " that vmrun would make let go" : "");
                 return 0;
         }
         for (size_t k = 0; devices[k]; k++)

@@ -40,8 +40,8 @@ static int card_rdevs(HostContext *ctx, const char *gpu, dev_t *ret, size_t max,
 }
 
 /* A session on `seat` whose compositor took one of the GPU's cards from
- * logind: its id in *ret_id. */
-static int desktop_session(HostContext *ctx, const char *seat, const char *gpu, char **ret_id) {
+ * logind: 1 and the session in *ret, 0 when there is none. */
+static int desktop_session(HostContext *ctx, const char *seat, const char *gpu, LoginSession *ret) {
         _cleanup_strv_free_ char **ids = NULL;
         dev_t cards[8];
         size_t n;
@@ -60,8 +60,9 @@ static int desktop_session(HostContext *ctx, const char *seat, const char *gpu, 
                         continue;
                 for (size_t k = 0; k < n; k++)
                         if (login_session_has_device(&s, cards[k])) {
-                                *ret_id = strdup(ids[i]);
-                                return *ret_id ? 1 : -ENOMEM;
+                                *ret = s;
+                                s = (LoginSession) { 0 };
+                                return 1;
                         }
         }
         return 0;
@@ -74,7 +75,8 @@ static int desktop_session(HostContext *ctx, const char *seat, const char *gpu, 
 static int verify_desktop(HostContext *ctx, const json_t *desktop, const char *gpu) {
         const char *seat = str_param(desktop, "seat");
         usec_t deadline = deadline_after(param_seconds(desktop, "timeout", 120)), start = now_usec();
-        _cleanup_free_ char *dir = NULL, *id = NULL;
+        _cleanup_(login_session_done) LoginSession s = { 0 };
+        _cleanup_free_ char *dir = NULL;
         _cleanup_close_ int fd = -1;
         int r;
 
@@ -86,14 +88,12 @@ static int verify_desktop(HostContext *ctx, const json_t *desktop, const char *g
         for (;;) {
                 char buf[4096];
 
-                r = desktop_session(ctx, seat, gpu, &id);
+                r = desktop_session(ctx, seat, gpu, &s);
                 if (r < 0)
                         return log_error_errno(r, "look for the desktop's session on %s: %s", seat, STRERROR(r));
                 if (r > 0) {
-                        _cleanup_(login_session_done) LoginSession s = { 0 };
-                        (void) login_session_read(ctx, id, &s); /* only for the user's name */
-                        log_info("back: the desktop: session %s of %s on %s has the GPU's card (waited %.1fs)", id,
-                                 strempty(s.user), seat, (double) (now_usec() - start) / USEC_PER_SEC);
+                        log_info("back: the desktop: session %s of %s on %s has the GPU's card (waited %.1fs)", s.id,
+                                 s.user, seat, (double) (now_usec() - start) / USEC_PER_SEC);
                         return 0;
                 }
                 if (fd < 0 || poll(&(struct pollfd) { .fd = fd, .events = POLLIN }, 1, deadline_to_poll_ms(deadline)) <= 0)
