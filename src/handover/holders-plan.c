@@ -22,6 +22,7 @@
 static const char *const class_names[_HOLDER_CLASS_MAX] = {
         [HOLDER_SELF] = "vmrun",
         [HOLDER_UNIT] = "unit",
+        [HOLDER_KNOWN_UNIT] = "known holder",
         [HOLDER_SESSION] = "session",
         [HOLDER_SESSION_DEVICE] = "session device",
         [HOLDER_USER_UNIT] = "user unit",
@@ -57,6 +58,24 @@ bool holders_unit_is_stopped(HostContext *ctx, const HostSteps *steps, const cha
                         return true;
         }
         return false;
+}
+
+/* Units whose whole job is to keep a GPU's nodes open: stopping them is
+ * what their vendor says to do before the driver goes, and they start
+ * again with it. */
+static const struct {
+        const char *unit;
+        const char *why;
+} known_holder_units[] = {
+        { "nvidia-persistenced.service",
+          "NVIDIA's persistence daemon, which keeps the GPU initialized while no program uses it" },
+};
+
+static const char *known_holder_why(const char *unit) {
+        for (size_t i = 0; i < ELEMENTSOF(known_holder_units); i++)
+                if (streq(unit, known_holder_units[i].unit))
+                        return known_holder_units[i].why;
+        return NULL;
 }
 
 static int verdict(HolderVerdict *v, HolderClass c, const LoginSession *s, char *action) {
@@ -168,13 +187,16 @@ int holder_classify(HostContext *ctx, const Profile *p, const HostSteps *steps, 
                     HolderVerdict *ret) {
         _cleanup_(holder_verdict_done) HolderVerdict v = { 0 };
         char idbuf[64];
-        const char *id;
+        const char *id, *why;
         int r;
 
         if (h->pid == getpid())
                 r = verdict(&v, HOLDER_SELF, NULL, strdup("vmrun itself"));
         else if (h->unit && holders_unit_is_stopped(ctx, steps, h->unit))
                 r = verdict(&v, HOLDER_UNIT, NULL, printf_alloc("stops with %s", h->unit));
+        else if (h->unit && h->manager_uid == UID_INVALID && (why = known_holder_why(h->unit)))
+                r = verdict(&v, HOLDER_KNOWN_UNIT, NULL,
+                            printf_alloc("%s is %s: stopped, and started again after", h->unit, why));
         else if (holder_closes_on_removal(h))
                 r = verdict(&v, HOLDER_CLOSES_ON_REMOVAL, NULL,
                             printf_alloc("an audio server: closes the card's nodes when the card goes, and moves its "

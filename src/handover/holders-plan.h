@@ -12,6 +12,7 @@
 typedef enum HolderClass {
         HOLDER_SELF,            /* vmrun's own process */
         HOLDER_UNIT,            /* in a system unit the plan stops (the display manager, stop-units) */
+        HOLDER_KNOWN_UNIT,      /* in a unit known to hold GPUs (nvidia-persistenced): stopped, started after */
         HOLDER_SESSION,         /* a process of a login session on the GPU's seat: the session is ended */
         HOLDER_SESSION_DEVICE,  /* logind's descriptor of a session's device, or PID 1's fd-store copy */
         HOLDER_USER_UNIT,       /* a unit of a user's service manager: stopped there, started after */

@@ -54,6 +54,28 @@ static int check_iommu_group(HostContext *ctx, const PciDevice *gpu, char *const
         return ret;
 }
 
+/* After a refused holder: which of the modules the plan unloads it keeps
+ * loaded, by their refcounts (the same numbers `lsmod` shows). */
+static void log_modules_held(HostContext *ctx, const HostSteps *steps) {
+        Modules *m;
+
+        if (host_modules(ctx, &m) < 0)
+                return;
+        for (size_t i = 0; i < steps->n; i++) {
+                _cleanup_(module_usage_done) ModuleUsage u = { 0 };
+                const char *name;
+
+                if (steps->steps[i].type != &step_unload_module)
+                        continue;
+                name = str_param(steps->steps[i].params, "module");
+                if (module_usage(m, name, &u) < 0 || u.refcnt <= (int) u.n_holders)
+                        continue;
+                log_error("module %s is in use: refcount %d, holders: %s; %d from open files (those the plan's "
+                          "steps close go with them, the refused holders' stay)", name, u.refcnt,
+                          u.holders ? u.holders : "none", u.refcnt - (int) u.n_holders);
+        }
+}
+
 /* Every holder the plan has no answer for, named with why. */
 static int check_holders(HostContext *ctx, const Profile *p, char *const *devices, const HostSteps *steps) {
         _cleanup_(classified_holders_done) ClassifiedHolders c = { 0 };
@@ -70,6 +92,8 @@ static int check_holders(HostContext *ctx, const Profile *p, char *const *device
                 holder_describe(&c.holders.holders[i], who, sizeof who);
                 RET_GATHER(ret, log_error_errno(-EBUSY, "%s: %s", who, c.verdicts[i].action));
         }
+        if (ret < 0)
+                log_modules_held(ctx, steps);
         return ret;
 }
 

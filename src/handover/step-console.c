@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
 #include <fnmatch.h>
 
 #include "basic/log.h"
+#include "basic/strv.h"
 #include "host/host.h"
 #include "handover/step-types.h"
 
@@ -11,9 +13,52 @@ int vtcon_path(const char *vtcon, const char *attr, char **ret) {
         return asprintf(ret, "/sys/class/vtconsole/%s/%s", vtcon, attr) < 0 ? -ENOMEM : 0;
 }
 
+static const char *const firmware_framebuffer_globs[] = {
+        "efi-framebuffer.*",
+        "simple-framebuffer.*",
+        "simpledrm.*",
+        "vesa-framebuffer.*",
+        NULL,
+};
+
+bool is_firmware_framebuffer(const char *platform_device) {
+        for (size_t g = 0; firmware_framebuffer_globs[g]; g++)
+                if (fnmatch(firmware_framebuffer_globs[g], platform_device, 0) == 0)
+                        return true;
+        return false;
+}
+
+int console_on_firmware_framebuffer(HostContext *ctx, char **ret_device) {
+        _cleanup_strv_free_ char **fbs = NULL;
+        _cleanup_free_ char *first = NULL;
+        int r;
+
+        r = host_list_dir(ctx, "/sys/class/graphics", &fbs);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; fbs[i]; i++) {
+                _cleanup_free_ char *link = NULL, *dev = NULL;
+
+                /* fb0, fb1...; not fbcon, the console's own class device */
+                if (!startswith(fbs[i], "fb") || !isdigit((unsigned char) fbs[i][2]))
+                        continue;
+                if (asprintf(&link, "/sys/class/graphics/%s/device", fbs[i]) < 0)
+                        return -ENOMEM;
+                /* a DRM driver's fbdev hangs off its PCI device */
+                if (host_link_name(ctx, link, &dev) < 0 || !is_firmware_framebuffer(dev))
+                        return 0;
+                if (!first)
+                        first = TAKE_PTR(dev);
+        }
+        if (!first)
+                return 0;
+        *ret_device = TAKE_PTR(first);
+        return 1;
+}
+
 static int vtconsole_apply(HostContext *ctx, const json_t *params, StepIntent *intent, json_t **ret_record) {
         const char *vtcon = str_param(params, "vtcon");
-        _cleanup_free_ char *bind = NULL, *v = NULL;
+        _cleanup_free_ char *bind = NULL, *v = NULL, *fw = NULL;
         _cleanup_json_ json_t *record = NULL;
         int r;
 
@@ -27,7 +72,11 @@ static int vtconsole_apply(HostContext *ctx, const json_t *params, StepIntent *i
                 log_info("%s is not bound, nothing to unbind", vtcon);
                 return record_new(ret_record, "{s:s, s:b}", "vtcon", vtcon, "was_bound", 0);
         }
-        r = record_intent(intent, &record, "{s:s, s:b}", "vtcon", vtcon, "was_bound", 1);
+        r = console_on_firmware_framebuffer(ctx, &fw);
+        if (r < 0)
+                return log_error_errno(r, "list /sys/class/graphics: %s", STRERROR(r));
+        r = record_intent(intent, &record, "{s:s, s:b, s:s*}", "vtcon", vtcon, "was_bound", 1, "firmware_fb",
+                          r > 0 ? fw : NULL);
         if (r < 0)
                 return r;
         r = host_write(ctx, bind, "0", 0);
@@ -38,7 +87,7 @@ static int vtconsole_apply(HostContext *ctx, const json_t *params, StepIntent *i
 }
 
 static int vtconsole_undo(HostContext *ctx, const json_t *record) {
-        const char *vtcon = str_param(record, "vtcon");
+        const char *vtcon = str_param(record, "vtcon"), *fw = str_param(record, "firmware_fb");
         _cleanup_free_ char *bind = NULL, *v = NULL;
         int r;
 
@@ -48,6 +97,15 @@ static int vtconsole_undo(HostContext *ctx, const json_t *record) {
         if (r < 0)
                 return r;
         r = host_read(ctx, bind, &v);
+        if (r == -ENOENT && fw) {
+                log_warning("console %s does not come back: it was drawn on the firmware framebuffer %s, which the "
+                            "kernel removed when a driver took the GPU's memory (vfio-pci does, for a VGA device), "
+                            "and the GPU's driver brings no framebuffer of its own. The text consoles stay dark "
+                            "until the next boot; the desktop is not affected. With NVIDIA's driver, `options "
+                            "nvidia_drm modeset=1 fbdev=1` in /etc/modprobe.d gives them a framebuffer that comes "
+                            "back", vtcon, fw);
+                return 0;
+        }
         if (r == -ENOENT)
                 /* fbcon's vtcon only exists while a framebuffer does: the
                  * driver that should provide one did not come back */
@@ -108,9 +166,11 @@ static int fb_undo(HostContext *ctx, const json_t *record) {
             asprintf(&devdrv, "%s/driver", devdir) < 0)
                 return -ENOMEM;
         if (!host_exists(ctx, devdir)) {
-                /* a GPU driver that loads removes the firmware framebuffer
-                 * it replaces, as at boot: its own console takes over */
-                log_info("%s no longer exists: the GPU's driver took over the framebuffer", dev);
+                /* the kernel removes a firmware framebuffer for good when a
+                 * driver claims its memory: a GPU driver with its own
+                 * framebuffer, or vfio-pci taking a VGA device */
+                log_info("%s no longer exists: the kernel removed it when a driver took the GPU's memory; it does "
+                         "not come back before the next boot", dev);
                 return 0;
         }
         if (host_link_name(ctx, devdrv, &bound) >= 0)

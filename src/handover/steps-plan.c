@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <fnmatch.h>
 #include <stdarg.h>
 
 /* Planning: which steps this host needs to give the profile's GPU away,
@@ -16,14 +15,6 @@
 #include "handover/steps.h"
 
 static const char *const vfio_modules[] = { "vfio", "vfio_pci", "vfio_iommu_type1", NULL };
-
-static const char *const framebuffer_globs[] = {
-        "efi-framebuffer.*",
-        "simple-framebuffer.*",
-        "simpledrm.*",
-        "vesa-framebuffer.*",
-        NULL,
-};
 
 static int add_step(HostSteps *steps, const HostStepType *type, json_t *params, const char *format, ...)
         _printf_(4, 5);
@@ -90,6 +81,7 @@ static int steps_append(HostSteps *to, const HostSteps *from) {
 typedef struct HolderSteps {
         json_t *sessions;       /* end-session parameters, one per session */
         json_t *user_units;     /* stop-user-unit parameters, one per unit */
+        json_t *known_units;    /* names of the known holders' system units */
         bool wait;              /* someone has to let go: wait-released */
         bool desktop;           /* a compositor held the card: the restore waits for one again */
 } HolderSteps;
@@ -97,6 +89,7 @@ typedef struct HolderSteps {
 static void holder_steps_done(HolderSteps *hs) {
         json_decref(hs->sessions);
         json_decref(hs->user_units);
+        json_decref(hs->known_units);
 }
 
 /* A line for the plan, and what the holder's class asks of the steps. */
@@ -114,6 +107,8 @@ static int plan_holder(const Profile *p, const Holder *h, const HolderVerdict *v
         if (v->class == HOLDER_SESSION || v->class == HOLDER_SESSION_DEVICE)
                 r = push_unique(hs->sessions, json_pack("{s:s, s:s, s:s, s:i}", "session", v->session, "user",
                                                         v->user, "seat", seat, "timeout", p->timeout_release));
+        else if (v->class == HOLDER_KNOWN_UNIT)
+                r = push_unique(hs->known_units, json_string(h->unit));
         else if (v->class == HOLDER_USER_UNIT)
                 r = push_unique(hs->user_units, json_pack("{s:s, s:s, s:I, s:i}", "unit", h->user_unit, "user", v->user,
                                                           "uid", (json_int_t) h->manager_uid, "timeout",
@@ -131,14 +126,15 @@ static int plan_holder(const Profile *p, const Holder *h, const HolderVerdict *v
 static int plan_holders(HostContext *ctx, const Profile *p, char *const *devices, const HostSteps *units,
                         HostSteps *steps, Strv *lines, json_t *expect) {
         _cleanup_(classified_holders_done) ClassifiedHolders c = { 0 };
-        _cleanup_(holder_steps_done) HolderSteps hs = { .sessions = json_array(), .user_units = json_array() };
+        _cleanup_(holder_steps_done) HolderSteps hs = { .sessions = json_array(), .user_units = json_array(),
+                                                         .known_units = json_array() };
         _cleanup_json_ json_t *devs = json_array();
         const char *seat;
         size_t i;
         json_t *x;
         int r;
 
-        if (!hs.sessions || !hs.user_units || !devs)
+        if (!hs.sessions || !hs.user_units || !hs.known_units || !devs)
                 return -ENOMEM;
         r = holders_classify_all(ctx, p, units, devices, &c);
         if (r < 0)
@@ -155,6 +151,14 @@ static int plan_holders(HostContext *ctx, const Profile *p, char *const *devices
                              str_param(x, "unit"), str_param(x, "user"));
                 if (r < 0)
                         return r;
+        }
+        json_array_foreach(hs.known_units, i, x) {
+                r = add_step(steps, &step_stop_unit, json_pack("{s:O}", "unit", x), "stop %s (a known holder of the "
+                             "GPU's nodes)", json_string_value(x));
+                if (r < 0)
+                        return r;
+                if (json_array_append(json_object_get(expect, "units"), x) < 0)
+                        return -ENOMEM;
         }
         r = steps_append(steps, units);
         if (r < 0)
@@ -182,6 +186,7 @@ static int plan_holders(HostContext *ctx, const Profile *p, char *const *devices
 
 static int plan_consoles(HostContext *ctx, HostSteps *steps, bool *ret_fbcon) {
         _cleanup_strv_free_ char **vtcons = NULL;
+        _cleanup_free_ char *fw = NULL;
         bool any = false;
         int r;
 
@@ -207,7 +212,15 @@ static int plan_consoles(HostContext *ctx, HostSteps *steps, bool *ret_fbcon) {
         }
         if (!any)
                 log_info("no frame buffer console is bound: no console to unbind");
-        *ret_fbcon = any;
+        r = any ? console_on_firmware_framebuffer(ctx, &fw) : 0;
+        if (r < 0)
+                return r;
+        if (r > 0)
+                log_info("the consoles are drawn on the firmware framebuffer %s: the kernel removes it when vfio-pci "
+                         "takes the GPU, and unless the GPU's driver brings a framebuffer of its own (nvidia_drm "
+                         "fbdev=1), the text consoles stay dark after the guest, until the next boot", fw);
+        /* the verification expects the console back only when it can be */
+        *ret_fbcon = any && r == 0;
         return 0;
 }
 
@@ -221,11 +234,8 @@ static int plan_framebuffers(HostContext *ctx, HostSteps *steps) {
                 return r;
         for (size_t i = 0; devs[i]; i++) {
                 _cleanup_free_ char *link = NULL, *drv = NULL;
-                bool match = false;
 
-                for (size_t g = 0; framebuffer_globs[g]; g++)
-                        match = match || fnmatch(framebuffer_globs[g], devs[i], 0) == 0;
-                if (!match)
+                if (!is_firmware_framebuffer(devs[i]))
                         continue;
                 if (asprintf(&link, "/sys/bus/platform/devices/%s/driver", devs[i]) < 0)
                         return -ENOMEM;
@@ -321,6 +331,23 @@ static int driver_has_other_devices(HostContext *ctx, const char *driver, char *
         return 0;
 }
 
+/* The first module after `order[k]` that `order[k]` holds: what it is
+ * unloaded for (nvidia_drm holds nvidia_modeset, which holds nvidia). */
+static const char *held_by(Modules *m, char *const *order, size_t k) {
+        for (size_t j = k + 1; order[j]; j++) {
+                _cleanup_(module_usage_done) ModuleUsage u = { 0 };
+                size_t l = strlen(order[k]);
+
+                if (module_usage(m, order[j], &u) < 0 || !u.holders)
+                        continue;
+                /* u.holders: "a, b, c" */
+                for (const char *h = u.holders; h; h = strstr(h, ", ") ? strstr(h, ", ") + 2 : NULL)
+                        if (strncmp(h, order[k], l) == 0 && (h[l] == '\0' || h[l] == ','))
+                                return order[j];
+        }
+        return NULL;
+}
+
 static int plan_drivers(HostContext *ctx, char *const *devices, HostSteps *steps, json_t *expect_drivers) {
         _cleanup_strv_ Strv unloaded = { 0 };
         int r;
@@ -380,9 +407,11 @@ static int plan_drivers(HostContext *ctx, char *const *devices, HostSteps *steps
                         if (streq(order[k], module))
                                 r = add_step(steps, &step_unload_module, json_pack("{s:s}", "module", order[k]),
                                              "unload module %s (driver %s of %s)", order[k], d.driver, devices[i]);
-                        else
+                        else {
+                                const char *holds = held_by(m, order, k);
                                 r = add_step(steps, &step_unload_module, json_pack("{s:s}", "module", order[k]),
-                                             "unload module %s (uses %s)", order[k], module);
+                                             "unload module %s (holds %s)", order[k], holds ? holds : module);
+                        }
                         if (r < 0)
                                 return r;
                         r = strv_push(&unloaded, order[k]);

@@ -222,6 +222,23 @@ static int pci_vendor(const char *root, const char *pci_address, unsigned long *
         return host_read_hex(&ctx, path, ret);
 }
 
+/* NVIDIA's driver bound to the device: 1, else 0. Its nodes go with the
+ * driver, whatever the vendor says (the lab's stand-in binds an emulated
+ * GPU). */
+static int bound_to_nvidia(const char *root, const char *pci_address) {
+        _cleanup_free_ char *link = NULL, *driver = NULL;
+        int r;
+
+        if (asprintf(&link, "%s/sys/bus/pci/devices/%s/driver", root, pci_address) < 0)
+                return -ENOMEM;
+        r = link_base(link, &driver);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return log_debug_errno(r, "driver of PCI device %s: %s", pci_address, STRERROR(r));
+        return streq(driver, "nvidia");
+}
+
 int device_nodes(const char *root, const char *pci_address, char ***ret) {
         _cleanup_strv_ Strv nodes = { 0 };
         unsigned long vendor;
@@ -245,7 +262,10 @@ int device_nodes(const char *root, const char *pci_address, char ***ret) {
         r = pci_vendor(root, pci_address, &vendor);
         if (r < 0 && r != -ENOENT)
                 return log_debug_errno(r, "vendor of PCI device %s: %s", pci_address, STRERROR(r));
-        if (r >= 0 && vendor == PCI_VENDOR_NVIDIA) {
+        r = r >= 0 && vendor == PCI_VENDOR_NVIDIA ? 1 : bound_to_nvidia(root, pci_address);
+        if (r < 0)
+                return r;
+        if (r > 0) {
                 r = nvidia_nodes(root, &nodes);
                 if (r < 0)
                         return r;

@@ -37,7 +37,8 @@ void holders_drop_pid(Holders *h, pid_t pid);
 
 /* The device nodes of a PCI device: /dev/dri/card* and renderD* whose
  * /sys/class/drm/NODE/device is the device, the /dev/snd nodes of its sound cards,
- * and for NVIDIA devices every /dev/nvidia*. Paths under `root`, but
+ * and for NVIDIA devices, or any device NVIDIA's driver (nvidia) has bound,
+ * every /dev/nvidia*. Paths under `root`, but
  * returned as seen by processes ("/dev/dri/card0"). */
 int device_nodes(const char *root, const char *pci_address, char ***ret);
 

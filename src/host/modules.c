@@ -119,6 +119,21 @@ static int module_initstate(struct kmod_module *mod, ModuleState *ret) {
         }
 }
 
+/* The module by name, with its init state. */
+static int module_get_state(Modules *m, const char *name, struct kmod_module **ret_mod, ModuleState *ret_state) {
+        _cleanup_kmod_module_ struct kmod_module *mod = NULL;
+        int r;
+
+        r = module_get(m, name, &mod);
+        if (r < 0)
+                return r;
+        r = module_initstate(mod, ret_state);
+        if (r < 0)
+                return log_debug_errno(r, "init state of module %s: %s", name, STRERROR(r));
+        *ret_mod = TAKE_PTR(mod);
+        return 0;
+}
+
 int module_state(Modules *m, const char *name, ModuleState *ret) {
         _cleanup_kmod_module_ struct kmod_module *mod = NULL;
         ModuleState s;
@@ -126,12 +141,9 @@ int module_state(Modules *m, const char *name, ModuleState *ret) {
 
         assert(ret);
 
-        r = module_get(m, name, &mod);
+        r = module_get_state(m, name, &mod, &s);
         if (r < 0)
                 return r;
-        r = module_initstate(mod, &s);
-        if (r < 0)
-                return log_debug_errno(r, "init state of module %s: %s", name, STRERROR(r));
         *ret = s;
         return 0;
 }
@@ -172,12 +184,9 @@ int module_removal_order(Modules *m, const char *name, char ***ret) {
 
         assert(ret);
 
-        r = module_get(m, name, &mod);
+        r = module_get_state(m, name, &mod, &s);
         if (r < 0)
                 return r;
-        r = module_initstate(mod, &s);
-        if (r < 0)
-                return log_debug_errno(r, "init state of module %s: %s", name, STRERROR(r));
 
         /* built-in modules have no holders that could be removed either */
         if (s != MODULE_ABSENT && s != MODULE_BUILTIN) {
@@ -192,11 +201,12 @@ int module_removal_order(Modules *m, const char *name, char ***ret) {
         return 0;
 }
 
-static int holder_names(struct kmod_module *mod, char **ret) {
+static int holder_names(struct kmod_module *mod, char **ret, unsigned *ret_n) {
         _cleanup_kmod_module_list_ struct kmod_list *holders = NULL;
         _cleanup_free_ char *s = NULL;
         struct kmod_list *l;
         size_t len = 0;
+        unsigned count = 0;
 
         holders = kmod_module_get_holders(mod);
         kmod_list_foreach(l, holders) {
@@ -208,8 +218,11 @@ static int holder_names(struct kmod_module *mod, char **ret) {
                         return -ENOMEM;
                 s = t;
                 len += (size_t) sprintf(s + len, "%s%s", len > 0 ? ", " : "", n);
+                count++;
         }
         *ret = TAKE_PTR(s);
+        if (ret_n)
+                *ret_n = count;
         return 0;
 }
 
@@ -217,11 +230,39 @@ static int log_in_use(struct kmod_module *mod, int refcnt) {
         _cleanup_free_ char *holders = NULL;
         const char *name = kmod_module_get_name(mod);
 
-        (void) holder_names(mod, &holders);
+        (void) holder_names(mod, &holders, NULL);
         return log_error_errno(-EBUSY, "module %s is in use (refcount %d, holders: %s): %s",
                                name, refcnt, holders ? holders : "none",
                                holders ? "those modules must be unloaded first"
                                        : "a process has one of its devices open (see `lsof /dev/dri/* /dev/nvidia*`)");
+}
+
+void module_usage_done(ModuleUsage *u) {
+        free(u->holders);
+        *u = (ModuleUsage) { 0 };
+}
+
+int module_usage(Modules *m, const char *name, ModuleUsage *ret) {
+        _cleanup_kmod_module_ struct kmod_module *mod = NULL;
+        ModuleUsage u = { 0 };
+        ModuleState s;
+        int r;
+
+        assert(ret);
+
+        r = module_get_state(m, name, &mod, &s);
+        if (r < 0)
+                return r;
+        if (s == MODULE_ABSENT || s == MODULE_BUILTIN)
+                return log_debug_errno(-ENOENT, "module %s is not a loaded module", name);
+        u.refcnt = kmod_module_get_refcnt(mod);
+        if (u.refcnt < 0)
+                return log_debug_errno(u.refcnt, "refcount of module %s: %s", name, STRERROR(u.refcnt));
+        r = holder_names(mod, &u.holders, &u.n_holders);
+        if (r < 0)
+                return r;
+        *ret = u;
+        return 0;
 }
 
 int module_remove(Modules *m, const char *name) {
@@ -229,12 +270,9 @@ int module_remove(Modules *m, const char *name) {
         ModuleState s;
         int refcnt, r;
 
-        r = module_get(m, name, &mod);
+        r = module_get_state(m, name, &mod, &s);
         if (r < 0)
                 return r;
-        r = module_initstate(mod, &s);
-        if (r < 0)
-                return log_debug_errno(r, "init state of module %s: %s", name, STRERROR(r));
         if (s == MODULE_ABSENT) {
                 log_debug("module %s is not loaded, nothing to remove", name);
                 return 0;

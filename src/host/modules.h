@@ -40,6 +40,19 @@ int module_removal_order(Modules *m, const char *name, char ***ret);
  * logging its refcount and holders at error level with the module named. */
 int module_remove(Modules *m, const char *name);
 
+/* How a loaded module is used: its refcount, and its holders (modules
+ * using it) by name, ", "-separated, with their number. Each holder counts
+ * once in the refcount; the rest are open files and other references.
+ * -ENOENT when it is not loaded. */
+typedef struct ModuleUsage {
+        int refcnt;
+        char *holders;          /* NULL when none */
+        unsigned n_holders;
+} ModuleUsage;
+
+void module_usage_done(ModuleUsage *u);
+int module_usage(Modules *m, const char *name, ModuleUsage *ret);
+
 /* Load a module (or alias) and its dependencies. 0 if loaded or built in
  * or already loaded; -ENOENT if no such module exists for this kernel. */
 int module_load(Modules *m, const char *name);

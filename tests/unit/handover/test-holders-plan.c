@@ -431,6 +431,28 @@ static void test_a_process_in_one_of_the_stop_units_stops_with_it(void **state) 
         log = capture_end(&c);
 }
 
+/* NVIDIA's persistence daemon holds /dev/nvidia0 by design: stopped for
+ * the handover without being named in stop-units, started after. */
+static void test_nvidia_persistenced_is_a_known_holder_stopped_and_started_again(void **state) {
+        Fixture *f = *state;
+
+        holder(f, 1210, "nvidia-persiste", "/system.slice/nvidia-persistenced.service");
+        stops(f, "gdm.service");
+        assert_int_equal(classify(f, 1210), HOLDER_KNOWN_UNIT);
+        assert_action(f, "NVIDIA's persistence daemon");
+        assert_action(f, "stopped, and started again after");
+}
+
+/* The known units are system units: one of the same name under a user's
+ * service manager is that user's, and goes as user units do. */
+static void test_a_user_unit_named_like_a_known_holder_is_a_user_unit(void **state) {
+        Fixture *f = *state;
+
+        holder(f, 1211, "nvidia-persiste",
+               "/user.slice/user-1000.slice/user@1000.service/app.slice/nvidia-persistenced.service");
+        assert_int_equal(classify(f, 1211), HOLDER_USER_UNIT);
+}
+
 /* A unit the plan stops takes its processes along, whatever else they
  * are: the session's scope stopped by name is not ended through logind. */
 static void test_a_unit_the_plan_stops_comes_before_the_session(void **state) {
@@ -478,6 +500,7 @@ static void test_vmruns_own_process_is_vmrun_whatever_its_unit(void **state) {
 static void test_each_class_has_the_name_the_plan_lists_it_by(void **state) {
         assert_string_equal(holder_class_to_string(HOLDER_SELF), "vmrun");
         assert_string_equal(holder_class_to_string(HOLDER_UNIT), "unit");
+        assert_string_equal(holder_class_to_string(HOLDER_KNOWN_UNIT), "known holder");
         assert_string_equal(holder_class_to_string(HOLDER_SESSION), "session");
         assert_string_equal(holder_class_to_string(HOLDER_SESSION_DEVICE), "session device");
         assert_string_equal(holder_class_to_string(HOLDER_USER_UNIT), "user unit");
@@ -527,6 +550,8 @@ int main(void) {
                 TEST(test_the_user_manager_itself_is_no_user_unit_of_its_own),
                 TEST(test_a_process_in_the_display_manager_the_plan_stops_stops_with_it),
                 TEST(test_a_process_in_one_of_the_stop_units_stops_with_it),
+                TEST(test_nvidia_persistenced_is_a_known_holder_stopped_and_started_again),
+                TEST(test_a_user_unit_named_like_a_known_holder_is_a_user_unit),
                 TEST(test_a_unit_the_plan_stops_comes_before_the_session),
                 TEST(test_without_systemd_an_alias_is_not_taken_for_the_unit_of_a_holder),
 

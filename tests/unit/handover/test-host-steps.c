@@ -512,6 +512,69 @@ static void test_unbind_vtconsole_writes_0_and_its_undo_writes_1(void **state) {
         assert_string_equal(after_undo, "1");
 }
 
+/* fbcon on the firmware's framebuffer (efifb: fb0 hangs off
+ * efi-framebuffer.0), which the kernel removes for good once vfio-pci takes
+ * the VGA GPU: the console cannot come back, so the restore does not
+ * expect it, the plan says why, and its undo says it instead of failing. */
+static void test_a_console_on_the_firmware_framebuffer_is_not_expected_back(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+
+        fake_link(&f->root, "/sys/class/graphics/fb0/device", "../../../efi-framebuffer.0");
+        fake_file(&f->root, "/sys/class/graphics/fbcon/uevent", "");
+        capture_start(&c);
+        assert_int_equal(plan(f, LAPTOP_PROFILE, with_audio), 0);
+        log = capture_end(&c);
+        assert_true(json_is_false(json_object_get(f->expect, "fbcon")));
+        assert_logged(log, "the consoles are drawn on the firmware framebuffer efi-framebuffer.0");
+}
+
+static void test_a_console_on_the_gpu_drivers_framebuffer_is_expected_back(void **state) {
+        Fixture *f = *state;
+
+        fake_link(&f->root, "/sys/class/graphics/fb0/device", "../../../0000:01:00.0");
+        assert_int_equal(plan(f, LAPTOP_PROFILE, with_audio), 0);
+        assert_true(json_is_true(json_object_get(f->expect, "fbcon")));
+}
+
+static void test_a_console_gone_with_the_firmware_framebuffer_is_said_not_failed(void **state) {
+        Fixture *f = *state;
+        const HostStepType *t = host_step_type_find("unbind-vtconsole");
+        _cleanup_json_ json_t *params = json_pack("{s:s}", "vtcon", "vtcon1"), *record = NULL;
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+
+        fake_link(&f->root, "/sys/class/graphics/fb0/device", "../../../efi-framebuffer.0");
+        assert_int_equal(t->apply(&f->ctx, params, NULL, &record), 0);
+        assert_string_equal(json_string_value(json_object_get(record, "firmware_fb")), "efi-framebuffer.0");
+        fake_unlink(&f->root, "/sys/class/vtconsole/vtcon1/bind");
+        capture_start(&c);
+        assert_int_equal(t->undo(&f->ctx, record), 0);
+        log = capture_end(&c);
+        assert_logged(log, "console vtcon1 does not come back: it was drawn on the firmware framebuffer "
+                           "efi-framebuffer.0");
+}
+
+/* On the GPU driver's own framebuffer, a console that does not come back
+ * means that driver did not: an error for `vmrun restore`. */
+static void test_a_console_gone_with_the_gpu_drivers_framebuffer_is_an_error(void **state) {
+        Fixture *f = *state;
+        const HostStepType *t = host_step_type_find("unbind-vtconsole");
+        _cleanup_json_ json_t *params = json_pack("{s:s}", "vtcon", "vtcon1"), *record = NULL;
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+
+        fake_link(&f->root, "/sys/class/graphics/fb0/device", "../../../0000:01:00.0");
+        assert_int_equal(t->apply(&f->ctx, params, NULL, &record), 0);
+        assert_null(json_object_get(record, "firmware_fb"));
+        fake_unlink(&f->root, "/sys/class/vtconsole/vtcon1/bind");
+        capture_start(&c);
+        assert_int_equal(t->undo(&f->ctx, record), -ENOENT);
+        log = capture_end(&c);
+        assert_logged(log, "console vtcon1 is gone: no framebuffer came back for it");
+}
+
 static void test_an_unbound_console_is_recorded_as_such_and_not_rebound(void **state) {
         Fixture *f = *state;
         const HostStepType *t = host_step_type_find("unbind-vtconsole");
@@ -1392,6 +1455,10 @@ int main(void) {
                 TEST(test_an_allowed_write_reaches_the_attribute),
 
                 TEST(test_unbind_vtconsole_writes_0_and_its_undo_writes_1),
+                TEST(test_a_console_on_the_firmware_framebuffer_is_not_expected_back),
+                TEST(test_a_console_on_the_gpu_drivers_framebuffer_is_expected_back),
+                TEST(test_a_console_gone_with_the_firmware_framebuffer_is_said_not_failed),
+                TEST(test_a_console_gone_with_the_gpu_drivers_framebuffer_is_an_error),
                 TEST(test_an_unbound_console_is_recorded_as_such_and_not_rebound),
                 TEST(test_unbind_framebuffer_names_the_device_to_its_driver),
                 TEST(test_unbind_device_records_the_driver_for_the_undo),
