@@ -173,6 +173,15 @@ static void test_an_nvidia_gpu_also_has_every_dev_nvidia_node(void **state) {
                                              "/dev/nvidia-modeset", "/dev/nvidia0", "/dev/nvidiactl", NULL });
 }
 
+/* The nodes are the driver's: a GPU of another vendor bound to nvidia (the
+ * lab's stand-in on an emulated GPU) has them too. */
+static void test_a_gpu_bound_to_nvidia_has_every_dev_nvidia_node_whatever_its_vendor(void **state) {
+        fake_link(*state, "/sys/bus/pci/devices/" IGPU "/driver", "../../../bus/pci/drivers/nvidia");
+        assert_nodes(*state, IGPU,
+                     (const char *const[]) { "/dev/dri/card1", "/dev/nvidia-caps/nvidia-cap1", "/dev/nvidia-modeset",
+                                             "/dev/nvidia0", "/dev/nvidiactl", NULL });
+}
+
 static void test_sound_nodes_are_found_through_their_card(void **state) {
         /* card0 itself has no node; the timer belongs to no card */
         assert_nodes(*state, LAPTOP_AUDIO, (const char *const[]) { "/dev/snd/controlC0", NULL });
@@ -563,6 +572,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 TEST(test_drm_nodes_are_those_whose_device_link_names_the_pci_device),
                 TEST(test_an_nvidia_gpu_also_has_every_dev_nvidia_node),
+                TEST(test_a_gpu_bound_to_nvidia_has_every_dev_nvidia_node_whatever_its_vendor),
                 TEST(test_sound_nodes_are_found_through_their_card),
                 TEST(test_the_gpus_audio_function_has_its_sound_nodes_and_the_nvidia_nodes),
                 TEST(test_a_device_without_such_nodes_has_an_empty_list),
