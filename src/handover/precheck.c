@@ -54,9 +54,28 @@ static int check_iommu_group(HostContext *ctx, const PciDevice *gpu, char *const
         return ret;
 }
 
-/* After a refused holder: which of the modules the plan unloads it keeps
- * loaded, by their refcounts (the same numbers `lsmod` shows). */
-static void log_modules_held(HostContext *ctx, const HostSteps *steps) {
+/* The module behind one of NVIDIA's nodes: what a holder of it keeps
+ * loaded. Longest prefix first. */
+static const struct {
+        const char *prefix;
+        const char *module;
+} nvidia_node_modules[] = {
+        { "/dev/nvidia-uvm", "nvidia_uvm" },
+        { "/dev/nvidia-modeset", "nvidia_modeset" },
+        { "/dev/nvidia", "nvidia" },
+};
+
+static const char *node_module(const char *node) {
+        for (size_t i = 0; i < ELEMENTSOF(nvidia_node_modules); i++)
+                if (startswith(node, nvidia_node_modules[i].prefix))
+                        return nvidia_node_modules[i].module;
+        return NULL;
+}
+
+/* After a refused holder: the modules the plan unloads that it keeps
+ * loaded, with their refcounts (the numbers `lsmod` shows). Those behind
+ * the refused nodes when they are NVIDIA's, else every one in use. */
+static void log_modules_held(HostContext *ctx, const HostSteps *steps, char *const *held) {
         Modules *m;
 
         if (host_modules(ctx, &m) < 0)
@@ -68,32 +87,38 @@ static void log_modules_held(HostContext *ctx, const HostSteps *steps) {
                 if (steps->steps[i].type != &step_unload_module)
                         continue;
                 name = str_param(steps->steps[i].params, "module");
-                if (module_usage(m, name, &u) < 0 || u.refcnt <= (int) u.n_holders)
+                if ((held && !strv_contains(held, name)) || module_usage(m, name, &u) < 0 ||
+                    u.refcnt <= (int) u.n_holders)
                         continue;
-                log_error("module %s is in use: refcount %d, holders: %s; %d from open files (those the plan's "
-                          "steps close go with them, the refused holders' stay)", name, u.refcnt,
-                          u.holders ? u.holders : "none", u.refcnt - (int) u.n_holders);
+                log_error("module %s is in use: refcount %d, holders: %s; %d from open files%s", name, u.refcnt,
+                          u.holders ? u.holders : "none", u.refcnt - (int) u.n_holders,
+                          held ? ", the refused holders' among them" : " (those the plan's steps close go with "
+                                                                      "them, the refused holders' stay)");
         }
 }
 
 /* Every holder the plan has no answer for, named with why. */
 static int check_holders(HostContext *ctx, const Profile *p, char *const *devices, const HostSteps *steps) {
         _cleanup_(classified_holders_done) ClassifiedHolders c = { 0 };
+        _cleanup_strv_ Strv held = { 0 };
         int r, ret = 0;
 
         r = holders_classify_all(ctx, p, steps, devices, &c);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < c.holders.n; i++) {
+                const char *module = node_module(c.holders.holders[i].node);
                 char who[512];
 
                 if (c.verdicts[i].class != HOLDER_REFUSED)
                         continue;
                 holder_describe(&c.holders.holders[i], who, sizeof who);
                 RET_GATHER(ret, log_error_errno(-EBUSY, "%s: %s", who, c.verdicts[i].action));
+                if (module && !strv_contains(held.v, module) && strv_push(&held, module) < 0)
+                        return log_oom();
         }
         if (ret < 0)
-                log_modules_held(ctx, steps);
+                log_modules_held(ctx, steps, held.v);
         return ret;
 }
 
