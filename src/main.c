@@ -159,6 +159,10 @@ static int verb_list(_unused_ char **args, const Options *o) {
         return control_list(o);
 }
 
+static int verb_devices(char **args, const Options *o) {
+        return control_devices(args[0], o);
+}
+
 static int verb_qmp(char **args, const Options *o) {
         return control_qmp(args[0], args[1], o);
 }
@@ -327,6 +331,18 @@ static const Verb verbs[] = {
           .summary = "list the VMs vmrun knows on this host",
           .help = "",
           .takes_json = true },
+        { .name = "devices",
+          .args = "NAME",
+          .min_args = 1,
+          .max_args = 1,
+          .run = verb_devices,
+          .summary = "show the guest's PCI devices as a tree",
+          .help = "Asks the running guest's QEMU (QMP query-pci) for its PCI devices and prints\n"
+                  "them as the guest sees them: each bridge with the devices behind it, so the GPU\n"
+                  "and its audio function show on their root port, each with the host device\n"
+                  "passed through to it. --json prints query-pci's reply.\n",
+          .takes_json = true,
+          .takes_timeout = true },
         { .name = "qmp",
           .args = "NAME COMMAND",
           .min_args = 2,

@@ -15,6 +15,7 @@
 #include "host/host.h"
 #include "basic/paths.h"
 #include "plan/plan.h"
+#include "qemu/pci-tree.h"
 #include "qemu/qmp.h"
 #include "run/runstate.h"
 #include "qemu/tpm.h"
@@ -460,6 +461,73 @@ int control_qmp(const char *name, const char *command, const Options *o) {
         json_dumpf(reply, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         putchar('\n');
         return json_object_get(reply, "error") ? VMRUN_EXIT_FAILURE : 0;
+}
+
+/* The host device behind each of the guest's vfio-pci devices, by id:
+ * vmrun names them "gpu" and "gpu-fnN" (qemu/argv.c); QEMU knows the
+ * host address as their "host" property. */
+static int vfio_hosts(Qmp *q, const json_t *buses, usec_t deadline, json_t *hosts) {
+        size_t i, k;
+        json_t *b, *d;
+
+        json_array_foreach(buses, i, b)
+                json_array_foreach(json_object_get(b, "devices"), k, d) {
+                        json_t *bridge = json_object_get(d, "pci_bridge");
+                        const char *id = json_string_value(json_object_get(d, "qdev_id"));
+                        _cleanup_json_ json_t *args = NULL, *host = NULL;
+                        int r;
+
+                        if (bridge) {
+                                _cleanup_json_ json_t *below = json_pack("[{s:O}]", "devices",
+                                                                         json_object_get(bridge, "devices"));
+                                if (!below)
+                                        return -ENOMEM;
+                                r = vfio_hosts(q, below, deadline, hosts);
+                                if (r < 0)
+                                        return r;
+                        }
+                        if (!id || !startswith(id, "gpu"))
+                                continue;
+                        args = json_pack("{s:s+, s:s}", "path", "/machine/peripheral/", id, "property", "host");
+                        if (!args)
+                                return -ENOMEM;
+                        r = qmp_execute(q, "qom-get", args, deadline, &host);
+                        if (r == -EREMOTEIO)
+                                continue;       /* not a vfio-pci device after all */
+                        if (r < 0)
+                                return r;
+                        if (json_is_string(host) && json_object_set(hosts, id, host) < 0)
+                                return -ENOMEM;
+                }
+        return 0;
+}
+
+int control_devices(const char *name, const Options *o) {
+        _cleanup_(vm_done) Vm vm = VM_NULL;
+        _cleanup_qmp_ Qmp *q = NULL;
+        _cleanup_json_ json_t *buses = NULL, *hosts = json_object();
+        usec_t deadline = deadline_after(o->timeout_set ? (usec_t) o->timeout * USEC_PER_SEC : COMMAND_TIMEOUT);
+        int r;
+
+        if (!hosts)
+                return log_oom(), VMRUN_EXIT_FAILURE;
+        if (vm_open(name, &vm) < 0 || vm_connect(name, &vm, &q) < 0)
+                return VMRUN_EXIT_FAILURE;
+        r = qmp_execute(q, "query-pci", NULL, deadline, &buses);
+        if (r < 0)
+                return log_error_errno(r, "QMP query-pci on VM %s: %s", name, STRERROR(r)), VMRUN_EXIT_FAILURE;
+        if (o->json) {
+                json_dumpf(buses, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+                putchar('\n');
+                return 0;
+        }
+        r = vfio_hosts(q, buses, deadline, hosts);
+        if (r < 0)
+                return log_error_errno(r, "QMP qom-get on VM %s's GPU: %s", name, STRERROR(r)), VMRUN_EXIT_FAILURE;
+        r = pci_tree_print(buses, hosts, stdout);
+        if (r < 0)
+                return log_error_errno(r, "VM %s's query-pci reply: %s", name, STRERROR(r)), VMRUN_EXIT_FAILURE;
+        return 0;
 }
 
 int control_display(const char *name, const Options *o) {

@@ -19,5 +19,6 @@ int control_stop(const char *name, const Options *o);
 int control_status(const char *name, const Options *o);    /* name NULL: every VM */
 int control_list(const Options *o);
 int control_qmp(const char *name, const char *command, const Options *o);
+int control_devices(const char *name, const Options *o);     /* the guest's PCI tree */
 int control_display(const char *name, const Options *o);
 int control_restore(const char *name, const Options *o);
