@@ -90,7 +90,8 @@ static void log_modules_held(HostContext *ctx, const HostSteps *steps, char *con
                 if ((held && !strv_contains(held, name)) || module_usage(m, name, &u) < 0 ||
                     u.refcnt <= (int) u.n_holders)
                         continue;
-                log_error("module %s is in use: refcount %d, holders: %s; %d from open files%s", name, u.refcnt,
+                log_error("module %s is in use: refcount %d, holders: %s; %d from open files or other references%s",
+                          name, u.refcnt,
                           u.holders ? u.holders : "none", u.refcnt - (int) u.n_holders,
                           held ? ", the refused holders' among them" : " (those the plan's steps close go with "
                                                                       "them, the refused holders' stay)");
@@ -101,6 +102,7 @@ static void log_modules_held(HostContext *ctx, const HostSteps *steps, char *con
 static int check_holders(HostContext *ctx, const Profile *p, char *const *devices, const HostSteps *steps) {
         _cleanup_(classified_holders_done) ClassifiedHolders c = { 0 };
         _cleanup_strv_ Strv held = { 0 };
+        bool all = false;
         int r, ret = 0;
 
         r = holders_classify_all(ctx, p, steps, devices, &c);
@@ -114,11 +116,14 @@ static int check_holders(HostContext *ctx, const Profile *p, char *const *device
                         continue;
                 holder_describe(&c.holders.holders[i], who, sizeof who);
                 RET_GATHER(ret, log_error_errno(-EBUSY, "%s: %s", who, c.verdicts[i].action));
+                /* a node that is not NVIDIA's (/dev/dri, /dev/snd): which
+                 * module it keeps is not known, so every one is listed */
+                all = all || !module;
                 if (module && !strv_contains(held.v, module) && strv_push(&held, module) < 0)
                         return log_oom();
         }
         if (ret < 0)
-                log_modules_held(ctx, steps, held.v);
+                log_modules_held(ctx, steps, all ? NULL : held.v);
         return ret;
 }
 

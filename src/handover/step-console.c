@@ -45,8 +45,10 @@ int console_on_firmware_framebuffer(HostContext *ctx, char **ret_device) {
                 if (asprintf(&link, "/sys/class/graphics/%s/device", fbs[i]) < 0)
                         return -ENOMEM;
                 /* a DRM driver's fbdev hangs off its PCI device */
-                if (host_link_name(ctx, link, &dev) < 0 || !is_firmware_framebuffer(dev))
+                if (host_link_name(ctx, link, &dev) < 0 || !is_firmware_framebuffer(dev)) {
+                        log_debug("%s is not a firmware framebuffer (%s)", fbs[i], dev ? dev : "no device link");
                         return 0;
+                }
                 if (!first)
                         first = TAKE_PTR(dev);
         }
@@ -74,7 +76,8 @@ static int vtconsole_apply(HostContext *ctx, const json_t *params, StepIntent *i
         }
         r = console_on_firmware_framebuffer(ctx, &fw);
         if (r < 0)
-                return log_error_errno(r, "list /sys/class/graphics: %s", STRERROR(r));
+                return log_error_errno(r, "find the framebuffer under console %s (/sys/class/graphics): %s", vtcon,
+                                       STRERROR(r));
         r = record_intent(intent, &record, "{s:s, s:b, s:s*}", "vtcon", vtcon, "was_bound", 1, "firmware_fb",
                           r > 0 ? fw : NULL);
         if (r < 0)

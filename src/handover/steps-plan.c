@@ -120,8 +120,9 @@ static int plan_holder(const Profile *p, const Holder *h, const HolderVerdict *v
  * per holder for the plan, and the steps that make them let go, around
  * the units the plan stops (`units`): first the user units (their
  * managers end with the sessions; undone last, once the display manager
- * brought the desktop back), then the units, then the sessions, then the
- * wait for all of them. Holders that fit no class are listed here and
+ * brought the desktop back), then the known holders' units
+ * (nvidia-persistenced), then the units, then the sessions, then the wait
+ * for all of them. Holders that fit no class are listed here and
  * refused by the precheck. */
 static int plan_holders(HostContext *ctx, const Profile *p, char *const *devices, const HostSteps *units,
                         HostSteps *steps, Strv *lines, json_t *expect) {
@@ -184,7 +185,17 @@ static int plan_holders(HostContext *ctx, const Profile *p, char *const *devices
                         "wait until no process holds the GPU's nodes (up to %us)", p->timeout_release);
 }
 
-static int plan_consoles(HostContext *ctx, HostSteps *steps, bool *ret_fbcon) {
+/* Is the GPU the one the firmware drew on? Only then are the firmware
+ * framebuffers in its memory, and vfio-pci removes them with it. */
+static bool gpu_is_boot_vga(HostContext *ctx, const char *gpu) {
+        _cleanup_free_ char *path = NULL, *v = NULL;
+
+        if (asprintf(&path, "/sys/bus/pci/devices/%s/boot_vga", gpu) < 0)
+                return false;
+        return host_read(ctx, path, &v) >= 0 && streq(v, "1");
+}
+
+static int plan_consoles(HostContext *ctx, const char *gpu, HostSteps *steps, bool *ret_fbcon) {
         _cleanup_strv_free_ char **vtcons = NULL;
         _cleanup_free_ char *fw = NULL;
         bool any = false;
@@ -212,7 +223,7 @@ static int plan_consoles(HostContext *ctx, HostSteps *steps, bool *ret_fbcon) {
         }
         if (!any)
                 log_info("no frame buffer console is bound: no console to unbind");
-        r = any ? console_on_firmware_framebuffer(ctx, &fw) : 0;
+        r = any && gpu_is_boot_vga(ctx, gpu) ? console_on_firmware_framebuffer(ctx, &fw) : 0;
         if (r < 0)
                 return r;
         if (r > 0)
@@ -470,7 +481,7 @@ int host_steps_plan(HostContext *ctx, const Profile *p, char *const *functions, 
         if (r >= 0)
                 r = plan_holders(ctx, p, devices.v, &units, steps, holders, expect);
         if (r >= 0)
-                r = plan_consoles(ctx, steps, &fbcon);
+                r = plan_consoles(ctx, p->gpu_address, steps, &fbcon);
         if (r >= 0)
                 r = plan_framebuffers(ctx, steps);
         if (r >= 0)

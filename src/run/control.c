@@ -465,40 +465,36 @@ int control_qmp(const char *name, const char *command, const Options *o) {
 
 /* The host device behind each of the guest's vfio-pci devices, by id:
  * vmrun names them "gpu" and "gpu-fnN" (qemu/argv.c); QEMU knows the
- * host address as their "host" property. */
-static int vfio_hosts(Qmp *q, const json_t *buses, usec_t deadline, json_t *hosts) {
-        size_t i, k;
-        json_t *b, *d;
+ * host address as their "host" property. `devices`: a bus's devices (NULL
+ * for a bridge the firmware has not numbered). */
+static int vfio_hosts(Qmp *q, const json_t *devices, usec_t deadline, json_t *hosts) {
+        size_t i;
+        json_t *d;
 
-        json_array_foreach(buses, i, b)
-                json_array_foreach(json_object_get(b, "devices"), k, d) {
-                        json_t *bridge = json_object_get(d, "pci_bridge");
-                        const char *id = json_string_value(json_object_get(d, "qdev_id"));
-                        _cleanup_json_ json_t *args = NULL, *host = NULL;
-                        int r;
+        json_array_foreach(devices, i, d) {
+                json_t *bridge = json_object_get(d, "pci_bridge");
+                const char *id = json_string_value(json_object_get(d, "qdev_id"));
+                _cleanup_json_ json_t *args = NULL, *host = NULL;
+                int r;
 
-                        if (bridge) {
-                                _cleanup_json_ json_t *below = json_pack("[{s:O}]", "devices",
-                                                                         json_object_get(bridge, "devices"));
-                                if (!below)
-                                        return -ENOMEM;
-                                r = vfio_hosts(q, below, deadline, hosts);
-                                if (r < 0)
-                                        return r;
-                        }
-                        if (!id || !startswith(id, "gpu"))
-                                continue;
-                        args = json_pack("{s:s+, s:s}", "path", "/machine/peripheral/", id, "property", "host");
-                        if (!args)
-                                return -ENOMEM;
-                        r = qmp_execute(q, "qom-get", args, deadline, &host);
-                        if (r == -EREMOTEIO)
-                                continue;       /* not a vfio-pci device after all */
+                if (bridge) {
+                        r = vfio_hosts(q, json_object_get(bridge, "devices"), deadline, hosts);
                         if (r < 0)
                                 return r;
-                        if (json_is_string(host) && json_object_set(hosts, id, host) < 0)
-                                return -ENOMEM;
                 }
+                if (!id || !startswith(id, "gpu"))
+                        continue;
+                args = json_pack("{s:s+, s:s}", "path", "/machine/peripheral/", id, "property", "host");
+                if (!args)
+                        return -ENOMEM;
+                r = qmp_execute(q, "qom-get", args, deadline, &host);
+                if (r == -EREMOTEIO)
+                        continue;       /* not a vfio-pci device after all */
+                if (r < 0)
+                        return r;
+                if (json_is_string(host) && json_object_set(hosts, id, host) < 0)
+                        return -ENOMEM;
+        }
         return 0;
 }
 
@@ -507,7 +503,9 @@ int control_devices(const char *name, const Options *o) {
         _cleanup_qmp_ Qmp *q = NULL;
         _cleanup_json_ json_t *buses = NULL, *hosts = json_object();
         usec_t deadline = deadline_after(o->timeout_set ? (usec_t) o->timeout * USEC_PER_SEC : COMMAND_TIMEOUT);
-        int r;
+        size_t i;
+        json_t *b;
+        int r = 0;
 
         if (!hosts)
                 return log_oom(), VMRUN_EXIT_FAILURE;
@@ -515,13 +513,18 @@ int control_devices(const char *name, const Options *o) {
                 return VMRUN_EXIT_FAILURE;
         r = qmp_execute(q, "query-pci", NULL, deadline, &buses);
         if (r < 0)
-                return log_error_errno(r, "QMP query-pci on VM %s: %s", name, STRERROR(r)), VMRUN_EXIT_FAILURE;
+                return log_error_errno(r, "QMP query-pci on VM %s: %s", name,
+                                       r == -EREMOTEIO ? qmp_last_error(q) : STRERROR(r)), VMRUN_EXIT_FAILURE;
         if (o->json) {
                 json_dumpf(buses, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
                 putchar('\n');
                 return 0;
         }
-        r = vfio_hosts(q, buses, deadline, hosts);
+        json_array_foreach(buses, i, b) {
+                r = vfio_hosts(q, json_object_get(b, "devices"), deadline, hosts);
+                if (r < 0)
+                        break;
+        }
         if (r < 0)
                 return log_error_errno(r, "QMP qom-get on VM %s's GPU: %s", name, STRERROR(r)), VMRUN_EXIT_FAILURE;
         r = pci_tree_print(buses, hosts, stdout);

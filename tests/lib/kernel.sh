@@ -21,7 +21,7 @@ kernel_suite_use() {
                 -o "Dir::State::lists=$dir/lists" -o "Dir::State::status=$dir/status"
                 -o "Dir::Cache=$dir/cache" -o Debug::NoLocking=1
         )
-        apt-get "${kernel_apt[@]}" update -qq
+        apt-get "${kernel_apt[@]}" -o APT::Sandbox::User="$(id -un)" update -qq
 }
 
 # kernel_package_pick: sets kpkg and kver_pkg to the package that
@@ -142,9 +142,11 @@ kernel_headers_unpack() {
 }
 
 _kernel_kbuild_libc() {
-        local dir=$1 f elfs=() libdir dl
+        local dir=$1 f d elfs=() libdir dl
+        # programs only (with a loader): a shared object (a gcc plugin)
+        # must stay what dlopen() reads
         while IFS= read -r f; do
-                head -c 4 "$f" | grep -q ELF && elfs+=("$f")
+                readelf -l "$f" 2>/dev/null | grep -q 'Requesting program interpreter' && elfs+=("$f")
         done < <(find "$dir/usr/lib" -path '*/linux-kbuild-*' -type f -perm -u+x)
         for f in "${elfs[@]}"; do
                 ldd "$f" 2>&1 | grep -q 'version .* not found' && break
@@ -155,7 +157,7 @@ _kernel_kbuild_libc() {
                 "the kbuild tools run with the suite's libc6 through its loader" >&2
         dl=$(mktemp -d)
         if ! (cd "$dl" && apt-get "${kernel_apt[@]}" download -q -o APT::Sandbox::User="$(id -un)" libc6 libelf1t64 zlib1g) ||
-                ! for d in "$dl"/*.deb; do dpkg -x "$d" "$dir/libc" || exit 1; done; then
+                ! (for d in "$dl"/*.deb; do dpkg -x "$d" "$dir/libc" || exit 1; done); then
                 echo "could not fetch the suite's libc6, libelf1t64, zlib1g" >&2
                 rm -rf "$dl"
                 return 1
@@ -166,7 +168,7 @@ _kernel_kbuild_libc() {
         # binary by the name they were called with
         for f in "${elfs[@]}"; do
                 mv "$f" "$f.elf"
-                printf '#!/bin/sh\nexec %s/ld-linux-x86-64.so.2 --library-path %s --argv0 "$0" "$0.elf" "$@"\n' \
+                printf '#!/bin/sh\nexec "%s/ld-linux-x86-64.so.2" --library-path "%s" --argv0 "$0" "$0.elf" "$@"\n' \
                         "$libdir" "$libdir" >"$f"
                 chmod 0755 "$f"
         done

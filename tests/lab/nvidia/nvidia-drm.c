@@ -6,7 +6,9 @@
  * the firmware framebuffer from the GPU's memory, as NVIDIA's does. Its use
  * of nvidia-modeset's symbol makes it nvidia-modeset's holder. Scanout
  * goes nowhere: the buffers are shmem, and the emulated GPU shows the
- * firmware's picture throughout.
+ * firmware's picture throughout. It takes the GPU once, at load: unlike
+ * NVIDIA's, it does not follow the GPU being unbound from nvidia while it
+ * is loaded (vmrun unloads nvidia-drm first; the lab never unbinds).
  */
 #include <linux/module.h>
 #include <linux/pci.h>

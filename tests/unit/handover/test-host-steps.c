@@ -530,6 +530,17 @@ static void test_a_console_on_the_firmware_framebuffer_is_not_expected_back(void
         assert_logged(log, "the consoles are drawn on the firmware framebuffer efi-framebuffer.0");
 }
 
+/* The firmware drew on another GPU (an iGPU): its framebuffer is not in
+ * this GPU's memory, vfio-pci leaves it, and the console stays. */
+static void test_a_firmware_framebuffer_of_another_gpu_stays_and_its_console_is_expected_back(void **state) {
+        Fixture *f = *state;
+
+        fake_link(&f->root, "/sys/class/graphics/fb0/device", "../../../efi-framebuffer.0");
+        fake_file(&f->root, "/sys/bus/pci/devices/" GPU "/boot_vga", "0\n");
+        assert_int_equal(plan(f, LAPTOP_PROFILE, with_audio), 0);
+        assert_true(json_is_true(json_object_get(f->expect, "fbcon")));
+}
+
 static void test_a_console_on_the_gpu_drivers_framebuffer_is_expected_back(void **state) {
         Fixture *f = *state;
 
@@ -1456,6 +1467,7 @@ int main(void) {
 
                 TEST(test_unbind_vtconsole_writes_0_and_its_undo_writes_1),
                 TEST(test_a_console_on_the_firmware_framebuffer_is_not_expected_back),
+                TEST(test_a_firmware_framebuffer_of_another_gpu_stays_and_its_console_is_expected_back),
                 TEST(test_a_console_on_the_gpu_drivers_framebuffer_is_expected_back),
                 TEST(test_a_console_gone_with_the_firmware_framebuffer_is_said_not_failed),
                 TEST(test_a_console_gone_with_the_gpu_drivers_framebuffer_is_an_error),
