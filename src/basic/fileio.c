@@ -53,6 +53,21 @@ static int copy_fd(int in, int out) {
         return fsync(out) < 0 ? negative_errno() : 0;
 }
 
+static int copy_file_new_excl(int in, int dir_fd, const char *name, mode_t mode) {
+        _cleanup_close_ int out = -1;
+        int r;
+
+        out = openat(dir_fd, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, mode);
+        if (out < 0)
+                return negative_errno();
+        r = copy_fd(in, out);
+        if (r >= 0 && fchmod(out, mode) < 0)
+                r = negative_errno();
+        if (r < 0)
+                (void) unlinkat(dir_fd, name, 0);
+        return r;
+}
+
 int copy_file_new_at(const char *from, int dir_fd, const char *name, mode_t mode) {
         _cleanup_close_ int in = -1, out = -1;
         int r;
@@ -67,6 +82,11 @@ int copy_file_new_at(const char *from, int dir_fd, const char *name, mode_t mode
          * seen, or swapped, before linkat() gives it one, and that fails
          * on any entry already there, a symlink's too */
         out = openat(dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+        if (out < 0 && (errno == EOPNOTSUPP || errno == EISDIR))
+                /* overlayfs before Linux 6.6 has no O_TMPFILE (a live
+                 * system's root, the lab's): a new name of its own instead,
+                 * made here and never followed, removed if the copy fails */
+                return copy_file_new_excl(in, dir_fd, name, mode);
         if (out < 0)
                 return negative_errno();
         r = copy_fd(in, out);
