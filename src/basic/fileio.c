@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "basic/fileio.h"
+#include "basic/log.h"
 
 int json_write_atomic(const char *path, json_t *j, mode_t mode) {
         _cleanup_free_ char *tmp = NULL, *dircopy = NULL;
@@ -63,8 +64,10 @@ static int copy_file_new_excl(int in, int dir_fd, const char *name, mode_t mode)
         r = copy_fd(in, out);
         if (r >= 0 && fchmod(out, mode) < 0)
                 r = negative_errno();
-        if (r < 0)
-                (void) unlinkat(dir_fd, name, 0);
+        /* a part left under the name would make the next copy fail
+         * with EEXIST, naming the file: said, not hidden */
+        if (r < 0 && unlinkat(dir_fd, name, 0) < 0)
+                log_debug_errno(negative_errno(), "remove the partial copy %s: %s", name, STRERROR(errno));
         return r;
 }
 

@@ -67,6 +67,21 @@ size_t strv_length(char *const *l) {
         return n;
 }
 
+char *strv_join(char *const *l, const char *sep) {
+        size_t len = 1;
+        char *s, *p;
+
+        for (size_t i = 0; l && l[i]; i++)
+                len += strlen(l[i]) + (i > 0 ? strlen(sep) : 0);
+        s = p = malloc(len);
+        if (!s)
+                return NULL;
+        *p = '\0';
+        for (size_t i = 0; l && l[i]; i++)
+                p = stpcpy(i > 0 ? stpcpy(p, sep) : p, l[i]);
+        return s;
+}
+
 bool strv_contains(char *const *l, const char *s) {
         if (l)
                 for (; *l; l++)

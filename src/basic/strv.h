@@ -32,6 +32,8 @@ static inline void strv_freep(char ***l) {
 }
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
 size_t strv_length(char *const *l);
+/* The strings joined with `sep` between them ("" for none); NULL only when out of memory. */
+char *strv_join(char *const *l, const char *sep);
 /* In strcmp() order: listings read the same on every host. */
 void strv_sort(char **l);
 bool strv_contains(char *const *l, const char *s);

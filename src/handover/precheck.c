@@ -82,17 +82,21 @@ static void log_modules_held(HostContext *ctx, const HostSteps *steps, char *con
                 return;
         for (size_t i = 0; i < steps->n; i++) {
                 _cleanup_(module_usage_done) ModuleUsage u = { 0 };
+                _cleanup_free_ char *list = NULL;
                 const char *name;
+                int from_files;
 
                 if (steps->steps[i].type != &step_unload_module)
                         continue;
                 name = str_param(steps->steps[i].params, "module");
-                if ((held && !strv_contains(held, name)) || module_usage(m, name, &u) < 0 ||
-                    u.refcnt <= (int) u.n_holders)
+                if ((held && !strv_contains(held, name)) || module_usage(m, name, &u) < 0)
                         continue;
+                from_files = u.refcnt - (int) strv_length(u.holders);
+                if (from_files <= 0)
+                        continue;
+                list = strv_join(u.holders, ", ");
                 log_error("module %s is in use: refcount %d, holders: %s; %d from open files or other references%s",
-                          name, u.refcnt,
-                          u.holders ? u.holders : "none", u.refcnt - (int) u.n_holders,
+                          name, u.refcnt, !list ? "unknown" : *list ? list : "none", from_files,
                           held ? ", the refused holders' among them" : " (those the plan's steps close go with "
                                                                       "them, the refused holders' stay)");
         }

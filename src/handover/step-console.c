@@ -1,9 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <ctype.h>
-#include <fnmatch.h>
-
 #include "basic/log.h"
-#include "basic/strv.h"
 #include "host/host.h"
 #include "handover/step-types.h"
 
@@ -13,54 +9,9 @@ int vtcon_path(const char *vtcon, const char *attr, char **ret) {
         return asprintf(ret, "/sys/class/vtconsole/%s/%s", vtcon, attr) < 0 ? -ENOMEM : 0;
 }
 
-static const char *const firmware_framebuffer_globs[] = {
-        "efi-framebuffer.*",
-        "simple-framebuffer.*",
-        "simpledrm.*",
-        "vesa-framebuffer.*",
-        NULL,
-};
-
-bool is_firmware_framebuffer(const char *platform_device) {
-        for (size_t g = 0; firmware_framebuffer_globs[g]; g++)
-                if (fnmatch(firmware_framebuffer_globs[g], platform_device, 0) == 0)
-                        return true;
-        return false;
-}
-
-int console_on_firmware_framebuffer(HostContext *ctx, char **ret_device) {
-        _cleanup_strv_free_ char **fbs = NULL;
-        _cleanup_free_ char *first = NULL;
-        int r;
-
-        r = host_list_dir(ctx, "/sys/class/graphics", &fbs);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; fbs[i]; i++) {
-                _cleanup_free_ char *link = NULL, *dev = NULL;
-
-                /* fb0, fb1...; not fbcon, the console's own class device */
-                if (!startswith(fbs[i], "fb") || !isdigit((unsigned char) fbs[i][2]))
-                        continue;
-                if (asprintf(&link, "/sys/class/graphics/%s/device", fbs[i]) < 0)
-                        return -ENOMEM;
-                /* a DRM driver's fbdev hangs off its PCI device */
-                if (host_link_name(ctx, link, &dev) < 0 || !is_firmware_framebuffer(dev)) {
-                        log_debug("%s is not a firmware framebuffer (%s)", fbs[i], dev ? dev : "no device link");
-                        return 0;
-                }
-                if (!first)
-                        first = TAKE_PTR(dev);
-        }
-        if (!first)
-                return 0;
-        *ret_device = TAKE_PTR(first);
-        return 1;
-}
-
 static int vtconsole_apply(HostContext *ctx, const json_t *params, StepIntent *intent, json_t **ret_record) {
         const char *vtcon = str_param(params, "vtcon");
-        _cleanup_free_ char *bind = NULL, *v = NULL, *fw = NULL;
+        _cleanup_free_ char *bind = NULL, *v = NULL;
         _cleanup_json_ json_t *record = NULL;
         int r;
 
@@ -74,12 +25,10 @@ static int vtconsole_apply(HostContext *ctx, const json_t *params, StepIntent *i
                 log_info("%s is not bound, nothing to unbind", vtcon);
                 return record_new(ret_record, "{s:s, s:b}", "vtcon", vtcon, "was_bound", 0);
         }
-        r = console_on_firmware_framebuffer(ctx, &fw);
-        if (r < 0)
-                return log_error_errno(r, "find the framebuffer under console %s (/sys/class/graphics): %s", vtcon,
-                                       STRERROR(r));
+        /* the plan found whether the console is drawn on the firmware's
+         * framebuffer: the undo needs it once that is gone */
         r = record_intent(intent, &record, "{s:s, s:b, s:s*}", "vtcon", vtcon, "was_bound", 1, "firmware_fb",
-                          r > 0 ? fw : NULL);
+                          str_param(params, "firmware_fb"));
         if (r < 0)
                 return r;
         r = host_write(ctx, bind, "0", 0);

@@ -37,13 +37,6 @@ int record_intent(StepIntent *intent, json_t **ret, const char *format, ...);
 /* /sys/class/vtconsole/VTCON/ATTR */
 int vtcon_path(const char *vtcon, const char *attr, char **ret);
 
-/* Is every framebuffer (/sys/class/graphics/fb*) the firmware's (an
- * efi-framebuffer, simple-framebuffer, simpledrm or vesa-framebuffer
- * platform device)? Then the consoles are drawn on it, and it does not
- * come back once a driver has taken the GPU's memory. 1 with that device
- * in *ret_device, 0 if not (or no framebuffer at all). */
-int console_on_firmware_framebuffer(HostContext *ctx, char **ret_device);
-bool is_firmware_framebuffer(const char *platform_device);
 
 /* The driver bound to PCI device `dev`; -ENOENT when none is. */
 int device_driver(const HostContext *ctx, const char *dev, char **ret);

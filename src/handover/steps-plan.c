@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 
 /* Planning: which steps this host needs to give the profile's GPU away,
@@ -185,6 +187,56 @@ static int plan_holders(HostContext *ctx, const Profile *p, char *const *devices
                         "wait until no process holds the GPU's nodes (up to %us)", p->timeout_release);
 }
 
+static const char *const firmware_framebuffer_globs[] = {
+        "efi-framebuffer.*",
+        "simple-framebuffer.*",
+        "simpledrm.*",
+        "vesa-framebuffer.*",
+        NULL,
+};
+
+static bool is_firmware_framebuffer(const char *platform_device) {
+        for (size_t g = 0; firmware_framebuffer_globs[g]; g++)
+                if (fnmatch(firmware_framebuffer_globs[g], platform_device, 0) == 0)
+                        return true;
+        return false;
+}
+
+/* Is every framebuffer (/sys/class/graphics/fb*) the firmware's (an
+ * efi-framebuffer, simple-framebuffer, simpledrm or vesa-framebuffer
+ * platform device)? Then the consoles are drawn on it, and it does not
+ * come back once a driver has taken the GPU's memory. 1 with that device
+ * in *ret_device, 0 if not (or no framebuffer at all). */
+static int console_on_firmware_framebuffer(HostContext *ctx, char **ret_device) {
+        _cleanup_strv_free_ char **fbs = NULL;
+        _cleanup_free_ char *first = NULL;
+        int r;
+
+        r = host_list_dir(ctx, "/sys/class/graphics", &fbs);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; fbs[i]; i++) {
+                _cleanup_free_ char *link = NULL, *dev = NULL;
+
+                /* fb0, fb1...; not fbcon, the console's own class device */
+                if (!startswith(fbs[i], "fb") || !isdigit((unsigned char) fbs[i][2]))
+                        continue;
+                if (asprintf(&link, "/sys/class/graphics/%s/device", fbs[i]) < 0)
+                        return -ENOMEM;
+                /* a DRM driver's fbdev hangs off its PCI device */
+                if (host_link_name(ctx, link, &dev) < 0 || !is_firmware_framebuffer(dev)) {
+                        log_debug("%s is not a firmware framebuffer (%s)", fbs[i], dev ? dev : "no device link");
+                        return 0;
+                }
+                if (!first)
+                        first = TAKE_PTR(dev);
+        }
+        if (!first)
+                return 0;
+        *ret_device = TAKE_PTR(first);
+        return 1;
+}
+
 /* Is the GPU the one the firmware drew on? Only then are the firmware
  * framebuffers in its memory, and vfio-pci removes them with it. */
 static bool gpu_is_boot_vga(HostContext *ctx, const char *gpu) {
@@ -201,6 +253,10 @@ static int plan_consoles(HostContext *ctx, const char *gpu, HostSteps *steps, bo
         bool any = false;
         int r;
 
+        /* first: each unbind step carries it, for its undo */
+        r = gpu_is_boot_vga(ctx, gpu) ? console_on_firmware_framebuffer(ctx, &fw) : 0;
+        if (r < 0)
+                return r;
         r = host_list_dir(ctx, "/sys/class/vtconsole", &vtcons);
         if (r < 0)
                 return r;
@@ -215,7 +271,8 @@ static int plan_consoles(HostContext *ctx, const char *gpu, HostSteps *steps, bo
                  * fbcon, drawn into the GPU's framebuffer, has to go */
                 if (!strstr(name, "frame buffer") || !streq(bind, "1"))
                         continue;
-                r = add_step(steps, &step_unbind_vtconsole, json_pack("{s:s}", "vtcon", vtcons[i]),
+                r = add_step(steps, &step_unbind_vtconsole,
+                             json_pack("{s:s, s:s*}", "vtcon", vtcons[i], "firmware_fb", fw),
                              "unbind console %s: %s", vtcons[i], name);
                 if (r < 0)
                         return r;
@@ -223,15 +280,12 @@ static int plan_consoles(HostContext *ctx, const char *gpu, HostSteps *steps, bo
         }
         if (!any)
                 log_info("no frame buffer console is bound: no console to unbind");
-        r = any && gpu_is_boot_vga(ctx, gpu) ? console_on_firmware_framebuffer(ctx, &fw) : 0;
-        if (r < 0)
-                return r;
-        if (r > 0)
+        else if (fw)
                 log_info("the consoles are drawn on the firmware framebuffer %s: the kernel removes it when vfio-pci "
                          "takes the GPU, and unless the GPU's driver brings a framebuffer of its own (nvidia_drm "
                          "fbdev=1), the text consoles stay dark after the guest, until the next boot", fw);
         /* the verification expects the console back only when it can be */
-        *ret_fbcon = any && r == 0;
+        *ret_fbcon = any && !fw;
         return 0;
 }
 
@@ -347,14 +401,9 @@ static int driver_has_other_devices(HostContext *ctx, const char *driver, char *
 static const char *held_by(Modules *m, char *const *order, size_t k) {
         for (size_t j = k + 1; order[j]; j++) {
                 _cleanup_(module_usage_done) ModuleUsage u = { 0 };
-                size_t l = strlen(order[k]);
 
-                if (module_usage(m, order[j], &u) < 0 || !u.holders)
-                        continue;
-                /* u.holders: "a, b, c" */
-                for (const char *h = u.holders; h; h = strstr(h, ", ") ? strstr(h, ", ") + 2 : NULL)
-                        if (strncmp(h, order[k], l) == 0 && (h[l] == '\0' || h[l] == ','))
-                                return order[j];
+                if (module_usage(m, order[j], &u) >= 0 && strv_contains(u.holders, order[k]))
+                        return order[j];
         }
         return NULL;
 }

@@ -201,44 +201,41 @@ int module_removal_order(Modules *m, const char *name, char ***ret) {
         return 0;
 }
 
-static int holder_names(struct kmod_module *mod, char **ret, unsigned *ret_n) {
+static int holder_list(struct kmod_module *mod, char ***ret) {
         _cleanup_kmod_module_list_ struct kmod_list *holders = NULL;
-        _cleanup_free_ char *s = NULL;
+        _cleanup_strv_ Strv names = { 0 };
         struct kmod_list *l;
-        size_t len = 0;
-        unsigned count = 0;
 
         holders = kmod_module_get_holders(mod);
         kmod_list_foreach(l, holders) {
                 _cleanup_kmod_module_ struct kmod_module *h = kmod_module_get_module(l);
-                const char *n = kmod_module_get_name(h);
-                char *t = realloc(s, len + strlen(n) + 3);
 
-                if (!t)
+                if (strv_push(&names, kmod_module_get_name(h)) < 0)
                         return -ENOMEM;
-                s = t;
-                len += (size_t) sprintf(s + len, "%s%s", len > 0 ? ", " : "", n);
-                count++;
         }
-        *ret = TAKE_PTR(s);
-        if (ret_n)
-                *ret_n = count;
+        if (!names.v && !(names.v = calloc(1, sizeof(char *))))
+                return -ENOMEM;
+        *ret = TAKE_PTR(names.v);
+        names = (Strv) { 0 };
         return 0;
 }
 
 static int log_in_use(struct kmod_module *mod, int refcnt) {
-        _cleanup_free_ char *holders = NULL;
+        _cleanup_strv_free_ char **holders = NULL;
+        _cleanup_free_ char *list = NULL;
         const char *name = kmod_module_get_name(mod);
 
-        (void) holder_names(mod, &holders, NULL);
+        /* out of memory here still leaves "in use" to say */
+        if (holder_list(mod, &holders) >= 0)
+                list = strv_join(holders, ", ");
         return log_error_errno(-EBUSY, "module %s is in use (refcount %d, holders: %s): %s",
-                               name, refcnt, holders ? holders : "none",
-                               holders ? "those modules must be unloaded first"
-                                       : "a process has one of its devices open (see `lsof /dev/dri/* /dev/nvidia*`)");
+                               name, refcnt, !list ? "unknown" : *list ? list : "none",
+                               list && *list ? "those modules must be unloaded first"
+                                             : "a process has one of its devices open (see `lsof /dev/dri/* /dev/nvidia*`)");
 }
 
 void module_usage_done(ModuleUsage *u) {
-        free(u->holders);
+        strv_free(u->holders);
         *u = (ModuleUsage) { 0 };
 }
 
@@ -258,7 +255,7 @@ int module_usage(Modules *m, const char *name, ModuleUsage *ret) {
         u.refcnt = kmod_module_get_refcnt(mod);
         if (u.refcnt < 0)
                 return log_debug_errno(u.refcnt, "refcount of module %s: %s", name, STRERROR(u.refcnt));
-        r = holder_names(mod, &u.holders, &u.n_holders);
+        r = holder_list(mod, &u.holders);
         if (r < 0)
                 return r;
         *ret = u;

@@ -41,13 +41,11 @@ int module_removal_order(Modules *m, const char *name, char ***ret);
 int module_remove(Modules *m, const char *name);
 
 /* How a loaded module is used: its refcount, and its holders (modules
- * using it) by name, ", "-separated, with their number. Each holder counts
- * once in the refcount; the rest are open files and other references.
- * -ENOENT when it is not loaded. */
+ * using it) by name. Each holder counts once in the refcount; the rest are
+ * open files and other references. -ENOENT when it is not loaded. */
 typedef struct ModuleUsage {
         int refcnt;
-        char *holders;          /* NULL when none */
-        unsigned n_holders;
+        char **holders;         /* never NULL on success; empty when none */
 } ModuleUsage;
 
 void module_usage_done(ModuleUsage *u);
