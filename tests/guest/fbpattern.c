@@ -42,6 +42,11 @@ int main(int argc, char **argv) {
                         v.bits_per_pixel);
                 return 1;
         }
+        if ((size_t) (v.yoffset + v.yres) * f.line_length > f.smem_len) {
+                fprintf(stderr, "fbpattern: %s: %u lines of %u bytes do not fit its %u bytes\n", dev,
+                        v.yoffset + v.yres, f.line_length, f.smem_len);
+                return 1;
+        }
         uint8_t *fb = mmap(NULL, f.smem_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (fb == MAP_FAILED) {
                 fprintf(stderr, "fbpattern: mmap %s: %s\n", dev, strerror(errno));
@@ -53,6 +58,6 @@ int main(int argc, char **argv) {
                         row[x] = pixel_of(&v, bars[x * 8 / v.xres]);
         }
         munmap(fb, f.smem_len);
-        printf("fbpattern: eight bars on %s (%s, %ux%u)\n", dev, f.id, v.xres, v.yres);
+        printf("fbpattern: eight bars on %s (%.16s, %ux%u)\n", dev, f.id, v.xres, v.yres);
         return 0;
 }

@@ -14,14 +14,18 @@ pic() { python3 "$frames" check "$@"; } # CHECK PICTURE... (tests/lab/frames)
 
 # Retakes NAME until PREDICATE (a command given the picture's path) holds,
 # at most SECONDS: a guest or a compositor draws at its own pace, and each
-# take waits for the lab's QEMU to render the screen.
+# take waits for the lab's QEMU to render the screen. On failure, says why
+# (the last picture's, or the take's).
 take_until() { # NAME SECONDS PREDICATE...
         local name=$1 end=$((SECONDS + $2))
         shift 2
         while :; do
-                take "$name" || return 1
+                take "$name" || { echo "    no picture $name could be taken"; return 1; }
                 "$@" "$work/$name.ppm" >/dev/null && return 0
-                [ "$SECONDS" -lt "$end" ] || return 1
+                if [ "$SECONDS" -ge "$end" ]; then
+                        "$@" "$work/$name.ppm" | sed 's/^/    /'
+                        return 1
+                fi
         done
 }
 
