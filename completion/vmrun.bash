@@ -8,6 +8,14 @@ _vmrun_profile_dir=/etc/vmrun
 _vmrun_run_dir=/run/vmrun
 _vmrun_pci_dir=/sys/bus/pci/devices
 
+# *.profile files (and directories to find them in): names of their own
+# get a slash, and no space after a directory
+_vmrun_profile_files() {
+        compopt -o filenames 2>/dev/null
+        compgen -f -X '!*.profile' -- "$1"
+        compgen -d -- "$1"
+}
+
 # Profiles by name (/etc/vmrun/NAME.profile) and *.profile files.
 _vmrun_profiles() {
         local cur=$1 f names=()
@@ -17,8 +25,7 @@ _vmrun_profiles() {
                 names+=("${f%.profile}")
         done
         compgen -W "${names[*]}" -- "$cur"
-        compgen -f -X '!*.profile' -- "$cur"
-        compgen -d -- "$cur"
+        _vmrun_profile_files "$cur"
 }
 
 # VMs vmrun runs now: a directory each under /run/vmrun.
@@ -41,14 +48,20 @@ _vmrun_pci_addresses() {
 }
 
 _vmrun() {
-        local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
         local verbs="run plan check rom shutdown stop status list devices qmp display restore"
         local global="--help --verbose --quiet --version"
-        local words=() i w verb= nargs=0
+        local line=${COMP_LINE:0:COMP_POINT} all=() words=() i w cur prev verb= nargs=0
 
+        # The words as vmrun will see them: split at blanks only. bash's
+        # COMP_WORDS also splits at ':' and '=' (COMP_WORDBREAKS), which
+        # cuts PCI addresses and --timeout=30 apart.
+        read -r -a all <<<"$line"
+        [[ "$line" == *[[:blank:]] || ${#all[@]} -eq 0 ]] && all+=("")
+        cur=${all[-1]}
+        prev=${all[-2]:-}
         # the words before the cursor, options and their arguments left out
-        for ((i = 1; i < COMP_CWORD; i++)); do
-                w=${COMP_WORDS[i]}
+        for ((i = 1; i < ${#all[@]} - 1; i++)); do
+                w=${all[i]}
                 case "$w" in
                 --timeout | --device) i=$((i + 1)) ;;
                 -*) ;;
@@ -65,6 +78,16 @@ _vmrun() {
         --timeout) return 0 ;; # seconds
         --device)
                 mapfile -t COMPREPLY < <(_vmrun_pci_addresses "$cur")
+                _vmrun_colon_trim "$cur"
+                return 0
+                ;;
+        esac
+        case "$cur" in
+        --timeout=*) return 0 ;;
+        --device=*)
+                mapfile -t COMPREPLY < <(_vmrun_pci_addresses "${cur#--device=}")
+                COMPREPLY=("${COMPREPLY[@]/#/--device=}")
+                _vmrun_colon_trim "$cur"
                 return 0
                 ;;
         esac
@@ -82,7 +105,8 @@ _vmrun() {
         fi
 
         case "$verb" in
-        "") mapfile -t COMPREPLY < <(compgen -W "$verbs" -- "$cur"; _vmrun_profiles "$cur") ;;
+        # `vmrun FILE` runs a profile file; a NAME needs `vmrun run NAME`
+        "") mapfile -t COMPREPLY < <(compgen -W "$verbs" -- "$cur"; _vmrun_profile_files "$cur") ;;
         rom) [ "$nargs" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -W "dump check" -- "$cur") ;;
         run | plan | check) [ "$nargs" -eq 0 ] && mapfile -t COMPREPLY < <(_vmrun_profiles "$cur") ;;
         shutdown | stop | status | devices | display | restore)
@@ -97,12 +121,25 @@ _vmrun() {
         "rom dump")
                 case "$nargs" in
                 0) mapfile -t COMPREPLY < <(_vmrun_pci_addresses "$cur") ;;
-                1) mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
+                1) compopt -o filenames 2>/dev/null
+                   mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
                 esac
                 ;;
-        "rom check") [ "$nargs" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
+        "rom check")
+                compopt -o filenames 2>/dev/null
+                [ "$nargs" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+                ;;
         esac
+        _vmrun_colon_trim "$cur"
         return 0
 }
-# -o filenames: a directory gets its slash and no space after it
-complete -o filenames -F _vmrun vmrun
+
+# bash replaces only what follows the last ':' or '=' of the word (both are
+# in COMP_WORDBREAKS by default): the replies lose what comes before it
+_vmrun_colon_trim() {
+        local cur=$1 pre
+        [[ "$cur" == *[:=]* ]] || return 0
+        pre=${cur%"${cur##*[:=]}"}
+        COMPREPLY=("${COMPREPLY[@]#"$pre"}")
+}
+complete -F _vmrun vmrun
