@@ -12,19 +12,8 @@ VMRUN=${VMRUN:-$top/build/vmrun}
 gpu=0000:01:00.0
 aud=0000:01:00.1
 work=$(mktemp -d /run/vmrun-lab.XXXXXX)
-passed=0 failed=0
-
-ok() { echo "lab: ok $1"; passed=$((passed + 1)); }
-fail() { echo "lab: FAIL $1: $2"; failed=$((failed + 1)); }
-check() { # NAME COMMAND... : ok when the command succeeds
-        local name=$1
-        shift
-        if "$@"; then ok "$name"; else fail "$name" "$*"; fi
-}
-finish() {
-        echo "lab: $passed passed, $failed failed"
-        [ "$failed" -eq 0 ]
-}
+suite=lab
+. "$top/tests/lib/checks.sh"
 
 driver_of() { # PCI address → bound driver, or "none"
         local l
