@@ -69,18 +69,19 @@ handed_over() {
 # The nested guest's profile: SeaBIOS (OVMF under nested TCG is slow and
 # adds nothing to the host side), both functions, the stdvga vBIOS as the
 # romfile, a short shutdown timeout: SeaBIOS with no disk ignores ACPI.
+# FIRMWARE= and MEMORY= change those two.
 write_profile() { # NAME [extra INI lines...]
-        local name=$1
+        local name=$1 firmware=${FIRMWARE:-bios} memory=${MEMORY:-128M}
         shift
         mkdir -p /etc/vmrun
         {
                 cat <<PROFILE
 [vm]
 name = $name
-memory = 128M
+memory = $memory
 cpus = 1
 accel = tcg
-firmware = bios
+firmware = $firmware
 
 [gpu]
 address = $gpu
