@@ -5,7 +5,6 @@
 
 # where vmrun looks; tests/completion points them elsewhere
 _vmrun_profile_dir=/etc/vmrun
-_vmrun_run_dir=/run/vmrun
 _vmrun_pci_dir=/sys/bus/pci/devices
 
 # *.profile files (and directories to find them in): names of their own
@@ -28,15 +27,10 @@ _vmrun_profiles() {
         _vmrun_profile_files "$cur"
 }
 
-# VMs vmrun runs now: a directory each under /run/vmrun.
-_vmrun_running() {
-        local cur=$1 d names=()
-        for d in "$_vmrun_run_dir"/*/; do
-                [ -d "$d" ] || continue
-                d=${d%/}
-                names+=("${d##*/}")
-        done
-        compgen -W "${names[*]}" -- "$cur"
+# The VMs vmrun knows (running, or with a host to give back), as the
+# vmrun being completed lists them.
+_vmrun_running() { # VMRUN CUR
+        compgen -W "$("$1" list 2>/dev/null | awk 'NR > 1 {print $1}')" -- "$2"
 }
 
 _vmrun_pci_addresses() {
@@ -110,11 +104,11 @@ _vmrun() {
         rom) [ "$nargs" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -W "dump check" -- "$cur") ;;
         run | plan | check) [ "$nargs" -eq 0 ] && mapfile -t COMPREPLY < <(_vmrun_profiles "$cur") ;;
         shutdown | stop | status | devices | display | restore)
-                [ "$nargs" -eq 0 ] && mapfile -t COMPREPLY < <(_vmrun_running "$cur")
+                [ "$nargs" -eq 0 ] && mapfile -t COMPREPLY < <(_vmrun_running "${all[0]}" "$cur")
                 ;;
         qmp)
                 case "$nargs" in
-                0) mapfile -t COMPREPLY < <(_vmrun_running "$cur") ;;
+                0) mapfile -t COMPREPLY < <(_vmrun_running "${all[0]}" "$cur") ;;
                 1) mapfile -t COMPREPLY < <(compgen -W "query-status query-pci system_powerdown system_reset query-name" -- "$cur") ;;
                 esac
                 ;;
