@@ -8,6 +8,7 @@
 #define SYSTEMD_PATH "/org/freedesktop/systemd1"
 #define MANAGER_INTERFACE "org.freedesktop.systemd1.Manager"
 #define UNIT_INTERFACE "org.freedesktop.systemd1.Unit"
+#define SERVICE_INTERFACE "org.freedesktop.systemd1.Service"
 
 struct Units {
         sd_bus *bus;
@@ -183,7 +184,11 @@ static int on_job_removed(sd_bus_message *m, void *userdata, _unused_ sd_bus_err
         return 0;
 }
 
-static int unit_job(Units *u, const char *method, const char *verb, const char *name, usec_t deadline) {
+/* Sends `call`, which makes a job (StartUnit, StopUnit,
+ * StartTransientUnit: each answers with the job's path), and waits for it.
+ * `skipped_ok`: a job with nothing to do (stopping a stopped unit) is done. */
+static int unit_job(Units *u, sd_bus_message *call, const char *verb, const char *name, bool skipped_ok,
+                    usec_t deadline) {
         _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_bus_message_ sd_bus_message *reply = NULL;
         _cleanup_bus_slot_ sd_bus_slot *slot = NULL;
@@ -204,21 +209,20 @@ static int unit_job(Units *u, const char *method, const char *verb, const char *
         if (r < 0)
                 return log_debug_errno(r, "subscribe to JobRemoved: %s", STRERROR(r));
 
-        r = sd_bus_call_method(u->bus, SYSTEMD_SERVICE, SYSTEMD_PATH, MANAGER_INTERFACE, method, &error, &reply,
-                               "ss", name, "replace");
+        r = sd_bus_call(u->bus, call, 0, &error, &reply);
         if (r < 0)
-                return log_debug_errno(bus_error_to_errno(&error, r), "%s(%s): %s", method, name,
+                return log_debug_errno(bus_error_to_errno(&error, r), "%s %s: %s", verb, name,
                                        error.message ? error.message : STRERROR(r));
         r = sd_bus_message_read(reply, "o", &path);
         if (r < 0)
-                return log_debug_errno(r, "%s(%s): bad reply: %s", method, name, STRERROR(r));
+                return log_debug_errno(r, "%s %s: bad reply: %s", verb, name, STRERROR(r));
         job = strdup(path);
         if (!job)
                 return -ENOMEM;
         w.job = job;
         log_debug("%s %s: job %s", verb, name, job);
 
-        /* sd_bus_call_method() queued whatever arrived with the reply,
+        /* sd_bus_call() queued whatever arrived with the reply,
          * JobRemoved included; sd_bus_process() dispatches it */
         while (!w.result) {
                 usec_t n;
@@ -237,7 +241,7 @@ static int unit_job(Units *u, const char *method, const char *verb, const char *
                         return log_debug_errno(r, "system bus: %s", STRERROR(r));
         }
 
-        if (streq(w.result, "done") || (streq(method, "StopUnit") && streq(w.result, "skipped"))) {
+        if (streq(w.result, "done") || (skipped_ok && streq(w.result, "skipped"))) {
                 log_debug("%s %s: %s", verb, name, w.result);
                 return 0;
         }
@@ -246,10 +250,78 @@ static int unit_job(Units *u, const char *method, const char *verb, const char *
         return -EIO;
 }
 
+static int unit_method(Units *u, const char *method, sd_bus_message **ret) {
+        int r = sd_bus_message_new_method_call(u->bus, ret, SYSTEMD_SERVICE, SYSTEMD_PATH, MANAGER_INTERFACE, method);
+        return r < 0 ? log_debug_errno(r, "%s: new message: %s", method, STRERROR(r)) : 0;
+}
+
+static int unit_start_or_stop(Units *u, const char *method, const char *verb, const char *name, usec_t deadline) {
+        _cleanup_bus_message_ sd_bus_message *call = NULL;
+        int r;
+
+        assert(u);
+        r = unit_method(u, method, &call);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(call, "ss", name, "replace");
+        if (r < 0)
+                return log_debug_errno(r, "%s(%s): %s", method, name, STRERROR(r));
+        return unit_job(u, call, verb, name, streq(method, "StopUnit"), deadline);
+}
+
 int unit_stop(Units *u, const char *name, usec_t deadline) {
-        return unit_job(u, "StopUnit", "stop", name, deadline);
+        return unit_start_or_stop(u, "StopUnit", "stop", name, deadline);
 }
 
 int unit_start(Units *u, const char *name, usec_t deadline) {
-        return unit_job(u, "StartUnit", "start", name, deadline);
+        return unit_start_or_stop(u, "StartUnit", "start", name, deadline);
+}
+
+int unit_start_scope(Units *u, const char *name, const char *slice, const char *description, pid_t pid,
+                     usec_t timeout_stop, usec_t deadline) {
+        _cleanup_bus_message_ sd_bus_message *call = NULL;
+        int r;
+
+        assert(u);
+        assert(name);
+        assert(pid > 0);
+
+        r = unit_method(u, "StartTransientUnit", &call);
+        if (r < 0)
+                return r;
+        /* The scope goes when its last process has exited, failed or not:
+         * a scope of an earlier run never stands in the way of the next. */
+        r = sd_bus_message_append(call, "ss", name, "fail");
+        if (r >= 0)
+                r = sd_bus_message_append(call, "a(sv)", 5,
+                                          "Slice", "s", slice,
+                                          "Description", "s", description,
+                                          "PIDs", "au", 1, (uint32_t) pid,
+                                          "CollectMode", "s", "inactive-or-failed",
+                                          "TimeoutStopUSec", "t", (uint64_t) timeout_stop);
+        if (r >= 0)
+                r = sd_bus_message_append(call, "a(sa(sv))", 0);
+        if (r < 0)
+                return log_debug_errno(r, "StartTransientUnit(%s): %s", name, STRERROR(r));
+        return unit_job(u, call, "start", name, false, deadline);
+}
+
+int unit_main_pid(Units *u, const char *name, pid_t *ret) {
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *path = NULL;
+        uint32_t pid;
+        int r;
+
+        assert(ret);
+
+        r = unit_object(u, name, &path);
+        if (r < 0)
+                return r;
+        r = sd_bus_get_property_trivial(u->bus, SYSTEMD_SERVICE, path, SERVICE_INTERFACE, "MainPID", &error, 'u',
+                                        &pid);
+        if (r < 0)
+                return log_debug_errno(bus_error_to_errno(&error, r), "property MainPID of %s: %s", name,
+                                       error.message ? error.message : STRERROR(r));
+        *ret = (pid_t) pid;
+        return 0;
 }

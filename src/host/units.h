@@ -32,3 +32,14 @@ int unit_active_state(Units *u, const char *name, char **ret);
  * -ETIMEDOUT when the deadline passes (the job goes on in systemd). */
 int unit_stop(Units *u, const char *name, usec_t deadline);
 int unit_start(Units *u, const char *name, usec_t deadline);
+
+/* Moves process `pid` into a new scope unit `name` (in `slice`) and waits
+ * for the job: the process then lives apart from the session or service it
+ * was started in, and stopping the scope (after `timeout_stop`, SIGKILL)
+ * ends it alone. The scope is gone once its last process has exited. */
+int unit_start_scope(Units *u, const char *name, const char *slice, const char *description, pid_t pid,
+                     usec_t timeout_stop, usec_t deadline);
+
+/* The main process of service `name` (MainPID; 0 when it has none). Fails
+ * for a unit that is no service. */
+int unit_main_pid(Units *u, const char *name, pid_t *ret);

@@ -16,6 +16,7 @@
 
 #include "run/preflight.h"
 #include "run/locks.h"
+#include "run/machine.h"
 #include "basic/process.h"
 #include "basic/test-switch.h"
 #include "handover/steps.h"
@@ -62,6 +63,8 @@ typedef struct Supervisor {
         Tap tap;                /* [network] mode = bridge: its fd until QEMU has it, its name for the state file */
         uint64_t start_time;    /* this process's, in the state file: a reused PID is not this supervisor */
         bool stopped_in_handover;
+        char *unit;             /* its own unit (vmrun@NAME.service, vmrun-NAME.scope); NULL: none here */
+        bool registered;        /* with systemd-machined */
         usec_t tpm_verdict;     /* swtpm exited cleanly: when to call it a death if QEMU has not ended by then */
 
 
@@ -83,6 +86,7 @@ static void supervisor_done(Supervisor *s) {
         closep(&s->epfd);
         closep(&s->qemu_out.fd);
         free(s->shutdown_reason);
+        free(s->unit);
 }
 
 static void status(const char *format, ...) _printf_(1, 2);
@@ -276,6 +280,14 @@ static void escalate(Supervisor *s) {
                         arm_next(s, (usec_t) s->profile->timeout_shutdown * USEC_PER_SEC);
                         break;
                 }
+                if (s->shutdown_reason) {
+                        /* the same stop reached QEMU too (systemd signals
+                         * a whole scope): no guest left to ask */
+                        log_info("QEMU is shutting down already (%s); up to %llus for it to exit", s->shutdown_reason,
+                                 (unsigned long long) (ESCALATION_STEP / USEC_PER_SEC));
+                        arm_next(s, ESCALATION_STEP);
+                        break;
+                }
                 _fallthrough_;
         case PHASE_POWERDOWN:
                 s->phase = PHASE_QUIT;
@@ -306,26 +318,40 @@ static void escalate(Supervisor *s) {
         }
 }
 
+/* machined's KillMachine for `machinectl poweroff`: to the leader, as to
+ * a container's init, which powers off on it */
+#define SIGNAL_MACHINE_POWEROFF (SIGRTMIN + 4)
+
+/* The signals that ask the VM to stop: ^C, SIGTERM (`vmrun shutdown`,
+ * systemd stopping the unit), `machinectl poweroff`. NULL for others. */
+static const char *stop_signal_name(int sig) {
+        if (sig == SIGTERM)
+                return "SIGTERM";
+        if (sig == SIGINT)
+                return "SIGINT";
+        if (sig == SIGNAL_MACHINE_POWEROFF)
+                return "SIGRTMIN+4 (machinectl poweroff)";
+        return NULL;
+}
+
 static void handle_signal(Supervisor *s) {
         struct signalfd_siginfo si;
 
         while (read(s->sigfd, &si, sizeof si) == (ssize_t) sizeof si) {
-                switch (si.ssi_signo) {
-                case SIGHUP:
+                const char *stop = stop_signal_name((int) si.ssi_signo);
+
+                if (si.ssi_signo == SIGHUP)
                         /* The ssh connection dropped, most likely. The VM is
                          * not the terminal's to end. */
                         log_info("SIGHUP: terminal gone; the VM keeps running (`vmrun shutdown %s` ends it)",
                                  s->profile->name);
-                        break;
-                case SIGTERM:
-                case SIGINT:
-                        if (s->phase != PHASE_RUNNING)
-                                log_info("%s again: not waiting any longer", strsignal((int) si.ssi_signo));
-                        escalate(s);
-                        break;
-                default:
-                        break;
-                }
+                if (!stop)
+                        continue;
+                if (s->phase != PHASE_RUNNING)
+                        log_info("%s again: not waiting any longer", stop);
+                else
+                        log_info("%s: stopping VM %s", stop, s->profile->name);
+                escalate(s);
         }
 }
 
@@ -493,6 +519,13 @@ static VmrunExit judge_exit(const Supervisor *s) {
                         log_info("QEMU stopped by vmrun's SIGTERM");
                         return VMRUN_EXIT_QUIT;
                 }
+                if (streq(reason, "host-signal")) {
+                        /* systemd signals every process of a scope it stops */
+                        log_info("QEMU stopped by a signal from outside vmrun (%s%s%s, or kill)",
+                                 s->unit ? "stopping unit " : "", strempty(s->unit),
+                                 s->unit ? ": `machinectl terminate`, `systemctl stop`" : "a stop of its unit");
+                        return VMRUN_EXIT_QUIT;
+                }
                 if (streq(reason, "host-qmp-quit")) {
                         log_info(s->phase == PHASE_QUIT ? "QEMU stopped by vmrun's quit (the guest did not power off)"
                                                         : "QEMU stopped by quit from a QMP client");
@@ -630,6 +663,9 @@ static VmrunExit run_qemu(Supervisor *s) {
                 return VMRUN_EXIT_FAILURE;
         }
 
+        /* before the line: a reader of the line may ask machinectl */
+        if (s->unit)
+                s->registered = machine_register(s->profile->name, s->unit);
         /* the state file before the line: a reader of the line may ask */
         set_phase(s, "running");
         log_info("guest running");
@@ -733,6 +769,7 @@ static int watch_signals(Supervisor *s) {
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGNAL_MACHINE_POWEROFF);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return negative_errno();
         signal(SIGPIPE, SIG_IGN);
@@ -744,12 +781,12 @@ static int watch_signals(Supervisor *s) {
 }
 
 /* A stop asked for while signals wait in the signalfd (before the event
- * loop): ^C or SIGTERM, by a user or `vmrun shutdown`. 0 if none. */
+ * loop): ^C, SIGTERM or `machinectl poweroff`. 0 if none. */
 static int stop_requested(Supervisor *s) {
         struct signalfd_siginfo si;
 
         while (read(s->sigfd, &si, sizeof si) == (ssize_t) sizeof si) {
-                if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+                if (stop_signal_name((int) si.ssi_signo))
                         return (int) si.ssi_signo;
                 if (si.ssi_signo == SIGHUP)
                         log_info("SIGHUP: terminal gone; the handover goes on (`vmrun shutdown %s` stops it)",
@@ -795,7 +832,7 @@ static int before_step(void *userdata, size_t i, size_t n) {
         if (sig == 0)
                 return 0;
         s->stopped_in_handover = true;
-        log_info("SIG%s during the handover: stopping before step %zu/%zu", strempty(sigabbrev_np(sig)), i + 1, n);
+        log_info("%s during the handover: stopping before step %zu/%zu", stop_signal_name(sig), i + 1, n);
         return -ECANCELED;
 }
 
@@ -856,6 +893,9 @@ int supervisor_run(const Plan *plan) {
         }
         if (watch_signals(&s) < 0)
                 return VMRUN_EXIT_FAILURE;
+        /* before the handover: a unit that is the VM's alone holds
+         * everything vmrun starts, and stopping it stops nothing else */
+        (void) machine_own_unit(p->name, &s.unit);
 
         status("handing the host over");
         if (handover_apply(&host, &plan->steps, p->name, plan->paths->journal, plan->expect, before_step, &s) < 0) {
@@ -867,6 +907,10 @@ int supervisor_run(const Plan *plan) {
         }
 
         ret = run_qemu(&s);
+        /* the guest is gone; the host is not back yet, which the state
+         * file and `vmrun status` tell */
+        if (s.registered)
+                machine_unregister(p->name);
         /* before the host is given back: its state directory goes too */
         (void) tpm_stop(s.tpm);
 

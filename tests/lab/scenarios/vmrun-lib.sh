@@ -99,6 +99,23 @@ PROFILE
         chmod 0644 /etc/vmrun/$name.profile
 }
 
+# The test guest (tests/guest, in VMRUN_GUEST_DIR, which tests/lab/run
+# passes) as the nested guest: a Linux that powers off on the ACPI power
+# button and says what it does on its console (/run/vmrun/NAME/console.log).
+# APPEND: more of its command line. Says why when it cannot.
+write_guest_profile() { # NAME [APPEND]
+        local dir=${VMRUN_GUEST_DIR:-} boot=/var/lib/vmrun-lab-guest f
+        [ -n "$dir" ] || { echo "VMRUN_GUEST_DIR is not set (tests/lab/run sets it)"; return 1; }
+        for f in vmlinux initramfs.cpio.gz; do
+                [ -f "$dir/$f" ] || { echo "$dir/$f is missing (tests/guest/build-guest $dir)"; return 1; }
+        done
+        # where QEMU's user can read them (the host's /root is not)
+        install -d -m 0755 "$boot"
+        install -m 0644 "$dir/vmlinux" "$dir/initramfs.cpio.gz" "$boot/"
+        write_profile "$1" "[boot]" "kernel = $boot/vmlinux" "initrd = $boot/initramfs.cpio.gz" \
+                "append = console=ttyS0 ${2:-}"
+}
+
 # Wait until FILE has a line with TEXT (tail -F: an inotify wait), at most
 # SECONDS.
 wait_for() {

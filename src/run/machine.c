@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <systemd/sd-login.h>
+
+#include "basic/log.h"
+#include "host/machined.h"
+#include "host/units.h"
+#include "run/machine.h"
+
+/* Stopping the scope sends SIGTERM to the supervisor and QEMU at once;
+ * the supervisor then gives the host back, which may take this long
+ * before systemd kills it (as vmrun@.service's TimeoutStopSec=). */
+#define SCOPE_TIMEOUT_STOP (10 * 60 * USEC_PER_SEC)
+#define SCOPE_START_TIMEOUT (30 * USEC_PER_SEC)
+
+static bool ends_with(const char *s, const char *suffix) {
+        size_t l = strlen(s), n = strlen(suffix);
+        return l >= n && streq(s + l - n, suffix);
+}
+
+/* Is this process the main process of `unit`, a service? */
+static int main_of_service(Units *u, const char *unit) {
+        pid_t main_pid;
+        int r;
+
+        if (!ends_with(unit, ".service"))
+                return 0;
+        r = unit_main_pid(u, unit, &main_pid);
+        if (r < 0)
+                return r;
+        return main_pid == getpid();
+}
+
+static int move_to_scope(Units *u, const char *vm, const char *from, char **ret_unit) {
+        _cleanup_free_ char *scope = NULL, *description = NULL;
+        int r;
+
+        if (asprintf(&scope, "vmrun-%s.scope", vm) < 0 || asprintf(&description, "vmrun VM %s", vm) < 0)
+                return log_oom();
+        r = unit_start_scope(u, scope, "machine.slice", description, getpid(), SCOPE_TIMEOUT_STOP,
+                             deadline_after(SCOPE_START_TIMEOUT));
+        if (r < 0) {
+                log_warning("could not move into a scope of its own (%s): %s; vmrun stays in %s, which "
+                            "`machinectl terminate %s` would stop, so systemd-machined is not told of VM %s",
+                            scope, STRERROR(r), from, vm, vm);
+                return 0;
+        }
+        log_info("in a scope of its own, %s (was in %s): the VM outlives %s; `systemctl stop %s` stops the VM",
+                 scope, from, from, scope);
+        *ret_unit = TAKE_PTR(scope);
+        return 1;
+}
+
+int machine_own_unit(const char *vm, char **ret_unit) {
+        _cleanup_units_ Units *u = NULL;
+        _cleanup_free_ char *unit = NULL;
+        int r;
+
+        assert(ret_unit);
+
+        r = sd_pid_get_unit(0, &unit);
+        if (r >= 0)
+                r = units_new(&u);
+        if (r < 0) {
+                log_info("no systemd here (%s): vmrun runs where it was started, and systemd-machined is not told "
+                         "of VM %s", unit ? "no system bus" : "this process is in no systemd unit", vm);
+                return 0;
+        }
+        r = main_of_service(u, unit);
+        if (r > 0) {
+                log_debug("runs as %s, the VM's unit", unit);
+                *ret_unit = TAKE_PTR(unit);
+                return 1;
+        }
+        if (r < 0)
+                log_debug_errno(r, "main process of %s: %s; taken for not ours", unit, STRERROR(r));
+        return move_to_scope(u, vm, unit, ret_unit);
+}
+
+bool machine_register(const char *vm, const char *unit) {
+        _cleanup_free_ char *message = NULL;
+        int r;
+
+        r = machined_register(vm, "vmrun", getpid(), &message);
+        if (r == -ENOTCONN || r == -EHOSTDOWN) {
+                log_info("systemd-machined is not %s: `machinectl` will not list VM %s (package systemd-container "
+                         "brings it)", r == -ENOTCONN ? "reachable (no system bus)" : "running", vm);
+                return false;
+        }
+        if (r < 0) {
+                log_warning("systemd-machined refused VM %s: %s; the VM runs, but `machinectl` will not list it%s",
+                            vm, message ? message : STRERROR(r),
+                            r == -EINVAL ? " (machined takes names of letters, digits, '-' and '.')" : "");
+                return false;
+        }
+        log_info("registered with systemd-machined as a VM of unit %s: `machinectl poweroff %s` powers the guest "
+                 "off, `machinectl terminate %s` stops it", unit, vm, vm);
+        return true;
+}
+
+void machine_unregister(const char *vm) {
+        _cleanup_free_ char *message = NULL;
+        int r;
+
+        r = machined_unregister(vm, &message);
+        if (r < 0)
+                log_warning("systemd-machined: could not unregister VM %s: %s; it goes when %s's unit ends",
+                            vm, message ? message : STRERROR(r), vm);
+        else
+                log_debug("unregistered from systemd-machined");
+}
