@@ -7,12 +7,25 @@
 #define MACHINED_SERVICE "org.freedesktop.machine1"
 #define MACHINED_PATH "/org/freedesktop/machine1"
 #define MACHINED_INTERFACE "org.freedesktop.machine1.Manager"
+/* machined answers at once; a call that waits longer is waiting for an
+ * activation that will not come, and holds up the guest's READY=1 */
+#define MACHINED_CALL_TIMEOUT (5 * USEC_PER_SEC)
 
 /* The bus daemon answers for a machined that is not there: no such name
- * to activate, or its activation (systemd-machined.service) failed. */
-static bool machined_missing(const sd_bus_error *error) {
-        return sd_bus_error_has_names(error, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER) ||
-               (error->name && startswith(error->name, "org.freedesktop.DBus.Error.Spawn."));
+ * to activate, or its activation failed. That error's name is whatever
+ * systemd said (an errno's: a masked unit is FileExists), so the sure
+ * test is whether anyone owns the name after the call. */
+static bool machined_missing(sd_bus *bus, const sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int owned = 0;
+
+        if (sd_bus_error_has_names(error, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+                return true;
+        if (sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                               "NameHasOwner", NULL, &reply, "s", MACHINED_SERVICE) < 0 ||
+            sd_bus_message_read(reply, "b", &owned) < 0)
+                return false;   /* the error as it came */
+        return !owned;
 }
 
 static int machined_call(const char *method, char **ret_message, const char *types, ...) {
@@ -33,11 +46,13 @@ static int machined_call(const char *method, char **ret_message, const char *typ
         }
         if (r < 0)
                 return log_debug_errno(r, "%s: %s", method, STRERROR(r));
-        r = sd_bus_call(bus, call, 0, &error, &reply);
+        r = sd_bus_call(bus, call, MACHINED_CALL_TIMEOUT, &error, &reply);
         if (r >= 0)
                 return 0;
-        if (machined_missing(&error))
+        if (machined_missing(bus, &error))
                 r = -EHOSTDOWN;
+        else if (sd_bus_error_has_names(&error, SD_BUS_ERROR_TIMEOUT, SD_BUS_ERROR_NO_REPLY))
+                r = -ETIMEDOUT;
         else if (sd_bus_error_has_name(&error, "org.freedesktop.machine1.NoSuchMachine"))
                 r = -ENOENT;
         if (ret_message && error.message) {

@@ -11,7 +11,8 @@
 #include "basic/util.h"
 
 /* -ENOTCONN: no system bus; -EHOSTDOWN: no machined on it (not installed,
- * masked, or it failed to start). Each logs at debug level only; a D-Bus
+ * masked, or it failed to start); -ETIMEDOUT: it did not answer within 5s
+ * (an activation that hangs). Each logs at debug level only; a D-Bus
  * error's own text, when there is one, in *ret_message (may be NULL). */
 int machined_register(const char *name, const char *service, pid_t leader, char **ret_message);
 /* 0 also when machined knows no machine `name` (any more). */

@@ -12,17 +12,12 @@
 #define SCOPE_TIMEOUT_STOP (10 * 60 * USEC_PER_SEC)
 #define SCOPE_START_TIMEOUT (30 * USEC_PER_SEC)
 
-static bool ends_with(const char *s, const char *suffix) {
-        size_t l = strlen(s), n = strlen(suffix);
-        return l >= n && streq(s + l - n, suffix);
-}
-
 /* Is this process the main process of `unit`, a service? */
 static int main_of_service(Units *u, const char *unit) {
         pid_t main_pid;
         int r;
 
-        if (!ends_with(unit, ".service"))
+        if (!endswith(unit, ".service"))
                 return 0;
         r = unit_main_pid(u, unit, &main_pid);
         if (r < 0)
@@ -31,11 +26,13 @@ static int main_of_service(Units *u, const char *unit) {
 }
 
 static int move_to_scope(Units *u, const char *vm, const char *from, char **ret_unit) {
-        _cleanup_free_ char *scope = NULL, *description = NULL;
+        /* a VM name has 64 characters at most (vm_name_is_valid) */
+        char scope[128], description[128];
+        char *ret;
         int r;
 
-        if (asprintf(&scope, "vmrun-%s.scope", vm) < 0 || asprintf(&description, "vmrun VM %s", vm) < 0)
-                return log_oom();
+        snprintf(scope, sizeof scope, "vmrun-%s.scope", vm);
+        snprintf(description, sizeof description, "vmrun VM %s", vm);
         r = unit_start_scope(u, scope, "machine.slice", description, getpid(), SCOPE_TIMEOUT_STOP,
                              deadline_after(SCOPE_START_TIMEOUT));
         if (r < 0) {
@@ -46,7 +43,10 @@ static int move_to_scope(Units *u, const char *vm, const char *from, char **ret_
         }
         log_info("in a scope of its own, %s (was in %s): the VM outlives %s; `systemctl stop %s` stops the VM",
                  scope, from, from, scope);
-        *ret_unit = TAKE_PTR(scope);
+        ret = strdup(scope);
+        if (!ret)
+                return log_oom();
+        *ret_unit = ret;
         return 1;
 }
 
@@ -66,13 +66,16 @@ int machine_own_unit(const char *vm, char **ret_unit) {
                 return 0;
         }
         r = main_of_service(u, unit);
-        if (r > 0) {
+        if (r < 0)
+                /* a service vmrun is in is most likely its own (vmrun@NAME,
+                 * preflight checked the name); leaving it would take QEMU
+                 * out of the reach of its stop */
+                log_debug_errno(r, "main process of %s: %s; taken for the VM's unit", unit, STRERROR(r));
+        if (r != 0) {
                 log_debug("runs as %s, the VM's unit", unit);
                 *ret_unit = TAKE_PTR(unit);
                 return 1;
         }
-        if (r < 0)
-                log_debug_errno(r, "main process of %s: %s; taken for not ours", unit, STRERROR(r));
         return move_to_scope(u, vm, unit, ret_unit);
 }
 
@@ -84,6 +87,11 @@ bool machine_register(const char *vm, const char *unit) {
         if (r == -ENOTCONN || r == -EHOSTDOWN) {
                 log_info("systemd-machined is not %s: `machinectl` will not list VM %s (package systemd-container "
                          "brings it)", r == -ENOTCONN ? "reachable (no system bus)" : "running", vm);
+                return false;
+        }
+        if (r == -ETIMEDOUT) {
+                log_warning("systemd-machined did not answer within 5s: `machinectl` will not list VM %s; see "
+                            "`systemctl status systemd-machined`", vm);
                 return false;
         }
         if (r < 0) {

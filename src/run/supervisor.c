@@ -63,6 +63,7 @@ typedef struct Supervisor {
         Tap tap;                /* [network] mode = bridge: its fd until QEMU has it, its name for the state file */
         uint64_t start_time;    /* this process's, in the state file: a reused PID is not this supervisor */
         bool stopped_in_handover;
+        bool stopped_from_outside;      /* QEMU was ending on a signal of someone else's when vmrun would stop it */
         char *unit;             /* its own unit (vmrun@NAME.service, vmrun-NAME.scope); NULL: none here */
         bool registered;        /* with systemd-machined */
         usec_t tpm_verdict;     /* swtpm exited cleanly: when to call it a death if QEMU has not ended by then */
@@ -282,9 +283,12 @@ static void escalate(Supervisor *s) {
                 }
                 if (s->shutdown_reason) {
                         /* the same stop reached QEMU too (systemd signals
-                         * a whole scope): no guest left to ask */
-                        log_info("QEMU is shutting down already (%s); up to %llus for it to exit", s->shutdown_reason,
-                                 (unsigned long long) (ESCALATION_STEP / USEC_PER_SEC));
+                         * a whole scope): no guest left to ask, and QEMU
+                         * quits as if vmrun had sent quit */
+                        s->phase = PHASE_QUIT;
+                        s->stopped_from_outside = true;
+                        log_info("QEMU is shutting down already (%s); up to %llus for it to exit, then SIGKILL",
+                                 s->shutdown_reason, (unsigned long long) (ESCALATION_STEP / USEC_PER_SEC));
                         arm_next(s, ESCALATION_STEP);
                         break;
                 }
@@ -507,8 +511,11 @@ static int event_loop(Supervisor *s) {
 static VmrunExit judge_exit(const Supervisor *s) {
         const siginfo_t *si = &s->exit_info;
         const char *reason = s->shutdown_reason;
+        /* systemd signals every process of a scope it stops, QEMU too;
+         * a service's (KillMode=mixed) only the supervisor */
+        const char *scope = s->unit && endswith(s->unit, ".scope") ? s->unit : NULL;
         /* vmrun sent quit or SIGTERM, or SIGKILL after them */
-        bool stopped_by_vmrun = s->phase >= PHASE_QUIT;
+        bool stopped_by_vmrun = s->phase >= PHASE_QUIT && !s->stopped_from_outside;
 
         if (si->si_code == CLD_EXITED && si->si_status == 0 && reason) {
                 if (streq(reason, "guest-shutdown")) {
@@ -520,11 +527,9 @@ static VmrunExit judge_exit(const Supervisor *s) {
                         return VMRUN_EXIT_QUIT;
                 }
                 if (streq(reason, "host-signal")) {
-                        /* systemd signals every process of a scope it stops */
-                        log_info("QEMU stopped by a signal from outside vmrun (%s%s%s, or kill)",
-                                 s->unit ? "stopping unit " : "", strempty(s->unit),
-                                 s->unit ? ": `machinectl terminate`, `systemctl stop`" : "a stop of its unit");
-                        return VMRUN_EXIT_QUIT;
+                        log_info("QEMU stopped by a signal from outside vmrun%s%s%s", scope ? " (stopping unit " : "",
+                                 strempty(scope), scope ? ": `machinectl terminate`, `systemctl stop`; or kill)" : "");
+                        return s->guest_panicked ? VMRUN_EXIT_CRASH : VMRUN_EXIT_QUIT;
                 }
                 if (streq(reason, "host-qmp-quit")) {
                         log_info(s->phase == PHASE_QUIT ? "QEMU stopped by vmrun's quit (the guest did not power off)"

@@ -9,14 +9,6 @@ host_hda=0000:00:1b.0
 now() { echo "$EPOCHREALTIME"; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
 
-# until_true SECONDS COMMAND...: COMMAND until it succeeds, every 0.2s, at
-# most SECONDS (COMMAND may be a function of this script: exported below)
-until_true() {
-        local t=$1
-        shift
-        timeout "$t" bash -c 'until "$@"; do sleep 0.2; done' _ "$@"
-}
-
 as_user() { # COMMAND...: as the desktop user, in its session's runtime dir
         runuser -u "$user" -- env XDG_RUNTIME_DIR="/run/user/$uid" "$@"
 }

@@ -129,6 +129,15 @@ wait_for() {
         return $rc
 }
 
+# until_true SECONDS COMMAND...: COMMAND until it succeeds, every 0.2s, at
+# most SECONDS, for what no event announces (COMMAND may be a function of
+# the script: export -f it)
+until_true() {
+        local t=$1
+        shift
+        timeout "$t" bash -c 'until "$@"; do sleep 0.2; done' _ "$@"
+}
+
 # Wait for background PID to exit, at most SECONDS; its status in $exit_status.
 wait_exit() {
         local pid=$1 t=${2:-120}
