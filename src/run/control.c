@@ -270,12 +270,14 @@ static int status_json(const char *name, Vm *vm, json_t **ret) {
             qmp_execute(q, "query-status", NULL, deadline_after(COMMAND_TIMEOUT), &st) >= 0)
                 qstatus = json_string_value(json_object_get(st, "status"));
 
-        j = json_pack("{s:s, s:s*, s:b, s:o*, s:o*, s:s*, s:o*, s:s*, s:b, s:s*, s:s}", "name", name, "profile",
+        j = json_pack("{s:s, s:s*, s:b, s:o*, s:o*, s:s*, s:o*, s:s*, s:s*, s:o*, s:b, s:s*, s:s}", "name", name, "profile",
                       vm->have_state ? vm->state.profile : NULL, "supervisor", vm->supervisor_alive, "supervisor_pid",
                       vm->have_state && vm->supervisor_alive ? json_integer(vm->state.supervisor_pid) : NULL,
                       "qemu_pid", vm->qemu_pidfd >= 0 ? json_integer(vm->state.qemu_pid) : NULL, "qemu_status", qstatus,
                       "swtpm_pid", vm->swtpm_pidfd >= 0 ? json_integer(vm->state.swtpm_pid) : NULL, "tap",
-                      vm->qemu_pidfd >= 0 ? vm->state.tap : NULL,
+                      vm->qemu_pidfd >= 0 ? vm->state.tap : NULL, "unit",
+                      vm->have_state && vm->supervisor_alive ? vm->state.unit : NULL, "machine",
+                      vm->have_state && vm->supervisor_alive && vm->state.unit ? json_boolean(vm->state.machine) : NULL,
                       "handed_over", access(vm->paths->journal, F_OK) >= 0, "phase",
                       vm->have_state && vm->supervisor_alive ? vm->state.phase : NULL, "qmp", vm->paths->qmp_public);
         if (!j)
@@ -316,6 +318,9 @@ static void status_print(json_t *j) {
                 printf("  supervisor  pid %" JSON_INTEGER_FORMAT "\n", json_integer_value(v));
         if ((v = json_object_get(j, "qemu_pid")))
                 printf("  qemu        pid %" JSON_INTEGER_FORMAT "\n", json_integer_value(v));
+        if ((v = json_object_get(j, "unit")))
+                printf("  unit        %s%s\n", json_string_value(v),
+                       json_is_true(json_object_get(j, "machine")) ? " (`machinectl status` knows it)" : "");
         if ((v = json_object_get(j, "tap")))
                 printf("  network     tap %s (goes with QEMU)\n", json_string_value(v));
         if ((v = json_object_get(j, "swtpm_pid")))

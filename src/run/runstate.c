@@ -14,6 +14,7 @@ void runstate_done(RunState *s) {
         free(s->profile);
         free(s->phase);
         free(s->tap);
+        free(s->unit);
         *s = (RunState) { 0 };
 }
 
@@ -33,12 +34,16 @@ int runstate_write(const char *path, const RunState *s) {
                 return -ENOMEM;
         if (s->tap && json_object_set_new(j, "tap", json_string(s->tap)) < 0)
                 return -ENOMEM;
+        if (s->unit && (json_object_set_new(j, "unit", json_string(s->unit)) < 0 ||
+                        json_object_set_new(j, "machine", json_boolean(s->machine)) < 0))
+                return -ENOMEM;
         return json_write_atomic(path, j, 0644);
 }
 
 int runstate_read(const char *path, RunState *ret) {
         _cleanup_json_ json_t *j = NULL;
-        const char *name, *profile, *phase, *tap = NULL;
+        const char *name, *profile, *phase, *tap = NULL, *unit = NULL;
+        int machine = 0;
         json_int_t spid, sstart = 0, qpid, start, timeout, tpid = 0, tstart = 0;
         json_error_t err;
         int version;
@@ -46,11 +51,11 @@ int runstate_read(const char *path, RunState *ret) {
         j = json_load_file(path, 0, &err);
         if (!j)
                 return access(path, F_OK) < 0 ? negative_errno() : -EBADMSG;
-        if (json_unpack(j, "{s:i, s:s, s:s, s:I, s?I, s:I, s:I, s:I, s:s, s?I, s?I, s?s}", "version", &version, "name",
-                        &name, "profile", &profile, "supervisor_pid", &spid, "supervisor_start_time", &sstart,
+        if (json_unpack(j, "{s:i, s:s, s:s, s:I, s?I, s:I, s:I, s:I, s:s, s?I, s?I, s?s, s?s, s?b}", "version", &version,
+                        "name", &name, "profile", &profile, "supervisor_pid", &spid, "supervisor_start_time", &sstart,
                         "qemu_pid", &qpid, "qemu_start_time", &start,
                         "timeout_shutdown", &timeout, "phase", &phase, "swtpm_pid", &tpid, "swtpm_start_time",
-                        &tstart, "tap", &tap) < 0 ||
+                        &tstart, "tap", &tap, "unit", &unit, "machine", &machine) < 0 ||
             version != 1)
                 return -EBADMSG;
 
@@ -66,8 +71,10 @@ int runstate_read(const char *path, RunState *ret) {
                 .swtpm_start_time = (uint64_t) tstart,
                 .timeout_shutdown = (unsigned) timeout,
                 .tap = tap ? strdup(tap) : NULL,
+                .unit = unit ? strdup(unit) : NULL,
+                .machine = machine,
         };
-        if (!s.name || !s.profile || !s.phase || (tap && !s.tap)) {
+        if (!s.name || !s.profile || !s.phase || (tap && !s.tap) || (unit && !s.unit)) {
                 runstate_done(&s);
                 return -ENOMEM;
         }

@@ -19,6 +19,8 @@ typedef struct RunState {
         pid_t swtpm_pid;                /* 0: no TPM */
         uint64_t swtpm_start_time;
         char *tap;                      /* NULL: no bridge; the guest's tap on it otherwise */
+        char *unit;                     /* the supervisor's own unit; NULL: none (no systemd) */
+        bool machine;                   /* registered with systemd-machined */
         unsigned timeout_shutdown;
         char *phase;                    /* "starting", "running", "stopping" */
 } RunState;

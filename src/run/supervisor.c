@@ -572,6 +572,8 @@ static int write_state(const Supervisor *s, const char *phase) {
                 .timeout_shutdown = s->profile->timeout_shutdown,
                 .phase = (char *) phase,
                 .tap = s->tap.name[0] ? (char *) s->tap.name : NULL,
+                .unit = s->unit,
+                .machine = s->registered,
         };
 
         /* for `vmrun status`, and for `vmrun restore` if this process dies */

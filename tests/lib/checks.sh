@@ -5,10 +5,10 @@
 passed=0 failed=0
 ok() { echo "$suite: ok $1"; passed=$((passed + 1)); }
 fail() { echo "$suite: FAIL $1: $2"; failed=$((failed + 1)); }
-check() { # NAME COMMAND... : ok when the command succeeds
+check() { # NAME COMMAND... : ok when the command succeeds; fails with it
         local name=$1
         shift
-        if "$@"; then ok "$name"; else fail "$name" "$*"; fi
+        if "$@"; then ok "$name"; else fail "$name" "$*"; return 1; fi
 }
 finish() {
         echo "$suite: $passed passed, $failed failed"

@@ -150,7 +150,9 @@ wait_exit() {
 start_vm() {
         local name=$1
         log=$work/$name.log
-        "$VMRUN" run "$name" 2>"$log" &
+        # not on the scenario's stdout: a supervisor left running would
+        # hold in-lab's pipe open, and the lab would wait for it
+        "$VMRUN" run "$name" >/dev/null 2>"$log" &
         sup_pid=$!
         if ! wait_for "$log" "guest running" 180; then
                 echo "    the supervisor's timeline:"
