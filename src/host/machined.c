@@ -16,13 +16,15 @@
  * systemd said (an errno's: a masked unit is FileExists), so the sure
  * test is whether anyone owns the name after the call. */
 static bool machined_missing(sd_bus *bus, const sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
         int owned = 0;
 
         if (sd_bus_error_has_names(error, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
                 return true;
-        if (sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                               "NameHasOwner", NULL, &reply, "s", MACHINED_SERVICE) < 0 ||
+        if (sd_bus_message_new_method_call(bus, &call, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                           "org.freedesktop.DBus", "NameHasOwner") < 0 ||
+            sd_bus_message_append(call, "s", MACHINED_SERVICE) < 0 ||
+            sd_bus_call(bus, call, MACHINED_CALL_TIMEOUT, NULL, &reply) < 0 ||
             sd_bus_message_read(reply, "b", &owned) < 0)
                 return false;   /* the error as it came */
         return !owned;
@@ -49,10 +51,11 @@ static int machined_call(const char *method, char **ret_message, const char *typ
         r = sd_bus_call(bus, call, MACHINED_CALL_TIMEOUT, &error, &reply);
         if (r >= 0)
                 return 0;
-        if (machined_missing(bus, &error))
-                r = -EHOSTDOWN;
-        else if (sd_bus_error_has_names(&error, SD_BUS_ERROR_TIMEOUT, SD_BUS_ERROR_NO_REPLY))
+        /* first: an activation that hangs leaves the name unowned too */
+        if (r == -ETIMEDOUT || sd_bus_error_has_names(&error, SD_BUS_ERROR_TIMEOUT, SD_BUS_ERROR_NO_REPLY))
                 r = -ETIMEDOUT;
+        else if (machined_missing(bus, &error))
+                r = -EHOSTDOWN;
         else if (sd_bus_error_has_name(&error, "org.freedesktop.machine1.NoSuchMachine"))
                 r = -ENOENT;
         if (ret_message && error.message) {

@@ -532,7 +532,7 @@ static VmrunExit judge_exit(const Supervisor *s) {
                         return s->guest_panicked ? VMRUN_EXIT_CRASH : VMRUN_EXIT_QUIT;
                 }
                 if (streq(reason, "host-qmp-quit")) {
-                        log_info(s->phase == PHASE_QUIT ? "QEMU stopped by vmrun's quit (the guest did not power off)"
+                        log_info(stopped_by_vmrun ? "QEMU stopped by vmrun's quit (the guest did not power off)"
                                                         : "QEMU stopped by quit from a QMP client");
                         return VMRUN_EXIT_QUIT;
                 }
@@ -916,8 +916,10 @@ int supervisor_run(const Plan *plan) {
         ret = run_qemu(&s);
         /* the guest is gone; the host is not back yet, which the state
          * file and `vmrun status` tell */
-        if (s.registered)
+        if (s.registered) {
                 machine_unregister(p->name);
+                s.registered = false;   /* for the state file's readers */
+        }
         /* before the host is given back: its state directory goes too */
         (void) tpm_stop(s.tpm);
 
