@@ -243,10 +243,12 @@ static const Verb verbs[] = {
           .run = verb_run,
           .summary = "hand the host over, run the VM, give the host back",
           .help = "Runs the VM in the foreground: checks the host, hands the GPU over step by step\n"
-                  "(journaled), starts QEMU and supervises it over QMP. SIGTERM or ^C asks the guest\n"
-                  "to power off (ACPI), then quits QEMU after [qemu] timeout-shutdown seconds, then\n"
-                  "kills it. SIGHUP (a dropped ssh connection) is ignored. When QEMU exits for any\n"
-                  "reason the host is given back. PROFILE is a file, or a NAME for\n"
+                  "(journaled), starts QEMU and supervises it over QMP. SIGTERM, ^C or `machinectl\n"
+                  "poweroff` asks the guest to power off (ACPI), then quits QEMU after [qemu]\n"
+                  "timeout-shutdown seconds, then kills it. SIGHUP (a dropped ssh connection) is\n"
+                  "ignored. When QEMU exits for any reason the host is given back. While the guest\n"
+                  "runs, `machinectl list` shows the VM; started from a shell, vmrun first moves\n"
+                  "into a scope of its own, vmrun-NAME.scope. PROFILE is a file, or a NAME for\n"
                   "/etc/vmrun/NAME.profile. `vmrun PROFILE` is the same.\n"
                   "\nExit status: 0 guest powered off, 1 could not start (host left as it was),\n"
                   "2 bad usage or profile, 3 QEMU stopped by quit or a signal, 4 QEMU crashed or\n"
