@@ -150,6 +150,9 @@ wait_exit() {
 start_vm() {
         local name=$1
         log=$work/$name.log
+        # emptied here, not by the background job's redirection: the wait
+        # below would otherwise find an earlier run's "guest running"
+        : >"$log"
         # not on the scenario's stdout: a supervisor left running would
         # hold in-lab's pipe open, and the lab would wait for it
         "$VMRUN" run "$name" >/dev/null 2>"$log" &
