@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "basic/log.h"
+#include "host/devnode.h"
 #include "host/host.h"
 #include "host/units.h"
 #include "handover/step-types.h"
@@ -10,6 +11,7 @@
  * if it ran. */
 
 #define USER_UNIT_TIMEOUT (90 * USEC_PER_SEC)
+#define NODE_TIMEOUT (30 * USEC_PER_SEC)
 
 static int user_units(HostContext *ctx, const json_t *j, Units **ret) {
         json_int_t uid = json_integer_value(json_object_get(j, "uid"));
@@ -45,6 +47,7 @@ static int start_user_manager(HostContext *ctx, const json_t *j) {
 static int stop_user_unit_apply(HostContext *ctx, const json_t *params, StepIntent *intent, json_t **ret_record) {
         const char *unit = str_param(params, "unit"), *user = str_param(params, "user");
         json_int_t uid = json_integer_value(json_object_get(params, "uid"));
+        json_t *nodes = json_object_get(params, "nodes");
         _cleanup_(units_freep) Units *u = NULL;
         _cleanup_free_ char *state = NULL;
         _cleanup_json_ json_t *record = NULL;
@@ -55,7 +58,7 @@ static int stop_user_unit_apply(HostContext *ctx, const json_t *params, StepInte
                 /* it held the GPU when the plan was made: it ran, and went
                  * with its manager (the user's last session ended) */
                 log_info("the service manager of %s has ended, and %s with it: started again after", user, unit);
-                return record_new(ret_record, "{s:s, s:s, s:I, s:b}", "unit", unit, "user", user, "uid", uid,
+                return record_new(ret_record, "{s:s, s:s, s:I, s:O?, s:b}", "unit", unit, "user", user, "uid", uid, "nodes", nodes,
                                   "was_active", 1);
         }
         if (r < 0)
@@ -65,10 +68,10 @@ static int stop_user_unit_apply(HostContext *ctx, const json_t *params, StepInte
                 return log_error_errno(r, "state of %s of %s: %s", unit, user, STRERROR(r));
         if (!streq(state, "active") && !streq(state, "activating") && !streq(state, "reloading")) {
                 log_info("%s of %s is %s, nothing to stop", unit, user, state);
-                return record_new(ret_record, "{s:s, s:s, s:I, s:b}", "unit", unit, "user", user, "uid", uid,
+                return record_new(ret_record, "{s:s, s:s, s:I, s:O?, s:b}", "unit", unit, "user", user, "uid", uid, "nodes", nodes,
                                   "was_active", 0);
         }
-        r = record_intent(intent, &record, "{s:s, s:s, s:I, s:b}", "unit", unit, "user", user, "uid", uid,
+        r = record_intent(intent, &record, "{s:s, s:s, s:I, s:O?, s:b}", "unit", unit, "user", user, "uid", uid, "nodes", nodes,
                           "was_active", 1);
         if (r < 0)
                 return r;
@@ -78,6 +81,32 @@ static int stop_user_unit_apply(HostContext *ctx, const json_t *params, StepInte
                                        STRERROR(r), user, unit);
         *ret_record = TAKE_PTR(record);
         return 0;
+}
+
+/* The nodes it held, before it opens them again: bound again, a driver
+ * registers them after the bind returned. One not back in time is said,
+ * and the unit started all the same: its own failure then names it. */
+static void wait_for_nodes(HostContext *ctx, const json_t *record) {
+        usec_t deadline = deadline_after(NODE_TIMEOUT), start = now_usec();
+        json_t *node;
+        size_t i;
+
+        json_array_foreach(json_object_get(record, "nodes"), i, node) {
+                const char *path = json_string_value(node);
+                int r;
+
+                if (!path)
+                        continue;
+                r = devnode_wait_ready(ctx, path, deadline);
+                if (r < 0)
+                        log_warning("%s is not back (%s after %.0fs): starting %s of %s all the same", path,
+                                    r == -ETIMEDOUT ? "not made, or udev not done with it" : STRERROR(r),
+                                    (double) (now_usec() - start) / USEC_PER_SEC, str_param(record, "unit"),
+                                    str_param(record, "user"));
+                else
+                        log_info("back: %s, for %s (waited %.1fs)", path, str_param(record, "unit"),
+                                 (double) (now_usec() - start) / USEC_PER_SEC);
+        }
 }
 
 static int stop_user_unit_undo(HostContext *ctx, const json_t *record) {
@@ -97,6 +126,7 @@ static int stop_user_unit_undo(HostContext *ctx, const json_t *record) {
                                        (long long) json_integer_value(json_object_get(record, "uid")));
         if (r < 0)
                 return r;
+        wait_for_nodes(ctx, record);
         r = unit_start(u, unit, deadline_after(USER_UNIT_TIMEOUT));
         if (r < 0)
                 return log_error_errno(r, "start %s of %s again: %s; try `systemctl --user -M %s@ start %s`", unit,

@@ -94,6 +94,25 @@ static void holder_steps_done(HolderSteps *hs) {
         json_decref(hs->known_units);
 }
 
+/* A user unit's stop-user-unit parameters, once per unit, with every
+ * node it holds: the undo waits for them before it starts the unit. */
+static int add_user_unit(const Profile *p, const Holder *h, const HolderVerdict *v, json_t *user_units) {
+        json_t *x = NULL, *y;
+        size_t i;
+
+        json_array_foreach(user_units, i, y)
+                if (streq(str_param(y, "unit"), h->user_unit) &&
+                    json_integer_value(json_object_get(y, "uid")) == (json_int_t) h->manager_uid)
+                        x = y;
+        if (!x) {
+                x = json_pack("{s:s, s:s, s:I, s:i, s:[]}", "unit", h->user_unit, "user", v->user, "uid",
+                              (json_int_t) h->manager_uid, "timeout", p->timeout_release, "nodes");
+                if (!x || json_array_append_new(user_units, x) < 0)
+                        return -ENOMEM;
+        }
+        return h->node ? push_unique(json_object_get(x, "nodes"), json_string(h->node)) : 0;
+}
+
 /* A line for the plan, and what the holder's class asks of the steps. */
 static int plan_holder(const Profile *p, const Holder *h, const HolderVerdict *v, const char *seat, Strv *lines,
                        HolderSteps *hs) {
@@ -112,9 +131,7 @@ static int plan_holder(const Profile *p, const Holder *h, const HolderVerdict *v
         else if (v->class == HOLDER_KNOWN_UNIT)
                 r = push_unique(hs->known_units, json_string(h->unit));
         else if (v->class == HOLDER_USER_UNIT)
-                r = push_unique(hs->user_units, json_pack("{s:s, s:s, s:I, s:i}", "unit", h->user_unit, "user", v->user,
-                                                          "uid", (json_int_t) h->manager_uid, "timeout",
-                                                          p->timeout_release));
+                r = add_user_unit(p, h, v, hs->user_units);
         return r;
 }
 

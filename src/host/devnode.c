@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <poll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "basic/log.h"
+#include "host/devnode.h"
+
+#define UDEV_DATA "/run/udev/data"
+
+int devnode_ready(const HostContext *ctx, const char *node) {
+        _cleanup_free_ char *path = NULL, *db = NULL;
+        struct stat st;
+        char name[64];
+
+        if (host_path(ctx, node, &path) < 0)
+                return -ENOMEM;
+        if (stat(path, &st) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+                return -ENOTTY;
+        if (!host_exists(ctx, UDEV_DATA))
+                return 1;
+        snprintf(name, sizeof name, UDEV_DATA "/%c%u:%u", S_ISCHR(st.st_mode) ? 'c' : 'b', major(st.st_rdev),
+                 minor(st.st_rdev));
+        return host_exists(ctx, name);
+}
+
+static void watch(int fd, const HostContext *ctx, const char *dir) {
+        _cleanup_free_ char *path = NULL;
+
+        if (host_path(ctx, dir, &path) >= 0 && inotify_add_watch(fd, path, IN_CREATE | IN_MOVED_TO | IN_ATTRIB) < 0)
+                log_debug("inotify on %s: %s", path, strerror(errno));
+}
+
+int devnode_wait_ready(const HostContext *ctx, const char *node, usec_t deadline) {
+        _cleanup_free_ char *dir = strdup(node);
+        _cleanup_close_ int fd = -1;
+        char *slash;
+        int r;
+
+        if (!dir)
+                return -ENOMEM;
+        slash = strrchr(dir, '/');
+        if (slash && slash != dir)
+                *slash = '\0';
+        fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        /* before the first look: what appears after it wakes the poll */
+        watch(fd, ctx, dir);
+        watch(fd, ctx, "/dev");         /* a directory made for the node (/dev/snd) */
+        watch(fd, ctx, UDEV_DATA);
+        for (;;) {
+                char buf[4096];
+
+                r = devnode_ready(ctx, node);
+                if (r != 0)
+                        return r < 0 ? r : 0;
+                r = poll(&(struct pollfd) { .fd = fd, .events = POLLIN }, 1, deadline_to_poll_ms(deadline));
+                if (r < 0 && errno != EINTR)
+                        return -errno;
+                if (r == 0)
+                        return -ETIMEDOUT;
+                while (read(fd, buf, sizeof buf) > 0)
+                        ;
+        }
+}

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* devnode: a device node is back for its users once it is there and udev
+ * is done with it; the wait for that is woken by the node's and udev's
+ * directories, with a deadline. The nodes here are symlinks to /dev/null
+ * (character device 1:3), as in the other fake roots. */
+#include "fake-root.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "host/devnode.h"
+
+#define NODE "/dev/snd/controlC1"
+#define DB "/run/udev/data/c1:3"
+
+static void with_udev(FakeRoot *f) {
+        fake_root_new(f, "devnode");
+        fake_dir(f, "/run/udev/data");
+        fake_dir(f, "/dev/snd");
+}
+
+static void test_a_node_that_is_not_there_is_not_ready_and_the_wait_ends_at_its_deadline(void **state) {
+        FakeRoot f;
+        HostContext ctx;
+
+        with_udev(&f);
+        ctx = (HostContext) { .root = f.dir };
+        assert_int_equal(devnode_ready(&ctx, NODE), 0);
+        assert_int_equal(devnode_wait_ready(&ctx, NODE, deadline_after(50 * USEC_PER_MSEC)), -ETIMEDOUT);
+        fake_root_remove(&f);
+}
+
+static void test_a_node_udev_has_not_done_with_is_not_ready(void **state) {
+        FakeRoot f;
+        HostContext ctx;
+
+        with_udev(&f);
+        ctx = (HostContext) { .root = f.dir };
+        fake_link(&f, NODE, "/dev/null");
+        assert_int_equal(devnode_ready(&ctx, NODE), 0);
+        fake_file(&f, DB, "");
+        assert_int_equal(devnode_ready(&ctx, NODE), 1);
+        assert_int_equal(devnode_wait_ready(&ctx, NODE, deadline_after(0)), 0);
+        fake_root_remove(&f);
+}
+
+static void test_without_udev_a_node_is_ready_once_it_is_there(void **state) {
+        FakeRoot f;
+        HostContext ctx;
+
+        fake_root_new(&f, "devnode");
+        ctx = (HostContext) { .root = f.dir };
+        assert_int_equal(devnode_ready(&ctx, NODE), 0);
+        fake_link(&f, NODE, "/dev/null");
+        assert_int_equal(devnode_ready(&ctx, NODE), 1);
+        fake_root_remove(&f);
+}
+
+static void test_a_file_that_is_no_device_node_is_enotty(void **state) {
+        FakeRoot f;
+        HostContext ctx;
+
+        with_udev(&f);
+        ctx = (HostContext) { .root = f.dir };
+        fake_file(&f, NODE, "");
+        assert_int_equal(devnode_ready(&ctx, NODE), -ENOTTY);
+        assert_int_equal(devnode_wait_ready(&ctx, NODE, deadline_after(0)), -ENOTTY);
+        fake_root_remove(&f);
+}
+
+/* The node, then udev's entry, come while the wait is on: it ends on
+ * them (a wait that only looked at its start and at its deadline would
+ * end in -ETIMEDOUT here). */
+static void test_the_wait_ends_when_the_node_and_udevs_entry_come(void **state) {
+        FakeRoot f;
+        HostContext ctx;
+        pid_t pid;
+        int status;
+
+        with_udev(&f);
+        ctx = (HostContext) { .root = f.dir };
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                /* after the parent is in its wait, most likely; if not,
+                 * its first look finds them */
+                usleep(100 * 1000);
+                fake_link(&f, NODE, "/dev/null");
+                usleep(100 * 1000);
+                fake_file(&f, DB, "");
+                _exit(0);
+        }
+        assert_int_equal(devnode_wait_ready(&ctx, NODE, deadline_after(60 * USEC_PER_SEC)), 0);
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_int_equal(status, 0);
+        fake_root_remove(&f);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_a_node_that_is_not_there_is_not_ready_and_the_wait_ends_at_its_deadline),
+                cmocka_unit_test(test_a_node_udev_has_not_done_with_is_not_ready),
+                cmocka_unit_test(test_without_udev_a_node_is_ready_once_it_is_there),
+                cmocka_unit_test(test_a_file_that_is_no_device_node_is_enotty),
+                cmocka_unit_test(test_the_wait_ends_when_the_node_and_udevs_entry_come),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
