@@ -21,7 +21,11 @@ int devnode_ready(const HostContext *ctx, const char *node) {
                 return errno == ENOENT ? 0 : -errno;
         if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
                 return -ENOTTY;
-        if (!host_exists(ctx, UDEV_DATA))
+        /* a node made by hand (nvidia-modprobe's /dev/nvidia0) has no
+         * device in sysfs: udev never hears of it */
+        snprintf(name, sizeof name, "/sys/dev/%s/%u:%u", S_ISCHR(st.st_mode) ? "char" : "block", major(st.st_rdev),
+                 minor(st.st_rdev));
+        if (!host_exists(ctx, UDEV_DATA) || !host_exists(ctx, name))
                 return 1;
         snprintf(name, sizeof name, UDEV_DATA "/%c%u:%u", S_ISCHR(st.st_mode) ? 'c' : 'b', major(st.st_rdev),
                  minor(st.st_rdev));

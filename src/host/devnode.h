@@ -7,7 +7,9 @@
 /* Whether device node `node` ("/dev/snd/controlC1") is back for its users:
  * it is there, and udev is done with it (its database has the device, so
  * the group and mode udev's rules give are set). Without udev (no
- * /run/udev/data), being there is enough. 1 ready, 0 not yet. */
+ * /run/udev/data), or for a node with no device in sysfs (made by hand,
+ * as nvidia-modprobe makes /dev/nvidia0), being there is enough. 1
+ * ready, 0 not yet. */
 int devnode_ready(const HostContext *ctx, const char *node);
 
 /* Until devnode_ready(), woken by inotify on the node's directory and on

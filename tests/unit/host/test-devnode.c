@@ -17,6 +17,7 @@ static void with_udev(FakeRoot *f) {
         fake_root_new(f, "devnode");
         fake_dir(f, "/run/udev/data");
         fake_dir(f, "/dev/snd");
+        fake_dir(f, "/sys/dev/char/1:3");       /* the kernel's device behind the node */
 }
 
 static void test_a_node_that_is_not_there_is_not_ready_and_the_wait_ends_at_its_deadline(void **state) {
@@ -53,6 +54,19 @@ static void test_without_udev_a_node_is_ready_once_it_is_there(void **state) {
         assert_int_equal(devnode_ready(&ctx, NODE), 0);
         fake_link(&f, NODE, "/dev/null");
         assert_int_equal(devnode_ready(&ctx, NODE), 1);
+        fake_root_remove(&f);
+}
+
+/* nvidia-modprobe makes /dev/nvidia0 with mknod: no device in sysfs, no
+ * uevent, nothing udev would ever write down */
+static void test_a_node_made_by_hand_is_ready_once_it_is_there(void **state) {
+        FakeRoot f;
+        HostContext ctx;
+
+        with_udev(&f);
+        ctx = (HostContext) { .root = f.dir };
+        fake_link(&f, "/dev/nvidia0", "/dev/zero");     /* 1:5, which this root's sysfs lacks */
+        assert_int_equal(devnode_ready(&ctx, "/dev/nvidia0"), 1);
         fake_root_remove(&f);
 }
 
@@ -101,6 +115,7 @@ int main(void) {
                 cmocka_unit_test(test_a_node_that_is_not_there_is_not_ready_and_the_wait_ends_at_its_deadline),
                 cmocka_unit_test(test_a_node_udev_has_not_done_with_is_not_ready),
                 cmocka_unit_test(test_without_udev_a_node_is_ready_once_it_is_there),
+                cmocka_unit_test(test_a_node_made_by_hand_is_ready_once_it_is_there),
                 cmocka_unit_test(test_a_file_that_is_no_device_node_is_enotty),
                 cmocka_unit_test(test_the_wait_ends_when_the_node_and_udevs_entry_come),
         };
