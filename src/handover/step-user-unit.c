@@ -95,14 +95,15 @@ static void wait_for_nodes(HostContext *ctx, const json_t *record) {
                 const char *path = json_string_value(node);
                 int r;
 
-                if (!path)
-                        continue;
+                if (!path || path[0] != '/')
+                        continue;       /* not from a plan: a damaged journal */
                 r = devnode_wait_ready(ctx, path, deadline);
                 if (r < 0)
-                        log_warning("%s is not back (%s after %.0fs): starting %s of %s all the same", path,
+                        log_warning("%s is not back (%s after %.0fs): starting %s of %s all the same; "
+                                    "`ls -l %s` and `udevadm info %s` show what is there", path,
                                     r == -ETIMEDOUT ? "not made, or udev not done with it" : STRERROR(r),
                                     (double) (now_usec() - start) / USEC_PER_SEC, str_param(record, "unit"),
-                                    str_param(record, "user"));
+                                    str_param(record, "user"), path, path);
                 else
                         log_info("back: %s, for %s (waited %.1fs)", path, str_param(record, "unit"),
                                  (double) (now_usec() - start) / USEC_PER_SEC);
@@ -116,6 +117,9 @@ static int stop_user_unit_undo(HostContext *ctx, const json_t *record) {
 
         if (!json_is_true(json_object_get(record, "was_active")))
                 return 0;
+        /* before the manager too: starting it starts its socket-activated
+         * units (PipeWire) */
+        wait_for_nodes(ctx, record);
         r = start_user_manager(ctx, record);
         if (r < 0)
                 return r;
@@ -126,7 +130,6 @@ static int stop_user_unit_undo(HostContext *ctx, const json_t *record) {
                                        (long long) json_integer_value(json_object_get(record, "uid")));
         if (r < 0)
                 return r;
-        wait_for_nodes(ctx, record);
         r = unit_start(u, unit, deadline_after(USER_UNIT_TIMEOUT));
         if (r < 0)
                 return log_error_errno(r, "start %s of %s again: %s; try `systemctl --user -M %s@ start %s`", unit,

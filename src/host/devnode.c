@@ -9,9 +9,12 @@
 #include "host/devnode.h"
 
 #define UDEV_DATA "/run/udev/data"
+/* there while udev has events to handle: the ACLs its RUN builtins set
+ * (uaccess, a seat's user) come after the database entry */
+#define UDEV_QUEUE "/run/udev/queue"
 
 int devnode_ready(const HostContext *ctx, const char *node) {
-        _cleanup_free_ char *path = NULL, *db = NULL;
+        _cleanup_free_ char *path = NULL;
         struct stat st;
         char name[64];
 
@@ -29,14 +32,24 @@ int devnode_ready(const HostContext *ctx, const char *node) {
                 return 1;
         snprintf(name, sizeof name, UDEV_DATA "/%c%u:%u", S_ISCHR(st.st_mode) ? 'c' : 'b', major(st.st_rdev),
                  minor(st.st_rdev));
-        return host_exists(ctx, name);
+        return host_exists(ctx, name) && !host_exists(ctx, UDEV_QUEUE);
 }
 
-static void watch(int fd, const HostContext *ctx, const char *dir) {
+/* Again on every look: a directory that was not there (/dev/snd, gone
+ * with the only sound card) may be now. Watching a directory twice is
+ * one watch. */
+static void watch(int fd, const HostContext *ctx, const char *dir, uint32_t mask) {
         _cleanup_free_ char *path = NULL;
 
-        if (host_path(ctx, dir, &path) >= 0 && inotify_add_watch(fd, path, IN_CREATE | IN_MOVED_TO | IN_ATTRIB) < 0)
+        if (host_path(ctx, dir, &path) >= 0 && inotify_add_watch(fd, path, mask) < 0 && errno != ENOENT)
                 log_debug("inotify on %s: %s", path, strerror(errno));
+}
+
+static void watch_all(int fd, const HostContext *ctx, const char *dir) {
+        watch(fd, ctx, "/dev", IN_CREATE | IN_MOVED_TO);        /* the node's directory, made */
+        watch(fd, ctx, dir, IN_CREATE | IN_MOVED_TO | IN_ATTRIB);
+        watch(fd, ctx, UDEV_DATA, IN_CREATE | IN_MOVED_TO);
+        watch(fd, ctx, "/run/udev", IN_DELETE | IN_MOVED_FROM); /* the queue, gone */
 }
 
 int devnode_wait_ready(const HostContext *ctx, const char *node, usec_t deadline) {
@@ -53,13 +66,11 @@ int devnode_wait_ready(const HostContext *ctx, const char *node, usec_t deadline
         fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
         if (fd < 0)
                 return -errno;
-        /* before the first look: what appears after it wakes the poll */
-        watch(fd, ctx, dir);
-        watch(fd, ctx, "/dev");         /* a directory made for the node (/dev/snd) */
-        watch(fd, ctx, UDEV_DATA);
         for (;;) {
                 char buf[4096];
 
+                /* before each look: what changes after it wakes the poll */
+                watch_all(fd, ctx, dir);
                 r = devnode_ready(ctx, node);
                 if (r != 0)
                         return r < 0 ? r : 0;

@@ -45,6 +45,23 @@ static void test_a_node_udev_has_not_done_with_is_not_ready(void **state) {
         fake_root_remove(&f);
 }
 
+/* udev's RUN builtins (uaccess: the ACL for the seat's user) run after
+ * the database entry is written, while the event is still queued */
+static void test_a_node_is_not_ready_while_udev_has_events_queued(void **state) {
+        FakeRoot f;
+        HostContext ctx;
+
+        with_udev(&f);
+        ctx = (HostContext) { .root = f.dir };
+        fake_link(&f, NODE, "/dev/null");
+        fake_file(&f, DB, "");
+        fake_file(&f, "/run/udev/queue", "");
+        assert_int_equal(devnode_ready(&ctx, NODE), 0);
+        fake_unlink(&f, "/run/udev/queue");
+        assert_int_equal(devnode_ready(&ctx, NODE), 1);
+        fake_root_remove(&f);
+}
+
 static void test_without_udev_a_node_is_ready_once_it_is_there(void **state) {
         FakeRoot f;
         HostContext ctx;
@@ -110,14 +127,42 @@ static void test_the_wait_ends_when_the_node_and_udevs_entry_come(void **state) 
         fake_root_remove(&f);
 }
 
+/* Without udev, and with the node's directory gone with the last card:
+ * the wait sees the directory come, then the node in it. */
+static void test_the_wait_ends_when_the_nodes_directory_and_then_the_node_come(void **state) {
+        FakeRoot f;
+        HostContext ctx;
+        pid_t pid;
+        int status;
+
+        fake_root_new(&f, "devnode");
+        fake_dir(&f, "/dev");
+        ctx = (HostContext) { .root = f.dir };
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                usleep(100 * 1000);
+                fake_dir(&f, "/dev/snd");
+                usleep(100 * 1000);
+                fake_link(&f, NODE, "/dev/null");
+                _exit(0);
+        }
+        assert_int_equal(devnode_wait_ready(&ctx, NODE, deadline_after(60 * USEC_PER_SEC)), 0);
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_int_equal(status, 0);
+        fake_root_remove(&f);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_a_node_that_is_not_there_is_not_ready_and_the_wait_ends_at_its_deadline),
                 cmocka_unit_test(test_a_node_udev_has_not_done_with_is_not_ready),
+                cmocka_unit_test(test_a_node_is_not_ready_while_udev_has_events_queued),
                 cmocka_unit_test(test_without_udev_a_node_is_ready_once_it_is_there),
                 cmocka_unit_test(test_a_node_made_by_hand_is_ready_once_it_is_there),
                 cmocka_unit_test(test_a_file_that_is_no_device_node_is_enotty),
                 cmocka_unit_test(test_the_wait_ends_when_the_node_and_udevs_entry_come),
+                cmocka_unit_test(test_the_wait_ends_when_the_nodes_directory_and_then_the_node_come),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
