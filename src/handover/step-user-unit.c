@@ -44,6 +44,12 @@ static int start_user_manager(HostContext *ctx, const json_t *j) {
         return 0;
 }
 
+/* What the undo needs: the unit, its manager, the nodes it waits for, and
+ * whether there is anything to start again. */
+#define RECORD(was_active)                                                                                       \
+        "{s:s, s:s, s:I, s:O?, s:b}", "unit", unit, "user", user, "uid", uid, "nodes", nodes, "was_active", \
+                (int) (was_active)
+
 static int stop_user_unit_apply(HostContext *ctx, const json_t *params, StepIntent *intent, json_t **ret_record) {
         const char *unit = str_param(params, "unit"), *user = str_param(params, "user");
         json_int_t uid = json_integer_value(json_object_get(params, "uid"));
@@ -58,8 +64,7 @@ static int stop_user_unit_apply(HostContext *ctx, const json_t *params, StepInte
                 /* it held the GPU when the plan was made: it ran, and went
                  * with its manager (the user's last session ended) */
                 log_info("the service manager of %s has ended, and %s with it: started again after", user, unit);
-                return record_new(ret_record, "{s:s, s:s, s:I, s:O?, s:b}", "unit", unit, "user", user, "uid", uid, "nodes", nodes,
-                                  "was_active", 1);
+                return record_new(ret_record, RECORD(true));
         }
         if (r < 0)
                 return r;
@@ -68,11 +73,9 @@ static int stop_user_unit_apply(HostContext *ctx, const json_t *params, StepInte
                 return log_error_errno(r, "state of %s of %s: %s", unit, user, STRERROR(r));
         if (!streq(state, "active") && !streq(state, "activating") && !streq(state, "reloading")) {
                 log_info("%s of %s is %s, nothing to stop", unit, user, state);
-                return record_new(ret_record, "{s:s, s:s, s:I, s:O?, s:b}", "unit", unit, "user", user, "uid", uid, "nodes", nodes,
-                                  "was_active", 0);
+                return record_new(ret_record, RECORD(false));
         }
-        r = record_intent(intent, &record, "{s:s, s:s, s:I, s:O?, s:b}", "unit", unit, "user", user, "uid", uid, "nodes", nodes,
-                          "was_active", 1);
+        r = record_intent(intent, &record, RECORD(true));
         if (r < 0)
                 return r;
         r = unit_stop(u, unit, deadline_after(USER_UNIT_TIMEOUT));
