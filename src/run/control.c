@@ -264,6 +264,8 @@ static int status_json(const char *name, Vm *vm, json_t **ret) {
         _cleanup_qmp_ Qmp *q = NULL;
         _cleanup_json_ json_t *st = NULL;
         const char *qstatus = NULL;
+        /* what only a running supervisor's state file says truly */
+        bool live = vm->have_state && vm->supervisor_alive;
         json_t *j;
 
         if (vm->qemu_pidfd >= 0 && qmp_connect_path(vm->paths->qmp_public, &q) >= 0 &&
@@ -272,14 +274,13 @@ static int status_json(const char *name, Vm *vm, json_t **ret) {
 
         j = json_pack("{s:s, s:s*, s:b, s:o*, s:o*, s:s*, s:o*, s:s*, s:s*, s:o*, s:b, s:s*, s:s}", "name", name, "profile",
                       vm->have_state ? vm->state.profile : NULL, "supervisor", vm->supervisor_alive, "supervisor_pid",
-                      vm->have_state && vm->supervisor_alive ? json_integer(vm->state.supervisor_pid) : NULL,
+                      live ? json_integer(vm->state.supervisor_pid) : NULL,
                       "qemu_pid", vm->qemu_pidfd >= 0 ? json_integer(vm->state.qemu_pid) : NULL, "qemu_status", qstatus,
                       "swtpm_pid", vm->swtpm_pidfd >= 0 ? json_integer(vm->state.swtpm_pid) : NULL, "tap",
-                      vm->qemu_pidfd >= 0 ? vm->state.tap : NULL, "unit",
-                      vm->have_state && vm->supervisor_alive ? vm->state.unit : NULL, "machine",
-                      vm->have_state && vm->supervisor_alive && vm->state.unit ? json_boolean(vm->state.machine) : NULL,
-                      "handed_over", access(vm->paths->journal, F_OK) >= 0, "phase",
-                      vm->have_state && vm->supervisor_alive ? vm->state.phase : NULL, "qmp", vm->paths->qmp_public);
+                      vm->qemu_pidfd >= 0 ? vm->state.tap : NULL, "unit", live ? vm->state.unit : NULL, "machine",
+                      live && vm->state.unit ? json_boolean(vm->state.machine) : NULL, "handed_over",
+                      access(vm->paths->journal, F_OK) >= 0, "phase", live ? vm->state.phase : NULL, "qmp",
+                      vm->paths->qmp_public);
         if (!j)
                 return -ENOMEM;
         *ret = j;
