@@ -200,6 +200,20 @@ int step_intent(StepIntent *it, const json_t *record) {
         return 0;
 }
 
+int step_intent_withdraw(StepIntent *it) {
+        int r;
+
+        if (!it || !it->journaled)
+                return 0;
+        if (json_array_remove(it->done, json_array_size(it->done) - 1) < 0)
+                return log_oom();
+        it->journaled = false;
+        r = journal_write(it->jr, it->done);
+        if (r < 0)
+                return log_error_errno(r, "write journal %s: %s", it->jr->path, STRERROR(r));
+        return 0;
+}
+
 int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, const char *journal_path,
                    json_t *expect, HandoverProgress progress, void *userdata) {
         const Journal jr = { .path = journal_path, .vm = vm, .allow_classes = ctx->allow_classes, .expect = expect };
@@ -273,6 +287,15 @@ rollback: {
                           "`vmrun restore %s`", vm);
         return r;
 }
+}
+
+bool handover_journal_lists_steps(const char *journal_path) {
+        _cleanup_json_ json_t *j = json_load_file(journal_path, 0, NULL);
+
+        /* one that cannot be read may list some: restore says which */
+        if (!j)
+                return access(journal_path, F_OK) >= 0;
+        return !json_is_array(json_object_get(j, "steps")) || json_array_size(json_object_get(j, "steps")) > 0;
 }
 
 int handover_restore(HostContext *ctx, HostStepLookup lookup, const char *journal_path) {

@@ -56,6 +56,10 @@ int host_steps_add(HostSteps *s, const HostStepType *type, json_t *params, char 
  * `intent` (a step applied outside a handover, as in unit tests): 0. */
 int step_intent(StepIntent *intent, const json_t *record);
 
+/* Takes the intent back: the step was refused before it changed anything
+ * (systemd made no job), so there is nothing of it to undo. */
+int step_intent_withdraw(StepIntent *intent);
+
 /* The step types restore can look up by the name in the journal. */
 const HostStepType *host_step_type_find(const char *name);
 
@@ -69,6 +73,10 @@ typedef int (*HandoverProgress)(void *userdata, size_t i, size_t n);
  * timeline. */
 int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, const char *journal_path,
                    json_t *expect, HandoverProgress progress, void *userdata);
+
+/* Does the journal at `path` list a step that may have changed the host?
+ * A handover writes an empty one before its first step. */
+bool handover_journal_lists_steps(const char *journal_path);
 
 /* Undo everything the journal at `path` lists, newest first, rewriting
  * the journal after each undo, then remove it, then verify that what each

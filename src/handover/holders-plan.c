@@ -26,6 +26,7 @@ static const char *const class_names[_HOLDER_CLASS_MAX] = {
         [HOLDER_SESSION] = "session",
         [HOLDER_SESSION_DEVICE] = "session device",
         [HOLDER_USER_UNIT] = "user unit",
+        [HOLDER_GRAPHICAL_SESSION] = "graphical session",
         [HOLDER_CLOSES_ON_REMOVAL] = "closes on removal",
         [HOLDER_REFUSED] = "refused",
 };
@@ -37,6 +38,7 @@ const char *holder_class_to_string(HolderClass c) {
 void holder_verdict_done(HolderVerdict *v) {
         free(v->session);
         free(v->user);
+        free(v->unit);
         free(v->action);
         *v = (HolderVerdict) { 0 };
 }
@@ -83,7 +85,9 @@ static int verdict(HolderVerdict *v, HolderClass c, const LoginSession *s, char 
                 return -ENOMEM;
         v->class = c;
         v->action = action;
-        if (s && (!(v->session = strdup(s->id)) || !(v->user = strdup(s->user))))
+        if (s && !(v->session = strdup(s->id)))
+                return -ENOMEM;
+        if (s && !v->user && !(v->user = strdup(s->user)))
                 return -ENOMEM;
         return 0;
 }
@@ -127,13 +131,11 @@ static int classify_session(HostContext *ctx, const Profile *p, const char *seat
                                     s.user, seat, strempty(s.type)));
 }
 
-/* logind keeps a descriptor of each device a session's compositor took
- * (TakeDevice), and a copy in PID 1's fd store to survive its own
- * restart: both go when that session does. */
-static int classify_session_device(HostContext *ctx, const Profile *p, const char *seat, const Holder *h,
-                                   HolderVerdict *v) {
+/* The first session on `seat` that `match` says yes to: 1 and it in
+ * *ret, 0 when there is none. */
+static int session_on_seat(HostContext *ctx, const char *seat, bool (*match)(const LoginSession *s, const void *data),
+                           const void *data, LoginSession *ret) {
         _cleanup_strv_free_ char **ids = NULL;
-        const char *who = h->pid == 1 ? "PID 1's fd store keeps logind's copy" : "logind's descriptor";
         int r;
 
         r = login_sessions_on_seat(ctx, seat, &ids);
@@ -142,33 +144,134 @@ static int classify_session_device(HostContext *ctx, const Profile *p, const cha
         for (size_t i = 0; ids[i]; i++) {
                 _cleanup_(login_session_done) LoginSession s = { 0 };
 
-                if (login_session_read(ctx, ids[i], &s) < 0 || !login_session_has_device(&s, h->rdev))
+                if (login_session_read(ctx, ids[i], &s) < 0 || !match(&s, data))
                         continue;
-                if (p->end_sessions == END_SESSIONS_NONE)
-                        return verdict(v, HOLDER_REFUSED, &s,
-                                       printf_alloc("%s of the device session %s of %s took: [host] end-sessions = "
-                                                    "none keeps the session; log out or set end-sessions = seat",
-                                                    who, s.id, s.user));
-                return verdict(v, HOLDER_SESSION_DEVICE, &s,
-                               printf_alloc("%s of the device session %s of %s took: released when the session ends",
-                                            who, s.id, s.user));
+                *ret = s;
+                s = (LoginSession) { 0 };
+                return 1;
         }
-        return verdict(v, HOLDER_REFUSED, NULL,
-                       printf_alloc("%s of a device no session on %s took: restart systemd-logind, or see "
-                                    "`loginctl seat-status %s`", who, seat, seat));
+        return 0;
 }
 
-static int classify_user_unit(const Holder *h, HolderVerdict *v) {
+static bool took_device(const LoginSession *s, const void *rdev) {
+        return login_session_has_device(s, *(const dev_t *) rdev);
+}
+
+/* gnome-shell takes the card from logind through its user's session */
+static bool of_user(const LoginSession *s, const void *uid) {
+        return s->uid == *(const uid_t *) uid;
+}
+
+/* logind keeps a descriptor of each device a session's compositor took
+ * (TakeDevice), and a copy in PID 1's fd store to survive its own
+ * restart: both go when that session does. */
+static int classify_session_device(HostContext *ctx, const Profile *p, const char *seat, const Holder *h,
+                                   HolderVerdict *v) {
+        _cleanup_(login_session_done) LoginSession s = { 0 };
+        const char *who = h->pid == 1 ? "PID 1's fd store keeps logind's copy" : "logind's descriptor";
+        int r;
+
+        r = session_on_seat(ctx, seat, took_device, &h->rdev, &s);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return verdict(v, HOLDER_REFUSED, NULL,
+                               printf_alloc("%s of a device no session on %s took: restart systemd-logind, or see "
+                                            "`loginctl seat-status %s`", who, seat, seat));
+        if (p->end_sessions == END_SESSIONS_NONE)
+                return verdict(v, HOLDER_REFUSED, &s,
+                               printf_alloc("%s of the device session %s of %s took: [host] end-sessions = none keeps "
+                                            "the session; log out or set end-sessions = seat", who, s.id, s.user));
+        return verdict(v, HOLDER_SESSION_DEVICE, &s,
+                       printf_alloc("%s of the device session %s of %s took: released when the session ends", who,
+                                    s.id, s.user));
+}
+
+/* A unit of the graphical session is stopped by no one but the session:
+ * gnome-shell's refuses a manual stop and start, and a kwin started
+ * outside a session finds no seat. */
+static int classify_graphical(HostContext *ctx, const Profile *p, const char *seat, const Holder *h,
+                              const UnitInfo *i, HolderVerdict *v) {
+        _cleanup_(login_session_done) LoginSession s = { 0 };
+        const char *user = v->user;
+        int r;
+
+        if (p->end_sessions == END_SESSIONS_NONE)
+                return verdict(v, HOLDER_REFUSED, NULL,
+                               printf_alloc("unit %s of %s's service manager, part of %s's graphical session: [host] "
+                                            "end-sessions = none keeps it; log out or set end-sessions = seat",
+                                            i->id, user, user));
+        r = session_on_seat(ctx, seat, of_user, &h->manager_uid, &s);
+        if (r < 0)
+                return r;
+        return verdict(v, HOLDER_GRAPHICAL_SESSION, r > 0 ? &s : NULL,
+                       printf_alloc("unit %s of %s's service manager, part of %s's graphical session%s%s: ends with "
+                                    "it (%sgraphical-session.target stopped there); never stopped or started by name, "
+                                    "the display manager's login brings it back",
+                                    i->id, user, user, r > 0 ? " " : "", r > 0 ? s.id : "",
+                                    r > 0 ? "the session ended through logind, " : ""));
+}
+
+/* Why vmrun leaves a user's unit alone: it could not put it back, or
+ * would take more than the GPU with it. NULL when it may be stopped. */
+static char *user_unit_refusal(const UnitInfo *i, const char *user) {
+        if (streq(i->id, "dbus.service"))
+                return printf_alloc("%s's D-Bus (dbus.service): every program of %s talks through it, vmrun never "
+                                    "stops it; end the program that uses the GPU through it", user, user);
+        if (i->transient)
+                return printf_alloc("unit %s of %s's service manager is transient (a program made it, as it makes "
+                                    "app-*.scope and run-*.service), and nothing could start it again: stop it yourself "
+                                    "(`systemctl --user -M %s@ stop %s`) if it may go", i->id, user, user, i->id);
+        if (!i->can_stop || !i->can_start)
+                return printf_alloc("unit %s of %s's service manager refuses a manual %s (RefuseManual%s=yes): stop "
+                                    "what pulls it in, or log %s out", i->id, user,
+                                    !i->can_stop ? "stop" : "start", !i->can_stop ? "Stop" : "Start", user);
+        return NULL;
+}
+
+/* What a unit of a user's manager is, as that manager says, not as its
+ * cgroup's name would have it. */
+static int classify_user_unit(HostContext *ctx, const Profile *p, const char *seat, const Holder *h,
+                              HolderVerdict *v) {
         struct passwd *pw = getpwuid(h->manager_uid);
+        _cleanup_(units_freep) Units *u = NULL;
+        _cleanup_(unit_info_done) UnitInfo i = { 0 };
+        _cleanup_free_ char *why = NULL;
         char uidbuf[16];
+        bool graphical = false;
+        int r;
 
         snprintf(uidbuf, sizeof uidbuf, "%u", (unsigned) h->manager_uid);
         v->user = strdup(pw ? pw->pw_name : uidbuf);
         if (!v->user)
                 return -ENOMEM;
+        r = units_new_user(ctx->root, h->manager_uid, &u);
+        if (r < 0)
+                return verdict(v, HOLDER_REFUSED, NULL,
+                               printf_alloc("in the service manager of %s (user@%u.service), which vmrun cannot reach "
+                                            "(%s): see `systemctl status user@%u.service`", v->user,
+                                            (unsigned) h->manager_uid, STRERROR(r), (unsigned) h->manager_uid));
+        r = unit_info_of_pid(u, h->pid, &i);
+        if (r >= 0)
+                r = unit_stops_with(u, &i, "graphical-session.target", &graphical);
+        if (r < 0)
+                return verdict(v, HOLDER_REFUSED, NULL,
+                               printf_alloc("in the service manager of %s, which does not say which unit it is in "
+                                            "(%s): see `systemctl --user -M %s@ status %d`", v->user,
+                                            UNITS_ERROR(u, r), v->user, (int) h->pid));
+        /* not by its slice: PipeWire's units are in session.slice too, and
+         * outlive the graphical session */
+        if (graphical)
+                return classify_graphical(ctx, p, seat, h, &i, v);
+        why = user_unit_refusal(&i, v->user);
+        if (why)
+                return verdict(v, HOLDER_REFUSED, NULL, TAKE_PTR(why));
+        v->unit = strdup(i.id);
+        if (!v->unit)
+                return -ENOMEM;
         return verdict(v, HOLDER_USER_UNIT, NULL,
-                       printf_alloc("unit %s of %s's service manager: stopped there, started again after",
-                                    h->user_unit, v->user));
+                       printf_alloc("unit %s of %s's service manager: stopped there, started again after", i.id,
+                                    v->user));
 }
 
 /* Seen in the lab with PipeWire 0.3.65: the unbind of the GPU's HDA
@@ -206,7 +309,7 @@ int holder_classify(HostContext *ctx, const Profile *p, const HostSteps *steps, 
         else if (h->pid == 1 || streq_ptr(h->unit, "systemd-logind.service"))
                 r = classify_session_device(ctx, p, seat, h, &v);
         else if (h->manager_uid != UID_INVALID && h->user_unit)
-                r = classify_user_unit(h, &v);
+                r = classify_user_unit(ctx, p, seat, h, &v);
         else
                 r = verdict(&v, HOLDER_REFUSED, NULL,
                             printf_alloc("%s: it would keep the GPU's driver from unloading. Stop it, or add its unit "

@@ -16,6 +16,7 @@ typedef enum HolderClass {
         HOLDER_SESSION,         /* a process of a login session on the GPU's seat: the session is ended */
         HOLDER_SESSION_DEVICE,  /* logind's descriptor of a session's device, or PID 1's fd-store copy */
         HOLDER_USER_UNIT,       /* a unit of a user's service manager: stopped there, started after */
+        HOLDER_GRAPHICAL_SESSION, /* a unit of the user's graphical session: ends with it, back with the next login */
         HOLDER_CLOSES_ON_REMOVAL, /* an audio server on the HDA function's nodes: lets go when the card goes */
         HOLDER_REFUSED,         /* anything else: refused before any change */
         _HOLDER_CLASS_MAX,
@@ -25,6 +26,7 @@ typedef struct HolderVerdict {
         HolderClass class;
         char *session;          /* HOLDER_SESSION, HOLDER_SESSION_DEVICE: the session that goes */
         char *user;             /* its user, or the user unit's */
+        char *unit;             /* HOLDER_USER_UNIT: the unit, as its manager names it */
         char *action;           /* what it is and what vmrun does, for the plan and the errors */
 } HolderVerdict;
 

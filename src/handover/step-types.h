@@ -11,6 +11,7 @@
 extern const HostStepType step_stop_unit;
 extern const HostStepType step_end_session;
 extern const HostStepType step_stop_user_unit;
+extern const HostStepType step_stop_graphical_session;
 extern const HostStepType step_wait_released;
 extern const HostStepType step_unbind_vtconsole;
 extern const HostStepType step_unbind_framebuffer;
@@ -21,6 +22,10 @@ extern const HostStepType step_unbind_device;
 extern const HostStepType step_bind_vfio;
 extern const HostStepType step_check_vfio_group;
 extern const HostStepType step_grant;
+
+/* The service manager of the user a step's "uid" and "user" name; -ENOENT
+ * (not logged) when it is not running, other errors logged. */
+int user_manager(HostContext *ctx, const json_t *j, Units **ret);
 
 /* A string parameter of a step or a record; NULL when it has none. */
 const char *str_param(const json_t *j, const char *key);

@@ -40,8 +40,14 @@ static int stop_unit_apply(HostContext *ctx, const json_t *params, StepIntent *i
         if (r < 0)
                 return r;
         r = unit_stop(u, id, deadline_after(UNIT_TIMEOUT));
-        if (r < 0)
-                return log_error_errno(r, "stop %s: %s", id, STRERROR(r));
+        if (r < 0) {
+                const char *why = UNITS_ERROR(u, r);
+                /* refused before any job: nothing stopped, nothing to start */
+                if (unit_refused(r))
+                        (void) step_intent_withdraw(intent);
+                return log_error_errno(r, "stop %s: %s; see `systemctl status %s` and `journalctl -u %s`", id, why,
+                                       id, id);
+        }
         *ret_record = TAKE_PTR(record);
         return 0;
 }
@@ -57,9 +63,15 @@ static int stop_unit_undo(HostContext *ctx, const json_t *record) {
         if (r < 0)
                 return r;
         r = unit_start(u, id, deadline_after(UNIT_TIMEOUT));
+        if (r < 0 && unit_refused(r)) {
+                /* every restore would be refused the same: said, not kept */
+                log_error("start %s again: systemd refuses: %s; vmrun cannot start it, and will not try again: "
+                          "start it yourself if it should run", id, UNITS_ERROR(u, r));
+                return 0;
+        }
         if (r < 0)
                 return log_error_errno(r, "start %s again: %s; try `systemctl start %s` and see `journalctl -u %s`", id,
-                                       STRERROR(r), id, id);
+                                       UNITS_ERROR(u, r), id, id);
         return 0;
 }
 

@@ -6,43 +6,14 @@
 #include "handover/step-types.h"
 
 /* stop-user-unit: a unit of a user's service manager that holds one of
- * the GPU's nodes (an audio server on its HDA function, an app on its
- * render node) is stopped through that manager, and started again after,
- * if it ran. */
+ * the GPU's nodes (a mixer applet on its HDA function, a compute job on
+ * its render node) and is not part of the graphical session is stopped
+ * through that manager, and started again after, if it ran. Only through
+ * a manager that runs: vmrun never starts user@UID.service itself, which
+ * outside a session would start the user's units without one. */
 
 #define USER_UNIT_TIMEOUT (90 * USEC_PER_SEC)
 #define NODE_TIMEOUT (30 * USEC_PER_SEC)
-
-static int user_units(HostContext *ctx, const json_t *j, Units **ret) {
-        json_int_t uid = json_integer_value(json_object_get(j, "uid"));
-        int r;
-
-        r = units_new_user(ctx->root, (uid_t) uid, ret);
-        if (r < 0 && r != -ENOENT && r != -ECONNREFUSED)
-                return log_error_errno(r, "reach the service manager of %s (uid %lld, /run/user/%lld/systemd/private): %s",
-                                       strempty(str_param(j, "user")), (long long) uid, (long long) uid, STRERROR(r));
-        return r < 0 ? -ENOENT : 0;
-}
-
-/* user@UID.service through the system's manager: after the guest the
- * user's manager may be gone with the user's last session, and the
- * display manager's new one may not have started it yet. Joins that start
- * if it runs. */
-static int start_user_manager(HostContext *ctx, const json_t *j) {
-        json_int_t uid = json_integer_value(json_object_get(j, "uid"));
-        char unit[64];
-        Units *u;
-        int r;
-
-        snprintf(unit, sizeof unit, "user@%lld.service", (long long) uid);
-        r = host_units(ctx, &u);
-        if (r >= 0)
-                r = unit_start(u, unit, deadline_after(USER_UNIT_TIMEOUT));
-        if (r < 0)
-                return log_error_errno(r, "start %s, the service manager of %s: %s", unit,
-                                       strempty(str_param(j, "user")), STRERROR(r));
-        return 0;
-}
 
 /* What the undo needs: the unit, its manager, the nodes it waits for, and
  * whether there is anything to start again. */
@@ -59,7 +30,7 @@ static int stop_user_unit_apply(HostContext *ctx, const json_t *params, StepInte
         _cleanup_json_ json_t *record = NULL;
         int r;
 
-        r = user_units(ctx, params, &u);
+        r = user_manager(ctx, params, &u);
         if (r == -ENOENT) {
                 /* it held the GPU when the plan was made: it ran, and went
                  * with its manager (the user's last session ended) */
@@ -79,9 +50,14 @@ static int stop_user_unit_apply(HostContext *ctx, const json_t *params, StepInte
         if (r < 0)
                 return r;
         r = unit_stop(u, unit, deadline_after(USER_UNIT_TIMEOUT));
-        if (r < 0)
+        if (r < 0) {
+                const char *why = UNITS_ERROR(u, r);
+                /* refused before any job: nothing stopped, nothing to start */
+                if (unit_refused(r))
+                        (void) step_intent_withdraw(intent);
                 return log_error_errno(r, "stop %s of %s: %s; see `systemctl --user -M %s@ status %s`", unit, user,
-                                       STRERROR(r), user, unit);
+                                       why, user, unit);
+        }
         *ret_record = TAKE_PTR(record);
         return 0;
 }
@@ -120,23 +96,26 @@ static int stop_user_unit_undo(HostContext *ctx, const json_t *record) {
 
         if (!json_is_true(json_object_get(record, "was_active")))
                 return 0;
-        /* before the manager too: starting it starts its socket-activated
-         * units (PipeWire) */
+        /* its manager's socket units (PipeWire's) may open them first */
         wait_for_nodes(ctx, record);
-        r = start_user_manager(ctx, record);
-        if (r < 0)
-                return r;
-        r = user_units(ctx, record, &u);
-        if (r == -ENOENT)
-                return log_error_errno(r, "the service manager of %s is not running after its start; see `systemctl "
-                                       "status user@%lld.service`", user,
-                                       (long long) json_integer_value(json_object_get(record, "uid")));
+        r = user_manager(ctx, record, &u);
+        if (r == -ENOENT) {
+                log_info("the service manager of %s is not running: %s starts with it at %s's next login, if it is "
+                         "enabled", user, unit, user);
+                return 0;
+        }
         if (r < 0)
                 return r;
         r = unit_start(u, unit, deadline_after(USER_UNIT_TIMEOUT));
+        if (r < 0 && unit_refused(r)) {
+                /* every restore would be refused the same: said, not kept */
+                log_error("start %s of %s again: its service manager refuses: %s; vmrun will not try again: start it "
+                          "yourself if it should run", unit, user, UNITS_ERROR(u, r));
+                return 0;
+        }
         if (r < 0)
                 return log_error_errno(r, "start %s of %s again: %s; try `systemctl --user -M %s@ start %s`", unit,
-                                       user, STRERROR(r), user, unit);
+                                       user, UNITS_ERROR(u, r), user, unit);
         return 0;
 }
 
@@ -148,11 +127,13 @@ static int stop_user_unit_verify(HostContext *ctx, const json_t *record) {
 
         if (!json_is_true(json_object_get(record, "was_active")))
                 return 0;
-        r = user_units(ctx, record, &u);
+        r = user_manager(ctx, record, &u);
+        if (r == -ENOENT) {
+                log_info("%s of %s: its service manager is not running, nor is the unit", unit, user);
+                return 0;
+        }
         if (r >= 0)
                 r = unit_active_state(u, unit, &state);
-        else if (r == -ENOENT)
-                state = strdup("gone with its service manager");
         if (r < 0 || !streq(state, "active")) {
                 log_error("not back: %s of %s is %s; see `systemctl --user -M %s@ status %s`", unit, user,
                           state ? state : "unknown", user, unit);

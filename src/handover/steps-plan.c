@@ -83,6 +83,7 @@ static int steps_append(HostSteps *to, const HostSteps *from) {
 typedef struct HolderSteps {
         json_t *sessions;       /* end-session parameters, one per session */
         json_t *user_units;     /* stop-user-unit parameters, one per unit */
+        json_t *graphical;      /* stop-graphical-session parameters, one per user */
         json_t *known_units;    /* names of the known holders' system units */
         bool wait;              /* someone has to let go: wait-released */
         bool desktop;           /* a compositor held the card: the restore waits for one again */
@@ -91,6 +92,7 @@ typedef struct HolderSteps {
 static void holder_steps_done(HolderSteps *hs) {
         json_decref(hs->sessions);
         json_decref(hs->user_units);
+        json_decref(hs->graphical);
         json_decref(hs->known_units);
 }
 
@@ -101,11 +103,11 @@ static int add_user_unit(const Profile *p, const Holder *h, const HolderVerdict 
         size_t i;
 
         json_array_foreach(user_units, i, y)
-                if (streq(str_param(y, "unit"), h->user_unit) &&
+                if (streq(str_param(y, "unit"), v->unit) &&
                     json_integer_value(json_object_get(y, "uid")) == (json_int_t) h->manager_uid)
                         x = y;
         if (!x) {
-                x = json_pack("{s:s, s:s, s:I, s:i, s:[]}", "unit", h->user_unit, "user", v->user, "uid",
+                x = json_pack("{s:s, s:s, s:I, s:i, s:[]}", "unit", v->unit, "user", v->user, "uid",
                               (json_int_t) h->manager_uid, "timeout", p->timeout_release, "nodes");
                 if (!x || json_array_append_new(user_units, x) < 0)
                         return -ENOMEM;
@@ -124,10 +126,17 @@ static int plan_holder(const Profile *p, const Holder *h, const HolderVerdict *v
                 return -ENOMEM;
         hs->wait = hs->wait || (v->class != HOLDER_SELF && v->class != HOLDER_REFUSED &&
                                 v->class != HOLDER_CLOSES_ON_REMOVAL);
-        hs->desktop = hs->desktop || (v->class == HOLDER_SESSION && startswith(h->node, "/dev/dri/card"));
-        if (v->class == HOLDER_SESSION || v->class == HOLDER_SESSION_DEVICE)
+        hs->desktop = hs->desktop || ((v->class == HOLDER_SESSION || v->class == HOLDER_GRAPHICAL_SESSION) &&
+                                      startswith(h->node, "/dev/dri/card"));
+        if (v->session && (v->class == HOLDER_SESSION || v->class == HOLDER_SESSION_DEVICE ||
+                           v->class == HOLDER_GRAPHICAL_SESSION))
                 r = push_unique(hs->sessions, json_pack("{s:s, s:s, s:s, s:i}", "session", v->session, "user",
                                                         v->user, "seat", seat, "timeout", p->timeout_release));
+        if (r < 0)
+                return r;
+        if (v->class == HOLDER_GRAPHICAL_SESSION)
+                r = push_unique(hs->graphical, json_pack("{s:s, s:I, s:i}", "user", v->user, "uid",
+                                                         (json_int_t) h->manager_uid, "timeout", p->timeout_release));
         else if (v->class == HOLDER_KNOWN_UNIT)
                 r = push_unique(hs->known_units, json_string(h->unit));
         else if (v->class == HOLDER_USER_UNIT)
@@ -140,21 +149,22 @@ static int plan_holder(const Profile *p, const Holder *h, const HolderVerdict *v
  * the units the plan stops (`units`): first the user units (their
  * managers end with the sessions; undone last, once the display manager
  * brought the desktop back), then the known holders' units
- * (nvidia-persistenced), then the units, then the sessions, then the wait
- * for all of them. Holders that fit no class are listed here and
+ * (nvidia-persistenced), then the units, then the sessions, then the
+ * graphical sessions in their users' managers, then the wait for all of
+ * them. Holders that fit no class are listed here and
  * refused by the precheck. */
 static int plan_holders(HostContext *ctx, const Profile *p, char *const *devices, const HostSteps *units,
                         HostSteps *steps, Strv *lines, json_t *expect) {
         _cleanup_(classified_holders_done) ClassifiedHolders c = { 0 };
         _cleanup_(holder_steps_done) HolderSteps hs = { .sessions = json_array(), .user_units = json_array(),
-                                                         .known_units = json_array() };
+                                                         .graphical = json_array(), .known_units = json_array() };
         _cleanup_json_ json_t *devs = json_array();
         const char *seat;
         size_t i;
         json_t *x;
         int r;
 
-        if (!hs.sessions || !hs.user_units || !hs.known_units || !devs)
+        if (!hs.sessions || !hs.user_units || !hs.graphical || !hs.known_units || !devs)
                 return -ENOMEM;
         r = holders_classify_all(ctx, p, units, devices, &c);
         if (r < 0)
@@ -186,6 +196,15 @@ static int plan_holders(HostContext *ctx, const Profile *p, char *const *devices
         json_array_foreach(hs.sessions, i, x) {
                 r = add_step(steps, &step_end_session, json_incref(x), "end session %s of %s on %s (logind)",
                              str_param(x, "session"), str_param(x, "user"), seat);
+                if (r < 0)
+                        return r;
+        }
+        /* after the sessions: GNOME's leader stops its own units when
+         * logind ends it, and this step finds little left to do */
+        json_array_foreach(hs.graphical, i, x) {
+                r = add_step(steps, &step_stop_graphical_session, json_incref(x),
+                             "stop the graphical session of %s (graphical-session.target of their service manager)",
+                             str_param(x, "user"));
                 if (r < 0)
                         return r;
         }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdarg.h>
 
+#include "basic/log.h"
+#include "host/units.h"
 #include "handover/step-types.h"
 #include "handover/steps.h"
 
@@ -8,6 +10,7 @@
 const HostStepType *const host_step_types[] = {
         &step_stop_unit,
         &step_end_session,
+        &step_stop_graphical_session,
         &step_stop_user_unit,
         &step_wait_released,
         &step_unbind_vtconsole,
@@ -21,6 +24,17 @@ const HostStepType *const host_step_types[] = {
         &step_grant,
         NULL,
 };
+
+int user_manager(HostContext *ctx, const json_t *j, Units **ret) {
+        json_int_t uid = json_integer_value(json_object_get(j, "uid"));
+        int r;
+
+        r = units_new_user(ctx->root, (uid_t) uid, ret);
+        if (r < 0 && r != -ENOENT && r != -ECONNREFUSED)
+                return log_error_errno(r, "reach the service manager of %s (uid %lld, /run/user/%lld/systemd/private): %s",
+                                       strempty(str_param(j, "user")), (long long) uid, (long long) uid, STRERROR(r));
+        return r < 0 ? -ENOENT : 0;
+}
 
 const char *str_param(const json_t *j, const char *key) {
         return json_string_value(json_object_get(j, key));

@@ -7,6 +7,7 @@
  *
  *   stop-unit            the display manager and the profile's stop-units
  *   end-session          the login sessions on the GPU's seat whose processes hold it
+ *   stop-graphical-session  graphical-session.target of the user's manager, whose units held it
  *   stop-user-unit       units of a user's service manager that hold it (stopped there)
  *   wait-released        until no process holds the GPU's nodes, with a deadline
  *   unbind-vtconsole     frame buffer consoles (fbcon)

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdarg.h>
 #include <systemd/sd-bus.h>
 
 #include "basic/log.h"
+#include "basic/strv.h"
 #include "host/units.h"
 
 #define SYSTEMD_SERVICE "org.freedesktop.systemd1"
@@ -14,6 +16,8 @@ struct Units {
         sd_bus *bus;
         /* a manager's private socket is no bus: its signals name no sender */
         bool direct;
+        /* the last failure in systemd's own words, for the caller's error */
+        char *error;
 };
 
 /* sd-bus.h provides the *_unrefp() cleanup helpers */
@@ -73,14 +77,49 @@ Units *units_free(Units *u) {
         if (!u)
                 return NULL;
         sd_bus_flush_close_unref(u->bus);
+        free(u->error);
         free(u);
         return NULL;
 }
 
+const char *units_last_error(const Units *u) {
+        return u && u->error ? u->error : "";
+}
+
+static void set_error(Units *u, const char *format, ...) _printf_(2, 3);
+static void set_error(Units *u, const char *format, ...) {
+        va_list ap;
+        char *s;
+
+        va_start(ap, format);
+        if (vasprintf(&s, format, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        /* systemd's messages end in a full stop; ours go on after them */
+        if (s && *s && s[strlen(s) - 1] == '.')
+                s[strlen(s) - 1] = '\0';
+        free(u->error);
+        u->error = s;
+}
+
+/* The manager's refusals are no failures of the host: a unit that may be
+ * stopped or started by dependency only (RefuseManual*=yes, which sd-bus
+ * would call EINVAL), or is masked, will refuse the same call again. */
 static int bus_error_to_errno(const sd_bus_error *error, int r) {
         if (sd_bus_error_has_name(error, "org.freedesktop.systemd1.NoSuchUnit"))
                 return -ENOENT;
+        if (sd_bus_error_has_names(error, "org.freedesktop.systemd1.OnlyByDependency",
+                                   "org.freedesktop.systemd1.UnitMasked"))
+                return -EPERM;
         return r;
+}
+
+/* Logs the failed call at debug level, keeps systemd's text for the
+ * caller, and returns its errno. */
+static int call_failed(Units *u, const sd_bus_error *error, int r, const char *what, const char *name) {
+        r = bus_error_to_errno(error, r);
+        set_error(u, "%s", error && error->message ? error->message : STRERROR(r));
+        return log_debug_errno(r, "%s %s: %s", what, name, u->error ? u->error : STRERROR(r));
 }
 
 /* LoadUnit, not GetUnit: an inactive display manager is often not loaded,
@@ -98,8 +137,7 @@ static int unit_object(Units *u, const char *name, char **ret_path) {
         r = sd_bus_call_method(u->bus, SYSTEMD_SERVICE, SYSTEMD_PATH, MANAGER_INTERFACE, "LoadUnit", &error, &reply,
                                "s", name);
         if (r < 0)
-                return log_debug_errno(bus_error_to_errno(&error, r), "LoadUnit(%s): %s", name,
-                                       error.message ? error.message : STRERROR(r));
+                return call_failed(u, &error, r, "LoadUnit", name);
         r = sd_bus_message_read(reply, "o", &path);
         if (r < 0)
                 return log_debug_errno(r, "LoadUnit(%s): bad reply: %s", name, STRERROR(r));
@@ -117,8 +155,7 @@ static int unit_property(Units *u, const char *name, const char *path, const cha
 
         r = sd_bus_get_property_string(u->bus, SYSTEMD_SERVICE, path, UNIT_INTERFACE, property, &error, &v);
         if (r < 0)
-                return log_debug_errno(bus_error_to_errno(&error, r), "property %s of %s: %s", property, name,
-                                       error.message ? error.message : STRERROR(r));
+                return call_failed(u, &error, r, property, name);
         *ret = v;
         return 0;
 }
@@ -154,6 +191,127 @@ int unit_active_state(Units *u, const char *name, char **ret) {
         if (r < 0)
                 return r;
         return unit_property(u, name, path, "ActiveState", ret);
+}
+
+void unit_info_done(UnitInfo *i) {
+        free(i->id);
+        free(i->active_state);
+        strv_free(i->part_of);
+        strv_free(i->binds_to);
+        *i = (UnitInfo) { 0 };
+}
+
+static int unit_bool(Units *u, const char *path, const char *property, bool *ret) {
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        int v = 0, r;
+
+        r = sd_bus_get_property_trivial(u->bus, SYSTEMD_SERVICE, path, UNIT_INTERFACE, property, &error, 'b', &v);
+        if (r < 0)
+                return call_failed(u, &error, r, property, path);
+        *ret = v;
+        return 0;
+}
+
+static int unit_strv(Units *u, const char *path, const char *property, char ***ret) {
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_get_property_strv(u->bus, SYSTEMD_SERVICE, path, UNIT_INTERFACE, property, &error, ret);
+        return r < 0 ? call_failed(u, &error, r, property, path) : 0;
+}
+
+static int unit_info_at(Units *u, const char *path, UnitInfo *ret) {
+        _cleanup_(unit_info_done) UnitInfo i = { 0 };
+        int r;
+
+        r = unit_property(u, path, path, "Id", &i.id);
+        if (r >= 0)
+                r = unit_property(u, i.id, path, "ActiveState", &i.active_state);
+        if (r >= 0)
+                r = unit_bool(u, path, "CanStop", &i.can_stop);
+        if (r >= 0)
+                r = unit_bool(u, path, "CanStart", &i.can_start);
+        if (r >= 0)
+                r = unit_bool(u, path, "Transient", &i.transient);
+        if (r >= 0)
+                r = unit_strv(u, path, "PartOf", &i.part_of);
+        if (r >= 0)
+                r = unit_strv(u, path, "BindsTo", &i.binds_to);
+        if (r < 0)
+                return r;
+        *ret = i;
+        i = (UnitInfo) { 0 };
+        return 0;
+}
+
+int unit_info(Units *u, const char *name, UnitInfo *ret) {
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        assert(ret);
+        r = unit_object(u, name, &path);
+        return r < 0 ? r : unit_info_at(u, path, ret);
+}
+
+int unit_info_of_pid(Units *u, pid_t pid, UnitInfo *ret) {
+        _cleanup_bus_error_ sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_bus_message_ sd_bus_message *reply = NULL;
+        char what[32];
+        const char *path;
+        int r;
+
+        assert(ret);
+        snprintf(what, sizeof what, "PID %d", (int) pid);
+        r = sd_bus_call_method(u->bus, SYSTEMD_SERVICE, SYSTEMD_PATH, MANAGER_INTERFACE, "GetUnitByPID", &error,
+                               &reply, "u", (uint32_t) pid);
+        if (r < 0) {
+                if (sd_bus_error_has_name(&error, "org.freedesktop.systemd1.NoUnitForPID"))
+                        r = -ENOENT;
+                return call_failed(u, &error, r, "GetUnitByPID", what);
+        }
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0)
+                return log_debug_errno(r, "GetUnitByPID(%s): bad reply: %s", what, STRERROR(r));
+        return unit_info_at(u, path, ret);
+}
+
+/* PartOf= and BindsTo= chains are short (gnome-shell's unit is PartOf
+ * gnome-session-initialized.target, PartOf gnome-session.target, which
+ * BindsTo graphical-session.target); a bound keeps a loop finite. */
+#define STOPS_WITH_DEPTH 6
+
+static int stops_with(Units *u, char *const *deps, const char *target, unsigned depth, bool *ret) {
+        int r;
+
+        for (size_t k = 0; deps && deps[k] && !*ret; k++) {
+                _cleanup_(unit_info_done) UnitInfo next = { 0 };
+
+                if (streq(deps[k], target)) {
+                        *ret = true;
+                        break;
+                }
+                if (depth == 0 || unit_info(u, deps[k], &next) < 0)
+                        continue;
+                r = stops_with(u, next.part_of, target, depth - 1, ret);
+                if (r >= 0 && !*ret)
+                        r = stops_with(u, next.binds_to, target, depth - 1, ret);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int unit_stops_with(Units *u, const UnitInfo *unit, const char *target, bool *ret) {
+        bool found = false;
+        int r;
+
+        r = stops_with(u, unit->part_of, target, STOPS_WITH_DEPTH, &found);
+        if (r >= 0 && !found)
+                r = stops_with(u, unit->binds_to, target, STOPS_WITH_DEPTH, &found);
+        if (r < 0)
+                return r;
+        *ret = found;
+        return 0;
 }
 
 typedef struct JobWait {
@@ -211,8 +369,7 @@ static int unit_job(Units *u, sd_bus_message *call, const char *verb, const char
 
         r = sd_bus_call(u->bus, call, 0, &error, &reply);
         if (r < 0)
-                return log_debug_errno(bus_error_to_errno(&error, r), "%s %s: %s", verb, name,
-                                       error.message ? error.message : STRERROR(r));
+                return call_failed(u, &error, r, verb, name);
         r = sd_bus_message_read(reply, "o", &path);
         if (r < 0)
                 return log_debug_errno(r, "%s %s: bad reply: %s", verb, name, STRERROR(r));
@@ -233,9 +390,11 @@ static int unit_job(Units *u, sd_bus_message *call, const char *verb, const char
                 if (r > 0)
                         continue;
                 n = now_usec();
-                if (deadline != USEC_INFINITY && n >= deadline)
+                if (deadline != USEC_INFINITY && n >= deadline) {
+                        set_error(u, "its %s job was still running at the deadline", verb);
                         return log_debug_errno(-ETIMEDOUT, "%s %s: job %s still running at the deadline", verb,
                                                name, job);
+                }
                 r = sd_bus_wait(u->bus, deadline == USEC_INFINITY ? UINT64_MAX : deadline - n);
                 if (r < 0 && r != -EINTR)
                         return log_debug_errno(r, "system bus: %s", STRERROR(r));
@@ -245,9 +404,10 @@ static int unit_job(Units *u, sd_bus_message *call, const char *verb, const char
                 log_debug("%s %s: %s", verb, name, w.result);
                 return 0;
         }
-        log_error("%s %s failed: job result '%s'; see `systemctl status %s` and `journalctl -u %s`", verb, name,
-                  w.result, name, name);
-        return -EIO;
+        /* the caller names the manager: `journalctl -u` would be the
+         * system's, `--user-unit` the user's */
+        set_error(u, "the %s job's result was '%s'", verb, w.result);
+        return log_debug_errno(-EIO, "%s %s: job result %s", verb, name, w.result);
 }
 
 static int unit_method(Units *u, const char *method, sd_bus_message **ret) {
@@ -320,8 +480,7 @@ int unit_main_pid(Units *u, const char *name, pid_t *ret) {
         r = sd_bus_get_property_trivial(u->bus, SYSTEMD_SERVICE, path, SERVICE_INTERFACE, "MainPID", &error, 'u',
                                         &pid);
         if (r < 0)
-                return log_debug_errno(bus_error_to_errno(&error, r), "property MainPID of %s: %s", name,
-                                       error.message ? error.message : STRERROR(r));
+                return call_failed(u, &error, r, "MainPID", name);
         *ret = (pid_t) pid;
         return 0;
 }

@@ -279,7 +279,7 @@ static int status_json(const char *name, Vm *vm, json_t **ret) {
                       "swtpm_pid", vm->swtpm_pidfd >= 0 ? json_integer(vm->state.swtpm_pid) : NULL, "tap",
                       vm->qemu_pidfd >= 0 ? vm->state.tap : NULL, "unit", live ? vm->state.unit : NULL, "machine",
                       live && vm->state.unit ? json_boolean(vm->state.machine) : NULL, "handed_over",
-                      access(vm->paths->journal, F_OK) >= 0, "phase", live ? vm->state.phase : NULL, "qmp",
+                      handover_journal_lists_steps(vm->paths->journal), "phase", live ? vm->state.phase : NULL, "qmp",
                       vm->paths->qmp_public);
         if (!j)
                 return -ENOMEM;

@@ -38,7 +38,7 @@ static int move_to_scope(Units *u, const char *vm, const char *from, char **ret_
         if (r < 0) {
                 log_warning("could not move into a scope of its own (%s): %s; vmrun stays in %s, which "
                             "`machinectl terminate %s` would stop, so systemd-machined is not told of VM %s",
-                            scope, STRERROR(r), from, vm, vm);
+                            scope, *units_last_error(u) ? units_last_error(u) : STRERROR(r), from, vm, vm);
                 return 0;
         }
         log_info("in a scope of its own, %s (was in %s): the VM outlives %s; `systemctl stop %s` stops the VM",

@@ -2,6 +2,7 @@
 #include "skip.h"
 #include "capture.h"
 #include "fake-root.h"
+#include "fake-manager.h"
 
 #include <pwd.h>
 #include <sys/stat.h>
@@ -39,6 +40,7 @@ typedef struct Fixture {
         Profile *profile;
         HostSteps steps;        /* the steps planned before the holders: stop-unit */
         HolderVerdict v;
+        FakeManager manager;    /* uid 1000's (or 1001's), when a test starts it */
         char devices[64];       /* DEVICES= of a session that took card0: "226:0 MAJ:MIN" */
 } Fixture;
 
@@ -65,6 +67,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
         Fixture *f = *state;
 
+        fake_manager_stop(&f->manager);
         fake_root_remove(&f->root);
         host_context_done(&f->ctx);
         profile_free(f->profile);
@@ -296,14 +299,140 @@ static void test_a_unit_of_a_users_service_manager_is_stopped_there(void **state
         Fixture *f = *state;
         struct passwd *pw = getpwuid(1000);
         const char *user = pw ? pw->pw_name : "1000";
+        FakeUnit units[] = { { .id = "mixer.service", .pids = { 1650 } } };
         char expected[160];
 
-        holder(f, 1650, "pipewire", "/user.slice/user-1000.slice/user@1000.service/session.slice/pipewire.service");
+        fake_manager_start(&f->manager, &f->root, 1000, units, ELEMENTSOF(units));
+        holder(f, 1650, "mixer", "/user.slice/user-1000.slice/user@1000.service/app.slice/mixer.service");
         assert_int_equal(classify(f, 1650), HOLDER_USER_UNIT);
         assert_string_equal(f->v.user, user);
+        assert_string_equal(f->v.unit, "mixer.service");
         assert_null(f->v.session);
-        snprintf(expected, sizeof expected, "unit pipewire.service of %s's service manager", user);
+        snprintf(expected, sizeof expected, "unit mixer.service of %s's service manager: stopped there, started "
+                 "again after", user);
         assert_action(f, expected);
+}
+
+/* Which unit a process is in, its manager says: the name of its cgroup
+ * is the user's to choose. */
+static void test_the_unit_of_a_user_process_is_the_one_its_manager_names(void **state) {
+        Fixture *f = *state;
+        FakeUnit units[] = { { .id = "mixer.service", .pids = { 1650 } } };
+
+        fake_manager_start(&f->manager, &f->root, 1000, units, ELEMENTSOF(units));
+        holder(f, 1650, "mixer", "/user.slice/user-1000.slice/user@1000.service/app.slice/firewalld.service");
+        assert_int_equal(classify(f, 1650), HOLDER_USER_UNIT);
+        assert_string_equal(f->v.unit, "mixer.service");
+}
+
+/* GNOME 43's units as Debian ships them: gnome-shell is PartOf
+ * gnome-session-initialized.target, PartOf gnome-session.target, which
+ * BindsTo graphical-session.target; it refuses a stop or start by hand. */
+static FakeUnit gnome_units[] = {
+        { .id = "org.gnome.Shell@wayland.service", .pids = { 1700 }, .refuse_stop = true, .refuse_start = true,
+          .part_of = { "gnome-session-initialized.target" } },
+        { .id = "gnome-session-initialized.target", .refuse_stop = true, .refuse_start = true,
+          .part_of = { "gnome-session.target" } },
+        { .id = "gnome-session.target", .refuse_stop = true, .refuse_start = true,
+          .binds_to = { "graphical-session.target", "gnome-session-monitor.service" } },
+        { .id = "gnome-session-monitor.service" },
+        { .id = "graphical-session.target", .refuse_start = true },
+        { .id = "app-gnome-firefox-2301.scope", .pids = { 2301 }, .transient = true,
+          .part_of = { "graphical-session.target" } },
+        { .id = "vte-spawn-1234.scope", .pids = { 2302 }, .transient = true },
+        { .id = "dbus.service", .pids = { 1620 } },
+        { .id = "gsd-thing.service", .pids = { 1720 }, .refuse_stop = true },
+};
+
+static void gnome(Fixture *f) {
+        fake_manager_start(&f->manager, &f->root, 1000, gnome_units, ELEMENTSOF(gnome_units));
+        session(f, "2", "seat0", f->devices);
+}
+
+static void test_gnome_shell_in_its_user_unit_ends_with_the_graphical_session_never_by_name(void **state) {
+        Fixture *f = *state;
+
+        gnome(f);
+        holder(f, 1700, "gnome-shell",
+               "/user.slice/user-1000.slice/user@1000.service/session.slice/org.gnome.Shell@wayland.service");
+        assert_int_equal(classify(f, 1700), HOLDER_GRAPHICAL_SESSION);
+        assert_string_equal(f->v.session, "2");
+        assert_null(f->v.unit);
+        assert_action(f, "unit org.gnome.Shell@wayland.service of ");
+        assert_action(f, "graphical session 2: ends with it (the session ended through logind, "
+                         "graphical-session.target stopped there); never stopped or started by name");
+}
+
+/* Plasma's kwin is PartOf graphical-session.target itself; with its
+ * session gone already, the target is all there is to stop. */
+static void test_a_unit_partof_graphical_session_target_with_no_session_left_ends_with_the_target(void **state) {
+        Fixture *f = *state;
+        FakeUnit units[] = { { .id = "plasma-kwin_wayland.service", .pids = { 1710 },
+                               .part_of = { "graphical-session.target" } } };
+
+        fake_manager_start(&f->manager, &f->root, 1000, units, ELEMENTSOF(units));
+        holder(f, 1710, "kwin_wayland",
+               "/user.slice/user-1000.slice/user@1000.service/session.slice/plasma-kwin_wayland.service");
+        assert_int_equal(classify(f, 1710), HOLDER_GRAPHICAL_SESSION);
+        assert_null(f->v.session);
+        assert_action(f, "ends with it (graphical-session.target stopped there)");
+}
+
+static void test_an_app_launched_by_the_desktop_ends_with_the_graphical_session(void **state) {
+        Fixture *f = *state;
+
+        gnome(f);
+        holder(f, 2301, "firefox", "/user.slice/user-1000.slice/user@1000.service/app.slice/app-gnome-firefox-2301.scope");
+        assert_int_equal(classify(f, 2301), HOLDER_GRAPHICAL_SESSION);
+}
+
+static void test_a_transient_unit_outside_the_graphical_session_is_refused(void **state) {
+        Fixture *f = *state;
+
+        gnome(f);
+        holder(f, 2302, "glxgears", "/user.slice/user-1000.slice/user@1000.service/app.slice/vte-spawn-1234.scope");
+        assert_int_equal(classify(f, 2302), HOLDER_REFUSED);
+        assert_action(f, "unit vte-spawn-1234.scope of ");
+        assert_action(f, "is transient");
+        assert_action(f, "stop vte-spawn-1234.scope");
+}
+
+static void test_the_users_dbus_is_never_stopped(void **state) {
+        Fixture *f = *state;
+
+        gnome(f);
+        holder(f, 1620, "dbus-daemon", "/user.slice/user-1000.slice/user@1000.service/app.slice/dbus.service");
+        assert_int_equal(classify(f, 1620), HOLDER_REFUSED);
+        assert_action(f, "D-Bus (dbus.service)");
+        assert_action(f, "vmrun never stops it");
+}
+
+static void test_a_unit_that_refuses_a_manual_stop_outside_the_session_is_refused(void **state) {
+        Fixture *f = *state;
+
+        gnome(f);
+        holder(f, 1720, "gsd-thing", "/user.slice/user-1000.slice/user@1000.service/app.slice/gsd-thing.service");
+        assert_int_equal(classify(f, 1720), HOLDER_REFUSED);
+        assert_action(f, "refuses a manual stop (RefuseManualStop=yes)");
+}
+
+static void test_end_sessions_none_keeps_the_graphical_session_and_refuses_its_units(void **state) {
+        Fixture *f = *state;
+
+        gnome(f);
+        load_profile(f, "[host]\nend-sessions = none\n");
+        holder(f, 1700, "gnome-shell",
+               "/user.slice/user-1000.slice/user@1000.service/session.slice/org.gnome.Shell@wayland.service");
+        assert_int_equal(classify(f, 1700), HOLDER_REFUSED);
+        assert_action(f, "[host] end-sessions = none keeps it");
+}
+
+static void test_a_user_process_whose_manager_cannot_be_reached_is_refused(void **state) {
+        Fixture *f = *state;
+
+        holder(f, 1650, "mixer", "/user.slice/user-1000.slice/user@1000.service/app.slice/mixer.service");
+        assert_int_equal(classify(f, 1650), HOLDER_REFUSED);
+        assert_action(f, "(user@1000.service), which vmrun cannot reach");
 }
 
 /* ---- audio servers ---- */
@@ -356,16 +485,20 @@ static void test_an_audio_server_is_left_running_not_stopped_with_its_user_unit(
 static void test_a_user_units_scope_named_like_a_session_is_a_user_unit_not_that_session(void **state) {
         Fixture *f = *state;
         _cleanup_free_ char *fifo = fake_path(&f->root, "/run/systemd/sessions/1.ref");
+        FakeUnit units[] = { { .id = "session-1.scope", .pids = { 2100 }, .transient = true },
+                             { .id = "session-1.ref.scope", .pids = { 2101 }, .transient = true } };
 
+        fake_manager_start(&f->manager, &f->root, 1001, units, ELEMENTSOF(units));
         session(f, "1", "seat0", f->devices);
         assert_int_equal(mkfifo(fifo, 0600), 0);
         holder(f, 2100, "glxgears", "/user.slice/user-1001.slice/user@1001.service/app.slice/session-1.scope");
         holder(f, 2101, "glxgears", "/user.slice/user-1001.slice/user@1001.service/app.slice/session-1.ref.scope");
         alarm(10);      /* reading the FIFO would block: a failure, not a stuck test run */
-        assert_int_equal(classify(f, 2100), HOLDER_USER_UNIT);
+        assert_int_equal(classify(f, 2100), HOLDER_REFUSED);
         assert_null(f->v.session);
         assert_action(f, "unit session-1.scope of ");
-        assert_int_equal(classify(f, 2101), HOLDER_USER_UNIT);
+        assert_int_equal(classify(f, 2101), HOLDER_REFUSED);
+        assert_null(f->v.session);
         alarm(0);
 }
 
@@ -448,6 +581,9 @@ static void test_nvidia_persistenced_is_a_known_holder_stopped_and_started_again
 static void test_a_user_unit_named_like_a_known_holder_is_a_user_unit(void **state) {
         Fixture *f = *state;
 
+        FakeUnit units[] = { { .id = "nvidia-persistenced.service", .pids = { 1211 } } };
+
+        fake_manager_start(&f->manager, &f->root, 1000, units, ELEMENTSOF(units));
         holder(f, 1211, "nvidia-persiste",
                "/user.slice/user-1000.slice/user@1000.service/app.slice/nvidia-persistenced.service");
         assert_int_equal(classify(f, 1211), HOLDER_USER_UNIT);
@@ -504,6 +640,7 @@ static void test_each_class_has_the_name_the_plan_lists_it_by(void **state) {
         assert_string_equal(holder_class_to_string(HOLDER_SESSION), "session");
         assert_string_equal(holder_class_to_string(HOLDER_SESSION_DEVICE), "session device");
         assert_string_equal(holder_class_to_string(HOLDER_USER_UNIT), "user unit");
+        assert_string_equal(holder_class_to_string(HOLDER_GRAPHICAL_SESSION), "graphical session");
         assert_string_equal(holder_class_to_string(HOLDER_CLOSES_ON_REMOVAL), "closes on removal");
         assert_string_equal(holder_class_to_string(HOLDER_REFUSED), "refused");
         assert_null(holder_class_to_string(_HOLDER_CLASS_MAX));
@@ -544,6 +681,15 @@ int main(void) {
                 TEST(test_an_audio_server_on_a_drm_node_or_another_program_on_an_alsa_node_does_not),
                 TEST(test_an_audio_server_is_left_running_not_stopped_with_its_user_unit),
                 TEST(test_a_unit_of_a_users_service_manager_is_stopped_there),
+                TEST(test_the_unit_of_a_user_process_is_the_one_its_manager_names),
+                TEST(test_gnome_shell_in_its_user_unit_ends_with_the_graphical_session_never_by_name),
+                TEST(test_a_unit_partof_graphical_session_target_with_no_session_left_ends_with_the_target),
+                TEST(test_an_app_launched_by_the_desktop_ends_with_the_graphical_session),
+                TEST(test_a_transient_unit_outside_the_graphical_session_is_refused),
+                TEST(test_the_users_dbus_is_never_stopped),
+                TEST(test_a_unit_that_refuses_a_manual_stop_outside_the_session_is_refused),
+                TEST(test_end_sessions_none_keeps_the_graphical_session_and_refuses_its_units),
+                TEST(test_a_user_process_whose_manager_cannot_be_reached_is_refused),
                 TEST(test_a_user_units_scope_named_like_a_session_is_a_user_unit_not_that_session),
                 TEST(test_a_process_in_a_system_unit_the_plan_does_not_stop_is_refused),
                 TEST(test_a_process_in_no_unit_is_refused),

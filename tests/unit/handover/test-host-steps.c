@@ -2,6 +2,7 @@
 #include "skip.h"
 #include "capture.h"
 #include "fake-root.h"
+#include "fake-manager.h"
 
 #include <fcntl.h>
 #include <pwd.h>
@@ -48,6 +49,7 @@ typedef struct Fixture {
         Strv notes;
         Strv holders;           /* the plan's line per holder */
         json_t *expect;
+        FakeManager manager;    /* uid 1000's, when a test starts it */
 } Fixture;
 
 static void attr(const FakeRoot *f, const char *address, const char *name, const char *value) {
@@ -58,7 +60,7 @@ static void attr(const FakeRoot *f, const char *address, const char *name, const
 }
 
 /* the device's driver link, and the driver's link back to the device */
-static void bind(const FakeRoot *f, const char *address, const char *driver) {
+static void bind_driver(const FakeRoot *f, const char *address, const char *driver) {
         char path[160], target[160];
 
         snprintf(path, sizeof path, "/sys/bus/pci/devices/%s/driver", address);
@@ -94,7 +96,7 @@ static void pci_device(const FakeRoot *f, const char *address, const char *class
         attr(f, address, "device", "0x0001\n");
         attr(f, address, "driver_override", "(null)\n");
         if (driver)
-                bind(f, address, driver);
+                bind_driver(f, address, driver);
         if (group >= 0) {
                 snprintf(path, sizeof path, "/sys/bus/pci/devices/%s/iommu_group", address);
                 snprintf(target, sizeof target, "../../../kernel/iommu_groups/%d", group);
@@ -154,6 +156,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
         Fixture *f = *state;
 
+        fake_manager_stop(&f->manager);
         fake_root_remove(&f->root);
         host_context_done(&f->ctx);
         profile_free(f->profile);
@@ -276,7 +279,7 @@ static void test_when_the_driver_drives_only_passed_devices_it_is_unloaded_not_u
 
         /* the laptop's speakers on another driver: snd_hda_intel is ours alone */
         fake_unlink(&f->root, "/sys/bus/pci/drivers/snd_hda_intel/" LAPTOP_AUDIO);
-        bind(&f->root, LAPTOP_AUDIO, "snd_sof_pci");
+        bind_driver(&f->root, LAPTOP_AUDIO, "snd_sof_pci");
         assert_int_equal(plan(f, LAPTOP_PROFILE, with_audio), 0);
         for (size_t i = 0; i < f->steps.n; i++)
                 assert_false(streq(f->steps.steps[i].type->name, "unbind-device"));
@@ -298,7 +301,7 @@ static void test_a_device_already_on_vfio_pci_needs_no_driver_step(void **state)
         Fixture *f = *state;
 
         fake_unlink(&f->root, "/sys/bus/pci/drivers/nvidia/" GPU);
-        bind(&f->root, GPU, "vfio-pci");
+        bind_driver(&f->root, GPU, "vfio-pci");
         assert_int_equal(plan(f, LAPTOP_PROFILE, with_audio), 0);
         for (size_t i = 0; i < f->steps.n; i++)
                 assert_false(streq(f->steps.steps[i].type->name, "unload-module"));
@@ -685,7 +688,7 @@ static void test_a_group_member_already_on_vfio_pci_and_not_named_is_fine(void *
         Fixture *f = *state;
 
         fake_unlink(&f->root, "/sys/bus/pci/drivers/snd_hda_intel/" GPU_AUDIO);
-        bind(&f->root, GPU_AUDIO, "vfio-pci");
+        bind_driver(&f->root, GPU_AUDIO, "vfio-pci");
         assert_int_equal(plan(f, "[gpu]\naddress = 01:00.0\nfunctions = none\n", NULL), 0);
         assert_int_equal(host_precheck(&f->ctx, f->profile, NULL, &f->steps), 0);
 }
@@ -768,9 +771,16 @@ static void session_on_seat0(const Fixture *f, const char *id, bool took_card0) 
         fake_file(&f->root, path, content);
 }
 
+/* uid 1000's manager, which runs PipeWire (PIDs 1650 and 1651) in a unit
+ * of its own, part of no graphical session */
+static FakeUnit desktop_units[] = {
+        { .id = "pipewire.service", .pids = { 1650, 1651 } },
+};
+
 /* greetd's weston on seat0, logind's descriptor of its card0 and PID 1's
  * copy, and PipeWire of uid 1000 (the user's audio server on the card). */
-static void desktop_holders(const Fixture *f) {
+static void desktop_holders(Fixture *f) {
+        fake_manager_start(&f->manager, &f->root, 1000, desktop_units, ELEMENTSOF(desktop_units));
         holder(f, 1, "systemd", "/init.scope");
         holder(f, 700, "systemd-logind", "/system.slice/systemd-logind.service");
         holder(f, 812, "weston", "/user.slice/user-1000.slice/session-1.scope");
@@ -1042,7 +1052,7 @@ static void test_verify_reports_a_device_left_on_vfio_pci(void **state) {
         Fixture *f = *state;
 
         assert_int_equal(plan(f, LAPTOP_PROFILE, with_audio), 0);
-        bind(&f->root, GPU_AUDIO, "vfio-pci");
+        bind_driver(&f->root, GPU_AUDIO, "vfio-pci");
         assert_int_equal(host_verify(&f->ctx, f->expect), -EIO);
 }
 
