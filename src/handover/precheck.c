@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "basic/log.h"
+#include <unistd.h>
+
 #include "host/holders.h"
+#include "host/logind.h"
 #include "handover/holders-plan.h"
 #include "host/host.h"
 #include "host/modules.h"
@@ -131,6 +134,52 @@ static int check_holders(HostContext *ctx, const Profile *p, char *const *device
         return ret;
 }
 
+/* Would the handover end what vmrun runs in? A shell in a session it
+ * ends (the desktop's terminal, startx's tty) or in the manager of a user
+ * whose graphical session it stops (GNOME's terminal runs there) dies
+ * with it, and the user loses the timeline and the prompt half-way. */
+static bool step_ends(const HostSteps *steps, const HostStepType *type, const char *key, const json_t *value) {
+        for (size_t i = 0; i < steps->n; i++)
+                if (steps->steps[i].type == type && json_equal(json_object_get(steps->steps[i].params, key), value))
+                        return true;
+        return false;
+}
+
+static int check_not_inside(HostContext *ctx, const HostSteps *steps) {
+        pid_t pid = getpid();
+
+        for (unsigned depth = 0; pid > 1 && depth < 64; depth++) {
+                _cleanup_free_ char *unit = NULL, *user_unit = NULL, *comm = NULL, *comm_path = NULL;
+                _cleanup_json_ json_t *session = NULL, *uid = NULL;
+                char idbuf[64];
+                const char *id;
+                uid_t manager_uid;
+                pid_t parent;
+
+                if (process_units(ctx->root, pid, &unit, &manager_uid, &user_unit) < 0)
+                        break;
+                if (asprintf(&comm_path, "/proc/%d/comm", (int) pid) >= 0)
+                        (void) host_read(ctx, comm_path, &comm);
+                id = manager_uid == UID_INVALID ? login_session_of_scope(unit, idbuf, sizeof idbuf) : NULL;
+                session = id ? json_string(id) : NULL;
+                uid = manager_uid != UID_INVALID ? json_integer(manager_uid) : NULL;
+                if (session && step_ends(steps, &step_end_session, "session", session))
+                        return log_error_errno(-EBUSY, "vmrun runs in session %s (PID %d, %s, is in it), which the "
+                                               "handover ends, and vmrun's terminal with it: run it from ssh, or as "
+                                               "`systemctl start vmrun@NAME`", id, (int) pid, strempty(comm));
+                if (uid && step_ends(steps, &step_stop_graphical_session, "uid", uid))
+                        return log_error_errno(-EBUSY, "vmrun runs in the service manager of uid %u (PID %d, %s, is "
+                                               "in its %s), whose graphical session the handover ends, and vmrun's "
+                                               "terminal with it: run it from ssh, or as `systemctl start "
+                                               "vmrun@NAME`", (unsigned) manager_uid, (int) pid, strempty(comm),
+                                               user_unit ? user_unit : "manager");
+                if (process_parent(ctx->root, pid, &parent) < 0)
+                        break;
+                pid = parent;
+        }
+        return 0;
+}
+
 /* vfio-pci registered, or a module for it that loading can find. */
 static int check_vfio(HostContext *ctx) {
         Modules *m;
@@ -176,5 +225,6 @@ int host_precheck(HostContext *ctx, const Profile *p, char *const *functions, co
         RET_GATHER(ret, check_iommu_group(ctx, &gpu, devices.v));
         RET_GATHER(ret, check_vfio(ctx));
         RET_GATHER(ret, check_holders(ctx, p, devices.v, steps));
+        RET_GATHER(ret, check_not_inside(ctx, steps));
         return ret;
 }

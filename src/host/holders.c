@@ -385,6 +385,32 @@ static int cgroup_units(const char *proc_pid, char **ret_unit, uid_t *ret_manage
         return 0;
 }
 
+int process_units(const char *root, pid_t pid, char **ret_unit, uid_t *ret_manager_uid, char **ret_user_unit) {
+        _cleanup_free_ char *proc_pid = NULL;
+
+        if (asprintf(&proc_pid, "%s/proc/%d", root && !streq(root, "/") ? root : "", (int) pid) < 0)
+                return -ENOMEM;
+        return cgroup_units(proc_pid, ret_unit, ret_manager_uid, ret_user_unit);
+}
+
+int process_parent(const char *root, pid_t pid, pid_t *ret) {
+        _cleanup_free_ char *path = NULL, *line = NULL;
+        const char *after;
+        int ppid, r;
+
+        if (asprintf(&path, "%s/proc/%d/stat", root && !streq(root, "/") ? root : "", (int) pid) < 0)
+                return -ENOMEM;
+        r = read_line(path, &line);
+        if (r < 0)
+                return r;
+        /* "PID (comm) S PPID ...": a comm may hold spaces and parentheses */
+        after = strrchr(line, ')');
+        if (!after || sscanf(after + 1, " %*c %d", &ppid) != 1)
+                return -EBADMSG;
+        *ret = (pid_t) ppid;
+        return 0;
+}
+
 static int holders_add(Holders *h, pid_t pid, const char *proc_pid, const Target *target, bool mapped) {
         _cleanup_free_ char *comm_path = NULL, *comm = NULL, *unit = NULL, *n = NULL, *user_unit = NULL;
         uid_t manager_uid;

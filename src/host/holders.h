@@ -46,3 +46,11 @@ int device_nodes(const char *root, const char *pci_address, char ***ret);
  * matched by device number (st_rdev), not by name. Processes that vanish
  * during the scan are skipped. */
 int holders_find(const char *root, char *const *nodes, Holders *ret);
+
+/* The unit of process `pid` and, in a user's service manager, that
+ * manager's uid and its unit, from ROOT/proc/PID/cgroup (as for a
+ * Holder); NULL and UID_INVALID where it is in none. */
+int process_units(const char *root, pid_t pid, char **ret_unit, uid_t *ret_manager_uid, char **ret_user_unit);
+
+/* The parent of `pid` (ROOT/proc/PID/stat); 0 for PID 1. */
+int process_parent(const char *root, pid_t pid, pid_t *ret);

@@ -1039,6 +1039,85 @@ static void test_with_end_sessions_none_the_precheck_says_how_to_end_the_session
         assert_int_equal(count_steps(f, "end-session"), 0);
 }
 
+/* vmrun itself (PID getpid() here) and its parent, PID 5000, as
+ * ROOT/proc shows them: the parent in `cgroup` */
+static void vmrun_started_from(const Fixture *f, const char *comm, const char *cgroup) {
+        char path[64], line[160];
+
+        snprintf(path, sizeof path, "/proc/%d/stat", (int) getpid());
+        fake_file(&f->root, path, "4242 (vmrun) S 5000 4242 4242 0 -1\n");
+        snprintf(path, sizeof path, "/proc/%d/cgroup", (int) getpid());
+        fake_file(&f->root, path, "0::/system.slice/vmrun-win10.scope\n");
+        snprintf(line, sizeof line, "5000 (%s) S 1 5000 5000 0 -1\n", comm);
+        fake_file(&f->root, "/proc/5000/stat", line);
+        snprintf(line, sizeof line, "%s\n", comm);
+        fake_file(&f->root, "/proc/5000/comm", line);
+        snprintf(line, sizeof line, "0::%s\n", cgroup);
+        fake_file(&f->root, "/proc/5000/cgroup", line);
+}
+
+/* startx's tty, or a terminal of the desktop's session: the session goes,
+ * and vmrun's terminal with it */
+static void test_vmrun_started_inside_the_session_it_ends_refuses_before_any_step(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+        int r;
+
+        desktop_holders(f);
+        vmrun_started_from(f, "bash", "/user.slice/user-1000.slice/session-1.scope");
+        capture_start(&c);
+        assert_int_equal(plan(f, DESKTOP_PROFILE, with_audio), 0);
+        r = host_precheck(&f->ctx, f->profile, with_audio, &f->steps);
+        log = capture_end(&c);
+        assert_int_equal(r, -EBUSY);
+        assert_logged(log, "vmrun runs in session 1 (PID 5000, bash, is in it), which the handover ends");
+        assert_logged(log, "run it from ssh");
+}
+
+/* GNOME's terminal runs its shells in the user's manager, and dies with
+ * the compositor */
+static void test_vmrun_started_from_a_terminal_of_the_graphical_session_refuses_before_any_step(void **state) {
+        Fixture *f = *state;
+        FakeUnit units[] = {
+                { .id = "org.gnome.Shell@wayland.service", .pids = { 1700 }, .refuse_stop = true,
+                  .part_of = { "graphical-session.target" } },
+        };
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+        int r;
+
+        fake_manager_start(&f->manager, &f->root, 1000, units, ELEMENTSOF(units));
+        holder(f, 1700, "gnome-shell",
+               "/user.slice/user-1000.slice/user@1000.service/session.slice/org.gnome.Shell@wayland.service");
+        session_on_seat0(f, "2", true);
+        vmrun_started_from(f, "bash", "/user.slice/user-1000.slice/user@1000.service/app.slice/"
+                                      "app-org.gnome.Terminal.slice/vte-spawn-1.scope");
+        capture_start(&c);
+        assert_int_equal(plan(f, DESKTOP_PROFILE, with_audio), 0);
+        r = host_precheck(&f->ctx, f->profile, with_audio, &f->steps);
+        log = capture_end(&c);
+        assert_int_equal(r, -EBUSY);
+        assert_logged(log, "vmrun runs in the service manager of uid 1000 (PID 5000, bash, is in its "
+                           "vte-spawn-1.scope), whose graphical session the handover ends");
+}
+
+/* over ssh, as its users drive it: a session of the same user, on no seat */
+static void test_vmrun_started_over_ssh_passes_the_precheck(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+        int r;
+
+        desktop_holders(f);
+        vmrun_started_from(f, "bash", "/user.slice/user-1000.slice/session-7.scope");
+        capture_start(&c);
+        assert_int_equal(plan(f, DESKTOP_PROFILE, with_audio), 0);
+        r = host_precheck(&f->ctx, f->profile, with_audio, &f->steps);
+        log = capture_end(&c);
+        assert_int_equal(r, 0);
+}
+
 /* ---- after the restore ---- */
 
 static void test_verify_finds_the_host_back_as_planned(void **state) {
@@ -1508,6 +1587,9 @@ int main(void) {
                 TEST(test_a_holder_refused_by_its_class_fails_the_precheck_named_with_why),
                 TEST(test_holders_of_the_classes_the_plan_handles_pass_the_precheck),
                 TEST(test_with_end_sessions_none_the_precheck_says_how_to_end_the_session),
+                TEST(test_vmrun_started_inside_the_session_it_ends_refuses_before_any_step),
+                TEST(test_vmrun_started_from_a_terminal_of_the_graphical_session_refuses_before_any_step),
+                TEST(test_vmrun_started_over_ssh_passes_the_precheck),
 
                 TEST(test_verify_finds_the_host_back_as_planned),
                 TEST(test_verify_reports_a_device_left_on_vfio_pci),
