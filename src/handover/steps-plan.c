@@ -31,11 +31,18 @@ static int add_step(HostSteps *steps, const HostStepType *type, json_t *params, 
         return host_steps_add(steps, type, params, summary);
 }
 
+/* The display manager's unit, NULL for none. */
+static const char *display_manager(const Profile *p) {
+        if (streq(p->display_manager, "none"))
+                return NULL;
+        return streq(p->display_manager, "auto") ? "display-manager.service" : p->display_manager;
+}
+
 static int plan_units(const Profile *p, HostSteps *steps, json_t *expect_units) {
+        const char *dm = display_manager(p);
         int r;
 
-        if (!streq(p->display_manager, "none")) {
-                const char *dm = streq(p->display_manager, "auto") ? "display-manager.service" : p->display_manager;
+        if (dm) {
                 r = add_step(steps, &step_stop_unit, json_pack("{s:s}", "unit", dm), "stop %s", dm);
                 if (r < 0 || json_array_append_new(expect_units, json_string(dm)) < 0)
                         return -ENOMEM;
@@ -87,6 +94,7 @@ typedef struct HolderSteps {
         json_t *known_units;    /* names of the known holders' system units */
         bool wait;              /* someone has to let go: wait-released */
         bool desktop;           /* a compositor held the card: the restore waits for one again */
+        const char *desktop_unit; /* a system unit's process held it (lightdm's root Xorg) */
 } HolderSteps;
 
 static void holder_steps_done(HolderSteps *hs) {
@@ -126,8 +134,11 @@ static int plan_holder(const Profile *p, const Holder *h, const HolderVerdict *v
                 return -ENOMEM;
         hs->wait = hs->wait || (v->class != HOLDER_SELF && v->class != HOLDER_REFUSED &&
                                 v->class != HOLDER_CLOSES_ON_REMOVAL);
-        hs->desktop = hs->desktop || ((v->class == HOLDER_SESSION || v->class == HOLDER_GRAPHICAL_SESSION) &&
+        hs->desktop = hs->desktop || ((v->class == HOLDER_SESSION || v->class == HOLDER_GRAPHICAL_SESSION ||
+                                       v->class == HOLDER_UNIT) &&
                                       startswith(h->node, "/dev/dri/card"));
+        if (v->class == HOLDER_UNIT && startswith(h->node, "/dev/dri/card"))
+                hs->desktop_unit = h->unit;
         if (v->session && (v->class == HOLDER_SESSION || v->class == HOLDER_SESSION_DEVICE ||
                            v->class == HOLDER_GRAPHICAL_SESSION))
                 r = push_unique(hs->sessions, json_pack("{s:s, s:s, s:s, s:i}", "session", v->session, "user",
@@ -208,8 +219,11 @@ static int plan_holders(HostContext *ctx, const Profile *p, char *const *devices
                 if (r < 0)
                         return r;
         }
-        if (hs.desktop && json_object_set_new(expect, "desktop", json_pack("{s:s, s:i}", "seat", seat, "timeout",
-                                                                             DESKTOP_TIMEOUT_SEC)) < 0)
+        if (hs.desktop &&
+            json_object_set_new(expect, "desktop",
+                                json_pack("{s:s, s:i, s:s*, s:o}", "seat", seat, "timeout", DESKTOP_TIMEOUT_SEC, "unit",
+                                          hs.desktop_unit, "display_manager",
+                                          display_manager(p) ? json_string(display_manager(p)) : json_null())) < 0)
                 return -ENOMEM;
         if (!hs.wait) {
                 log_info("no process holds the GPU's nodes%s", c.holders.n > 0 ? " that vmrun would make let go" : "");

@@ -9,6 +9,8 @@
 #include "host/holders.h"
 #include "host/host.h"
 #include "host/logind.h"
+#include "host/units.h"
+#include "handover/holders-plan.h"
 #include "handover/step-types.h"
 #include "handover/steps.h"
 
@@ -68,18 +70,96 @@ static int desktop_session(HostContext *ctx, const char *seat, const char *gpu, 
         return 0;
 }
 
+/* A process of `unit` (lightdm's or sddm's root Xorg, which opens the
+ * card itself, not through logind) holds one of the GPU's cards: 1 and
+ * it in *ret_who. */
+static int unit_holds_card(HostContext *ctx, const char *gpu, const char *unit, char **ret_who) {
+        _cleanup_(holders_done) Holders h = { 0 };
+        char *const devices[] = { (char *) gpu, NULL };
+        int r;
+
+        r = holders_of_devices(ctx, devices, &h);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < h.n; i++)
+                if (startswith(h.holders[i].node, "/dev/dri/card") && streq_ptr(h.holders[i].unit, unit)) {
+                        if (asprintf(ret_who, "PID %d (%s) of %s holds %s", (int) h.holders[i].pid,
+                                     strempty(h.holders[i].comm), unit, h.holders[i].node) < 0)
+                                return -ENOMEM;
+                        return 1;
+                }
+        return 0;
+}
+
+/* Nothing brings a desktop back without a display manager that runs:
+ * startx's was started by hand, from a tty. An older journal says
+ * nothing of it, and a host whose manager cannot be asked is taken to
+ * have one: those wait for the desktop as before. */
+static bool display_manager_runs(HostContext *ctx, const json_t *desktop) {
+        json_t *dm = json_object_get(desktop, "display_manager");
+        _cleanup_free_ char *state = NULL;
+        Units *u;
+
+        if (!dm)
+                return true;
+        if (!json_is_string(dm))
+                return false;
+        if (host_units(ctx, &u) < 0 || unit_active_state(u, json_string_value(dm), &state) < 0)
+                return true;
+        return streq(state, "active") || streq(state, "activating") || streq(state, "reloading");
+}
+
+/* Is the screen lit: a connector of the GPU's card enabled, its DPMS on?
+ * Said, not failed: a compositor sets its mode a moment after it took
+ * the card, and nothing tells when. */
+static void say_screen(HostContext *ctx, const char *gpu) {
+        _cleanup_strv_free_ char **entries = NULL;
+        bool any = false;
+
+        if (host_list_dir(ctx, "/sys/class/drm", &entries) < 0)
+                return;
+        strv_sort(entries);
+        for (size_t i = 0; entries[i]; i++) {
+                _cleanup_free_ char *link = NULL, *dev = NULL, *ep = NULL, *dp = NULL, *enabled = NULL, *dpms = NULL;
+                const char *dash = strchr(entries[i], '-');
+
+                if (!startswith(entries[i], "card") || !dash)
+                        continue;
+                if (asprintf(&link, "/sys/class/drm/%.*s/device", (int) (dash - entries[i]), entries[i]) < 0 ||
+                    asprintf(&ep, "/sys/class/drm/%s/enabled", entries[i]) < 0 ||
+                    asprintf(&dp, "/sys/class/drm/%s/dpms", entries[i]) < 0)
+                        return;
+                if (host_link_name(ctx, link, &dev) < 0 || !streq(dev, gpu) || host_read(ctx, ep, &enabled) < 0 ||
+                    !streq(enabled, "enabled"))
+                        continue;
+                (void) host_read(ctx, dp, &dpms);
+                log_info("the screen: %s enabled, DPMS %s", entries[i], dpms ? dpms : "unknown");
+                any = true;
+        }
+        if (!any)
+                log_warning("the screen: no connector of %s's card is enabled yet; if it stays dark, see "
+                            "`cat /sys/class/drm/card*-*/enabled` and the compositor's log", gpu);
+}
+
+#define UNIT_LOOK_MS 250
+
 /* The desktop is back when a session on the GPU's seat has its card
  * again: the display manager started, logged its user in (or showed its
  * greeter) and the compositor took the card. logind rewrites a session's
  * file when it does, so the wait is on that directory (inotify). */
 static int verify_desktop(HostContext *ctx, const json_t *desktop, const char *gpu) {
-        const char *seat = str_param(desktop, "seat");
+        const char *seat = str_param(desktop, "seat"), *unit = str_param(desktop, "unit");
         usec_t deadline = deadline_after(param_seconds(desktop, "timeout", 120)), start = now_usec();
         _cleanup_(login_session_done) LoginSession s = { 0 };
         _cleanup_free_ char *dir = NULL;
         _cleanup_close_ int fd = -1;
-        int r;
+        int r, ms;
 
+        if (!display_manager_runs(ctx, desktop)) {
+                log_info("back: the console; no display manager runs, so the desktop started by hand (startx) does "
+                         "not come back by itself: start it again");
+                return 0;
+        }
         if (host_path(ctx, "/run/systemd/sessions", &dir) < 0)
                 return -ENOMEM;
         fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
@@ -88,22 +168,45 @@ static int verify_desktop(HostContext *ctx, const json_t *desktop, const char *g
         for (;;) {
                 char buf[4096];
 
+                _cleanup_free_ char *who = NULL;
+
                 r = desktop_session(ctx, seat, gpu, &s);
                 if (r < 0)
                         return log_error_errno(r, "look for the desktop's session on %s: %s", seat, STRERROR(r));
                 if (r > 0) {
                         log_info("back: the desktop: session %s of %s on %s has the GPU's card (waited %.1fs)", s.id,
                                  s.user, seat, (double) (now_usec() - start) / USEC_PER_SEC);
+                        say_screen(ctx, gpu);
                         return 0;
                 }
-                if (fd < 0 || poll(&(struct pollfd) { .fd = fd, .events = POLLIN }, 1, deadline_to_poll_ms(deadline)) <= 0)
+                /* lightdm logs in once its Xorg runs: the session's file wakes this */
+                r = unit ? unit_holds_card(ctx, gpu, unit, &who) : 0;
+                if (r < 0)
+                        return log_error_errno(r, "look for %s on the GPU's card: %s", unit, STRERROR(r));
+                if (r > 0) {
+                        log_info("back: the desktop: %s (waited %.1fs)", who,
+                                 (double) (now_usec() - start) / USEC_PER_SEC);
+                        say_screen(ctx, gpu);
+                        return 0;
+                }
+                /* no event says a process opened a device: for a unit's
+                 * own server (a display manager without autologin makes
+                 * no session), a look every UNIT_LOOK_MS as well */
+                if (now_usec() >= deadline)
+                        break;
+                ms = deadline_to_poll_ms(deadline);
+                if (unit && (ms < 0 || ms > UNIT_LOOK_MS))
+                        ms = UNIT_LOOK_MS;
+                if (fd < 0 && !unit)
+                        break;
+                if (poll(&(struct pollfd) { .fd = fd, .events = POLLIN }, 1, ms) < 0 && errno != EINTR)
                         break;
                 while (read(fd, buf, sizeof buf) > 0)
                         ;
         }
-        log_error("not back: no session on %s has the GPU's card after %.0fs; see "
+        log_error("not back: no session on %s%s%s has the GPU's card after %.0fs; see "
                   "`loginctl seat-status %s` and `journalctl -u display-manager`",
-                  seat, (double) (now_usec() - start) / USEC_PER_SEC, seat);
+                  seat, unit ? ", nor " : "", unit ? unit : "", (double) (now_usec() - start) / USEC_PER_SEC, seat);
         return -EIO;
 }
 

@@ -1182,10 +1182,56 @@ static void test_verify_finds_the_desktop_back_when_a_session_on_the_seat_has_th
         /* the old session is gone; the display manager's new one took card0 */
         fake_unlink(&f->root, "/run/systemd/sessions/1");
         session_on_seat0(f, "4", true);
+        fake_link(&f->root, "/sys/class/drm/card0-Virtual-1/device", "../../../bus/pci/devices/" GPU);
+        fake_file(&f->root, "/sys/class/drm/card0-Virtual-1/enabled", "enabled\n");
+        fake_file(&f->root, "/sys/class/drm/card0-Virtual-1/dpms", "On\n");
         r = host_verify(&f->ctx, f->expect);
         log = capture_end(&c);
         assert_int_equal(r, 0);
         assert_logged(log, "back: the desktop: session 4 of desk on seat0 has the GPU's card");
+        assert_logged(log, "the screen: card0-Virtual-1 enabled, DPMS On");
+}
+
+/* Xfce under lightdm: Xorg runs as root in lightdm.service and opens the
+ * card itself; no session takes it from logind */
+static void test_a_root_xorg_of_the_display_manager_is_the_desktop_the_restore_waits_for(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+        int r;
+
+        holder(f, 1500, "Xorg", "/system.slice/lightdm.service");
+        capture_start(&c);
+        assert_int_equal(plan(f, "[gpu]\naddress = 01:00.0\nfunctions = 01:00.1\n[host]\n"
+                                 "display-manager = lightdm.service\n", with_audio), 0);
+        /* the restore: lightdm's new Xorg holds card0 again */
+        r = host_verify(&f->ctx, f->expect);
+        log = capture_end(&c);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(f->expect, "desktop"), "unit")),
+                            "lightdm.service");
+        assert_int_equal(r, 0);
+        assert_logged(log, "back: the desktop: PID 1500 (Xorg) of lightdm.service holds /dev/dri/card0");
+        assert_logged(log, "the screen: no connector of " GPU "'s card is enabled yet");
+}
+
+/* startx from a tty: no display manager brings the desktop back, and
+ * that is no failure of the restore */
+static void test_without_a_display_manager_the_console_is_back_and_the_desktop_is_to_be_started_again(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+        int r;
+
+        desktop_holders(f);
+        capture_start(&c);
+        assert_int_equal(plan(f, "[gpu]\naddress = 01:00.0\nfunctions = 01:00.1\n[host]\ndisplay-manager = none\n",
+                              with_audio), 0);
+        fake_unlink(&f->root, "/run/systemd/sessions/1");
+        r = host_verify(&f->ctx, f->expect);
+        log = capture_end(&c);
+        assert_int_equal(r, 0);
+        assert_logged(log, "back: the console; no display manager runs, so the desktop started by hand (startx) does "
+                           "not come back by itself: start it again");
 }
 
 static void test_verify_reports_a_desktop_that_did_not_come_back_by_its_deadline(void **state) {
@@ -1597,6 +1643,8 @@ int main(void) {
                 TEST(test_without_a_compositor_on_the_card_the_restore_waits_for_no_desktop),
                 TEST(test_verify_finds_the_desktop_back_when_a_session_on_the_seat_has_the_card),
                 TEST(test_verify_reports_a_desktop_that_did_not_come_back_by_its_deadline),
+                TEST(test_a_root_xorg_of_the_display_manager_is_the_desktop_the_restore_waits_for),
+                TEST(test_without_a_display_manager_the_console_is_back_and_the_desktop_is_to_be_started_again),
                 TEST(test_verify_reports_a_missing_drm_card_and_an_unbound_console),
 
                 TEST(test_without_a_backlight_device_no_step_is_planned_and_the_log_says_not_needed),
