@@ -466,7 +466,7 @@ static int plan_drivers(HostContext *ctx, char *const *devices, HostSteps *steps
                 _cleanup_(pci_device_done) PciDevice d = { .iommu_group = -1 };
                 _cleanup_free_ char *module = NULL;
                 _cleanup_strv_free_ char **order = NULL;
-                bool others = false;
+                bool others = false, sound;
                 Modules *m;
 
                 r = pci_device_read(ctx, devices[i], &d);
@@ -485,10 +485,17 @@ static int plan_drivers(HostContext *ctx, char *const *devices, HostSteps *steps
                         if (r < 0)
                                 return r;
                 }
-                if (!module || others) {
+                /* An open ALSA node pins the sound driver's module, and its
+                 * audio server lets go only when the card goes: an unbind
+                 * takes the card away, an unload would be refused "in use".
+                 * The module stays, as small as it is. */
+                sound = pci_class_base(d.class) == PCI_BASE_MULTIMEDIA;
+                if (!module || others || sound) {
                         r = add_step(steps, &step_unbind_device, json_pack("{s:s}", "device", devices[i]),
                                      "unbind %s from %s (%s)", devices[i], d.driver,
-                                     module ? "its module also drives other devices" : "built into the kernel");
+                                     !module ? "built into the kernel"
+                                     : others ? "its module also drives other devices"
+                                              : "a sound card: its open nodes would keep the module loaded");
                         if (r < 0)
                                 return r;
                         continue;

@@ -29,3 +29,4 @@ static inline unsigned pci_class_base(unsigned class) {
 }
 #define PCI_BASE_BRIDGE 0x06
 #define PCI_BASE_DISPLAY 0x03
+#define PCI_BASE_MULTIMEDIA 0x04

@@ -277,14 +277,29 @@ static void test_the_expectation_for_the_restore_is_what_was_bound_before(void *
 static void test_when_the_driver_drives_only_passed_devices_it_is_unloaded_not_unbound(void **state) {
         Fixture *f = *state;
 
-        /* the laptop's speakers on another driver: snd_hda_intel is ours alone */
+        assert_int_equal(plan(f, LAPTOP_PROFILE, with_audio), 0);
+        assert_string_equal(f->steps.steps[3].type->name, "unload-module");
+        assert_string_equal(step_param(f, 3, "module"), "nvidia");
+        for (size_t i = 0; i < f->steps.n; i++)
+                assert_false(streq(f->steps.steps[i].type->name, "unbind-device") &&
+                             streq(step_param(f, i, "device"), GPU));
+}
+
+/* A laptop whose speakers are on SOF: snd_hda_intel drives the GPU's
+ * HDMI audio alone, and PipeWire's open nodes would keep it loaded; the
+ * unbind takes the card away, and PipeWire lets go of it. */
+static void test_a_sound_driver_of_the_gpus_audio_alone_is_unbound_not_unloaded(void **state) {
+        Fixture *f = *state;
+
         fake_unlink(&f->root, "/sys/bus/pci/drivers/snd_hda_intel/" LAPTOP_AUDIO);
         bind_driver(&f->root, LAPTOP_AUDIO, "snd_sof_pci");
         assert_int_equal(plan(f, LAPTOP_PROFILE, with_audio), 0);
         for (size_t i = 0; i < f->steps.n; i++)
-                assert_false(streq(f->steps.steps[i].type->name, "unbind-device"));
-        assert_string_equal(f->steps.steps[3].type->name, "unload-module");
-        assert_string_equal(step_param(f, 3, "module"), "nvidia");
+                assert_false(streq(f->steps.steps[i].type->name, "unload-module") &&
+                             streq(step_param(f, i, "module"), "snd_hda_intel"));
+        assert_string_equal(f->steps.steps[4].type->name, "unbind-device");
+        assert_string_equal(f->steps.steps[4].summary, "unbind " GPU_AUDIO " from snd_hda_intel (a sound card: its "
+                                                       "open nodes would keep the module loaded)");
 }
 
 static void test_a_built_in_driver_is_unbound(void **state) {
@@ -1585,6 +1600,7 @@ int main(void) {
                 TEST(test_the_summaries_say_what_each_step_does_and_why),
                 TEST(test_the_expectation_for_the_restore_is_what_was_bound_before),
                 TEST(test_when_the_driver_drives_only_passed_devices_it_is_unloaded_not_unbound),
+                TEST(test_a_sound_driver_of_the_gpus_audio_alone_is_unbound_not_unloaded),
                 TEST(test_a_built_in_driver_is_unbound),
                 TEST(test_a_device_already_on_vfio_pci_needs_no_driver_step),
                 TEST(test_display_manager_none_stops_only_the_listed_units_in_order),
