@@ -157,9 +157,10 @@ static bool took_device(const LoginSession *s, const void *rdev) {
         return login_session_has_device(s, *(const dev_t *) rdev);
 }
 
-/* gnome-shell takes the card from logind through its user's session */
-static bool of_user(const LoginSession *s, const void *uid) {
-        return s->uid == *(const uid_t *) uid;
+/* gnome-shell takes the card from logind through its user's graphical
+ * session; a text login of the same user on the seat is not that one */
+static bool graphical_of_user(const LoginSession *s, const void *uid) {
+        return s->uid == *(const uid_t *) uid && (streq_ptr(s->type, "wayland") || streq_ptr(s->type, "x11"));
 }
 
 /* logind keeps a descriptor of each device a session's compositor took
@@ -201,7 +202,7 @@ static int classify_graphical(HostContext *ctx, const Profile *p, const char *se
                                printf_alloc("unit %s of %s's service manager, part of %s's graphical session: [host] "
                                             "end-sessions = none keeps it; log out or set end-sessions = seat",
                                             i->id, user, user));
-        r = session_on_seat(ctx, seat, of_user, &h->manager_uid, &s);
+        r = session_on_seat(ctx, seat, graphical_of_user, &h->manager_uid, &s);
         if (r < 0)
                 return r;
         return verdict(v, HOLDER_GRAPHICAL_SESSION, r > 0 ? &s : NULL,

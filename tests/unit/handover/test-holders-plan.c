@@ -95,7 +95,7 @@ static void holder(const Fixture *f, int pid, const char *comm, const char *cgro
 
 /* /run/systemd/sessions/ID as systemd 252's logind writes it; seat NULL:
  * on no seat; devices NULL: it took none. */
-static void session(const Fixture *f, const char *id, const char *seat, const char *devices) {
+static void session_typed(const Fixture *f, const char *id, const char *seat, const char *devices, const char *type) {
         char path[128], content[640];
 
         snprintf(path, sizeof path, "/run/systemd/sessions/%s", id);
@@ -105,15 +105,20 @@ static void session(const Fixture *f, const char *id, const char *seat, const ch
                  "USER=desk\n"
                  "ACTIVE=1\n"
                  "STATE=active\n"
-                 "TYPE=tty\n"
+                 "TYPE=%s\n"
                  "CLASS=user\n"
                  "SCOPE=session-%s.scope\n"
                  "%s%s%s"
                  "LEADER=812\n"
                  "%s%s%s",
-                 id, seat ? "SEAT=" : "", seat ? seat : "", seat ? "\nVTNR=2\n" : "",
+                 type, id, seat ? "SEAT=" : "", seat ? seat : "", seat ? "\nVTNR=2\n" : "",
                  devices ? "DEVICES=" : "", devices ? devices : "", devices ? "\n" : "");
         fake_file(&f->root, path, content);
+}
+
+/* greetd's sessions say tty */
+static void session(const Fixture *f, const char *id, const char *seat, const char *devices) {
+        session_typed(f, id, seat, devices, "tty");
 }
 
 static void load_profile(Fixture *f, const char *host_section) {
@@ -346,7 +351,7 @@ static FakeUnit gnome_units[] = {
 
 static void gnome(Fixture *f) {
         fake_manager_start(&f->manager, &f->root, 1000, gnome_units, ELEMENTSOF(gnome_units));
-        session(f, "2", "seat0", f->devices);
+        session_typed(f, "2", "seat0", f->devices, "wayland");
 }
 
 static void test_gnome_shell_in_its_user_unit_ends_with_the_graphical_session_never_by_name(void **state) {
@@ -361,6 +366,18 @@ static void test_gnome_shell_in_its_user_unit_ends_with_the_graphical_session_ne
         assert_action(f, "unit org.gnome.Shell@wayland.service of ");
         assert_action(f, "graphical session 2: ends with it (the session ended through logind, "
                          "graphical-session.target stopped there); never stopped or started by name");
+}
+
+/* a text login of the same user on the seat (tty3) is not the desktop's */
+static void test_a_text_login_of_the_desktops_user_is_not_taken_for_its_graphical_session(void **state) {
+        Fixture *f = *state;
+
+        fake_manager_start(&f->manager, &f->root, 1000, gnome_units, ELEMENTSOF(gnome_units));
+        session(f, "3", "seat0", NULL);
+        holder(f, 1700, "gnome-shell",
+               "/user.slice/user-1000.slice/user@1000.service/session.slice/org.gnome.Shell@wayland.service");
+        assert_int_equal(classify(f, 1700), HOLDER_GRAPHICAL_SESSION);
+        assert_null(f->v.session);
 }
 
 /* Plasma's kwin is PartOf graphical-session.target itself; with its
@@ -683,6 +700,7 @@ int main(void) {
                 TEST(test_a_unit_of_a_users_service_manager_is_stopped_there),
                 TEST(test_the_unit_of_a_user_process_is_the_one_its_manager_names),
                 TEST(test_gnome_shell_in_its_user_unit_ends_with_the_graphical_session_never_by_name),
+                TEST(test_a_text_login_of_the_desktops_user_is_not_taken_for_its_graphical_session),
                 TEST(test_a_unit_partof_graphical_session_target_with_no_session_left_ends_with_the_target),
                 TEST(test_an_app_launched_by_the_desktop_ends_with_the_graphical_session),
                 TEST(test_a_transient_unit_outside_the_graphical_session_is_refused),
