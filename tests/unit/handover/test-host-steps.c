@@ -1071,20 +1071,29 @@ static void vmrun_started_from(const Fixture *f, const char *comm, const char *c
         fake_file(&f->root, "/proc/5000/cgroup", line);
 }
 
+/* The desktop profile's plan and precheck, with what they logged. */
+static int desktop_precheck(Fixture *f, char **ret_log) {
+        Capture c;
+        int r;
+
+        capture_start(&c);
+        r = plan(f, DESKTOP_PROFILE, with_audio);
+        if (r >= 0)
+                r = host_precheck(&f->ctx, f->profile, with_audio, &f->steps);
+        *ret_log = capture_end(&c);
+        return r;
+}
+
 /* startx's tty, or a terminal of the desktop's session: the session goes,
  * and vmrun's terminal with it */
 static void test_vmrun_started_inside_the_session_it_ends_refuses_before_any_step(void **state) {
         Fixture *f = *state;
         _cleanup_free_ char *log = NULL;
-        Capture c;
         int r;
 
         desktop_holders(f);
         vmrun_started_from(f, "bash", "/user.slice/user-1000.slice/session-1.scope");
-        capture_start(&c);
-        assert_int_equal(plan(f, DESKTOP_PROFILE, with_audio), 0);
-        r = host_precheck(&f->ctx, f->profile, with_audio, &f->steps);
-        log = capture_end(&c);
+        r = desktop_precheck(f, &log);
         assert_int_equal(r, -EBUSY);
         assert_logged(log, "vmrun runs in session 1 (PID 5000, bash, is in it), which the handover ends");
         assert_logged(log, "run it from ssh");
@@ -1099,7 +1108,6 @@ static void test_vmrun_started_from_a_terminal_of_the_graphical_session_refuses_
                   .part_of = { "graphical-session.target" } },
         };
         _cleanup_free_ char *log = NULL;
-        Capture c;
         int r;
 
         fake_manager_start(&f->manager, &f->root, 1000, units, ELEMENTSOF(units));
@@ -1108,10 +1116,7 @@ static void test_vmrun_started_from_a_terminal_of_the_graphical_session_refuses_
         session_on_seat0(f, "2", true);
         vmrun_started_from(f, "bash", "/user.slice/user-1000.slice/user@1000.service/app.slice/"
                                       "app-org.gnome.Terminal.slice/vte-spawn-1.scope");
-        capture_start(&c);
-        assert_int_equal(plan(f, DESKTOP_PROFILE, with_audio), 0);
-        r = host_precheck(&f->ctx, f->profile, with_audio, &f->steps);
-        log = capture_end(&c);
+        r = desktop_precheck(f, &log);
         assert_int_equal(r, -EBUSY);
         assert_logged(log, "vmrun runs in the service manager of uid 1000 (PID 5000, bash, is in its "
                            "vte-spawn-1.scope), whose graphical session the handover ends");
@@ -1121,15 +1126,11 @@ static void test_vmrun_started_from_a_terminal_of_the_graphical_session_refuses_
 static void test_vmrun_started_over_ssh_passes_the_precheck(void **state) {
         Fixture *f = *state;
         _cleanup_free_ char *log = NULL;
-        Capture c;
         int r;
 
         desktop_holders(f);
         vmrun_started_from(f, "bash", "/user.slice/user-1000.slice/session-7.scope");
-        capture_start(&c);
-        assert_int_equal(plan(f, DESKTOP_PROFILE, with_audio), 0);
-        r = host_precheck(&f->ctx, f->profile, with_audio, &f->steps);
-        log = capture_end(&c);
+        r = desktop_precheck(f, &log);
         assert_int_equal(r, 0);
 }
 
