@@ -32,10 +32,12 @@ static int stop_user_unit_apply(HostContext *ctx, const json_t *params, StepInte
 
         r = user_manager(ctx, params, &u);
         if (r == -ENOENT) {
-                /* it held the GPU when the plan was made: it ran, and went
-                 * with its manager (the user's last session ended) */
-                log_info("the service manager of %s has ended, and %s with it: started again after", user, unit);
-                return record_new(ret_record, RECORD(true));
+                /* it went with its manager (the user's last session
+                 * ended): the manager starts it again, if it is enabled,
+                 * at the user's next login; vmrun has nothing to start */
+                log_info("the service manager of %s has ended, and %s with it: it comes back with %s's next login, "
+                         "if it is enabled", user, unit, user);
+                return record_new(ret_record, RECORD(false));
         }
         if (r < 0)
                 return r;
