@@ -135,22 +135,63 @@ static int check_holders(HostContext *ctx, const Profile *p, char *const *device
 }
 
 /* Would the handover end what vmrun runs in? A shell in a session it
- * ends (the desktop's terminal, startx's tty) or in the manager of a user
- * whose graphical session it stops (GNOME's terminal runs there) dies
- * with it, and the user loses the timeline and the prompt half-way. */
-static bool step_ends(const HostSteps *steps, const HostStepType *type, const char *key, const json_t *value) {
-        for (size_t i = 0; i < steps->n; i++)
-                if (steps->steps[i].type == type && json_equal(json_object_get(steps->steps[i].params, key), value))
+ * ends (the desktop's terminal, startx's tty), in a graphical session on
+ * the GPU's seat (it ends with its display manager, or its X server), or
+ * in the service manager of a user whose desktop is there (GNOME's
+ * terminal runs its shells in it) dies with it, and the user loses the
+ * timeline and the prompt half-way. */
+static bool step_ends(const HostSteps *steps, const HostStepType *type, const char *key, json_t *value) {
+        bool found = false;
+
+        for (size_t i = 0; value && i < steps->n && !found; i++)
+                found = steps->steps[i].type == type && json_equal(json_object_get(steps->steps[i].params, key), value);
+        json_decref(value);
+        return found;
+}
+
+static bool graphical_on_seat(const LoginSession *s, const char *seat) {
+        return streq_ptr(s->seat, seat) &&
+               (streq_ptr(s->type, "wayland") || streq_ptr(s->type, "x11") || streq_ptr(s->type, "mir"));
+}
+
+/* Does the session this process is in end with the handover? */
+static bool session_ends(HostContext *ctx, const HostSteps *steps, const char *seat, const char *id) {
+        _cleanup_(login_session_done) LoginSession s = { 0 };
+
+        if (step_ends(steps, &step_end_session, "session", json_string(id)))
+                return true;
+        return login_session_read(ctx, id, &s) >= 0 && graphical_on_seat(&s, seat);
+}
+
+/* Does the desktop of the user whose manager this process is in end? */
+static bool user_desktop_ends(HostContext *ctx, const HostSteps *steps, const char *seat, uid_t uid) {
+        _cleanup_strv_free_ char **ids = NULL;
+
+        if (step_ends(steps, &step_stop_graphical_session, "uid", json_integer(uid)))
+                return true;
+        if (login_sessions_on_seat(ctx, seat, &ids) < 0)
+                return false;
+        for (size_t i = 0; ids[i]; i++) {
+                _cleanup_(login_session_done) LoginSession s = { 0 };
+
+                if (login_session_read(ctx, ids[i], &s) >= 0 && s.uid == uid && graphical_on_seat(&s, seat))
                         return true;
+        }
         return false;
 }
 
-static int check_not_inside(HostContext *ctx, const HostSteps *steps) {
+static int refuse_inside(const Profile *p, pid_t pid, const char *comm, const char *what) {
+        return log_error_errno(-EDEADLK, "vmrun runs in %s: PID %d (%s) is in it, and vmrun would go with it "
+                               "half-way through the handover. Run it from ssh, or as a unit of its own: `systemctl start vmrun@%s` (with the profile in "
+                               "/etc/vmrun/%s.profile) or `systemd-run --unit=vmrun-%s --collect --same-dir vmrun run "
+                               "%s`", what, (int) pid, strempty(comm), p->name, p->name, p->name, p->path);
+}
+
+static int check_not_inside(HostContext *ctx, const Profile *p, const char *seat, const HostSteps *steps) {
         pid_t pid = getpid();
 
         for (unsigned depth = 0; pid > 1 && depth < 64; depth++) {
-                _cleanup_free_ char *unit = NULL, *user_unit = NULL, *comm = NULL, *comm_path = NULL;
-                _cleanup_json_ json_t *session = NULL, *uid = NULL;
+                _cleanup_free_ char *unit = NULL, *user_unit = NULL, *comm = NULL, *comm_path = NULL, *what = NULL;
                 char idbuf[64];
                 const char *id;
                 uid_t manager_uid;
@@ -161,18 +202,17 @@ static int check_not_inside(HostContext *ctx, const HostSteps *steps) {
                 if (asprintf(&comm_path, "/proc/%d/comm", (int) pid) >= 0)
                         (void) host_read(ctx, comm_path, &comm);
                 id = manager_uid == UID_INVALID ? login_session_of_scope(unit, idbuf, sizeof idbuf) : NULL;
-                session = id ? json_string(id) : NULL;
-                uid = manager_uid != UID_INVALID ? json_integer(manager_uid) : NULL;
-                if (session && step_ends(steps, &step_end_session, "session", session))
-                        return log_error_errno(-EBUSY, "vmrun runs in session %s (PID %d, %s, is in it), which the "
-                                               "handover ends, and vmrun's terminal with it: run it from ssh, or as "
-                                               "`systemctl start vmrun@NAME`", id, (int) pid, strempty(comm));
-                if (uid && step_ends(steps, &step_stop_graphical_session, "uid", uid))
-                        return log_error_errno(-EBUSY, "vmrun runs in the service manager of uid %u (PID %d, %s, is "
-                                               "in its %s), whose graphical session the handover ends, and vmrun's "
-                                               "terminal with it: run it from ssh, or as `systemctl start "
-                                               "vmrun@NAME`", (unsigned) manager_uid, (int) pid, strempty(comm),
-                                               user_unit ? user_unit : "manager");
+                if (id && session_ends(ctx, steps, seat, id)) {
+                        if (asprintf(&what, "session %s, which the handover ends", id) < 0)
+                                return log_oom();
+                        return refuse_inside(p, pid, comm, what);
+                }
+                if (manager_uid != UID_INVALID && user_desktop_ends(ctx, steps, seat, manager_uid)) {
+                        if (asprintf(&what, "%s of the service manager of uid %u, whose desktop on %s the handover "
+                                     "ends", user_unit ? user_unit : "a unit", (unsigned) manager_uid, seat) < 0)
+                                return log_oom();
+                        return refuse_inside(p, pid, comm, what);
+                }
                 if (process_parent(ctx->root, pid, &parent) < 0)
                         break;
                 pid = parent;
@@ -202,6 +242,7 @@ static int check_vfio(HostContext *ctx) {
 int host_precheck(HostContext *ctx, const Profile *p, char *const *functions, const HostSteps *steps) {
         _cleanup_(pci_device_done) PciDevice gpu = { .iommu_group = -1 };
         _cleanup_strv_ Strv devices = { 0 };
+        _cleanup_free_ char *seat = NULL;
         int r, ret = 0;
 
         if (!p->has_gpu)
@@ -225,6 +266,9 @@ int host_precheck(HostContext *ctx, const Profile *p, char *const *functions, co
         RET_GATHER(ret, check_iommu_group(ctx, &gpu, devices.v));
         RET_GATHER(ret, check_vfio(ctx));
         RET_GATHER(ret, check_holders(ctx, p, devices.v, steps));
-        RET_GATHER(ret, check_not_inside(ctx, steps));
+        r = device_seat(ctx, p->gpu_address, &seat);
+        if (r < 0)
+                return log_error_errno(r, "the seat of %s: %s", p->gpu_address, STRERROR(r));
+        RET_GATHER(ret, check_not_inside(ctx, p, seat, steps));
         return ret;
 }

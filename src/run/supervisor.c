@@ -26,7 +26,6 @@
 #include "qemu/argv.h"
 #include "qemu/qmp.h"
 #include "run/runstate.h"
-#include "host/session.h"
 #include "run/supervisor.h"
 #include "host/tap.h"
 #include "qemu/tpm.h"
@@ -751,13 +750,6 @@ static int check_host(const Plan *plan, HostContext *host) {
         /* everything that would stop the handover half-way and can be seen
          * without changing anything: refuse now, with the host untouched */
         status("checking the host");
-        for (size_t i = 0; i < plan->steps.n; i++)
-                if (streq(plan->steps.steps[i].type->name, "stop-unit")) {
-                        r = session_check_survives(p->path, p->name);
-                        if (r < 0)
-                                return r;
-                        break;
-                }
         r = host_precheck(host, p, plan->gpu_functions, &plan->steps);
         if (r < 0) {
                 log_error("the host was not changed; fix the above (`vmrun check %s` shows it again)", p->name);

@@ -1094,9 +1094,9 @@ static void test_vmrun_started_inside_the_session_it_ends_refuses_before_any_ste
         desktop_holders(f);
         vmrun_started_from(f, "bash", "/user.slice/user-1000.slice/session-1.scope");
         r = desktop_precheck(f, &log);
-        assert_int_equal(r, -EBUSY);
-        assert_logged(log, "vmrun runs in session 1 (PID 5000, bash, is in it), which the handover ends");
-        assert_logged(log, "run it from ssh");
+        assert_int_equal(r, -EDEADLK);
+        assert_logged(log, "vmrun runs in session 1, which the handover ends: PID 5000 (bash) is in it");
+        assert_logged(log, "Run it from ssh, or as a unit of its own: `systemctl start vmrun@win10`");
 }
 
 /* GNOME's terminal runs its shells in the user's manager, and dies with
@@ -1117,9 +1117,26 @@ static void test_vmrun_started_from_a_terminal_of_the_graphical_session_refuses_
         vmrun_started_from(f, "bash", "/user.slice/user-1000.slice/user@1000.service/app.slice/"
                                       "app-org.gnome.Terminal.slice/vte-spawn-1.scope");
         r = desktop_precheck(f, &log);
-        assert_int_equal(r, -EBUSY);
-        assert_logged(log, "vmrun runs in the service manager of uid 1000 (PID 5000, bash, is in its "
-                           "vte-spawn-1.scope), whose graphical session the handover ends");
+        assert_int_equal(r, -EDEADLK);
+        assert_logged(log, "vmrun runs in vte-spawn-1.scope of the service manager of uid 1000, whose desktop on "
+                           "seat0 the handover ends: PID 5000 (bash) is in it");
+}
+
+/* Xfce under lightdm: a terminal in the session's scope; nothing of the
+ * session holds the GPU, but it ends when lightdm's Xorg goes */
+static void test_vmrun_started_in_a_graphical_session_on_the_gpus_seat_refuses_before_any_step(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+        int r;
+
+        holder(f, 1500, "Xorg", "/system.slice/gdm.service");
+        fake_file(&f->root, "/run/systemd/sessions/5",
+                  "UID=1000\nUSER=desk\nACTIVE=1\nSTATE=active\nTYPE=x11\nCLASS=user\nSCOPE=session-5.scope\n"
+                  "SEAT=seat0\nVTNR=7\nLEADER=900\n");
+        vmrun_started_from(f, "xfce4-terminal", "/user.slice/user-1000.slice/session-5.scope");
+        r = desktop_precheck(f, &log);
+        assert_int_equal(r, -EDEADLK);
+        assert_logged(log, "vmrun runs in session 5, which the handover ends: PID 5000 (xfce4-terminal) is in it");
 }
 
 /* over ssh, as its users drive it: a session of the same user, on no seat */
@@ -1652,6 +1669,7 @@ int main(void) {
                 TEST(test_with_end_sessions_none_the_precheck_says_how_to_end_the_session),
                 TEST(test_vmrun_started_inside_the_session_it_ends_refuses_before_any_step),
                 TEST(test_vmrun_started_from_a_terminal_of_the_graphical_session_refuses_before_any_step),
+                TEST(test_vmrun_started_in_a_graphical_session_on_the_gpus_seat_refuses_before_any_step),
                 TEST(test_vmrun_started_over_ssh_passes_the_precheck),
 
                 TEST(test_verify_finds_the_host_back_as_planned),
