@@ -330,8 +330,9 @@ static void status_print(json_t *j) {
                 printf("  qmp         %s\n", json_string_value(json_object_get(j, "qmp")));
         if (json_is_true(json_object_get(j, "handed_over")))
                 printf("  host        handed over to the VM%s\n",
-                       json_object_get(j, "qemu_pid") || json_is_true(json_object_get(j, "supervisor"))
-                               ? ""
+                       json_is_true(json_object_get(j, "supervisor")) ? ""
+                       : json_object_get(j, "qemu_pid")
+                               ? "; no supervisor gives it back: `vmrun restore` with this name shuts QEMU down first"
                                : "; run `vmrun restore` with this name");
 }
 
@@ -594,6 +595,7 @@ int control_restore(const char *name, const Options *o) {
         _cleanup_(vm_done) Vm vm = VM_NULL;
         _cleanup_close_ int lock_fd = -1;
         _cleanup_(host_context_done) HostContext host = { .root = host_root() };
+        bool had_journal;
         int r;
 
         if (vm_open(name, &vm) < 0)
@@ -628,6 +630,7 @@ int control_restore(const char *name, const Options *o) {
         if (vm.swtpm_pidfd >= 0 && tpm_stop_orphan(vm.swtpm_pidfd, vm.state.swtpm_pid) < 0)
                 return VMRUN_EXIT_RESTORE;
 
+        had_journal = access(vm.paths->journal, F_OK) >= 0;
         r = handover_restore(&host, NULL, vm.paths->journal);
         (void) unlink(vm.paths->qmp_public);
         (void) unlink(vm.paths->state_file);
@@ -636,5 +639,8 @@ int control_restore(const char *name, const Options *o) {
                           name);
                 return VMRUN_EXIT_RESTORE;
         }
+        /* the same last line as the supervisor's */
+        if (had_journal)
+                log_info("host restored and verified");
         return 0;
 }
