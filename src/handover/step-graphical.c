@@ -46,14 +46,10 @@ static int stop_graphical_session_apply(HostContext *ctx, const json_t *params, 
         r = record_intent(intent, &record, "{s:s, s:I, s:b}", "user", user, "uid", uid, "stopped", 1);
         if (r < 0)
                 return r;
-        r = unit_stop(u, GRAPHICAL_SESSION_TARGET, deadline_after(param_seconds(params, "timeout", 30)));
-        if (r < 0) {
-                const char *why = UNITS_ERROR(u, r);
-                if (unit_refused(r))
-                        (void) step_intent_withdraw(intent);
+        r = stop_for_step(u, GRAPHICAL_SESSION_TARGET, deadline_after(param_seconds(params, "timeout", 30)), intent);
+        if (r < 0)
                 return log_error_errno(r, "stop %s of %s: %s; see `systemctl --user -M %s@ list-units --state=active "
-                                       "'*.service' '*.target'`", GRAPHICAL_SESSION_TARGET, user, why, user);
-        }
+                                       "'*.service' '*.target'`", GRAPHICAL_SESSION_TARGET, user, UNITS_ERROR(u, r), user);
         *ret_record = TAKE_PTR(record);
         return 0;
 }

@@ -27,6 +27,11 @@ extern const HostStepType step_grant;
  * (not logged) when it is not running, other errors logged. */
 int user_manager(HostContext *ctx, const json_t *j, Units **ret);
 
+/* unit_stop() for a step that has journaled its intent: a stop the
+ * manager refuses outright takes that intent back (step_intent_withdraw()).
+ * The caller logs the failure, with UNITS_ERROR(u, r). */
+int stop_for_step(Units *u, const char *unit, usec_t deadline, StepIntent *intent);
+
 /* A string parameter of a step or a record; NULL when it has none. */
 const char *str_param(const json_t *j, const char *key);
 /* A parameter in seconds, as usec; `fallback` seconds when it has none. */

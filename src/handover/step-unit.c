@@ -39,15 +39,10 @@ static int stop_unit_apply(HostContext *ctx, const json_t *params, StepIntent *i
         r = record_intent(intent, &record, "{s:s, s:b}", "unit", id, "was_active", 1);
         if (r < 0)
                 return r;
-        r = unit_stop(u, id, deadline_after(UNIT_TIMEOUT));
-        if (r < 0) {
-                const char *why = UNITS_ERROR(u, r);
-                /* refused before any job: nothing stopped, nothing to start */
-                if (unit_refused(r))
-                        (void) step_intent_withdraw(intent);
-                return log_error_errno(r, "stop %s: %s; see `systemctl status %s` and `journalctl -u %s`", id, why,
-                                       id, id);
-        }
+        r = stop_for_step(u, id, deadline_after(UNIT_TIMEOUT), intent);
+        if (r < 0)
+                return log_error_errno(r, "stop %s: %s; see `systemctl status %s` and `journalctl -u %s`", id,
+                                       UNITS_ERROR(u, r), id, id);
         *ret_record = TAKE_PTR(record);
         return 0;
 }

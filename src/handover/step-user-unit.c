@@ -51,15 +51,10 @@ static int stop_user_unit_apply(HostContext *ctx, const json_t *params, StepInte
         r = record_intent(intent, &record, RECORD(true));
         if (r < 0)
                 return r;
-        r = unit_stop(u, unit, deadline_after(USER_UNIT_TIMEOUT));
-        if (r < 0) {
-                const char *why = UNITS_ERROR(u, r);
-                /* refused before any job: nothing stopped, nothing to start */
-                if (unit_refused(r))
-                        (void) step_intent_withdraw(intent);
+        r = stop_for_step(u, unit, deadline_after(USER_UNIT_TIMEOUT), intent);
+        if (r < 0)
                 return log_error_errno(r, "stop %s of %s: %s; see `systemctl --user -M %s@ status %s`", unit, user,
-                                       why, user, unit);
-        }
+                                       UNITS_ERROR(u, r), user, unit);
         *ret_record = TAKE_PTR(record);
         return 0;
 }

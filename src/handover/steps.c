@@ -36,6 +36,15 @@ int user_manager(HostContext *ctx, const json_t *j, Units **ret) {
         return r < 0 ? -ENOENT : 0;
 }
 
+int stop_for_step(Units *u, const char *unit, usec_t deadline, StepIntent *intent) {
+        int r = unit_stop(u, unit, deadline);
+
+        /* refused before any job: nothing stopped, nothing to undo */
+        if (r < 0 && unit_refused(r))
+                (void) step_intent_withdraw(intent);    /* logs its own failure; an undo then is refused too */
+        return r;
+}
+
 const char *str_param(const json_t *j, const char *key) {
         return json_string_value(json_object_get(j, key));
 }
