@@ -73,6 +73,14 @@ export -f holders weston_pid weston_on_card0 user_session has_session session_go
         user_proc_in_manager pw_sink_of both_sinks gpu_pcm_open greeter_up as_user
 export user uid aud host_hda gpu_card
 
+# ssh as desk to localhost, the way a user drives vmrun: each argument is
+# one word on the remote side (the remote shell splits the command line
+# ssh sends; %q keeps every word whole). No stdin: a background ssh would
+# otherwise take the scenario's.
+desk_ssh() {
+        ssh -n "$user@localhost" "$(printf '%q ' "$@")"
+}
+
 # a WAV of SECONDS of silence, 8 kHz mono s16
 make_wav() { # FILE SECONDS
         local n=$(($2 * 16000))

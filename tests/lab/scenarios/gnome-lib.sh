@@ -46,14 +46,6 @@ new_gnome_up() { # ID
 export -f shell_pid shell_on_card0 shell_unit_active session_devices session_has_card0 gnome_up new_gnome_up
 export shell_unit
 
-# ssh as desk to localhost, the way a user drives vmrun: each argument is
-# one word on the remote side (the remote shell splits the command line
-# ssh sends; %q keeps every word whole). No stdin: a background ssh would
-# otherwise take the scenario's.
-desk_ssh() {
-        ssh -n "$user@localhost" "$(printf '%q ' "$@")"
-}
-
 # facts of user units: the properties that say whether, and how, it can
 # be stopped, and what it is part of
 user_unit_facts() { # UNIT...
@@ -101,3 +93,11 @@ show_desktop() {
         p=$(shell_pid)
         [ -n "$p" ] && echo "    gnome-shell PID $p, cgroup $(cut -d: -f3- /proc/"$p"/cgroup)"
 }
+
+# what login-handover asks of a login shape's lib
+dm=gdm.service
+desk_what="a session of $user on seat0 with card0 from logind, its gnome-shell on card0"
+desk_up() { gnome_up; }
+desk_back() { new_gnome_up "$1"; } # OLD_SESSION
+desk_state() { gnome_state; }
+export -f desk_up desk_back
