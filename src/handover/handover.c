@@ -248,7 +248,10 @@ int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, con
                 }
                 log_info("step %zu/%zu: %s", i + 1, steps->n, s->summary);
                 if (fail_at == i + 1) {
-                        r = log_error_errno(-ECANCELED, "VMRUN_TEST_FAIL_STEP=%zu: failing this step on purpose", fail_at);
+                        r = log_error_errno(-ECANCELED,
+                                            "step %zu/%zu failed: %s: VMRUN_TEST_FAIL_STEP=%zu: failing this step on "
+                                            "purpose; undoing the %zu step%s before it",
+                                            i + 1, steps->n, s->summary, fail_at, i, i == 1 ? "" : "s");
                         goto rollback;
                 }
                 StepIntent it = { .jr = &jr, .done = done, .step = s };
