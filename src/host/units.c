@@ -5,6 +5,7 @@
 #include "basic/log.h"
 #include "basic/strv.h"
 #include "host/units.h"
+#include "host/user-connect.h"
 
 #define SYSTEMD_SERVICE "org.freedesktop.systemd1"
 #define SYSTEMD_PATH "/org/freedesktop/systemd1"
@@ -43,27 +44,31 @@ int units_new(Units **ret) {
         return 0;
 }
 
+/* The user's manager listens in the user's own runtime directory: it is
+ * reached as the user (host/user-connect.c), never by root's hand. */
+#define USER_CONNECT_TIMEOUT_USEC (10 * USEC_PER_SEC)
+
 int units_new_user(const char *root, uid_t uid, Units **ret) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_free_ char *address = NULL;
+        _cleanup_close_ int fd = -1;
         Units *u;
         int r;
 
         assert(ret);
 
-        if (!root || streq(root, "/"))
-                root = "";
-        if (asprintf(&address, "unix:path=%s/run/user/%u/systemd/private", root, (unsigned) uid) < 0)
-                return -ENOMEM;
+        r = connect_as_user(root, uid, "systemd/private", deadline_after(USER_CONNECT_TIMEOUT_USEC), &fd);
+        if (r < 0)
+                return r;
         r = sd_bus_new(&bus);
         if (r < 0)
                 return log_debug_errno(r, "sd_bus_new: %s", STRERROR(r));
-        r = sd_bus_set_address(bus, address);
-        if (r >= 0)
-                r = sd_bus_start(bus);
+        r = sd_bus_set_fd(bus, fd, fd);
         if (r < 0)
-                return log_debug_errno(r == -ECONNREFUSED ? -ENOENT : r, "connect to %s: %s", address + strlen("unix:path="),
-                                       STRERROR(r));
+                return log_debug_errno(r, "sd_bus_set_fd: %s", STRERROR(r));
+        TAKE_FD(fd);    /* the bus's now */
+        r = sd_bus_start(bus);
+        if (r < 0)
+                return log_debug_errno(r, "talk to the service manager of uid %u: %s", (unsigned) uid, STRERROR(r));
         u = calloc(1, sizeof(*u));
         if (!u)
                 return -ENOMEM;

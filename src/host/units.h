@@ -11,8 +11,10 @@ typedef struct Units Units;
 
 int units_new(Units **ret);
 /* The service manager of user `uid` (systemd --user), through its private
- * socket /run/user/UID/systemd/private under `root`: root may talk to it,
- * and it needs no user bus. -ENOENT when that manager is not running. */
+ * socket /run/user/UID/systemd/private under `root`, connected as the user
+ * and served by a process of the user's (host/user-connect.h): it needs
+ * no user bus. -ENOENT when that manager is not running; -EPERM when the
+ * socket or its directory is not the user's own. */
 int units_new_user(const char *root, uid_t uid, Units **ret);
 Units *units_free(Units *u);
 static inline void units_freep(Units **u) {

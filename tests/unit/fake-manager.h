@@ -11,6 +11,7 @@
  * each ("stop UNIT"), to ROOT/manager-UID.log, which fake_manager_calls()
  * reads. */
 
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -229,15 +230,38 @@ static inline void fake_manager_serve(FakeManagerState *s, int listener) {
         }
 }
 
+/* The fake root traversable by anyone (mkdtemp made it 0700), as / is;
+ * ROOT/run/user/UID and what is in it owned by uid, its log writable by
+ * the manager that runs as uid. */
+static inline void fake_manager_own(const FakeRoot *f, uid_t uid, const char *log) {
+        char path[PATH_MAX];
+        int fd;
+
+        assert_int_equal(chmod(f->dir, 0755), 0);
+        snprintf(path, sizeof path, "%s/run/user/%u", f->dir, (unsigned) uid);
+        assert_int_equal(chown(path, uid, uid), 0);
+        assert_int_equal(chmod(path, 0700), 0);
+        snprintf(path, sizeof path, "%s/run/user/%u/systemd", f->dir, (unsigned) uid);
+        assert_int_equal(chown(path, uid, uid), 0);
+        fd = open(log, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        assert_int_equal(fchown(fd, uid, uid), 0);
+        close(fd);
+}
+
 /* Starts the manager of `uid` under the fake root with `units`, which
  * the caller keeps (the child has its own copy). */
 static inline void fake_manager_start(FakeManager *m, const FakeRoot *f, uid_t uid, FakeUnit *units, size_t n) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         FakeManagerState s = { .units = units, .n = n, .log = m->log };
-        char dir[96];
-        int fd;
+        char dir[96], c;
+        int fd, ready[2];
 
         assert_true(n <= 16);
+        if (geteuid() != 0) {
+                fprintf(stderr, "skipped: the fake manager runs as uid %u, which only root can make it\n", (unsigned) uid);
+                skip();
+        }
         snprintf(dir, sizeof dir, "/run/user/%u/systemd", (unsigned) uid);
         fake_dir(f, dir);
         snprintf(m->log, sizeof m->log, "%s/manager-%u.log", f->dir, (unsigned) uid);
@@ -249,16 +273,29 @@ static inline void fake_manager_start(FakeManager *m, const FakeRoot *f, uid_t u
                 snprintf(s.paths[i], sizeof s.paths[i], "%s", p);
                 free(p);
         }
+        /* as logind and systemd --user leave them: the runtime directory
+         * and the socket are the user's, and the manager runs as the user
+         * (vmrun connects as the user and checks who serves the socket) */
+        fake_manager_own(f, uid, m->log);
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         assert_true(fd >= 0);
         assert_int_equal(bind(fd, (struct sockaddr *) &sa, sizeof sa), 0);
-        assert_int_equal(listen(fd, 8), 0);
+        assert_int_equal(lchown(sa.sun_path, uid, uid), 0);
+        assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
         m->pid = fork();
         assert_true(m->pid >= 0);
         if (m->pid == 0) {
+                /* a listener's credentials are its peers' SO_PEERCRED:
+                 * the user's, as the user's own manager listens */
+                if (setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0 || listen(fd, 8) < 0 ||
+                    write(ready[1], "", 1) != 1)
+                        _exit(1);
                 fake_manager_serve(&s, fd);
                 _exit(0);
         }
+        close(ready[1]);
+        assert_int_equal(read(ready[0], &c, 1), 1);     /* listening */
+        close(ready[0]);
         close(fd);
 }
 
