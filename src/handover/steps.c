@@ -30,6 +30,13 @@ int user_manager(HostContext *ctx, const json_t *j, Units **ret) {
         int r;
 
         r = units_new_user(ctx->root, (uid_t) uid, ret);
+        if (r == -EPERM)
+                return log_error_errno(r, "reach the service manager of %s: /run/user/%lld/systemd/private or its "
+                                       "directory is not served or owned by uid %lld; vmrun acts through no socket "
+                                       "another user may have put there. See `ls -l /run/user/%lld/systemd` and "
+                                       "`systemctl status user@%lld.service`",
+                                       strempty(str_param(j, "user")), (long long) uid, (long long) uid,
+                                       (long long) uid, (long long) uid);
         if (r < 0 && r != -ENOENT && r != -ECONNREFUSED)
                 return log_error_errno(r, "reach the service manager of %s (uid %lld, /run/user/%lld/systemd/private): %s",
                                        strempty(str_param(j, "user")), (long long) uid, (long long) uid, STRERROR(r));

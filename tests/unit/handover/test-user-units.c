@@ -4,6 +4,7 @@
 #include "fake-root.h"
 #include "fake-manager.h"
 
+#include <limits.h>
 #include <unistd.h>
 
 #include "basic/log.h"
@@ -130,6 +131,38 @@ static void test_a_user_unit_is_stopped_and_started_again_through_its_manager(vo
         assert_string_equal(calls, "stop mixer.service\nstart mixer.service\n");
 }
 
+/* The attack issue 24 saw: the user named its holder after a system unit
+ * and swapped its private socket for a link to a socket of root's (here a
+ * manager of uid 0's, reachable by anyone): root must not reach it, and
+ * nothing is stopped there. */
+static void test_a_link_to_roots_manager_in_the_users_directory_stops_nothing(void **state) {
+        Fixture *f = *state;
+        FakeUnit units[] = { { .id = "firewall.service" } };
+        _cleanup_json_ json_t *p = params("firewall.service"), *record = NULL;
+        _cleanup_free_ char *calls = NULL, *log = NULL;
+        char path[PATH_MAX], target[PATH_MAX];
+        Capture c;
+
+        fake_manager_start(&f->manager, &f->root, 0, units, ELEMENTSOF(units));
+        snprintf(target, sizeof target, "%s/run/user/0", f->root.dir);
+        assert_int_equal(chmod(target, 0755), 0);
+        strcat(target, "/systemd/private");
+        assert_int_equal(chmod(target, 0666), 0);
+        fake_dir(&f->root, "/run/user/1000/systemd");
+        snprintf(path, sizeof path, "%s/run/user/1000", f->root.dir);
+        assert_int_equal(chown(path, 1000, 1000), 0);
+        strcat(path, "/systemd");
+        assert_int_equal(chown(path, 1000, 1000), 0);
+        strcat(path, "/private");
+        assert_int_equal(symlink(target, path), 0);
+        capture_start(&c);
+        assert_int_equal(step_stop_user_unit.apply(&f->ctx, p, NULL, &record), -EPERM);
+        log = capture_end(&c);
+        assert_contains(log, "/run/user/1000/systemd/private or its directory is not served or owned by uid 1000");
+        calls = fake_manager_calls(&f->manager);
+        assert_string_equal(calls, "");
+}
+
 /* systemd's own reason, not sd-bus's EINVAL ("Invalid argument"); and a
  * handover whose first step was refused leaves no journal behind: it
  * changed nothing, and nothing says "handed over". */
@@ -204,6 +237,7 @@ int main(void) {
                 TEST(test_a_graphical_session_that_went_with_its_session_is_not_stopped_again),
                 TEST(test_without_its_manager_the_graphical_session_is_gone_already),
                 TEST(test_a_user_unit_is_stopped_and_started_again_through_its_manager),
+                TEST(test_a_link_to_roots_manager_in_the_users_directory_stops_nothing),
                 TEST(test_a_stop_the_manager_refuses_is_said_in_its_words_and_leaves_nothing_to_undo),
                 TEST(test_a_start_the_manager_refuses_is_said_and_not_tried_again),
                 TEST(test_a_user_unit_whose_manager_is_gone_is_left_to_the_next_login),
