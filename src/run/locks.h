@@ -8,8 +8,14 @@
 #include "plan/plan.h"
 
 /* Whether a supervisor holds the VM's lock, asked without taking it: a
- * `vmrun status` never makes a start fail. */
+ * `vmrun status` never makes a start fail. For a user, who may not open
+ * it, whether the supervisor vm_alive_publish() named still lives. */
 int vm_lock_held(const char *name, bool *ret);
+
+/* What a user's `vmrun status` reads in place of the lock, which only
+ * root may open: the calling supervisor's PID and start time, in
+ * /run/vmrun/alive/NAME.json. */
+int vm_alive_publish(const char *name);
 
 /* Take the VM's lock (VMRUN_LOCK_DIR/vm-NAME.lock). -EBUSY when another
  * process holds it; *ret_fd keeps it until closed. */

@@ -723,6 +723,10 @@ static int take_locks(const Plan *plan, int *lock_fd, DeviceLocks *device_locks)
         }
         if (r < 0)
                 return log_error_errno(r, "lock VM %s under %s: %s", p->name, VMRUN_LOCK_DIR, STRERROR(r));
+        r = vm_alive_publish(p->name);
+        if (r < 0)
+                log_warning("/run/vmrun/alive/%s.json: %s; `vmrun status %s` as a user will say it is not running",
+                            p->name, STRERROR(r), p->name);
         return device_locks_take(plan, device_locks);
 }
 
