@@ -69,11 +69,16 @@ typedef struct Journal {
         const char *vm;
         unsigned allow_classes;
         json_t *expect;         /* host_verify()'s; NULL: none */
+        /* while undoing: the records to check once undone. The journal
+         * stays, with them, until the check passes: a restore whose check
+         * failed is not over, and the next one checks again. */
+        json_t *verify;
 } Journal;
 
 static int journal_write(const Journal *jr, json_t *done) {
-        _cleanup_json_ json_t *j = json_pack("{s:i, s:s, s:i, s:O, s:O*}", "version", 1, "vm", jr->vm, "allow_classes",
-                                             (int) jr->allow_classes, "steps", done, "expect", jr->expect);
+        _cleanup_json_ json_t *j = json_pack("{s:i, s:s, s:i, s:O, s:O*, s:O*}", "version", 1, "vm", jr->vm,
+                                             "allow_classes", (int) jr->allow_classes, "steps", done, "expect",
+                                             jr->expect, "verify", jr->verify);
 
         if (!j)
                 return -ENOMEM;
@@ -83,7 +88,8 @@ static int journal_write(const Journal *jr, json_t *done) {
 /* Undo the records in `done` from the last to the first, shrinking the
  * journal as it goes so a crash in between repeats no undo that finished.
  * An undo that fails stays in the journal: once its cause is fixed, the
- * next `vmrun restore` tries it again. */
+ * next `vmrun restore` tries it again. The journal itself stays (its
+ * records to verify): journal_verified() removes it. */
 static int undo_records(HostContext *ctx, const StepTypes *types, json_t *done, const Journal *jr) {
         const char *vm = jr->vm, *journal_path = jr->path;
         size_t kept = 0;        /* failed entries, kept at the front of `done` */
@@ -136,12 +142,16 @@ static int undo_records(HostContext *ctx, const StepTypes *types, json_t *done, 
                 }
         }
 
-        if (kept == 0 && unlink(journal_path) < 0 && errno != ENOENT) {
-                r = negative_errno();
-                log_error_errno(r, "remove journal %s: %s", journal_path, STRERROR(r));
-                RET_GATHER(ret, r);
-        }
         return ret;
+}
+
+/* Everything undone and seen back: nothing is left to restore. */
+static int journal_verified(const char *journal_path) {
+        if (unlink(journal_path) < 0 && errno != ENOENT) {
+                int r = negative_errno();
+                return log_error_errno(r, "remove journal %s: %s", journal_path, STRERROR(r));
+        }
+        return 0;
 }
 
 /* Each step type looks at what its record says was there. Runs over the
@@ -282,10 +292,12 @@ rollback: {
         _cleanup_json_ json_t *records = json_deep_copy(done);
 
         const StepTypes types = { .applied = steps };
+        const Journal undo_jr = { .path = journal_path, .vm = vm, .allow_classes = ctx->allow_classes,
+                                  .expect = expect, .verify = records };
 
         /* verified as a restore is: the desktop a step ended is back too */
-        if (undo_records(ctx, &types, done, &jr) < 0 || !records || verify_records(ctx, &types, records) < 0 ||
-            (expect && host_verify(ctx, expect) < 0))
+        if (!records || undo_records(ctx, &types, done, &undo_jr) < 0 || verify_records(ctx, &types, records) < 0 ||
+            (expect && host_verify(ctx, expect) < 0) || journal_verified(journal_path) < 0)
                 log_error("rollback incomplete: the host is not fully restored; see the errors above, then run "
                           "`vmrun restore %s`", vm);
         return r;
@@ -305,7 +317,7 @@ int handover_restore(HostContext *ctx, HostStepLookup lookup, const char *journa
         const StepTypes types = { .lookup = lookup };
         _cleanup_json_ json_t *j = NULL, *records = NULL;
         json_error_t err;
-        json_t *done = NULL, *expect = NULL;
+        json_t *done = NULL, *expect = NULL, *verify = NULL;
         const char *vm = NULL;
         int version, allow = 0, r;
 
@@ -318,20 +330,25 @@ int handover_restore(HostContext *ctx, HostStepLookup lookup, const char *journa
                 return log_error_errno(-EBADMSG, "journal %s: %s (line %d); the host steps it listed cannot be undone automatically",
                                        journal_path, err.text, err.line);
         }
-        if (json_unpack(j, "{s:i, s:s, s?i, s:o, s?o}", "version", &version, "vm", &vm, "allow_classes", &allow, "steps",
-                        &done, "expect", &expect) < 0 ||
-            version != 1 || !json_is_array(done))
+        if (json_unpack(j, "{s:i, s:s, s?i, s:o, s?o, s?o}", "version", &version, "vm", &vm, "allow_classes", &allow,
+                        "steps", &done, "expect", &expect, "verify", &verify) < 0 ||
+            version != 1 || !json_is_array(done) || (verify && !json_is_array(verify)))
                 return log_error_errno(-EBADMSG, "journal %s: not a vmrun journal of version 1", journal_path);
         ctx->allow_classes = (unsigned) allow;
 
-        /* undo_records() empties the journal's list as it goes */
-        records = json_deep_copy(done);
+        /* undo_records() empties the journal's list as it goes; what an
+         * earlier restore undid but did not see back is checked again */
+        records = json_deep_copy(verify ? verify : done);
         if (!records)
                 return log_oom();
 
-        log_info("host: restoring %zu step%s from %s", json_array_size(done), json_array_size(done) == 1 ? "" : "s",
-                 journal_path);
-        const Journal jr = { .path = journal_path, .vm = vm, .allow_classes = ctx->allow_classes, .expect = expect };
+        if (json_array_size(done) > 0)
+                log_info("host: restoring %zu step%s from %s", json_array_size(done),
+                         json_array_size(done) == 1 ? "" : "s", journal_path);
+        else
+                log_info("host: the steps in %s were undone before; checking that the host is back", journal_path);
+        const Journal jr = { .path = journal_path, .vm = vm, .allow_classes = ctx->allow_classes, .expect = expect,
+                             .verify = records };
         r = undo_records(ctx, &types, done, &jr);
         if (r < 0)
                 return r;
@@ -341,6 +358,8 @@ int handover_restore(HostContext *ctx, HostStepLookup lookup, const char *journa
         if (r >= 0 && expect)
                 r = host_verify(ctx, expect);
         if (r < 0)
-                return log_error_errno(r, "the host steps were undone, but not everything is back (see `not back:` above)");
-        return 0;
+                return log_error_errno(r, "the host steps were undone, but not everything is back (see `not back:` "
+                                       "above); %s stays for the next `vmrun restore %s`, which checks again",
+                                       journal_path, vm);
+        return journal_verified(journal_path);
 }

@@ -272,14 +272,18 @@ static int status_json(const char *name, Vm *vm, json_t **ret) {
             qmp_execute(q, "query-status", NULL, deadline_after(COMMAND_TIMEOUT), &st) >= 0)
                 qstatus = json_string_value(json_object_get(st, "status"));
 
-        j = json_pack("{s:s, s:s*, s:b, s:o*, s:o*, s:s*, s:o*, s:s*, s:s*, s:o*, s:b, s:s*, s:s}", "name", name, "profile",
+        bool journal = access(vm->paths->journal, F_OK) >= 0, handed = handover_journal_lists_steps(vm->paths->journal);
+
+        j = json_pack("{s:s, s:s*, s:b, s:o*, s:o*, s:s*, s:o*, s:s*, s:s*, s:o*, s:b, s:b, s:s*, s:s}", "name", name,
+                      "profile",
                       vm->have_state ? vm->state.profile : NULL, "supervisor", vm->supervisor_alive, "supervisor_pid",
                       live ? json_integer(vm->state.supervisor_pid) : NULL,
                       "qemu_pid", vm->qemu_pidfd >= 0 ? json_integer(vm->state.qemu_pid) : NULL, "qemu_status", qstatus,
                       "swtpm_pid", vm->swtpm_pidfd >= 0 ? json_integer(vm->state.swtpm_pid) : NULL, "tap",
                       vm->qemu_pidfd >= 0 ? vm->state.tap : NULL, "unit", live ? vm->state.unit : NULL, "machine",
-                      live && vm->state.unit ? json_boolean(vm->state.machine) : NULL, "handed_over",
-                      handover_journal_lists_steps(vm->paths->journal), "phase", live ? vm->state.phase : NULL, "qmp",
+                      live && vm->state.unit ? json_boolean(vm->state.machine) : NULL, "handed_over", handed,
+                      /* undone, but a check after it failed: not over */
+                      "host_unverified", journal && !handed, "phase", live ? vm->state.phase : NULL, "qmp",
                       vm->paths->qmp_public);
         if (!j)
                 return -ENOMEM;
@@ -306,6 +310,8 @@ static const char *status_word(json_t *j) {
                 return "supervised (starting, running or stopping; root sees which)";
         if (handed)
                 return "stopped, host NOT restored";
+        if (json_is_true(json_object_get(j, "host_unverified")))
+                return "stopped, host not seen back";
         return "stopped";
 }
 
@@ -334,6 +340,9 @@ static void status_print(json_t *j) {
                        : json_object_get(j, "qemu_pid")
                                ? "; no supervisor gives it back: `vmrun restore` with this name shuts QEMU down first"
                                : "; run `vmrun restore` with this name");
+        if (json_is_true(json_object_get(j, "host_unverified")) && !json_is_true(json_object_get(j, "supervisor")))
+                printf("  host        its steps were undone, but the check after them failed; run `vmrun restore` "
+                       "with this name once what it named is fixed\n");
 }
 
 static bool vm_known(Vm *vm) {

@@ -32,6 +32,7 @@ static struct {
         /* records in the journal when each apply started */
         size_t journaled[MAX_CALLS];
         const char *journal;
+        bool not_back_is_back;  /* what kept fake-not-back away is fixed */
 } fake;
 
 static void fake_reset(const char *journal) {
@@ -134,7 +135,7 @@ static int undo_not_back(HostContext *ctx, const json_t *record) {
 }
 
 static int verify_not_back(HostContext *ctx, const json_t *record) {
-        return fake_verify("fake-not-back", record, false);
+        return fake_verify("fake-not-back", record, fake.not_back_is_back);
 }
 
 static const HostStepType fake_a = { .name = "fake-a", .apply = apply_a, .undo = undo_a };
@@ -625,7 +626,7 @@ static void test_after_the_undos_each_record_is_verified_oldest_first(void **sta
         assert_false(exists(f->journal));
 }
 
-static void test_a_restore_after_which_something_is_not_back_is_an_error(void **state) {
+static void test_a_restore_after_which_something_is_not_back_is_an_error_and_the_next_checks_again(void **state) {
         Fixture *f = *state;
         _cleanup_free_ char *log = NULL;
         Capture c;
@@ -647,10 +648,22 @@ static void test_a_restore_after_which_something_is_not_back_is_an_error(void **
         assert_int_equal(r, -EIO);
         assert_logged(log, "not back: fake-not-back two");
         assert_logged(log, "not everything is back");
+        assert_logged(log, "stays for the next `vmrun restore test`, which checks again");
         /* one step not back does not hide how the others are */
         assert_calls("undo fake-back three", "undo fake-not-back two", "undo fake-back one", "verify fake-back one",
                      "verify fake-not-back two", "verify fake-back three", NULL);
-        /* nothing left to undo again: what is not back is for a human */
+        /* nothing left to undo, but the journal stays until the host is
+         * seen back: the advised retry must not say "nothing to restore"
+         * (issue 24) */
+        assert_true(exists(f->journal));
+        assert_int_equal(journal_records(f->journal), 0);
+        assert_false(handover_journal_lists_steps(f->journal));
+
+        /* its cause fixed, the next restore undoes nothing and checks all */
+        fake_reset(f->journal);
+        fake.not_back_is_back = true;
+        assert_int_equal(handover_restore(&f->ctx, fake_lookup, f->journal), 0);
+        assert_calls("verify fake-back one", "verify fake-not-back two", "verify fake-back three", NULL);
         assert_false(exists(f->journal));
 }
 
@@ -713,7 +726,7 @@ int main(void) {
                 TEST(test_a_damaged_or_unknown_entry_stays_and_the_rest_is_undone),
                 TEST(test_without_a_lookup_restore_uses_the_built_in_step_types),
                 TEST(test_after_the_undos_each_record_is_verified_oldest_first),
-                TEST(test_a_restore_after_which_something_is_not_back_is_an_error),
+                TEST(test_a_restore_after_which_something_is_not_back_is_an_error_and_the_next_checks_again),
 
                 TEST(test_json_write_atomic_replaces_the_file_and_leaves_no_tmp_behind),
                 TEST(test_json_write_atomic_into_a_missing_directory_fails_and_leaves_nothing),
