@@ -36,13 +36,26 @@ static int open_state_dir(const Plan *plan, int *ret_fd) {
         return 0;
 }
 
+/* Between runs the VM's state is root's alone: one that others may write
+ * was changed, or may be, by someone the guest must not trust (a vmrun
+ * before issue 24 gave such a mode back with the file). */
+static int refuse_writable(const char *path, const struct stat *st) {
+        if (!(st->st_mode & S_IWOTH) && !((st->st_mode & S_IWGRP) && st->st_gid != 0))
+                return 0;
+        return log_error_errno(-EPERM, "%s is writable by %s (mode %04o): the guest's firmware state or TPM may "
+                               "have been changed by someone else; look at it, then `chmod go-w %s`",
+                               path, st->st_mode & S_IWOTH ? "anyone" : "its group", (unsigned) (st->st_mode & 07777),
+                               path);
+}
+
 /* The VM's UEFI variable store, from the firmware's template the first time. */
 static int prepare_vars(const Plan *plan, int dir_fd) {
         const char *name = strrchr(plan->vars, '/') + 1;
+        struct stat st;
         int r;
 
-        if (faccessat(dir_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) >= 0)
-                return 0;
+        if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) >= 0)
+                return refuse_writable(plan->vars, &st);
         if (!plan->firmware->vars_template)
                 return log_error_errno(-ENOENT, "firmware %s has no variable store template", plan->firmware->descriptor);
         r = copy_file_new_at(plan->firmware->vars_template, dir_fd, name, 0600);
@@ -66,7 +79,7 @@ static int prepare_tpm_dir(const Plan *plan, int dir_fd) {
         if (!S_ISDIR(st.st_mode))
                 return log_error_errno(-ENOTDIR, "the TPM's state %s is not a directory (a link?); it is not followed: "
                                        "look at it, then remove it", dir);
-        return 0;
+        return refuse_writable(dir, &st);
 }
 
 int preflight_prepare_dirs(const Plan *plan) {

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 
 #include "host/host.h"
 #include "handover/steps.h"
@@ -1551,6 +1552,48 @@ static void test_a_usb_device_node_is_given_to_qemus_user_and_back(void **state)
         assert_owner(&f->root, "/dev/bus/usb/001/004", 0);
 }
 
+/* QEMU's user owns the VM's files for the run and may chmod them or add
+ * ACLs; given back, they are root's with the mode they had and no ACL of
+ * its: seen, a variable store left root's but 0666 (issue 24). */
+static void test_a_file_given_back_has_its_mode_and_acls_as_before(void **state) {
+        Fixture *f = *state;
+        const HostStepType *t = host_step_type_find("grant");
+        _cleanup_json_ json_t *params = json_pack("{s:s, s:i, s:i}", "path", "/var/lib/vmrun/w/efivars.fd", "uid",
+                                                  65534, "gid", 65534),
+                              *record = NULL;
+        _cleanup_free_ char *full = fake_path(&f->root, "/var/lib/vmrun/w/efivars.fd");
+        /* user::rw- user:65534:rw- group::--- mask::rw- other::--- */
+        static const unsigned char acl[] = {
+                2, 0, 0, 0,
+                0x01, 0, 6, 0, 0xff, 0xff, 0xff, 0xff,
+                0x02, 0, 6, 0, 0xfe, 0xff, 0, 0,
+                0x04, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,
+                0x10, 0, 6, 0, 0xff, 0xff, 0xff, 0xff,
+                0x20, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,
+        };
+        bool acls = true;
+        struct stat st;
+
+        if (geteuid() != 0)
+                skip_because("it needs root to give a file to another user");
+        fake_file(&f->root, "/var/lib/vmrun/w/efivars.fd", "vars");
+        assert_int_equal(chmod(full, 0600), 0);
+        assert_int_equal(t->apply(&f->ctx, params, NULL, &record), 0);
+        assert_owner(&f->root, "/var/lib/vmrun/w/efivars.fd", 65534);
+        /* what QEMU's user may do to a file of its own */
+        assert_int_equal(chmod(full, 0666), 0);
+        if (setxattr(full, "system.posix_acl_access", acl, sizeof acl, 0) < 0) {
+                assert_int_equal(errno, EOPNOTSUPP);
+                acls = false;   /* this file system has none: the mode alone */
+        }
+        assert_int_equal(t->undo(&f->ctx, record), 0);
+        assert_int_equal(lstat(full, &st), 0);
+        assert_int_equal(st.st_uid, 0);
+        assert_int_equal(st.st_mode & 07777, 0600);
+        if (acls)
+                assert_true(getxattr(full, "system.posix_acl_access", NULL, 0) < 0 && errno == ENODATA);
+}
+
 static void test_no_other_device_node_is_ever_given_to_qemus_user(void **state) {
         Fixture *f = *state;
         static const struct {
@@ -1696,6 +1739,7 @@ int main(void) {
 
                 TEST(test_an_event_device_is_given_to_qemus_user_and_back),
                 TEST(test_a_usb_device_node_is_given_to_qemus_user_and_back),
+                TEST(test_a_file_given_back_has_its_mode_and_acls_as_before),
                 TEST(test_no_other_device_node_is_ever_given_to_qemus_user),
                 TEST(test_an_evdev_link_is_never_given_itself),
                 TEST(test_links_are_followed_to_their_end_inside_the_root),
