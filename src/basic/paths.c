@@ -10,12 +10,12 @@ const char *vm_run_root(void) {
 }
 
 const char *vm_state_root(void) {
-        const char *e = getenv("VMRUN_STATE_DIR");
+        const char *e = test_switch("VMRUN_STATE_DIR");
         return e && e[0] == '/' ? e : "/var/lib/vmrun";
 }
 
 const char *vm_data_dir(void) {
-        const char *e = getenv("VMRUN_DATA_DIR");
+        const char *e = test_switch("VMRUN_DATA_DIR");
         return e && e[0] == '/' ? e : VMRUN_DATADIR;
 }
 

@@ -5,13 +5,13 @@
  * journal, the supervisor's state file) under /run/vmrun/NAME, gone with a
  * reboot like the handover it describes; persistent state (the UEFI
  * variable store, the TPM's state) under /var/lib/vmrun/NAME.
- * VMRUN_STATE_DIR moves the second; a test build's VMRUN_RUN_DIR the first
- * (basic/test-switch.h). The locks stay in /run/vmrun/locks in every
+ * A test build's VMRUN_RUN_DIR and VMRUN_STATE_DIR move them
+ * (basic/test-switch.h); a release build has them where they are. The locks stay in /run/vmrun/locks in every
  * build: two runs must never disagree on where a GPU's lock is.
  *
  * Files vmrun ships (the fake battery's ACPI table) are in DATADIR/vmrun,
- * where `meson install` puts them; VMRUN_DATA_DIR points elsewhere, at
- * BUILD_DIR/firmware for a vmrun run from its build tree. */
+ * where `meson install` puts them; a test build's VMRUN_DATA_DIR points
+ * elsewhere, at BUILD_DIR/firmware for a vmrun run from its build tree. */
 
 #include "basic/util.h"
 

@@ -5,6 +5,9 @@
 static const char *const switches[] = {
         "VMRUN_ROOT",
         "VMRUN_RUN_DIR",
+        "VMRUN_STATE_DIR",
+        "VMRUN_DATA_DIR",
+        "VMRUN_PROFILE_DIR",
         "VMRUN_FIRMWARE_DIRS",
         "VMRUN_TEST_FAIL_STEP",
         "VMRUN_TEST_STOP_STEP",

@@ -3,6 +3,8 @@
 
 /* Switches only tests need, read from the environment: a fake root for
  * /sys and /proc (VMRUN_ROOT), another runtime directory (VMRUN_RUN_DIR),
+ * state directory (VMRUN_STATE_DIR), data directory (VMRUN_DATA_DIR) or
+ * profile directory (VMRUN_PROFILE_DIR),
  * other firmware descriptors (VMRUN_FIRMWARE_DIRS), a host step failed on
  * purpose (VMRUN_TEST_FAIL_STEP), a SIGTERM before one
  * (VMRUN_TEST_STOP_STEP), a wait for a signal before one

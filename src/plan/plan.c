@@ -258,7 +258,7 @@ static int collect_notes(const HostContext *ctx, Plan *plan) {
                                          SWTPM_BINARY, strerror(errno)));
         if (plan->battery_table && access(plan->battery_table, R_OK) < 0)
                 RET_GATHER(r, strv_pushf(&plan->notes, "the fake battery's ACPI table %s: %s; `meson install` puts it "
-                                                       "there, or set VMRUN_DATA_DIR to BUILD_DIR/firmware",
+                                                       "there (a test build run from its tree: VMRUN_DATA_DIR=BUILD_DIR/firmware)",
                                          plan->battery_table, strerror(errno)));
         for (size_t i = 0; i < p->n_disks; i++)
                 RET_GATHER(r, note_missing(plan, "disk image", p->disks[i].file, R_OK));
@@ -498,8 +498,8 @@ static int plan_gpu(const HostContext *ctx, Plan *plan) {
                         return log_oom();
                 if (strchr(plan->battery_table, ':'))
                         return log_error_errno(-EINVAL, "the fake battery's ACPI table %s has a ':' in its path, which "
-                                                        "QEMU's -acpitable cannot take; set VMRUN_DATA_DIR to a "
-                                                        "directory without one",
+                                                        "QEMU's -acpitable cannot take; install vmrun with a "
+                                                        "DATADIR without one",
                                                plan->battery_table);
         }
         return 0;
@@ -514,7 +514,7 @@ static int plan_tpm(Plan *plan) {
         r = tpm_swtpm_argv(plan->paths->tpm_dir, &plan->tpm_argv);
         if (r == -EINVAL)
                 return log_error_errno(r, "%s: [vm] tpm: swtpm cannot be given a state directory with a ',' "
-                                       "(%s); set VMRUN_STATE_DIR to a directory without one",
+                                       "(%s); name the VM without one",
                                        p->path, plan->paths->tpm_dir);
         if (r < 0)
                 return log_oom();

@@ -10,6 +10,7 @@
 #include "basic/parse.h"
 #include "host/host.h"
 #include "basic/log.h"
+#include "basic/test-switch.h"
 #include "host/placement.h"
 #include "profile/profile.h"
 #include "basic/strv.h"
@@ -171,7 +172,7 @@ int profile_resolve(const char *name_or_path, char **ret_path) {
         else {
                 if (!vm_name_is_valid(name_or_path))
                         return -EINVAL;
-                dir = getenv("VMRUN_PROFILE_DIR");
+                dir = test_switch("VMRUN_PROFILE_DIR");
                 if (!dir)
                         dir = "/etc/vmrun";
                 if (asprintf(&p, "%s/%s.profile", dir, name_or_path) < 0)

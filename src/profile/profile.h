@@ -214,7 +214,7 @@ int profile_load_buffer(const char *path, const void *data, size_t size, Profile
 int profile_load_string(const char *path, const char *text, Profile **ret);
 
 /* Where `vmrun run NAME` looks when NAME is not a path: /etc/vmrun/NAME.profile
- * (VMRUN_PROFILE_DIR overrides the directory). */
+ * (a test build's VMRUN_PROFILE_DIR overrides the directory). */
 int profile_resolve(const char *name_or_path, char **ret_path);
 
 /* A systemd unit name, as [host] stop-units takes them. */
