@@ -74,9 +74,24 @@ int log_internal(int level, int error, const char *file, int line, const char *f
                 error = -error;
 
         if (level <= log_state.max_level) {
+                _cleanup_free_ char *escaped = NULL;
+                const char *text = msg;
+
                 va_start(ap, format);
                 vsnprintf(msg, sizeof msg, format, ap);
                 va_end(ap);
+                /* whatever a message quotes (a process's name, a unit's,
+                 * QEMU's words) writes no escape to a terminal and no
+                 * second line to the timeline or the journal */
+                if (text_has_control_chars(msg) || !text_is_utf8(msg)) {
+                        escaped = text_escape(msg);
+                        if (escaped)
+                                text = escaped;
+                        else
+                                for (char *c = msg; *c; c++)
+                                        if ((unsigned char) *c < 0x20 || *c == 0x7f)
+                                                *c = '?';
+                }
 
                 if (log_state.color) {
                         if (level <= LOG_ERR)
@@ -98,7 +113,7 @@ int log_internal(int level, int error, const char *file, int line, const char *f
                         fputs("error: ", stderr);
                 else if (level == LOG_WARNING)
                         fputs("warning: ", stderr);
-                fprintf(stderr, "%s%s\n", msg, off);
+                fprintf(stderr, "%s%s\n", text, off);
         }
 
         errno = saved;
