@@ -700,7 +700,9 @@ int rom_read(const HostContext *ctx, const char *address, RomRead *ret) {
 static int write_file(const char *path, const uint8_t *data, size_t size) {
         _cleanup_close_ int fd = -1;
 
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        /* a new file, never through a link: root writes it, often in
+         * /tmp, where anyone may have put a link to /etc/shadow first */
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0)
                 return negative_errno();
         while (size > 0) {
@@ -727,6 +729,10 @@ int rom_dump(const HostContext *ctx, const char *address, const char *path, RomR
         if (r < 0)
                 return r;
         r = write_file(path, rr.data, rr.size);
+        if (r == -EEXIST || r == -ELOOP)
+                return log_error_errno(r, "write the ROM of %s to %s: it exists%s; vmrun writes a new file only: "
+                                       "name another, or remove that one", address, path,
+                                       r == -ELOOP ? " (a symlink, not followed)" : "");
         if (r < 0)
                 return log_error_errno(r, "write the ROM of %s to %s: %s", address, path, STRERROR(r));
         log_info("%s: %zu bytes, the ROM of %s (%04x:%04x)", path, rr.size, address, rr.vendor, rr.device);

@@ -629,7 +629,16 @@ static VmrunExit run_qemu(Supervisor *s) {
         r = spawn_qemu(s, &qmp_parent);
         if (r < 0)
                 return VMRUN_EXIT_FAILURE;
-        set_phase(s, "starting QEMU");
+        /* unlike later phases, this one must be written: a `vmrun restore`
+         * after this process dies finds QEMU by it, and would otherwise
+         * take the devices from under a QEMU it does not know runs */
+        r = write_state(s, "starting QEMU");
+        if (r < 0) {
+                log_error("write %s: %s; QEMU (pid %d) could outlive this supervisor unknown to `vmrun restore`: "
+                          "ending it. Free /run (`df /run`) and start again",
+                          s->plan->paths->state_file, STRERROR(r), (int) s->qemu_pid);
+                goto quit;
+        }
         log_info("qemu started (pid %d)", (int) s->qemu_pid);
 
         r = qmp_new(TAKE_FD(qmp_parent), &s->qmp);
@@ -658,6 +667,7 @@ static VmrunExit run_qemu(Supervisor *s) {
                         log_error("QEMU (pid %d) failed to start: %s", (int) s->qemu_pid,
                                   r == -ECONNRESET ? "it closed QMP" : qmp_strerror(s->qmp, r));
         }
+quit:
         if (r < 0) {
                 s->qmp = qmp_free(s->qmp);
                 s->phase = PHASE_QUIT;

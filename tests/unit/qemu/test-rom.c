@@ -803,7 +803,28 @@ static void test_a_dump_writes_what_was_read_to_the_file(void **state) {
         assert_memory_equal(out, rr.data, n);
         rom_read_done(&rr);
         /* and without asking for what was read */
+        assert_int_equal(unlink(path), 0);
         assert_int_equal(rom_dump(&ctx, GPU, path, NULL), 0);
+}
+
+/* root writes the dump, often to /tmp, where anyone may have put a link
+ * first: only a new file is written, never through a link */
+static void test_a_dump_writes_no_file_that_exists_and_follows_no_link(void **state) {
+        FakeRoot *f = *state;
+        HostContext ctx = { .root = f->dir };
+        _cleanup_free_ uint8_t *buf = new_buf(), *out = NULL;
+        _cleanup_free_ char *path = fake_path(f, "/vbios.rom"), *victim = fake_path(f, "/shadow");
+        size_t n = good_vbios(buf), size;
+
+        gpu(f, buf, n);
+        fake_file(f, "/shadow", "root:secret\n");
+        assert_int_equal(symlink(victim, path), 0);
+        assert_int_equal(rom_dump(&ctx, GPU, path, NULL), -EEXIST);
+        read_whole(victim, &out, &size);
+        assert_int_equal(size, strlen("root:secret\n"));
+        assert_int_equal(unlink(path), 0);
+        fake_file(f, "/vbios.rom", "an older dump");
+        assert_int_equal(rom_dump(&ctx, GPU, path, NULL), -EEXIST);
 }
 
 static void test_an_empty_read_is_enodata_and_nothing_is_written_to_the_file(void **state) {
@@ -981,6 +1002,7 @@ int main(void) {
                 TEST_ROOT(test_the_expected_device_is_given_by_its_ids_or_read_from_sysfs),
                 TEST_ROOT(test_a_read_switches_the_rom_on_reads_it_and_switches_it_off_again),
                 TEST_ROOT(test_a_dump_writes_what_was_read_to_the_file),
+                TEST_ROOT(test_a_dump_writes_no_file_that_exists_and_follows_no_link),
                 TEST_ROOT(test_an_empty_read_is_enodata_and_nothing_is_written_to_the_file),
                 TEST_ROOT(test_a_rom_too_large_is_refused_and_switched_off_again),
                 TEST_ROOT(test_a_runtime_suspended_device_is_refused_before_anything_is_written),
