@@ -32,8 +32,15 @@ struct Qmp {
         int broken;
 
         json_t *greeting;
-        /* Events not handed out yet, oldest first. */
+        /* Events not handed out yet, oldest first, and their bytes as
+         * QEMU sent them: bounded, what is beyond is dropped and counted. */
         json_t *events;
+        size_t events_bytes;
+        unsigned events_dropped;
+        /* what qmp_wait_event() waits for: one of it is queued whatever
+         * the bounds say, or the wait could never end */
+        const char *awaited;
+        bool awaited_queued;
 
         json_int_t last_id;
         /* The id whose reply we wait for (0: none), and that reply once here. */
@@ -199,9 +206,26 @@ static int qmp_save_error(Qmp *q, json_t *error) {
         return qmp_set_last_error(q, s);
 }
 
-/* Route one parsed message (ownership taken): events to the queue, the
- * reply we wait for to q->reply, the greeting to q->greeting. */
-static int qmp_dispatch(Qmp *q, json_t *message) {
+/* Whether an event of `size` bytes named `name` fits the queue: nobody
+ * reads the queue while a command or a wait lasts, and QEMU (its user is
+ * not trusted) could send events for as long as that. */
+static bool event_fits(const Qmp *q, const char *name, size_t size) {
+        if (q->awaited && !q->awaited_queued && streq(q->awaited, name))
+                return true;
+        return size <= QMP_EVENT_MAX && json_array_size(q->events) < QMP_EVENTS_QUEUED_MAX &&
+               q->events_bytes + size <= QMP_EVENTS_BYTES_MAX;
+}
+
+/* An event's share of events_bytes, the same when it is queued and when
+ * it leaves: as jansson writes it compactly (QEMU writes about as much) */
+static size_t event_size(const json_t *e) {
+        return json_dumpb(e, NULL, 0, JSON_COMPACT);
+}
+
+/* Route one parsed message of `size` bytes (ownership taken): events to
+ * the queue, the reply we wait for to q->reply, the greeting to
+ * q->greeting. */
+static int qmp_dispatch(Qmp *q, json_t *message, size_t size) {
         _cleanup_json_ json_t *m = message;
         json_t *v;
 
@@ -212,8 +236,20 @@ static int qmp_dispatch(Qmp *q, json_t *message) {
         if (v) {
                 if (!json_is_string(v))
                         return qmp_protocol_error(q, -EBADMSG, "QEMU sent a QMP event whose name is not a string");
+                /* the size as sent first: a huge one is not written out */
+                if (size > QMP_EVENT_MAX && !(q->awaited && !q->awaited_queued && streq(q->awaited, json_string_value(v))))
+                        size = SIZE_MAX;
+                else
+                        size = event_size(m);
+                if (size == SIZE_MAX || !event_fits(q, json_string_value(v), size)) {
+                        q->events_dropped++;
+                        return 0;
+                }
+                if (q->awaited && streq(q->awaited, json_string_value(v)))
+                        q->awaited_queued = true;
                 if (json_array_append_new(q->events, TAKE_PTR(m)) < 0)
                         return -ENOMEM;
+                q->events_bytes += size;
                 return 0;
         }
 
@@ -307,7 +343,7 @@ static int qmp_parse(Qmp *q) {
                         break;
                 }
 
-                r = qmp_dispatch(q, m);
+                r = qmp_dispatch(q, m, (size_t) err.position);
                 if (r < 0)
                         break;
         }
@@ -620,7 +656,15 @@ json_t *qmp_next_event(Qmp *q) {
 
         e = json_incref(json_array_get(q->events, 0));
         (void) json_array_remove(q->events, 0);
+        q->events_bytes -= event_size(e);
         return e;
+}
+
+unsigned qmp_events_dropped(Qmp *q) {
+        unsigned n = q->events_dropped;
+
+        q->events_dropped = 0;
+        return n;
 }
 
 int qmp_wait_event(Qmp *q, const char *name, usec_t deadline, json_t **ret_event) {
@@ -641,6 +685,9 @@ int qmp_wait_event(Qmp *q, const char *name, usec_t deadline, json_t **ret_event
 
                         json_incref(e);
                         (void) json_array_remove(q->events, i);
+                        q->events_bytes -= event_size(e);
+                        q->awaited = NULL;
+                        q->awaited_queued = false;
                         if (ret_event)
                                 *ret_event = e;
                         else
@@ -648,8 +695,12 @@ int qmp_wait_event(Qmp *q, const char *name, usec_t deadline, json_t **ret_event
                         return 0;
                 }
 
-                if (r < 0)
+                if (r < 0) {
+                        q->awaited = NULL;
+                        q->awaited_queued = false;
                         return r;
+                }
+                q->awaited = name;
                 r = qmp_wait(q, deadline);
         }
 }

@@ -65,6 +65,15 @@ int qmp_process(Qmp *q);
 /* Pop the oldest queued event (caller owns the reference), NULL if none. */
 json_t *qmp_next_event(Qmp *q);
 
+/* How many events were dropped since the last call: the queue holds at
+ * most QMP_EVENTS_QUEUED_MAX events of QMP_EVENTS_BYTES_MAX bytes in all,
+ * none over QMP_EVENT_MAX; the event a qmp_wait_event() waits for is
+ * queued all the same. */
+unsigned qmp_events_dropped(Qmp *q);
+#define QMP_EVENT_MAX (64u * 1024u)
+#define QMP_EVENTS_QUEUED_MAX 256u
+#define QMP_EVENTS_BYTES_MAX (1024u * 1024u)
+
 /* Wait until an event named `name` arrives (queued events count; others are
  * left in the queue), before `deadline`. *ret_event gets it if not NULL.
  * -ETIMEDOUT, -ECONNRESET as above. */

@@ -212,12 +212,17 @@ static void handle_event(Supervisor *s, json_t *event) {
 }
 
 static void drain_events(Supervisor *s) {
+        unsigned dropped;
         json_t *e;
 
         while ((e = qmp_next_event(s->qmp))) {
                 handle_event(s, e);
                 json_decref(e);
         }
+        dropped = qmp_events_dropped(s->qmp);
+        if (dropped > 0)
+                log_warning("QEMU (pid %d) sent %u QMP events more than vmrun keeps while it waits; they were dropped "
+                            "(a QEMU that floods its monitor is not well)", (int) s->qemu_pid, dropped);
 }
 
 static int arm_timer(Supervisor *s, usec_t usec) {

@@ -753,6 +753,67 @@ static void test_wait_event_takes_a_queued_event_even_past_the_deadline(void **s
         assert_no_event(f->qmp);
 }
 
+/* A child plays a QEMU that floods its monitor: `n` events named `noise`,
+ * then one named `last`, written as fast as the socket takes them. */
+static void fork_flooding_qemu(Fixture *f, size_t n, const char *noise, const char *last) {
+        f->pid = fork();
+        assert_true(f->pid >= 0);
+        if (f->pid == 0) {
+                char line[256];
+                for (size_t i = 0; i <= n; i++) {
+                        int k = snprintf(line, sizeof line, "{\"timestamp\": {\"seconds\": %zu, \"microseconds\": 0}, "
+                                         "\"event\": \"%s\"}\r\n", i, i < n ? noise : last);
+                        if (send(f->qemu, line, (size_t) k, MSG_NOSIGNAL) != k)
+                                _exit(1);
+                }
+                _exit(0);
+        }
+}
+
+static size_t queued(Qmp *q) {
+        size_t n = 0;
+        json_t *e;
+
+        while ((e = qmp_next_event(q))) {
+                json_decref(e);
+                n++;
+        }
+        return n;
+}
+
+/* Nobody reads the queue while a wait lasts: seen, 64 MiB of events made
+ * the waiting client's memory reach 1.3 GiB (issue 24). The queue keeps
+ * what fits, counts what it drops, and the awaited event still comes. */
+static void test_a_flood_of_events_nobody_waits_for_is_bounded_and_counted(void **state) {
+        Fixture *f = *state;
+        _cleanup_json_ json_t *e = NULL;
+        size_t n;
+
+        fork_flooding_qemu(f, 20000, "NOISE", "SHUTDOWN");
+        assert_int_equal(qmp_wait_event(f->qmp, "SHUTDOWN", soon(), &e), 0);
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(e, "timestamp"), "seconds")), 20000);
+        n = queued(f->qmp);
+        assert_true(n <= QMP_EVENTS_QUEUED_MAX);
+        assert_int_equal(qmp_events_dropped(f->qmp), 20000 - n);
+        assert_int_equal(qmp_events_dropped(f->qmp), 0);      /* counted once */
+}
+
+static void test_an_event_too_large_to_queue_is_dropped_and_the_next_kept(void **state) {
+        Fixture *f = *state;
+        size_t n = QMP_EVENT_MAX + 1024;
+        _cleanup_free_ char *big = malloc(n + 64);
+
+        assert_non_null(big);
+        n = (size_t) sprintf(big, "{\"event\": \"BIG\", \"data\": \"");
+        memset(big + n, 'x', QMP_EVENT_MAX);
+        strcpy(big + n + QMP_EVENT_MAX, "\"}\r\n");
+        qemu_says(f, big);
+        qemu_says(f, EVENT("SMALL"));
+        assert_int_equal(qmp_wait_event(f->qmp, "SMALL", soon(), NULL), 0);
+        assert_no_event(f->qmp);
+        assert_int_equal(qmp_events_dropped(f->qmp), 1);
+}
+
 static void test_real_qemu_handshake_status_and_quit(void **state) {
         Fixture *f = *state;
         _cleanup_json_ json_t *ret = NULL, *command = NULL, *reply = NULL, *e = NULL;
@@ -860,6 +921,8 @@ int main(void) {
                 TEST(test_qemu_closing_the_socket_after_reading_the_command_gives_econnreset),
                 TEST(test_wait_event_leaves_other_events_queued_in_order),
                 TEST(test_wait_event_takes_a_queued_event_even_past_the_deadline),
+                TEST(test_a_flood_of_events_nobody_waits_for_is_bounded_and_counted),
+                TEST(test_an_event_too_large_to_queue_is_dropped_and_the_next_kept),
                 TEST(test_real_qemu_handshake_status_and_quit),
         };
 
