@@ -385,6 +385,9 @@ int holders_classify_all(HostContext *ctx, const Profile *p, const HostSteps *st
 }
 
 void holder_describe(const Holder *h, char *buf, size_t size) {
+        /* a user manager's process by its unit there */
+        const char *unit = h->user_unit ? h->user_unit : h->unit;
+
         snprintf(buf, size, "PID %d (%s%s%s) holds %s%s", (int) h->pid, strempty(h->comm),
-                 h->unit ? ", " : ", in no unit", strempty(h->unit), h->node, h->mapped ? " (mapped)" : "");
+                 unit ? ", " : ", in no unit", strempty(unit), h->node, h->mapped ? " (mapped)" : "");
 }

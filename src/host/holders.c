@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -293,34 +294,38 @@ static bool process_gone(int r) {
 }
 
 /* The last component of a cgroup path that is a service or a scope. */
+/* The unit of a cgroup path, as systemd itself reads it: the first
+ * component that is no slice. Whoever made it made the ones above: at the
+ * top that is PID 1, and a user can add cgroups only below the unit it was
+ * delegated (user@UID.service), whatever it names them ("gdm.service").
+ * NULL when that component is no unit's. */
 static int unit_of_cgroup_path(char *path, char **ret) {
-        char *save = NULL, *found = NULL;
+        char *save = NULL;
 
         for (char *c = strtok_r(path, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
                 size_t l = strlen(c);
-                if ((l > 8 && streq(c + l - 8, ".service")) || (l > 6 && streq(c + l - 6, ".scope")))
-                        found = c;
+                if (l > 6 && streq(c + l - 6, ".slice"))
+                        continue;
+                if ((l > 8 && streq(c + l - 8, ".service")) || (l > 6 && streq(c + l - 6, ".scope"))) {
+                        *ret = strdup(c);
+                        return *ret ? 0 : -ENOMEM;
+                }
+                break;
         }
-        if (!found) {
-                *ret = NULL;
-                return 0;
-        }
-        *ret = strdup(found);
-        return *ret ? 0 : -ENOMEM;
+        *ret = NULL;
+        return 0;
 }
 
-/* "user@1000.service" in a cgroup path: that manager's user. */
-static bool user_manager_of_cgroup_path(const char *path, uid_t *ret_uid) {
-        for (const char *p = path; (p = strstr(p, "/user@")); p++) {
-                unsigned long uid;
-                int n = 0;
+/* A system unit "user@UID.service": that manager's user. */
+static bool user_manager_of_unit(const char *unit, uid_t *ret_uid) {
+        unsigned long uid;
+        int n = 0;
 
-                if (sscanf(p, "/user@%lu.service%n", &uid, &n) == 1 && n > 0 && (p[n] == '/' || p[n] == '\0')) {
-                        *ret_uid = (uid_t) uid;
-                        return true;
-                }
-        }
-        return false;
+        if (!unit || sscanf(unit, "user@%lu.service%n", &uid, &n) != 1 || n <= 0 || unit[n] != '\0' ||
+            !isdigit((unsigned char) unit[5]))
+                return false;
+        *ret_uid = (uid_t) uid;
+        return true;
 }
 
 /* The cgroup path: "0::/user.slice/user-1000.slice/session-3.scope". On a
@@ -363,11 +368,20 @@ static int cgroup_units(const char *proc_pid, char **ret_unit, uid_t *ret_manage
                 *ret_manager_uid = UID_INVALID;
                 return r;
         }
-        if (user_manager_of_cgroup_path(path, &uid)) {
-                _cleanup_free_ char *copy = strdup(strstr(path, "/user@"));
+        _cleanup_free_ char *copy = strdup(path);
+        if (!copy)
+                return -ENOMEM;
+        r = unit_of_cgroup_path(copy, &unit);
+        if (r < 0)
+                return r;
+        if (user_manager_of_unit(unit, &uid)) {
+                /* below the manager's own unit: the user's manager made it */
+                const char *below = strstr(path, unit) + strlen(unit);
+                free(copy);
+                copy = strdup(below);
                 if (!copy)
                         return -ENOMEM;
-                r = unit_of_cgroup_path(copy + 1 + strcspn(copy + 1, "/"), &user_unit);
+                r = unit_of_cgroup_path(copy, &user_unit);
                 if (r < 0)
                         return r;
                 /* systemd --user itself: a unit no one can stop */
@@ -376,9 +390,6 @@ static int cgroup_units(const char *proc_pid, char **ret_unit, uid_t *ret_manage
                         user_unit = NULL;
                 }
         }
-        r = unit_of_cgroup_path(path, &unit);
-        if (r < 0)
-                return r;
         *ret_unit = TAKE_PTR(unit);
         *ret_manager_uid = uid;
         *ret_user_unit = TAKE_PTR(user_unit);

@@ -239,7 +239,9 @@ static void test_a_process_with_a_node_open_is_a_holder_named_with_its_unit(void
         assert_false(h.holders[0].mapped);
 }
 
-static void test_the_unit_is_the_last_service_or_scope_of_the_cgroup_path(void **state) {
+/* as systemd reads it: the first component that is no slice, which PID 1
+ * made; what a user makes below its delegated unit is never the unit */
+static void test_the_unit_is_the_first_of_the_cgroup_path_that_is_no_slice(void **state) {
         FakeRoot *f = *state;
         _cleanup_(holders_done) Holders h = { 0 };
 
@@ -252,7 +254,8 @@ static void test_the_unit_is_the_last_service_or_scope_of_the_cgroup_path(void *
         assert_int_equal(holders_find(f->dir, gpu_nodes, &h), 0);
         assert_int_equal(h.n, 2);
         assert_int_equal(h.holders[0].pid, 200);
-        assert_string_equal(h.holders[0].unit, "app-firefox-1234.scope");
+        assert_string_equal(h.holders[0].unit, "user@1000.service");
+        assert_string_equal(h.holders[0].user_unit, "app-firefox-1234.scope");
         assert_string_equal(h.holders[0].node, "/dev/dri/renderD128");
         assert_int_equal(h.holders[1].pid, 300);
         assert_string_equal(h.holders[1].unit, "session-3.scope");
@@ -424,12 +427,12 @@ static void test_a_process_of_a_user_manager_has_that_managers_uid_and_its_unit_
 
         assert_int_equal(holders_find(f->dir, gpu_nodes, &h), 0);
         assert_int_equal(h.n, 1);
-        assert_string_equal(h.holders[0].unit, "pipewire.service");
+        assert_string_equal(h.holders[0].unit, "user@1000.service");
         assert_int_equal(h.holders[0].manager_uid, 1000);
         assert_string_equal(h.holders[0].user_unit, "pipewire.service");
 }
 
-static void test_the_user_unit_is_the_last_service_or_scope_below_the_manager(void **state) {
+static void test_the_user_unit_is_the_first_below_the_manager_that_is_no_slice(void **state) {
         FakeRoot *f = *state;
         _cleanup_(holders_done) Holders h = { 0 };
 
@@ -460,6 +463,7 @@ static void test_a_process_of_a_login_session_has_no_user_manager(void **state) 
 static void test_a_name_that_only_begins_like_a_user_manager_is_none(void **state) {
         FakeRoot *f = *state;
         _cleanup_(holders_done) Holders h = { 0 };
+        static const char *const units[] = { NULL, "user@.service", "user@1000x.service" };
 
         process(f, 1800, "imposter", "0::/system.slice/user@1000.serviceX/foo.service\n");
         open_fd(f, 1800, 3, "/dev/null");
@@ -471,10 +475,35 @@ static void test_a_name_that_only_begins_like_a_user_manager_is_none(void **stat
         assert_int_equal(holders_find(f->dir, gpu_nodes, &h), 0);
         assert_int_equal(h.n, 3);
         for (size_t i = 0; i < h.n; i++) {
-                assert_string_equal(h.holders[i].unit, "foo.service");
+                if (units[i])
+                        assert_string_equal(h.holders[i].unit, units[i]);
+                else
+                        assert_null(h.holders[i].unit);
                 assert_int_equal(h.holders[i].manager_uid, UID_INVALID);
                 assert_null(h.holders[i].user_unit);
         }
+}
+
+/* issue 24: a user names its cgroups as it likes below its manager's
+ * unit: "gdm.service" there is a unit of the user's, not the display
+ * manager; a "user@0.service" there is no manager of root's */
+static void test_a_users_cgroup_named_after_a_system_unit_is_the_users(void **state) {
+        FakeRoot *f = *state;
+        _cleanup_(holders_done) Holders h = { 0 };
+
+        process(f, 2100, "Xorg", "0::/user.slice/user-1000.slice/user@1000.service/app.slice/gdm.service\n");
+        open_fd(f, 2100, 3, "/dev/null");
+        process(f, 2101, "x", "0::/user.slice/user-1000.slice/user@1000.service/app.slice/user@0.service/a.scope\n");
+        open_fd(f, 2101, 3, "/dev/null");
+
+        assert_int_equal(holders_find(f->dir, gpu_nodes, &h), 0);
+        assert_int_equal(h.n, 2);
+        assert_string_equal(h.holders[0].unit, "user@1000.service");
+        assert_int_equal(h.holders[0].manager_uid, 1000);
+        assert_string_equal(h.holders[0].user_unit, "gdm.service");
+        assert_string_equal(h.holders[1].unit, "user@1000.service");
+        assert_int_equal(h.holders[1].manager_uid, 1000);
+        assert_string_equal(h.holders[1].user_unit, "user@0.service");
 }
 
 /* systemd --user: its init.scope is no unit it could stop */
@@ -491,7 +520,7 @@ static void test_the_user_manager_itself_is_in_no_user_unit(void **state) {
 
         assert_int_equal(holders_find(f->dir, gpu_nodes, &h), 0);
         assert_int_equal(h.n, 2);
-        assert_string_equal(h.holders[0].unit, "init.scope");
+        assert_string_equal(h.holders[0].unit, "user@1000.service");
         assert_int_equal(h.holders[0].manager_uid, 1000);
         assert_null(h.holders[0].user_unit);
         assert_string_equal(h.holders[1].unit, "user@1000.service");
@@ -581,7 +610,7 @@ int main(void) {
                 TEST(test_an_address_with_a_slash_is_refused),
 
                 TEST(test_a_process_with_a_node_open_is_a_holder_named_with_its_unit),
-                TEST(test_the_unit_is_the_last_service_or_scope_of_the_cgroup_path),
+                TEST(test_the_unit_is_the_first_of_the_cgroup_path_that_is_no_slice),
                 TEST(test_a_process_in_no_unit_has_a_null_unit),
                 TEST(test_on_cgroup_v1_the_unit_comes_from_systemds_hierarchy),
                 TEST(test_a_mapping_of_a_node_is_found_by_device_and_inode),
@@ -594,9 +623,10 @@ int main(void) {
                 TEST(test_the_nodes_device_nodes_returns_are_what_holders_find_matches),
 
                 TEST(test_a_process_of_a_user_manager_has_that_managers_uid_and_its_unit_there),
-                TEST(test_the_user_unit_is_the_last_service_or_scope_below_the_manager),
+                TEST(test_the_user_unit_is_the_first_below_the_manager_that_is_no_slice),
                 TEST(test_a_process_of_a_login_session_has_no_user_manager),
                 TEST(test_a_name_that_only_begins_like_a_user_manager_is_none),
+                TEST(test_a_users_cgroup_named_after_a_system_unit_is_the_users),
                 TEST(test_the_user_manager_itself_is_in_no_user_unit),
                 TEST(test_on_cgroup_v1_a_user_managers_unit_comes_from_systemds_hierarchy),
                 TEST(test_a_holder_carries_the_device_number_of_the_node_it_holds),
