@@ -285,10 +285,16 @@ static int classify_user_unit(HostContext *ctx, const Profile *p, const char *se
  * the host's own card. ALSA's snd_card_free() waits for every open file,
  * so a holder that did not close would hold the unbind (which runs under
  * a deadline, host_write()). */
-static const char *const audio_servers[] = { "pipewire", "pipewire-pulse", "wireplumber", "pulseaudio", NULL };
+/* By the program the kernel says it runs, as the distribution installs it:
+ * its name (comm) any user sets, and a program that only calls itself
+ * pipewire would hold the unbind in the kernel. */
+static const char *const audio_servers[] = {
+        "/usr/bin/pipewire", "/usr/bin/pipewire-pulse", "/usr/bin/wireplumber", "/usr/bin/pulseaudio",
+        "/bin/pipewire", "/bin/pipewire-pulse", "/bin/wireplumber", "/bin/pulseaudio", NULL,
+};
 
 bool holder_closes_on_removal(const Holder *h) {
-        return startswith(h->node, "/dev/snd/") && h->comm && strv_contains((char **) audio_servers, h->comm);
+        return startswith(h->node, "/dev/snd/") && h->exe && strv_contains((char **) audio_servers, h->exe);
 }
 
 int holder_classify(HostContext *ctx, const Profile *p, const HostSteps *steps, const char *seat, const Holder *h,

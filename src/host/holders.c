@@ -24,6 +24,7 @@ void holders_done(Holders *h) {
 
 static void holder_done(Holder *h) {
         free(h->comm);
+        free(h->exe);
         free(h->unit);
         free(h->node);
         free(h->user_unit);
@@ -422,8 +423,24 @@ int process_parent(const char *root, pid_t pid, pid_t *ret) {
         return 0;
 }
 
+/* The link /proc/PID/exe: which program it runs, as the kernel says; NULL
+ * when it cannot be read (a kernel thread, a process gone). */
+static char *process_exe(const char *proc_pid) {
+        _cleanup_free_ char *path = NULL;
+        char buf[PATH_MAX];
+        ssize_t n;
+
+        if (asprintf(&path, "%s/exe", proc_pid) < 0)
+                return NULL;
+        n = readlink(path, buf, sizeof buf - 1);
+        if (n <= 0)
+                return NULL;
+        buf[n] = '\0';
+        return strdup(buf);
+}
+
 static int holders_add(Holders *h, pid_t pid, const char *proc_pid, const Target *target, bool mapped) {
-        _cleanup_free_ char *comm_path = NULL, *comm = NULL, *unit = NULL, *n = NULL, *user_unit = NULL;
+        _cleanup_free_ char *comm_path = NULL, *comm = NULL, *unit = NULL, *n = NULL, *user_unit = NULL, *exe = NULL;
         uid_t manager_uid;
         Holder *t;
         int r;
@@ -440,6 +457,7 @@ static int holders_add(Holders *h, pid_t pid, const char *proc_pid, const Target
         r = cgroup_units(proc_pid, &unit, &manager_uid, &user_unit);
         if (r < 0)
                 return r;
+        exe = process_exe(proc_pid);
         n = strdup(target->node);
         if (!n)
                 return -ENOMEM;
@@ -451,6 +469,7 @@ static int holders_add(Holders *h, pid_t pid, const char *proc_pid, const Target
         h->holders[h->n++] = (Holder) {
                 .pid = pid,
                 .comm = TAKE_PTR(comm),
+                .exe = TAKE_PTR(exe),
                 .unit = TAKE_PTR(unit),
                 .node = TAKE_PTR(n),
                 .rdev = target->rdev,

@@ -11,7 +11,8 @@
 
 typedef struct Holder {
         pid_t pid;
-        char *comm;             /* /proc/PID/comm */
+        char *comm;             /* /proc/PID/comm: for the log only, any user sets it */
+        char *exe;              /* /proc/PID/exe: the program it runs, NULL if unknown */
         char *unit;             /* its systemd unit from /proc/PID/cgroup ("gdm.service",
                                  * "session-3.scope"), NULL if none */
         char *node;             /* the device node held, e.g. /dev/dri/card0 */

@@ -454,10 +454,10 @@ static void test_a_user_process_whose_manager_cannot_be_reached_is_refused(void 
 
 /* ---- audio servers ---- */
 
-static Holder audio_holder(const char *comm, const char *node) {
+static Holder audio_holder(const char *exe, const char *node) {
         return (Holder) {
-                .pid = 1650, .comm = (char *) comm, .node = (char *) node, .unit = (char *) "pipewire.service",
-                .manager_uid = 1000, .user_unit = (char *) "pipewire.service",
+                .pid = 1650, .comm = (char *) "pipewire", .exe = (char *) exe, .node = (char *) node,
+                .unit = (char *) "user@1000.service", .manager_uid = 1000, .user_unit = (char *) "pipewire.service",
         };
 }
 
@@ -466,30 +466,44 @@ static Holder audio_holder(const char *comm, const char *node) {
 static void test_an_audio_server_on_an_alsa_node_lets_go_when_the_card_goes(void **state) {
         Holder h;
 
-        h = audio_holder("pipewire", "/dev/snd/pcmC1D3p");
+        h = audio_holder("/usr/bin/pipewire", "/dev/snd/pcmC1D3p");
         assert_true(holder_closes_on_removal(&h));
-        h = audio_holder("wireplumber", "/dev/snd/controlC1");
+        h = audio_holder("/usr/bin/wireplumber", "/dev/snd/controlC1");
         assert_true(holder_closes_on_removal(&h));
-        h = audio_holder("pipewire-pulse", "/dev/snd/controlC1");
+        h = audio_holder("/usr/bin/pipewire-pulse", "/dev/snd/controlC1");
         assert_true(holder_closes_on_removal(&h));
-        h = audio_holder("pulseaudio", "/dev/snd/controlC1");
+        h = audio_holder("/usr/bin/pulseaudio", "/dev/snd/controlC1");
         assert_true(holder_closes_on_removal(&h));
 }
 
 static void test_an_audio_server_on_a_drm_node_or_another_program_on_an_alsa_node_does_not(void **state) {
         Holder h;
 
-        h = audio_holder("pipewire", "/dev/dri/card0");
+        h = audio_holder("/usr/bin/pipewire", "/dev/dri/card0");
         assert_false(holder_closes_on_removal(&h));
-        h = audio_holder("alsa-holder", "/dev/snd/controlC1");
+        h = audio_holder("/usr/bin/alsa-holder", "/dev/snd/controlC1");
         assert_false(holder_closes_on_removal(&h));
-        h = audio_holder("pipewire2", "/dev/snd/controlC1");
+        h = audio_holder("/usr/bin/pipewire2", "/dev/snd/controlC1");
+        assert_false(holder_closes_on_removal(&h));
+        h = audio_holder(NULL, "/dev/snd/controlC1");
+        assert_false(holder_closes_on_removal(&h));
+}
+
+/* issue 24: any program may call itself pipewire (comm, which audio_holder
+ * sets): what runs is what counts, and one of the user's own, or a copy
+ * replaced under it, holds the unbind as any other program would */
+static void test_a_program_that_only_calls_itself_an_audio_server_is_none(void **state) {
+        Holder h;
+
+        h = audio_holder("/home/desk/bin/pipewire", "/dev/snd/pcmC1D3p");
+        assert_false(holder_closes_on_removal(&h));
+        h = audio_holder("/usr/bin/pipewire (deleted)", "/dev/snd/pcmC1D3p");
         assert_false(holder_closes_on_removal(&h));
 }
 
 static void test_an_audio_server_is_left_running_not_stopped_with_its_user_unit(void **state) {
         Fixture *f = *state;
-        Holder h = audio_holder("wireplumber", "/dev/snd/controlC1");
+        Holder h = audio_holder("/usr/bin/wireplumber", "/dev/snd/controlC1");
 
         load_profile(f, "");
         assert_int_equal(holder_classify(&f->ctx, f->profile, &f->steps, "seat0", &h, &f->v), 0);
@@ -696,6 +710,7 @@ int main(void) {
 
                 TEST(test_an_audio_server_on_an_alsa_node_lets_go_when_the_card_goes),
                 TEST(test_an_audio_server_on_a_drm_node_or_another_program_on_an_alsa_node_does_not),
+                TEST(test_a_program_that_only_calls_itself_an_audio_server_is_none),
                 TEST(test_an_audio_server_is_left_running_not_stopped_with_its_user_unit),
                 TEST(test_a_unit_of_a_users_service_manager_is_stopped_there),
                 TEST(test_the_unit_of_a_user_process_is_the_one_its_manager_names),

@@ -768,6 +768,10 @@ static void holder(const Fixture *f, int pid, const char *comm, const char *cgro
         fake_file(&f->root, path, "");
         snprintf(path, sizeof path, "/proc/%d/fd/12", pid);
         fake_link(&f->root, path, "/dev/null");
+        /* the program, as the distribution installs it */
+        snprintf(path, sizeof path, "/proc/%d/exe", pid);
+        snprintf(line, sizeof line, "/usr/bin/%s", comm);
+        fake_link(&f->root, path, line);
 }
 
 /* Session `id` of desk on seat0, as systemd 252's logind records it, with
