@@ -5,6 +5,7 @@
  * monotonic time. Nothing here logs. */
 
 #include <assert.h>
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -59,6 +60,12 @@ static inline void close_pairp(int (*p)[2]) {
         closep(&(*p)[1]);
 }
 #define _cleanup_close_pair_ _cleanup_(close_pairp)
+
+static inline void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
+#define _cleanup_closedir_ _cleanup_(closedirp)
 
 static inline void fclosep(FILE **f) {
         if (*f)

@@ -6,6 +6,7 @@
 #include "handover/handover.h"
 #include "basic/fileio.h"
 #include "basic/log.h"
+#include "basic/strv.h"
 #include "basic/test-switch.h"
 #include "handover/steps.h"
 
@@ -311,6 +312,26 @@ bool handover_journal_lists_steps(const char *journal_path) {
         if (!j)
                 return access(journal_path, F_OK) >= 0;
         return !json_is_array(json_object_get(j, "steps")) || json_array_size(json_object_get(j, "steps")) > 0;
+}
+
+int handover_journal_devices(const char *journal_path, char ***ret) {
+        _cleanup_json_ json_t *j = json_load_file(journal_path, 0, NULL);
+        _cleanup_strv_ Strv devices = { 0 };
+        const json_t *entry;
+        size_t i;
+
+        if (!j)
+                return access(journal_path, F_OK) < 0 ? negative_errno() : -EBADMSG;
+        json_array_foreach(json_object_get(j, "steps"), i, entry) {
+                const char *dev = json_string_value(json_object_get(json_object_get(entry, "record"), "device"));
+                if (dev && !strv_contains(devices.v, dev) && strv_push(&devices, dev) < 0)
+                        return -ENOMEM;
+        }
+        if (!devices.v && !(devices.v = calloc(1, sizeof(char *))))
+                return -ENOMEM;
+        *ret = TAKE_PTR(devices.v);
+        devices = (Strv) { 0 };
+        return 0;
 }
 
 int handover_restore(HostContext *ctx, HostStepLookup lookup, const char *journal_path) {

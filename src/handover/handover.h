@@ -78,6 +78,11 @@ int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, con
  * A handover writes an empty one before its first step. */
 bool handover_journal_lists_steps(const char *journal_path);
 
+/* The PCI devices the steps still in a journal changed (their records'
+ * "device"): what a dead supervisor's handover still holds. An empty list
+ * for a journal with none; -ENOENT without a journal. */
+int handover_journal_devices(const char *journal_path, char ***ret);
+
 /* Undo everything the journal at `path` lists, newest first, rewriting
  * the journal after each undo, then remove it, then verify that what each
  * step took is back, and the host as a whole as the journal's `expect`

@@ -49,11 +49,6 @@ void holders_drop_pid(Holders *h, pid_t pid) {
         holders_drop_if(h, holder_is_pid, &pid);
 }
 
-static inline void closedirp(DIR **d) {
-        if (*d)
-                closedir(*d);
-}
-#define _cleanup_closedir_ _cleanup_(closedirp)
 
 static int root_path(const char *root, const char *path, char **ret) {
         char *p;

@@ -428,11 +428,6 @@ static int candidate_compare(const void *a, const void *b) {
         return strcmp(((const Candidate *) a)->name, ((const Candidate *) b)->name);
 }
 
-static void closedirp(DIR **d) {
-        if (*d)
-                closedir(*d);
-}
-
 static int candidates_add_dir(Candidates *c, const char *dir) {
         _cleanup_(closedirp) DIR *d = NULL;
         int r;

@@ -9,6 +9,7 @@
 #include "basic/process.h"
 #include "run/locks.h"
 #include "basic/parse.h"
+#include "basic/strv.h"
 #include "run/control.h"
 #include "handover/handover.h"
 #include "basic/log.h"
@@ -600,9 +601,36 @@ int control_display(const char *name, const Options *o) {
         return 0;
 }
 
+/* The devices the journal still lists, locked as a supervisor locks them:
+ * a VM started meanwhile on one of them (it should have been refused)
+ * must not lose it to this restore. */
+static int lock_journal_devices(const char *name, const Vm *vm, DeviceLocks *locks) {
+        _cleanup_strv_free_ char **devices = NULL;
+        int r;
+
+        if (handover_journal_devices(vm->paths->journal, &devices) < 0)
+                return 0;       /* none, or a journal the restore itself judges */
+        for (size_t i = 0; devices[i] && locks->n < ELEMENTSOF(locks->fds); i++) {
+                _cleanup_free_ char *holder = NULL;
+
+                r = device_lock(devices[i], name, &locks->fds[locks->n], &holder);
+                if (r == -EBUSY)
+                        return log_error_errno(r, "%s is in use by VM %s, which started after %s's supervisor died; "
+                                               "restoring %s now would take it from under that guest: stop %s first "
+                                               "(`vmrun shutdown %s`)", devices[i], holder && *holder ? holder : "?",
+                                               name, name, holder && *holder ? holder : "it",
+                                               holder && *holder ? holder : "NAME");
+                if (r < 0)
+                        return log_error_errno(r, "lock %s: %s", devices[i], STRERROR(r));
+                locks->n++;
+        }
+        return 0;
+}
+
 int control_restore(const char *name, const Options *o) {
         _cleanup_(vm_done) Vm vm = VM_NULL;
         _cleanup_close_ int lock_fd = -1;
+        _cleanup_(device_locks_done) DeviceLocks device_locks = { 0 };
         _cleanup_(host_context_done) HostContext host = { .root = host_root() };
         bool had_journal;
         int r;
@@ -618,6 +646,8 @@ int control_restore(const char *name, const Options *o) {
         }
         if (r < 0)
                 return log_error_errno(r, "lock VM %s: %s", name, STRERROR(r)), VMRUN_EXIT_FAILURE;
+        if (lock_journal_devices(name, &vm, &device_locks) < 0)
+                return VMRUN_EXIT_RESTORE;
 
         /* Its supervisor died but QEMU lives on and still holds the
          * devices: it has to go first, as gently as it allows. */

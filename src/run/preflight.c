@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 
 #include "basic/fileio.h"
 #include "basic/log.h"
+#include "basic/parse.h"
+#include "basic/strv.h"
+#include "handover/handover.h"
 #include "host/host.h"
 #include "qemu/tpm.h"
 #include "run/preflight.h"
@@ -230,6 +234,45 @@ int preflight(const Plan *plan) {
                 RET_GATHER(r, preflight_qemu_access(plan));
         RET_GATHER(r, plan_check_memlock(plan));
         RET_GATHER(r, plan_check_placement(plan));
+        return r;
+}
+
+static int refuse_if_listed(const Plan *plan, const char *other, char *const *devices) {
+        const Profile *p = plan->profile;
+
+        for (size_t i = 0; i <= strv_length(plan->gpu_functions); i++) {
+                const char *dev = i == 0 ? p->gpu_address : plan->gpu_functions[i - 1];
+                if (strv_contains((char **) devices, dev))
+                        return log_error_errno(-EBUSY, "%s is still handed over to VM %s, whose supervisor is gone "
+                                               "(its journal lists it): run `vmrun restore %s` first, or %s's restore "
+                                               "would take it from under %s", dev, other, other, other, p->name);
+        }
+        return 0;
+}
+
+int preflight_other_journals(const Plan *plan) {
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+        int r = 0;
+
+        if (!plan->profile->has_gpu)
+                return 0;
+        d = opendir(vm_run_root());
+        if (!d)
+                return errno == ENOENT ? 0 : log_error_errno(negative_errno(), "list %s: %s", vm_run_root(),
+                                                            strerror(errno));
+        while ((de = readdir(d))) {
+                _cleanup_(vm_paths_freep) VmPaths *paths = NULL;
+                _cleanup_strv_free_ char **devices = NULL;
+
+                if (de->d_type != DT_DIR || !vm_name_is_valid(de->d_name) || streq(de->d_name, plan->profile->name))
+                        continue;
+                if (vm_paths_new(de->d_name, &paths) < 0)
+                        return log_oom();
+                if (handover_journal_devices(paths->journal, &devices) < 0)
+                        continue;       /* none, or one restore itself must judge */
+                RET_GATHER(r, refuse_if_listed(plan, de->d_name, devices));
+        }
         return r;
 }
 

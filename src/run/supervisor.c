@@ -754,6 +754,9 @@ static int check_host(const Plan *plan, HostContext *host) {
                           plan->paths->journal, p->name, p->name);
                 return -EEXIST;
         }
+        r = preflight_other_journals(plan);
+        if (r < 0)
+                return r;
         _cleanup_free_ char *unit = NULL;
         r = sd_pid_get_unit(0, &unit);
         r = preflight_unit_instance(r >= 0 ? unit : NULL, p->name);
