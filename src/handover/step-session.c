@@ -15,7 +15,11 @@
  * Its deadline is the profile's [host] timeout-release: logind stops the
  * session's scope with SIGTERM, and only after the scope's own stop
  * timeout (90 s) with SIGKILL; a compositor that has not gone by the
- * deadline is not waited for longer. */
+ * deadline is not waited for longer. A session logind is closing already
+ * (the display manager's stop took its leader, sddm's helper, and logind
+ * only abandoned its scope: Plasma's startplasma-wayland stays in it)
+ * gets SIGTERM through KillSession, SIGKILL halfway to the deadline
+ * (login_session_terminate). */
 
 /* "PID 1234 (sleep), PID 1240 (weston)": what is left in the session's
  * scope, for the error when it would not end (systemd's layout of

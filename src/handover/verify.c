@@ -58,7 +58,10 @@ static int desktop_session(HostContext *ctx, const char *seat, const char *gpu, 
         for (size_t i = 0; ids[i]; i++) {
                 _cleanup_(login_session_done) LoginSession s = { 0 };
 
-                if (login_session_read(ctx, ids[i], &s) < 0)
+                /* a closing session is the one that went, not the desktop
+                 * back: logind keeps its file, with the card, until what
+                 * was left in it has gone */
+                if (login_session_read(ctx, ids[i], &s) < 0 || streq_ptr(s.state, "closing"))
                         continue;
                 for (size_t k = 0; k < n; k++)
                         if (login_session_has_device(&s, cards[k])) {

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <signal.h>
 #include <stdio.h>
 #include <sys/sysmacros.h>
 #include <systemd/sd-bus.h>
@@ -18,6 +19,7 @@ void login_session_done(LoginSession *s) {
         free(s->type);
         free(s->class);
         free(s->devices);
+        free(s->state);
         *s = (LoginSession) { 0 };
 }
 
@@ -48,6 +50,7 @@ static int session_parse(FILE *f, LoginSession *s) {
                         : streq(line, "TYPE")    ? &s->type
                         : streq(line, "CLASS")   ? &s->class
                         : streq(line, "DEVICES") ? &s->devices
+                        : streq(line, "STATE")   ? &s->state
                                                  : NULL;
                 if (!field || eq[1] == '\0')
                         continue;
@@ -203,11 +206,43 @@ static int wait_removed(sd_bus *bus, RemovedWait *w, usec_t deadline) {
         return 0;
 }
 
+/* The State property of session `id` ("closing", ...), NULL if logind
+ * cannot say. */
+static char *session_state(sd_bus *bus, const char *id) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *path;
+        char *state = NULL;
+
+        if (sd_bus_call_method(bus, LOGIND_SERVICE, LOGIND_PATH, LOGIND_MANAGER, "GetSession", &error, &reply, "s",
+                               id) < 0 ||
+            sd_bus_message_read(reply, "o", &path) < 0)
+                return NULL;
+        if (sd_bus_get_property_string(bus, LOGIND_SERVICE, path, "org.freedesktop.login1.Session", "State", &error,
+                                       &state) < 0)
+                return NULL;
+        return state;
+}
+
+static int kill_session(sd_bus *bus, const char *id, int sig) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_call_method(bus, LOGIND_SERVICE, LOGIND_PATH, LOGIND_MANAGER, "KillSession", &error, NULL, "ssi", id,
+                               "all", sig);
+        if (r < 0 && !sd_bus_error_has_name(&error, "org.freedesktop.login1.NoSuchSession"))
+                return log_debug_errno(r, "KillSession(%s, %s): %s", id, sig == SIGKILL ? "SIGKILL" : "SIGTERM",
+                                       error.message ? error.message : STRERROR(r));
+        return 0;
+}
+
 int login_session_terminate(const char *id, usec_t deadline) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *state = NULL;
         RemovedWait w = { .id = id };
+        usec_t start = now_usec();
         int r;
 
         r = sd_bus_open_system(&bus);
@@ -219,11 +254,29 @@ int login_session_terminate(const char *id, usec_t deadline) {
                                 on_session_removed, &w);
         if (r < 0)
                 return log_debug_errno(r, "subscribe to SessionRemoved: %s", STRERROR(r));
+        /* closing: logind stopped it when its leader went (sddm's helper,
+         * with sddm), without killing what was left (KillUserProcesses=no),
+         * and TerminateSession leaves a stopping session be: Plasma's
+         * startplasma-wayland would stay in it for good */
+        state = session_state(bus, id);
         r = sd_bus_call_method(bus, LOGIND_SERVICE, LOGIND_PATH, LOGIND_MANAGER, "TerminateSession", &error, NULL,
                                "s", id);
         if (sd_bus_error_has_name(&error, "org.freedesktop.login1.NoSuchSession"))
                 return log_debug_errno(0, "session %s: gone already", id);
         if (r < 0)
                 return log_debug_errno(r, "TerminateSession(%s): %s", id, error.message ? error.message : STRERROR(r));
+        if (!streq_ptr(state, "closing"))
+                return wait_removed(bus, &w, deadline);
+        log_debug("session %s was closing already: SIGTERM to what is left in it", id);
+        r = kill_session(bus, id, SIGTERM);
+        if (r < 0)
+                return r;
+        r = wait_removed(bus, &w, deadline > start ? start + (deadline - start) / 2 : deadline);
+        if (r != -ETIMEDOUT)
+                return r;
+        log_debug("session %s: still there halfway to the deadline: SIGKILL to what is left in it", id);
+        r = kill_session(bus, id, SIGKILL);
+        if (r < 0)
+                return r;
         return wait_removed(bus, &w, deadline);
 }

@@ -18,6 +18,7 @@ typedef struct LoginSession {
         char *type;             /* tty, x11, wayland: greetd's weston session says tty */
         char *class;            /* user, greeter */
         char *devices;          /* "226:0 116:2": the devices its controller took (TakeDevice) */
+        char *state;            /* online, active, closing (its leader gone, or ended: on its way out) */
 } LoginSession;
 
 void login_session_done(LoginSession *s);
@@ -41,7 +42,11 @@ int login_sessions_on_seat(const HostContext *ctx, const char *seat, char ***ret
 int device_seat(const HostContext *ctx, const char *pci_address, char **ret);
 
 /* Ask logind to end session `id` (TerminateSession) and wait for its
- * SessionRemoved signal before `deadline`. 0 also when the session was
- * gone already; -ETIMEDOUT when it is still there at the deadline.
- * Logs at debug level only. */
+ * SessionRemoved signal before `deadline`. A session logind is closing
+ * already (its leader went: a display manager stopped before its
+ * session was ended) is not stopped again by TerminateSession, its scope
+ * only abandoned: what is left in it is sent SIGTERM (KillSession), and
+ * SIGKILL when it is still there halfway to the deadline. 0 also when
+ * the session was gone already; -ETIMEDOUT when it is still there at the
+ * deadline. Logs at debug level only. */
 int login_session_terminate(const char *id, usec_t deadline);

@@ -81,6 +81,40 @@ desk_ssh() {
         ssh -n "$user@localhost" "$(printf '%q ' "$@")"
 }
 
+# the devices logind gave session ID (TakeDevice), as its session file
+# keeps them: major:minor, space-separated
+session_devices() { sed -n 's/^DEVICES=//p' "/run/systemd/sessions/$1" 2>/dev/null; }
+session_has_card0() { # ID
+        local card0
+        card0=$(printf '%d:%d' "0x$(stat -c %t /dev/dri/card0)" "0x$(stat -c %T /dev/dri/card0)")
+        [[ " $(session_devices "$1") " == *" $card0 "* ]]
+}
+export -f session_devices session_has_card0
+
+# facts of user units: the properties that say whether, and how, it can
+# be stopped, and what it is part of
+user_unit_facts() { # UNIT...
+        local u
+        for u in "$@"; do
+                echo "    $u: $(as_user systemctl --user show "$u" -p ActiveState -p RefuseManualStart \
+                        -p RefuseManualStop -p PartOf -p BindsTo -p Slice -p CollectMode 2>&1 | tr '\n' ' ')"
+        done
+}
+
+# holders of the GPU's DRM nodes and the units they run in: which manager
+# (system or desk's) and which unit
+show_drm_holders() { # TITLE
+        local line cg u
+        echo "lab: $1:"
+        holders /dev/dri/card0 /dev/dri/renderD128 | while read -r line; do
+                echo "    $line"
+        done
+        echo "    their user units:"
+        # shellcheck disable=SC2046
+        user_unit_facts $(holders /dev/dri/card0 /dev/dri/renderD128 | awk '{print $NF}' |
+                sed -n "s#.*/user@$uid\.service/\(.*/\)\?\([^/]*\.\(service\|scope\)\)\$#\2#p" | sort -u)
+}
+
 # a WAV of SECONDS of silence, 8 kHz mono s16
 make_wav() { # FILE SECONDS
         local n=$(($2 * 16000))

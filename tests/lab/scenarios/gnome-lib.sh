@@ -21,14 +21,6 @@ shell_on_card0() {
                 find /proc/"$p"/fd -maxdepth 1 -lname /dev/dri/card0 2>/dev/null | grep -q . &&
                 grep -q "/user@$uid.service/session.slice/$shell_unit\$" /proc/"$p"/cgroup
 }
-# the devices logind gave session ID (TakeDevice), as its session file
-# keeps them: major:minor, space-separated
-session_devices() { sed -n 's/^DEVICES=//p' "/run/systemd/sessions/$1" 2>/dev/null; }
-session_has_card0() { # ID
-        local card0
-        card0=$(printf '%d:%d' "0x$(stat -c %t /dev/dri/card0)" "0x$(stat -c %T /dev/dri/card0)")
-        [[ " $(session_devices "$1") " == *" $card0 "* ]]
-}
 # gnome-shell told its manager it is up (Type=notify): it holds card0
 # a while before that, still starting
 shell_unit_active() { as_user systemctl --user -q is-active "$shell_unit"; }
@@ -43,32 +35,10 @@ new_gnome_up() { # ID
         local s
         s=$(user_session) && [ "$s" != "$1" ] && gnome_up
 }
-export -f shell_pid shell_on_card0 shell_unit_active session_devices session_has_card0 gnome_up new_gnome_up
+export -f shell_pid shell_on_card0 shell_unit_active gnome_up new_gnome_up
 export shell_unit
 
-# facts of user units: the properties that say whether, and how, it can
-# be stopped, and what it is part of
-user_unit_facts() { # UNIT...
-        local u
-        for u in "$@"; do
-                echo "    $u: $(as_user systemctl --user show "$u" -p ActiveState -p RefuseManualStart \
-                        -p RefuseManualStop -p PartOf -p BindsTo -p Slice -p CollectMode 2>&1 | tr '\n' ' ')"
-        done
-}
 
-# holders of the GPU's DRM nodes and the units they run in: which manager
-# (system or desk's) and which unit
-show_drm_holders() { # TITLE
-        local line cg u
-        echo "lab: $1:"
-        holders /dev/dri/card0 /dev/dri/renderD128 | while read -r line; do
-                echo "    $line"
-        done
-        echo "    their user units:"
-        # shellcheck disable=SC2046
-        user_unit_facts $(holders /dev/dri/card0 /dev/dri/renderD128 | awk '{print $NF}' |
-                sed -n "s#.*/user@$uid\.service/\(.*/\)\?\([^/]*\.\(service\|scope\)\)\$#\2#p" | sort -u)
-}
 
 # The host as GNOME's user sees it, for "exactly as before" (state_fn of
 # vmrun-lib's same_state_as): vmrun-lib's host_state and the desktop's
