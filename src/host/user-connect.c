@@ -140,6 +140,10 @@ int connect_as_user(const char *root, uid_t uid, const char *rel, usec_t deadlin
         closep(&pair[1]);
         r = receive(pair[0], deadline, &fd);
         (void) pidfd_kill_and_reap(pidfd);     /* done, or given up on */
+        /* the user may not even reach it: not the user's own (a link to
+         * PID 1's socket, which only root may use) */
+        if (r == -EACCES)
+                r = -EPERM;
         if (r < 0)
                 return log_debug_errno(r == -ECONNREFUSED ? -ENOENT : r, "connect to %s as uid %u: %s", c.sa.sun_path,
                                        (unsigned) uid, STRERROR(r));

@@ -13,6 +13,6 @@
 
 /* ROOT/run/user/UID/REL (root: NULL or "/" for the host), connected as
  * uid, by `deadline`. -ENOENT: no runtime directory or no socket there;
- * -EPERM: the directory is not uid's, or the peer is not a process of
- * uid; -ETIMEDOUT: no answer by the deadline. */
+ * -EPERM: the directory is not uid's, the socket there is one uid may
+ * not use (a link to root's), or the peer is not a process of uid; -ETIMEDOUT: no answer by the deadline. */
 int connect_as_user(const char *root, uid_t uid, const char *rel, usec_t deadline, int *ret_fd);
