@@ -159,6 +159,15 @@ static int verify_desktop(HostContext *ctx, const json_t *desktop, const char *g
         int r, ms;
 
         if (!display_manager_runs(ctx, desktop)) {
+                /* a rollback before the session's end left it as it was:
+                 * nothing to start again */
+                r = desktop_session(ctx, seat, gpu, &s);
+                if (r > 0) {
+                        log_info("back: the desktop: session %s of %s on %s still has the GPU's card (it was not "
+                                 "ended)", s.id, s.user, seat);
+                        ctx->desktop_back = true;
+                        return 0;
+                }
                 log_info("back: the console; no display manager runs, so the desktop started by hand (startx) does "
                          "not come back by itself: start it again");
                 return 0;
@@ -179,6 +188,7 @@ static int verify_desktop(HostContext *ctx, const json_t *desktop, const char *g
                 if (r > 0) {
                         log_info("back: the desktop: session %s of %s on %s has the GPU's card (waited %.1fs)", s.id,
                                  s.user, seat, (double) (now_usec() - start) / USEC_PER_SEC);
+                        ctx->desktop_back = true;
                         say_screen(ctx, gpu);
                         return 0;
                 }
@@ -189,6 +199,7 @@ static int verify_desktop(HostContext *ctx, const json_t *desktop, const char *g
                 if (r > 0) {
                         log_info("back: the desktop: %s (waited %.1fs)", who,
                                  (double) (now_usec() - start) / USEC_PER_SEC);
+                        ctx->desktop_back = true;
                         say_screen(ctx, gpu);
                         return 0;
                 }

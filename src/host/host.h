@@ -26,6 +26,9 @@ typedef struct HostContext {
         Modules *modules;
         Units *units;
         int units_error;        /* why the system bus could not be reached, once said */
+        /* host_verify() saw the desktop take the GPU's card again; false
+         * where nothing brings it back (startx: the console is back) */
+        bool desktop_back;
 } HostContext;
 
 void host_context_done(HostContext *ctx);

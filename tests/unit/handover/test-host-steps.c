@@ -1270,6 +1270,28 @@ static void test_without_a_display_manager_the_console_is_back_and_the_desktop_i
         assert_int_equal(r, 0);
         assert_logged(log, "back: the console; no display manager runs, so the desktop started by hand (startx) does "
                            "not come back by itself: start it again");
+        assert_false(f->ctx.desktop_back);
+}
+
+/* startx, and a rollback before its session ended: the desktop never
+ * went, and the user is not told to start it again */
+static void test_without_a_display_manager_a_session_not_ended_is_the_desktop(void **state) {
+        Fixture *f = *state;
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+        int r;
+
+        desktop_holders(f);
+        capture_start(&c);
+        assert_int_equal(plan(f, "[gpu]\naddress = 01:00.0\nfunctions = 01:00.1\n[host]\ndisplay-manager = none\n",
+                              with_audio), 0);
+        r = host_verify(&f->ctx, f->expect);
+        log = capture_end(&c);
+        assert_int_equal(r, 0);
+        assert_true(f->ctx.desktop_back);
+        assert_logged(log, "back: the desktop: session 1 of");
+        assert_logged(log, "still has the GPU's card (it was not ended)");
+        assert_null(strstr(log, "back: the console"));
 }
 
 static void test_verify_reports_a_desktop_that_did_not_come_back_by_its_deadline(void **state) {
@@ -1727,6 +1749,7 @@ int main(void) {
                 TEST(test_verify_reports_a_desktop_that_did_not_come_back_by_its_deadline),
                 TEST(test_a_root_xorg_of_the_display_manager_is_the_desktop_the_restore_waits_for),
                 TEST(test_without_a_display_manager_the_console_is_back_and_the_desktop_is_to_be_started_again),
+                TEST(test_without_a_display_manager_a_session_not_ended_is_the_desktop),
                 TEST(test_verify_reports_a_missing_drm_card_and_an_unbound_console),
 
                 TEST(test_without_a_backlight_device_no_step_is_planned_and_the_log_says_not_needed),
