@@ -115,6 +115,17 @@ show_drm_holders() { # TITLE
                 sed -n "s#.*/user@$uid\.service/\(.*/\)\?\([^/]*\.\(service\|scope\)\)\$#\2#p" | sort -u)
 }
 
+# desk's xfwm4 (Xfce's window manager) runs in the scope of session ID:
+# an X session's clients are the session's, not the user manager's
+xfwm4_in_session() { # ID
+        local p
+        for p in $(pgrep -u "$user" -x xfwm4); do
+                grep -q "/session-$1\.scope\$" /proc/"$p"/cgroup 2>/dev/null && return 0
+        done
+        return 1
+}
+export -f xfwm4_in_session
+
 # a WAV of SECONDS of silence, 8 kHz mono s16
 make_wav() { # FILE SECONDS
         local n=$(($2 * 16000))

@@ -27,13 +27,6 @@ holds_card0() { # PID
 tty_session() { # ID: a tty session on VT 1 of class user
         [ "$(loginctl show-session "$1" -p Type --value 2>/dev/null):$(loginctl show-session "$1" -p Class --value 2>/dev/null):$(loginctl show-session "$1" -p VTNr --value 2>/dev/null)" = tty:user:1 ]
 }
-xfwm4_in_session() { # ID
-        local p
-        for p in $(pgrep -u "$user" -x xfwm4); do
-                grep -q "/session-$1\.scope\$" /proc/"$p"/cgroup 2>/dev/null && return 0
-        done
-        return 1
-}
 # The desktop as startx brings it: desk's tty session on seat0 (VT 1) has
 # card0 from logind, desk's Xorg in that session holds it, and desk's
 # xfwm4 runs there.

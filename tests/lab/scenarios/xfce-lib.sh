@@ -30,15 +30,6 @@ xorg_on_card0() {
         local p
         p=$(xorg_pid) && holds_card0 "$p"
 }
-# desk's xfwm4 runs in the scope of session ID (the X session's clients
-# are the session's, not the user manager's)
-xfwm4_in_session() { # ID
-        local p
-        for p in $(pgrep -u "$user" -x xfwm4); do
-                grep -q "/session-$1\.scope\$" /proc/"$p"/cgroup 2>/dev/null && return 0
-        done
-        return 1
-}
 x11_session() { # ID: an x11 session of class user
         [ "$(loginctl show-session "$1" -p Type --value 2>/dev/null):$(loginctl show-session "$1" -p Class --value 2>/dev/null)" = x11:user ]
 }
