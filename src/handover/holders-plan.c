@@ -247,15 +247,17 @@ static int classify_user_unit(HostContext *ctx, const Profile *p, const char *se
         if (!v->user)
                 return -ENOMEM;
         r = units_new_user(ctx->root, h->manager_uid, &u);
+        if (r == -EPERM)
+                return verdict(v, HOLDER_REFUSED, NULL,
+                               printf_alloc("in the service manager of %s (user@%u.service), which vmrun cannot reach: "
+                                            "/run/user/%u/systemd/private, or its directory, is not that user's own; "
+                                            "vmrun acts through no socket another user may have put there", v->user,
+                                            (unsigned) h->manager_uid, (unsigned) h->manager_uid));
         if (r < 0)
                 return verdict(v, HOLDER_REFUSED, NULL,
                                printf_alloc("in the service manager of %s (user@%u.service), which vmrun cannot reach "
                                             "(%s): see `systemctl status user@%u.service`", v->user,
-                                            (unsigned) h->manager_uid,
-                                            r == -EPERM ? "its socket, /run/user/UID/systemd/private, or the directory "
-                                                          "is not that user's own"
-                                                        : STRERROR(r),
-                                            (unsigned) h->manager_uid));
+                                            (unsigned) h->manager_uid, STRERROR(r), (unsigned) h->manager_uid));
         r = unit_info_of_pid(u, h->pid, &i);
         if (r >= 0)
                 r = unit_stops_with(u, &i, "graphical-session.target", &graphical);
