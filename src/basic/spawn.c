@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
 #include <signal.h>
+#include <string.h>
+#include <unistd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -23,7 +25,7 @@ static void reset_signals(void) {
 
 /* fds[i] at i, /dev/null for a missing 0, 1 or 2, nothing else open. */
 static int place_fds(const int *fds, int n) {
-        int lifted[SPAWN_FDS_MAX];
+        int lifted[SPAWN_FDS_MAX + 1];
 
         /* every source above the targets first, so no dup2() overwrites
          * one still to be moved */
@@ -47,17 +49,23 @@ static int place_fds(const int *fds, int n) {
         return 0;
 }
 
-static _Noreturn void child(const Spawn *s) {
+static _Noreturn void child(const Spawn *s, int placed) {
+        int fds[SPAWN_FDS_MAX + 1];
         int r;
 
         reset_signals();
         if (s->new_session)
                 setsid();
-        r = place_fds(s->fds, s->n_fds);
+        /* the pipe that tells the parent goes along as one more, last */
+        memcpy(fds, s->fds, sizeof(int) * s->n_fds);
+        fds[s->n_fds] = placed;
+        r = place_fds(fds, s->n_fds + 1);
         if (r < 0) {
                 /* fd 2 may be anything now: nothing can be said */
                 _exit(SPAWN_EXIT_SETUP);
         }
+        (void) write(s->n_fds, "", 1);
+        (void) close(s->n_fds);
         if (s->setup && s->setup(s->userdata) < 0)
                 _exit(SPAWN_EXIT_SETUP);
         if (!s->argv)
@@ -68,7 +76,7 @@ static _Noreturn void child(const Spawn *s) {
 }
 
 int spawn(const Spawn *s, pid_t *ret_pid, int *ret_pidfd) {
-        int pidfd, r;
+        int placed[2], pidfd, r;
         pid_t pid;
 
         assert(s);
@@ -77,11 +85,26 @@ int spawn(const Spawn *s, pid_t *ret_pid, int *ret_pidfd) {
         assert(ret_pid);
         assert(ret_pidfd);
 
-        pid = fork();
-        if (pid < 0)
+        /* spawn() returns once the child holds only the descriptors it
+         * was given: a child left stuck (a sysfs write that never
+         * returns) must not keep a lock of vmrun's, nor anything else,
+         * however late it was scheduled */
+        if (pipe2(placed, O_CLOEXEC) < 0)
                 return negative_errno();
+        pid = fork();
+        if (pid < 0) {
+                r = negative_errno();
+                (void) close(placed[0]);
+                (void) close(placed[1]);
+                return r;
+        }
         if (pid == 0)
-                child(s);
+                child(s, placed[1]);
+        (void) close(placed[1]);
+        /* a byte once it has, or end of file if it died first */
+        while (read(placed[0], &(char) { 0 }, 1) < 0 && errno == EINTR)
+                ;
+        (void) close(placed[0]);
 
         pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
         if (pidfd < 0) {

@@ -6,7 +6,10 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <dirent.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 
 #include "basic/process.h"
@@ -147,6 +150,40 @@ static void test_a_function_runs_in_place_of_exec_and_its_return_is_the_status(v
         assert_int_equal(si.si_status, 42);
 }
 
+static int wait_for_a_signal(void *userdata) {
+        pause();
+        return 0;
+}
+
+/* A child that never ends (a write stuck in a driver) holds nothing of
+ * its parent's from the moment spawn() returns: not the lock taken just
+ * before, however late the child is scheduled. */
+static void test_once_spawn_returns_the_child_holds_none_of_the_callers_descriptors(void **state) {
+        _cleanup_close_ int lock = open("/dev/null", O_RDONLY), pidfd = -1;
+        _cleanup_closedir_ DIR *d = NULL;
+        char path[64];
+        struct dirent *de;
+        int n = 0;
+        pid_t pid;
+
+        assert_true(lock >= 0);
+        assert_int_equal(fcntl(lock, F_SETFD, 0), 0);
+        assert_int_equal(spawn(&(const Spawn) { .run = wait_for_a_signal, .fds = (const int[]) { -1, -1, -1 },
+                                                .n_fds = 3 },
+                               &pid, &pidfd),
+                         0);
+        snprintf(path, sizeof path, "/proc/%d/fd", (int) pid);
+        d = opendir(path);
+        assert_non_null(d);
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.') {
+                        assert_true(atoi(de->d_name) <= 2);
+                        n++;
+                }
+        assert_int_equal(n, 3);
+        assert_int_equal(pidfd_kill_and_reap(pidfd), 0);
+}
+
 static void test_the_wait_ends_at_its_deadline_and_the_child_can_still_be_killed(void **state) {
         char *const argv[] = { (char *) "/bin/sleep", (char *) "600", NULL };
         _cleanup_close_ int pidfd = -1;
@@ -170,6 +207,7 @@ int main(void) {
                 cmocka_unit_test(test_a_failed_setup_exits_126_before_the_program),
                 cmocka_unit_test(test_a_program_that_cannot_be_executed_exits_127_and_says_so),
                 cmocka_unit_test(test_a_function_runs_in_place_of_exec_and_its_return_is_the_status),
+                cmocka_unit_test(test_once_spawn_returns_the_child_holds_none_of_the_callers_descriptors),
                 cmocka_unit_test(test_the_wait_ends_at_its_deadline_and_the_child_can_still_be_killed),
         };
 
