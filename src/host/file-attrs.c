@@ -8,23 +8,19 @@
 
 static const char *const acl_names[] = { "system.posix_acl_access", "system.posix_acl_default" };
 
-/* O_PATH without following a link; the inode is reached again through
- * /proc/self/fd, which names exactly that inode */
-static int open_inode(const HostContext *ctx, const char *path, int *ret_fd, char ret_proc[static 32]) {
-        _cleanup_free_ char *p = NULL;
-        struct stat st;
+/* The inode without following a link, reached again through
+ * /proc/self/fd, which names exactly that inode: xattr calls take no
+ * descriptor of O_PATH's */
+static int open_inode(const HostContext *ctx, const char *path, int *ret_fd, struct stat *ret_st,
+                      char ret_proc[static 32]) {
         int fd, r;
 
-        r = host_path(ctx, path, &p);
+        r = host_open_inode(ctx, path, &fd, ret_st);
         if (r < 0)
                 return r;
-        fd = open(p, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        if (fstat(fd, &st) < 0 || S_ISLNK(st.st_mode)) {
-                r = S_ISLNK(st.st_mode) ? -ELOOP : negative_errno();
+        if (S_ISLNK(ret_st->st_mode)) {
                 close(fd);
-                return r;
+                return -ELOOP;
         }
         snprintf(ret_proc, 32, "/proc/self/fd/%d", fd);
         *ret_fd = fd;
@@ -73,11 +69,9 @@ int host_file_attrs(const HostContext *ctx, const char *path, json_t **ret) {
 
         if (!acls)
                 return -ENOMEM;
-        r = open_inode(ctx, path, &fd, proc);
+        r = open_inode(ctx, path, &fd, &st, proc);
         if (r < 0)
                 return r;
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
         for (size_t i = 0; i < ELEMENTSOF(acl_names); i++) {
                 unsigned char buf[4096];
                 _cleanup_free_ char *s = NULL;
@@ -102,11 +96,12 @@ int host_file_attrs_restore(const HostContext *ctx, const char *path, const json
         const json_t *mode = json_object_get(attrs, "mode"), *acls = json_object_get(attrs, "acls");
         _cleanup_close_ int fd = -1;
         char proc[32];
+        struct stat st;
         int r;
 
         if (!json_is_integer(mode))
                 return 0;
-        r = open_inode(ctx, path, &fd, proc);
+        r = open_inode(ctx, path, &fd, &st, proc);
         if (r < 0)
                 return r;
         /* the ACLs first: setting one recomputes the mode's group bits */

@@ -418,22 +418,33 @@ static bool chown_device_allowed(const char *path, dev_t rdev) {
         return false;
 }
 
-int host_chown(const HostContext *ctx, const char *path, uid_t uid, gid_t gid, uid_t *ret_uid, gid_t *ret_gid) {
+int host_open_inode(const HostContext *ctx, const char *path, int *ret_fd, struct stat *ret_st) {
         _cleanup_free_ char *p = NULL;
         _cleanup_close_ int fd = -1;
-        struct stat st;
         int r;
 
         r = host_path(ctx, path, &p);
         if (r < 0)
                 return r;
-        /* O_PATH|O_NOFOLLOW: the check and the chown are about the same
-         * inode, and a symlink put in its place is not followed */
         fd = open(p, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return negative_errno();
-        if (fstat(fd, &st) < 0)
+        if (fstat(fd, ret_st) < 0)
                 return negative_errno();
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+int host_chown(const HostContext *ctx, const char *path, uid_t uid, gid_t gid, uid_t *ret_uid, gid_t *ret_gid) {
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        int r;
+
+        /* the check and the chown are about the same inode, and a symlink
+         * put in its place is not followed */
+        r = host_open_inode(ctx, path, &fd, &st);
+        if (r < 0)
+                return r;
         if (S_ISCHR(st.st_mode)) {
                 if (!chown_device_allowed(path, st.st_rdev))
                         return log_error_errno(-EPERM, "refusing to give %s to the QEMU user: the only devices it gets are "

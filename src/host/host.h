@@ -12,6 +12,8 @@
  * deadline, because a driver's remove() can block forever and vmrun must
  * then still be able to say so and undo what it did. */
 
+#include <sys/stat.h>
+
 #include "basic/util.h"
 
 typedef struct Modules Modules;
@@ -88,6 +90,11 @@ int host_write(const HostContext *ctx, const char *path, const char *value, usec
  * regular files with one link and directories, never through a symlink.
  * -EPERM (logged) for anything else. */
 int host_chown(const HostContext *ctx, const char *path, uid_t uid, gid_t gid, uid_t *ret_uid, gid_t *ret_gid);
+
+/* `path` under the context's root opened O_PATH without following a
+ * link (a link is the inode then), and its stat: what is checked and what
+ * is changed are the same inode. */
+int host_open_inode(const HostContext *ctx, const char *path, int *ret_fd, struct stat *ret_st);
 
 /* Whose `path` is, the path itself (a symlink's own owner). */
 int host_owner(const HostContext *ctx, const char *path, uid_t *ret_uid, gid_t *ret_gid);

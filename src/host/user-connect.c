@@ -115,7 +115,7 @@ int connect_as_user(const char *root, uid_t uid, const char *rel, usec_t deadlin
         struct ucred peer;
         socklen_t len = sizeof peer;
         pid_t pid;
-        int r;
+        int k, r;
 
         assert(rel);
         assert(ret_fd);
@@ -139,7 +139,11 @@ int connect_as_user(const char *root, uid_t uid, const char *rel, usec_t deadlin
                 return log_debug_errno(r, "fork a child to connect as uid %u: %s", (unsigned) uid, STRERROR(r));
         closep(&pair[1]);
         r = receive(pair[0], deadline, &fd);
-        (void) pidfd_kill_and_reap(pidfd);     /* done, or given up on */
+        /* done, or given up on: what it was is the connection's result */
+        k = pidfd_kill_and_reap(pidfd);
+        if (k < 0)
+                log_debug_errno(k, "reap the child (PID %d) that connected as uid %u: %s", (int) pid, (unsigned) uid,
+                                STRERROR(k));
         /* the user may not even reach it: not the user's own (a link to
          * PID 1's socket, which only root may use) */
         if (r == -EACCES)
