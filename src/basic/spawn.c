@@ -56,7 +56,8 @@ static _Noreturn void child(const Spawn *s, int placed) {
         reset_signals();
         if (s->new_session)
                 setsid();
-        /* the pipe that tells the parent goes along as one more, last */
+        /* the pipe that tells the parent goes along as one more, last:
+         * closing it, after every other, is the news */
         memcpy(fds, s->fds, sizeof(int) * s->n_fds);
         fds[s->n_fds] = placed;
         r = place_fds(fds, s->n_fds + 1);
@@ -64,7 +65,6 @@ static _Noreturn void child(const Spawn *s, int placed) {
                 /* fd 2 may be anything now: nothing can be said */
                 _exit(SPAWN_EXIT_SETUP);
         }
-        (void) write(s->n_fds, "", 1);
         (void) close(s->n_fds);
         if (s->setup && s->setup(s->userdata) < 0)
                 _exit(SPAWN_EXIT_SETUP);
@@ -101,7 +101,7 @@ int spawn(const Spawn *s, pid_t *ret_pid, int *ret_pidfd) {
         if (pid == 0)
                 child(s, placed[1]);
         (void) close(placed[1]);
-        /* a byte once it has, or end of file if it died first */
+        /* end of file once it has (or has died) */
         while (read(placed[0], &(char) { 0 }, 1) < 0 && errno == EINTR)
                 ;
         (void) close(placed[0]);
