@@ -606,25 +606,19 @@ int control_display(const char *name, const Options *o) {
  * must not lose it to this restore. */
 static int lock_journal_devices(const char *name, const Vm *vm, DeviceLocks *locks) {
         _cleanup_strv_free_ char **devices = NULL;
+        _cleanup_free_ char *holder = NULL;
+        const char *busy = NULL;
         int r;
 
         if (handover_journal_devices(vm->paths->journal, &devices) < 0)
                 return 0;       /* none, or a journal the restore itself judges */
-        for (size_t i = 0; devices[i] && locks->n < ELEMENTSOF(locks->fds); i++) {
-                _cleanup_free_ char *holder = NULL;
-
-                r = device_lock(devices[i], name, &locks->fds[locks->n], &holder);
-                if (r == -EBUSY)
-                        return log_error_errno(r, "%s is in use by VM %s, which started after %s's supervisor died; "
-                                               "restoring %s now would take it from under that guest: stop %s first "
-                                               "(`vmrun shutdown %s`)", devices[i], holder && *holder ? holder : "?",
-                                               name, name, holder && *holder ? holder : "it",
-                                               holder && *holder ? holder : "NAME");
-                if (r < 0)
-                        return log_error_errno(r, "lock %s: %s", devices[i], STRERROR(r));
-                locks->n++;
-        }
-        return 0;
+        r = device_locks_take_all((const char *const *) devices, strv_length(devices), name, locks, &busy, &holder);
+        if (r == -EBUSY)
+                return log_error_errno(r, "%s is in use by VM %s, which started after %s's supervisor died; "
+                                       "restoring %s now would take it from under that guest: stop %s first "
+                                       "(`vmrun shutdown %s`)", busy, holder ? holder : "?", name, name,
+                                       holder ? holder : "it", holder ? holder : "NAME");
+        return r;
 }
 
 int control_restore(const char *name, const Options *o) {

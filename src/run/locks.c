@@ -159,23 +159,39 @@ void device_locks_done(DeviceLocks *l) {
 
 /* One VM per device, across VMs: the handover of a second one would take
  * a GPU from under a running guest. */
+int device_locks_take_all(const char *const *devices, size_t n, const char *vm, DeviceLocks *locks,
+                          const char **ret_busy, char **ret_holder) {
+        for (size_t i = 0; i < n && locks->n < ELEMENTSOF(locks->fds); i++) {
+                _cleanup_free_ char *holder = NULL;
+                int r = device_lock(devices[i], vm, &locks->fds[locks->n], &holder);
+
+                if (r == -EBUSY) {
+                        *ret_busy = devices[i];
+                        *ret_holder = holder && *holder ? TAKE_PTR(holder) : NULL;
+                        return r;
+                }
+                if (r < 0)
+                        return log_error_errno(r, "lock %s under %s: %s", devices[i], VMRUN_LOCK_DIR, STRERROR(r));
+                locks->n++;
+        }
+        return 0;
+}
+
 int device_locks_take(const Plan *plan, DeviceLocks *locks) {
         const Profile *p = plan->profile;
+        const char *devices[ELEMENTSOF(locks->fds)], *busy = NULL;
+        _cleanup_free_ char *holder = NULL;
+        size_t n = 0;
         int r;
 
         if (!p->has_gpu)
                 return 0;
-        for (size_t i = 0; i <= strv_length(plan->gpu_functions) && locks->n < ELEMENTSOF(locks->fds); i++) {
-                const char *dev = i == 0 ? p->gpu_address : plan->gpu_functions[i - 1];
-                _cleanup_free_ char *holder = NULL;
-
-                r = device_lock(dev, p->name, &locks->fds[locks->n], &holder);
-                if (r == -EBUSY)
-                        return log_error_errno(r, "%s is in use by VM %s; stop that one first (`vmrun shutdown %s`)", dev,
-                                               holder && *holder ? holder : "(unknown)", holder && *holder ? holder : "NAME");
-                if (r < 0)
-                        return log_error_errno(r, "lock %s under %s: %s", dev, VMRUN_LOCK_DIR, STRERROR(r));
-                locks->n++;
-        }
-        return 0;
+        devices[n++] = p->gpu_address;
+        for (size_t i = 0; plan->gpu_functions && plan->gpu_functions[i] && n < ELEMENTSOF(devices); i++)
+                devices[n++] = plan->gpu_functions[i];
+        r = device_locks_take_all(devices, n, p->name, locks, &busy, &holder);
+        if (r == -EBUSY)
+                return log_error_errno(r, "%s is in use by VM %s; stop that one first (`vmrun shutdown %s`)", busy,
+                                       holder ? holder : "(unknown)", holder ? holder : "NAME");
+        return r;
 }

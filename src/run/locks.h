@@ -31,6 +31,12 @@ typedef struct DeviceLocks {
 
 void device_locks_done(DeviceLocks *l);
 
+/* The lock of each of `devices` for `vm`, into `locks`. -EBUSY when
+ * another VM holds one: *ret_busy is that device, *ret_holder that VM's
+ * name (NULL when unknown); the caller says what to do about it. */
+int device_locks_take_all(const char *const *devices, size_t n, const char *vm, DeviceLocks *locks,
+                          const char **ret_busy, char **ret_holder);
+
 /* The lock of every function the plan passes; logs which VM holds one
  * that is taken. */
 int device_locks_take(const Plan *plan, DeviceLocks *locks);
