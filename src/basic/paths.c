@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
 #include <sys/stat.h>
 
+#include "basic/parse.h"
 #include "basic/paths.h"
+#include "basic/strv.h"
 #include "basic/test-switch.h"
 
 const char *vm_run_root(void) {
@@ -55,5 +58,22 @@ int vm_paths_new(const char *name, VmPaths **ret) {
             asprintf(&p->tpm_dir, "%s/tpm", p->state_dir) < 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(p);
+        return 0;
+}
+
+int vm_names(char ***ret) {
+        _cleanup_strv_ Strv names = { 0 };
+        _cleanup_closedir_ DIR *d = opendir(vm_run_root());
+        struct dirent *de;
+
+        if (!d && errno != ENOENT)
+                return negative_errno();
+        while (d && (de = readdir(d)))
+                if (de->d_type == DT_DIR && vm_name_is_valid(de->d_name) && strv_push(&names, de->d_name) < 0)
+                        return -ENOMEM;
+        if (!names.v && !(names.v = calloc(1, sizeof(char *))))
+                return -ENOMEM;
+        *ret = TAKE_PTR(names.v);
+        names = (Strv) { 0 };
         return 0;
 }

@@ -34,6 +34,10 @@ const char *vm_run_root(void);
 const char *vm_state_root(void);
 const char *vm_data_dir(void);
 
+/* The names of the VMs with a directory under vm_run_root(), sorted as
+ * found; none when it does not exist. */
+int vm_names(char ***ret);
+
 /* vm_data_dir()/NAME. */
 int vm_data_file(const char *name, char **ret);
 

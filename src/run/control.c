@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <dirent.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -350,30 +349,6 @@ static bool vm_known(Vm *vm) {
         return vm->supervisor_alive || vm->qemu_pidfd >= 0 || access(vm->paths->journal, F_OK) >= 0;
 }
 
-static int list_names(char ***ret) {
-        _cleanup_strv_ Strv names = { 0 };
-        DIR *d = opendir(vm_run_root());
-        struct dirent *de;
-
-        if (!d) {
-                if (errno != ENOENT)
-                        return negative_errno();
-        } else {
-                while ((de = readdir(d)))
-                        if (de->d_type == DT_DIR && vm_name_is_valid(de->d_name))
-                                if (strv_push(&names, de->d_name) < 0) {
-                                        closedir(d);
-                                        return -ENOMEM;
-                                }
-                closedir(d);
-        }
-        if (!names.v && !(names.v = calloc(1, sizeof(char *))))
-                return -ENOMEM;
-        *ret = TAKE_PTR(names.v);
-        names = (Strv) { 0 };
-        return 0;
-}
-
 int control_status(const char *name, const Options *o) {
         _cleanup_strv_free_ char **names = NULL;
         _cleanup_json_ json_t *all = json_array();
@@ -386,7 +361,7 @@ int control_status(const char *name, const Options *o) {
                 names = calloc(2, sizeof(char *));
                 if (!names || !(names[0] = strdup(name)))
                         return log_oom(), VMRUN_EXIT_FAILURE;
-        } else if ((r = list_names(&names)) < 0)
+        } else if ((r = vm_names(&names)) < 0)
                 return log_error_errno(r, "list %s: %s", vm_run_root(), STRERROR(r)), VMRUN_EXIT_FAILURE;
 
         for (size_t i = 0; names[i]; i++) {
@@ -422,7 +397,7 @@ int control_list(const Options *o) {
         _cleanup_strv_free_ char **names = NULL;
         int r;
 
-        r = list_names(&names);
+        r = vm_names(&names);
         if (r < 0)
                 return log_error_errno(r, "list %s: %s", vm_run_root(), STRERROR(r)), VMRUN_EXIT_FAILURE;
         if (o->json)

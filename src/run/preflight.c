@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -251,27 +250,25 @@ static int refuse_if_listed(const Plan *plan, const char *other, char *const *de
 }
 
 int preflight_other_journals(const Plan *plan) {
-        _cleanup_closedir_ DIR *d = NULL;
-        struct dirent *de;
+        _cleanup_strv_free_ char **names = NULL;
         int r = 0;
 
         if (!plan->profile->has_gpu)
                 return 0;
-        d = opendir(vm_run_root());
-        if (!d)
-                return errno == ENOENT ? 0 : log_error_errno(negative_errno(), "list %s: %s", vm_run_root(),
-                                                            strerror(errno));
-        while ((de = readdir(d))) {
+        r = vm_names(&names);
+        if (r < 0)
+                return log_error_errno(r, "list %s: %s", vm_run_root(), STRERROR(r));
+        for (size_t i = 0; names[i]; i++) {
                 _cleanup_(vm_paths_freep) VmPaths *paths = NULL;
                 _cleanup_strv_free_ char **devices = NULL;
 
-                if (de->d_type != DT_DIR || !vm_name_is_valid(de->d_name) || streq(de->d_name, plan->profile->name))
+                if (streq(names[i], plan->profile->name))
                         continue;
-                if (vm_paths_new(de->d_name, &paths) < 0)
+                if (vm_paths_new(names[i], &paths) < 0)
                         return log_oom();
                 if (handover_journal_devices(paths->journal, &devices) < 0)
                         continue;       /* none, or one restore itself must judge */
-                RET_GATHER(r, refuse_if_listed(plan, de->d_name, devices));
+                RET_GATHER(r, refuse_if_listed(plan, names[i], devices));
         }
         return r;
 }
