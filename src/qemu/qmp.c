@@ -36,6 +36,9 @@ struct Qmp {
          * QEMU sent them: bounded, what is beyond is dropped and counted. */
         json_t *events;
         size_t events_bytes;
+        /* each queued event's share of events_bytes, by its place in
+         * `events`: one more than the bound, for the awaited one */
+        size_t event_sizes[QMP_EVENTS_QUEUED_MAX + 1];
         unsigned events_dropped;
         /* what qmp_wait_event() waits for: one of it is queued whatever
          * the bounds say, or the wait could never end */
@@ -216,10 +219,32 @@ static bool event_fits(const Qmp *q, const char *name, size_t size) {
                q->events_bytes + size <= QMP_EVENTS_BYTES_MAX;
 }
 
-/* An event's share of events_bytes, the same when it is queued and when
- * it leaves: as jansson writes it compactly (QEMU writes about as much) */
+/* An event's share of events_bytes: as jansson writes it compactly (QEMU
+ * writes about as much), measured once, when it is queued */
 static size_t event_size(const json_t *e) {
         return json_dumpb(e, NULL, 0, JSON_COMPACT);
+}
+
+static int event_queue(Qmp *q, json_t *e, size_t size) {
+        size_t n = json_array_size(q->events);
+
+        assert(n < ELEMENTSOF(q->event_sizes));
+        if (json_array_append_new(q->events, e) < 0)
+                return -ENOMEM;
+        q->event_sizes[n] = size;
+        q->events_bytes += size;
+        return 0;
+}
+
+/* The event at `i`, out of the queue; the caller's reference. */
+static json_t *event_take(Qmp *q, size_t i) {
+        size_t n = json_array_size(q->events);
+        json_t *e = json_incref(json_array_get(q->events, i));
+
+        (void) json_array_remove(q->events, i);
+        q->events_bytes -= q->event_sizes[i];
+        memmove(q->event_sizes + i, q->event_sizes + i + 1, (n - i - 1) * sizeof q->event_sizes[0]);
+        return e;
 }
 
 /* Route one parsed message of `size` bytes (ownership taken): events to
@@ -247,10 +272,7 @@ static int qmp_dispatch(Qmp *q, json_t *message, size_t size) {
                 }
                 if (q->awaited && streq(q->awaited, json_string_value(v)))
                         q->awaited_queued = true;
-                if (json_array_append_new(q->events, TAKE_PTR(m)) < 0)
-                        return -ENOMEM;
-                q->events_bytes += size;
-                return 0;
+                return event_queue(q, TAKE_PTR(m), size);
         }
 
         if (json_object_get(m, "return") || json_object_get(m, "error")) {
@@ -647,17 +669,12 @@ int qmp_transact(Qmp *q, json_t *command, usec_t deadline, json_t **ret_reply) {
 }
 
 json_t *qmp_next_event(Qmp *q) {
-        json_t *e;
-
         assert(q);
 
         if (json_array_size(q->events) == 0)
                 return NULL;
 
-        e = json_incref(json_array_get(q->events, 0));
-        (void) json_array_remove(q->events, 0);
-        q->events_bytes -= event_size(e);
-        return e;
+        return event_take(q, 0);
 }
 
 unsigned qmp_events_dropped(Qmp *q) {
@@ -683,9 +700,7 @@ int qmp_wait_event(Qmp *q, const char *name, usec_t deadline, json_t **ret_event
                         if (!streq(json_string_value(json_object_get(e, "event")), name))
                                 continue;
 
-                        json_incref(e);
-                        (void) json_array_remove(q->events, i);
-                        q->events_bytes -= event_size(e);
+                        e = event_take(q, i);
                         q->awaited = NULL;
                         q->awaited_queued = false;
                         if (ret_event)

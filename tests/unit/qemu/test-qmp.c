@@ -798,6 +798,38 @@ static void test_a_flood_of_events_nobody_waits_for_is_bounded_and_counted(void 
         assert_int_equal(qmp_events_dropped(f->qmp), 0);      /* counted once */
 }
 
+/* `n` events of about `size` bytes each, each read as it comes: what
+ * the byte bound keeps. */
+static size_t queue_big_events(Fixture *f, size_t n, size_t size) {
+        _cleanup_free_ char *big = malloc(size + 64);
+        size_t k;
+
+        assert_non_null(big);
+        k = (size_t) sprintf(big, "{\"event\": \"BIG\", \"data\": \"");
+        memset(big + k, 'x', size);
+        strcpy(big + k + size, "\"}\r\n");
+        for (size_t i = 0; i < n; i++) {
+                qemu_says(f, big);
+                assert_int_equal(qmp_process(f->qmp), 0);
+        }
+        return queued(f->qmp);
+}
+
+/* The bytes an event took leave the queue with it: what is read frees
+ * room for what comes next, round after round. */
+static void test_events_read_free_their_room_in_the_queue(void **state) {
+        Fixture *f = *state;
+        size_t size = QMP_EVENT_MAX / 2, n = QMP_EVENTS_BYTES_MAX / size + 4, first;
+
+        first = queue_big_events(f, n, size);
+        assert_true(first > 0 && first < n);
+        assert_int_equal(qmp_events_dropped(f->qmp), n - first);
+        for (int round = 0; round < 3; round++) {
+                assert_int_equal(queue_big_events(f, n, size), first);
+                assert_int_equal(qmp_events_dropped(f->qmp), n - first);
+        }
+}
+
 static void test_an_event_too_large_to_queue_is_dropped_and_the_next_kept(void **state) {
         Fixture *f = *state;
         size_t n = QMP_EVENT_MAX + 1024;
@@ -922,6 +954,7 @@ int main(void) {
                 TEST(test_wait_event_leaves_other_events_queued_in_order),
                 TEST(test_wait_event_takes_a_queued_event_even_past_the_deadline),
                 TEST(test_a_flood_of_events_nobody_waits_for_is_bounded_and_counted),
+                TEST(test_events_read_free_their_room_in_the_queue),
                 TEST(test_an_event_too_large_to_queue_is_dropped_and_the_next_kept),
                 TEST(test_real_qemu_handshake_status_and_quit),
         };
