@@ -2,14 +2,18 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <systemd/sd-login.h>
+
 #include "basic/fileio.h"
 #include "basic/log.h"
 #include "basic/parse.h"
 #include "basic/strv.h"
 #include "handover/handover.h"
+#include "handover/steps.h"
 #include "host/host.h"
 #include "qemu/tpm.h"
 #include "run/preflight.h"
+#include "run/state-phase.h"
 
 /* /var/lib/vmrun/NAME: root's 0711 for good. QEMU's user may pass through
  * it to the files it is given, but may not add, remove or swap an entry:
@@ -293,4 +297,39 @@ int preflight_unit_instance(const char *unit, const char *vm) {
                                "after a crash; set [vm] name = %s, or name the profile /etc/vmrun/%s.profile and "
                                "start vmrun@%s",
                                unit, vm, instance, instance, vm, vm);
+}
+
+int preflight_run(const Plan *plan, HostContext *host) {
+        const Profile *p = plan->profile;
+        int r;
+
+        if (access(plan->paths->journal, F_OK) >= 0) {
+                log_error("%s exists: an earlier run of %s did not give the host back. Run `vmrun restore %s` first",
+                          plan->paths->journal, p->name, p->name);
+                return -EEXIST;
+        }
+        r = preflight_other_journals(plan);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *unit = NULL;
+        r = sd_pid_get_unit(0, &unit);
+        r = preflight_unit_instance(r >= 0 ? unit : NULL, p->name);
+        if (r < 0)
+                return r;
+
+        r = preflight_prepare_dirs(plan);
+        if (r < 0)
+                return r;
+        r = preflight(plan);
+        if (r < 0)
+                return r;
+        /* everything that would stop the handover half-way and can be seen
+         * without changing anything: refuse now, with the host untouched */
+        status("checking the host");
+        r = host_precheck(host, p, plan->gpu_functions, &plan->steps);
+        if (r < 0) {
+                log_error("the host was not changed; fix the above (`vmrun check %s` shows it again)", p->name);
+                return r;
+        }
+        return 0;
 }

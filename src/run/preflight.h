@@ -33,3 +33,8 @@ void preflight_report_foreign(const HostContext *ctx, const char *dir);
 int preflight_other_journals(const Plan *plan);
 
 int preflight_unit_instance(const char *unit, const char *vm);
+
+/* `vmrun run`'s checks before its first host step, in order: no journal
+ * left, the unit, the directories, preflight(), then the host's precheck.
+ * Logs each problem, with what to do. */
+int preflight_run(const Plan *plan, HostContext *host);

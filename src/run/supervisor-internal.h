@@ -3,7 +3,8 @@
 
 /* What the supervisor's files share, and nothing outside them includes:
  * its state, read and changed by the event loop (supervisor.c), QEMU's
- * start (qemu-start.c) and the state file (state-phase.c). */
+ * start (qemu-start.c), the state file (state-phase.c) and the handover's
+ * hook (handover-hook.c). */
 
 #include <signal.h>
 
@@ -54,3 +55,6 @@ typedef struct Supervisor {
         usec_t qemu_exit_usec;          /* when: the black screen on the way back starts there */
         siginfo_t exit_info;
 } Supervisor;
+
+/* "SIGTERM", "SIGINT", ... for the signals that ask the VM to stop; NULL for others. */
+const char *stop_signal_name(int sig);

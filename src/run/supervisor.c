@@ -8,16 +8,15 @@
 #include <sys/wait.h>
 
 #include <systemd/sd-daemon.h>
-#include <systemd/sd-login.h>
 
 #include "basic/log.h"
 #include "basic/paths.h"
 #include "basic/process.h"
-#include "basic/test-switch.h"
 #include "handover/steps.h"
 #include "host/host.h"
 #include "qemu/qmp.h"
 #include "qemu/tpm.h"
+#include "run/handover-hook.h"
 #include "run/locks.h"
 #include "run/machine.h"
 #include "run/preflight.h"
@@ -195,7 +194,7 @@ static void escalate(Supervisor *s) {
 
 /* The signals that ask the VM to stop: ^C, SIGTERM (`vmrun shutdown`,
  * systemd stopping the unit), `machinectl poweroff`. NULL for others. */
-static const char *stop_signal_name(int sig) {
+const char *stop_signal_name(int sig) {
         if (sig == SIGTERM)
                 return "SIGTERM";
         if (sig == SIGINT)
@@ -532,41 +531,6 @@ static int take_locks(const Plan *plan, int *lock_fd, DeviceLocks *device_locks)
         return device_locks_take(plan, device_locks);
 }
 
-static int check_host(const Plan *plan, HostContext *host) {
-        const Profile *p = plan->profile;
-        int r;
-
-        if (access(plan->paths->journal, F_OK) >= 0) {
-                log_error("%s exists: an earlier run of %s did not give the host back. Run `vmrun restore %s` first",
-                          plan->paths->journal, p->name, p->name);
-                return -EEXIST;
-        }
-        r = preflight_other_journals(plan);
-        if (r < 0)
-                return r;
-        _cleanup_free_ char *unit = NULL;
-        r = sd_pid_get_unit(0, &unit);
-        r = preflight_unit_instance(r >= 0 ? unit : NULL, p->name);
-        if (r < 0)
-                return r;
-
-        r = preflight_prepare_dirs(plan);
-        if (r < 0)
-                return r;
-        r = preflight(plan);
-        if (r < 0)
-                return r;
-        /* everything that would stop the handover half-way and can be seen
-         * without changing anything: refuse now, with the host untouched */
-        status("checking the host");
-        r = host_precheck(host, p, plan->gpu_functions, &plan->steps);
-        if (r < 0) {
-                log_error("the host was not changed; fix the above (`vmrun check %s` shows it again)", p->name);
-                return r;
-        }
-        return 0;
-}
-
 /* Signals become events before anything changes on the host, so a
  * ^C during the handover is seen after the step at hand, not in
  * the middle of it. */
@@ -586,62 +550,6 @@ static int watch_signals(Supervisor *s) {
         if (s->sigfd < 0 || s->timerfd < 0)
                 return log_error_errno(negative_errno(), "signalfd/timerfd: %s", strerror(errno));
         return 0;
-}
-
-/* A stop asked for while signals wait in the signalfd (before the event
- * loop): ^C, SIGTERM or `machinectl poweroff`. 0 if none. */
-static int stop_requested(Supervisor *s) {
-        struct signalfd_siginfo si;
-
-        while (read(s->sigfd, &si, sizeof si) == (ssize_t) sizeof si) {
-                if (stop_signal_name((int) si.ssi_signo))
-                        return (int) si.ssi_signo;
-                if (si.ssi_signo == SIGHUP)
-                        log_info("SIGHUP: terminal gone; the handover goes on (`vmrun shutdown %s` stops it)",
-                                 s->profile->name);
-        }
-        return 0;
-}
-
-/* A test build's VMRUN_TEST_STOP_STEP=k: SIGTERM to itself before step k,
- * as if it had come from outside during step k-1 (the lab's scenario). */
-static void test_stop_at(size_t step) {
-        /* to itself: it cannot fail */
-        if (test_switch_step("VMRUN_TEST_STOP_STEP") == step)
-                (void) kill(getpid(), SIGTERM);
-}
-
-/* A test build's VMRUN_TEST_HOLD_STEP=k: before step k, wait for a signal
- * (a minute at most), so that a test can ask `vmrun status` and `vmrun
- * shutdown` what they do while the host is half handed over. */
-static void test_hold_at(Supervisor *s, size_t step) {
-        struct pollfd p = { .fd = s->sigfd, .events = POLLIN };
-
-        if (test_switch_step("VMRUN_TEST_HOLD_STEP") != step)
-                return;
-        log_info("VMRUN_TEST_HOLD_STEP=%zu: holding before this step until a signal, 60s at most", step);
-        if (poll(&p, 1, 60 * 1000) <= 0)
-                log_warning("VMRUN_TEST_HOLD_STEP=%zu: no signal came; going on", step);
-}
-
-/* Before each host step: the state file says which, and a stop asked for
- * meanwhile rolls the handover back now, not after a guest that never
- * ran has been asked to power off. */
-static int before_step(void *userdata, size_t i, size_t n) {
-        Supervisor *s = userdata;
-        char phase[64];
-        int sig;
-
-        test_stop_at(i + 1);
-        snprintf(phase, sizeof phase, "handing over (step %zu/%zu)", i + 1, n);
-        set_phase(s, phase);
-        test_hold_at(s, i + 1);
-        sig = stop_requested(s);
-        if (sig == 0)
-                return 0;
-        s->stopped_in_handover = true;
-        log_info("%s during the handover: stopping before step %zu/%zu", stop_signal_name(sig), i + 1, n);
-        return -ECANCELED;
 }
 
 static int give_host_back(Supervisor *s, const Plan *plan, HostContext *host) {
@@ -696,7 +604,7 @@ int supervisor_run(const Plan *plan) {
 
         if (take_locks(plan, &lock_fd, &device_locks) < 0)
                 return VMRUN_EXIT_FAILURE;
-        if (check_host(plan, &host) < 0)
+        if (preflight_run(plan, &host) < 0)
                 return VMRUN_EXIT_FAILURE;
         /* before the handover, so that a tap the host will not make costs
          * no black screen; it is gone with its last descriptor */
