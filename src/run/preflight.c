@@ -13,7 +13,6 @@
 #include "host/host.h"
 #include "qemu/tpm.h"
 #include "run/preflight.h"
-#include "run/state-phase.h"
 
 /* /var/lib/vmrun/NAME: root's 0711 for good. QEMU's user may pass through
  * it to the files it is given, but may not add, remove or swap an entry:
@@ -325,7 +324,6 @@ int preflight_run(const Plan *plan, HostContext *host) {
                 return r;
         /* everything that would stop the handover half-way and can be seen
          * without changing anything: refuse now, with the host untouched */
-        status("checking the host");
         r = host_precheck(host, p, plan->gpu_functions, &plan->steps);
         if (r < 0) {
                 log_error("the host was not changed; fix the above (`vmrun check %s` shows it again)", p->name);

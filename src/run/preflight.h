@@ -25,13 +25,13 @@ int preflight(const Plan *plan);
  * warnings, never followed. */
 void preflight_report_foreign(const HostContext *ctx, const char *dir);
 
-/* Under vmrun@INSTANCE.service (`unit`, NULL: not in a unit) the profile's
- * VM must be INSTANCE: ExecStopPost= restores that name. Logs otherwise. */
 /* Refuses a plan whose devices a VM's journal still lists: its supervisor
  * died before giving the host back, and its `vmrun restore` would take
  * them from under this VM. */
 int preflight_other_journals(const Plan *plan);
 
+/* Under vmrun@INSTANCE.service (`unit`, NULL: not in a unit) the profile's
+ * VM must be INSTANCE: ExecStopPost= restores that name. Logs otherwise. */
 int preflight_unit_instance(const char *unit, const char *vm);
 
 /* `vmrun run`'s checks before its first host step, in order: no journal

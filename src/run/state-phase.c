@@ -37,7 +37,7 @@ void set_phase(const Supervisor *s, const char *phase) {
                             STRERROR(r));
 }
 
-void status(const char *format, ...) {
+void notify_status(const char *format, ...) {
         _cleanup_free_ char *s = NULL;
         va_list ap;
 

@@ -5,13 +5,11 @@
  * state file (`vmrun status`, `shutdown`, and `restore` if the supervisor
  * dies), and the supervisor's status line for systemd. */
 
-#include "basic/util.h"
-
-typedef struct Supervisor Supervisor;
+#include "run/supervisor-internal.h"
 
 /* The state file, in `phase`; not logged. */
 int write_state(const Supervisor *s, const char *phase);
 /* write_state(), with a warning when it fails. */
 void set_phase(const Supervisor *s, const char *phase);
 /* STATUS= for the service manager (`systemctl status`). */
-void status(const char *format, ...) _printf_(1, 2);
+void notify_status(const char *format, ...) _printf_(1, 2);

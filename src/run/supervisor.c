@@ -141,7 +141,7 @@ static void escalate(Supervisor *s) {
                 s->phase = PHASE_POWERDOWN;
                 set_phase(s, "stopping");
                 (void) sd_notify(false, "STOPPING=1");
-                status("asking the guest to power off");
+                notify_status("asking the guest to power off");
                 log_info("asking the guest to power off (ACPI); up to %us, then quit", s->profile->timeout_shutdown);
                 if (qmp_simple(s, "system_powerdown") >= 0) {
                         arm_next(s, (usec_t) s->profile->timeout_shutdown * USEC_PER_SEC);
@@ -161,7 +161,7 @@ static void escalate(Supervisor *s) {
                 _fallthrough_;
         case PHASE_POWERDOWN:
                 s->phase = PHASE_QUIT;
-                status("stopping QEMU");
+                notify_status("stopping QEMU");
                 if (qmp_simple(s, "quit") >= 0)
                         log_warning("guest did not power off; sent quit to QEMU (pid %d)", (int) s->qemu_pid);
                 else {
@@ -432,7 +432,7 @@ static VmrunExit run_qemu(Supervisor *s) {
         int r;
 
         log_info("starting %s", s->profile->qemu_binary);
-        status("starting QEMU");
+        notify_status("starting QEMU");
         r = spawn_qemu(s, &qmp_parent);
         if (r < 0)
                 return VMRUN_EXIT_FAILURE;
@@ -555,7 +555,7 @@ static int watch_signals(Supervisor *s) {
 static int give_host_back(Supervisor *s, const Plan *plan, HostContext *host) {
         int r;
 
-        status("giving the host back");
+        notify_status("giving the host back");
         set_phase(s, "giving the host back");
         r = handover_restore(host, NULL, plan->paths->journal);
         /* said whether the restore went well or not: the files are not
@@ -604,6 +604,7 @@ int supervisor_run(const Plan *plan) {
 
         if (take_locks(plan, &lock_fd, &device_locks) < 0)
                 return VMRUN_EXIT_FAILURE;
+        notify_status("checking the host");
         if (preflight_run(plan, &host) < 0)
                 return VMRUN_EXIT_FAILURE;
         /* before the handover, so that a tap the host will not make costs
@@ -618,7 +619,7 @@ int supervisor_run(const Plan *plan) {
          * everything vmrun starts, and stopping it stops nothing else */
         (void) machine_own_unit(p->name, &s.unit);
 
-        status("handing the host over");
+        notify_status("handing the host over");
         if (handover_apply(&host, &plan->steps, p->name, plan->paths->journal, plan->expect, before_step, &s) < 0) {
                 cleanup_run_dir(plan);
                 log_info("vmrun: %s (exit status %d)",
