@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "basic/log.h"
 #include "host/host.h"
+#include "host/vtcon.h"
 #include "handover/step-types.h"
 
 /* unbind-vtconsole: fbcon lets go of the GPU's framebuffer. */
-
-int vtcon_path(const char *vtcon, const char *attr, char **ret) {
-        return asprintf(ret, "/sys/class/vtconsole/%s/%s", vtcon, attr) < 0 ? -ENOMEM : 0;
-}
 
 static int vtconsole_apply(HostContext *ctx, const json_t *params, StepIntent *intent, json_t **ret_record) {
         const char *vtcon = str_param(params, "vtcon");

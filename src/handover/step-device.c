@@ -11,21 +11,13 @@ static int pci_driver_path(const char *driver, const char *attr, char **ret) {
         return asprintf(ret, "/sys/bus/pci/drivers/%s/%s", driver, attr) < 0 ? -ENOMEM : 0;
 }
 
-int device_driver(const HostContext *ctx, const char *dev, char **ret) {
-        _cleanup_free_ char *link = NULL;
-
-        if (asprintf(&link, "/sys/bus/pci/devices/%s/driver", dev) < 0)
-                return -ENOMEM;
-        return host_link_name(ctx, link, ret);
-}
-
 static int unbind_device_apply(HostContext *ctx, const json_t *params, StepIntent *intent, json_t **ret_record) {
         const char *dev = str_param(params, "device");
         _cleanup_free_ char *drv = NULL, *unbind = NULL;
         _cleanup_json_ json_t *record = NULL;
         int r;
 
-        r = device_driver(ctx, dev, &drv);
+        r = pci_device_driver(ctx, dev, &drv);
         if (r == -ENOENT) {
                 log_info("%s is bound to no driver, nothing to unbind", dev);
                 return record_new(ret_record, "{s:s, s:n}", "device", dev, "driver");
@@ -52,7 +44,7 @@ static int unbind_device_undo(HostContext *ctx, const json_t *record) {
 
         if (!drv)
                 return 0;
-        if (device_driver(ctx, dev, &now) >= 0 && streq(now, drv))
+        if (pci_device_driver(ctx, dev, &now) >= 0 && streq(now, drv))
                 return 0;
         r = pci_driver_path(drv, "bind", &bind);
         if (r < 0)
@@ -101,7 +93,7 @@ static int bind_vfio_apply(HostContext *ctx, const json_t *params, StepIntent *i
                 old = NULL;
         }
 
-        if (device_driver(ctx, dev, &drv) >= 0 && streq(drv, "vfio-pci")) {
+        if (pci_device_driver(ctx, dev, &drv) >= 0 && streq(drv, "vfio-pci")) {
                 log_info("%s is already bound to vfio-pci", dev);
                 return record_new(ret_record, "{s:s, s:b}", "device", dev, "changed", 0);
         }
@@ -132,7 +124,7 @@ static int bind_vfio_apply(HostContext *ctx, const json_t *params, StepIntent *i
                 put_override_back(ctx, ovr, old);
                 return log_error_errno(r, "probe %s with vfio-pci: %s; see `dmesg`", dev, STRERROR(r));
         }
-        r = device_driver(ctx, dev, &now);
+        r = pci_device_driver(ctx, dev, &now);
         if (r < 0 || !streq(now, "vfio-pci")) {
                 put_override_back(ctx, ovr, old);
                 return log_error_errno(-EIO, "%s did not bind to vfio-pci (bound to: %s); see `dmesg`", dev,
@@ -152,7 +144,7 @@ static int bind_vfio_undo(HostContext *ctx, const json_t *record) {
         r = override_path(dev, &ovr);
         if (r < 0)
                 return r;
-        if (device_driver(ctx, dev, &now) >= 0 && streq(now, "vfio-pci")) {
+        if (pci_device_driver(ctx, dev, &now) >= 0 && streq(now, "vfio-pci")) {
                 r = host_write(ctx, "/sys/bus/pci/drivers/vfio-pci/unbind", dev, 0);
                 if (r < 0)
                         return log_error_errno(r, "unbind %s from vfio-pci: %s (is QEMU still running?)", dev,

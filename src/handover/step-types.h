@@ -44,13 +44,6 @@ int record_new(json_t **ret, const char *format, ...);
  * acts (step_intent()); *ret is the record, to return once it has. */
 int record_intent(StepIntent *intent, json_t **ret, const char *format, ...);
 
-/* /sys/class/vtconsole/VTCON/ATTR */
-int vtcon_path(const char *vtcon, const char *attr, char **ret);
-
-
-/* The driver bound to PCI device `dev`; -ENOENT when none is. */
-int device_driver(const HostContext *ctx, const char *dev, char **ret);
-
 /* NVIDIA's WMI interface to the embedded controller's brightness
  * (drivers/platform/x86/nvidia-wmi-ec-backlight.c) */
 #define NVIDIA_WMI_EC_GUID "603E9613-EF25-4338-A3D0-C46177516DB7"

@@ -9,7 +9,9 @@
 #include "host/holders.h"
 #include "host/host.h"
 #include "host/logind.h"
+#include "host/pci.h"
 #include "host/units.h"
+#include "host/vtcon.h"
 #include "handover/holders-plan.h"
 #include "handover/step-types.h"
 #include "handover/steps.h"
@@ -235,7 +237,7 @@ int host_verify(HostContext *ctx, const json_t *expect) {
 
                 if (!want)
                         continue;
-                if (device_driver(ctx, dev, &now) < 0 || !streq(now, want)) {
+                if (pci_device_driver(ctx, dev, &now) < 0 || !streq(now, want)) {
                         log_error("not back: %s is bound to %s, it was bound to %s", dev, now ? now : "no driver", want);
                         ret = -EIO;
                 } else

@@ -26,6 +26,14 @@ static int read_attr(const HostContext *ctx, const char *address, const char *at
         return 0;
 }
 
+int pci_device_driver(const HostContext *ctx, const char *address, char **ret) {
+        _cleanup_free_ char *link = NULL;
+
+        if (asprintf(&link, "/sys/bus/pci/devices/%s/driver", address) < 0)
+                return -ENOMEM;
+        return host_link_name(ctx, link, ret);
+}
+
 int pci_device_read(const HostContext *ctx, const char *address, PciDevice *ret) {
         _cleanup_free_ char *dir = NULL, *link = NULL, *group = NULL;
         PciDevice d = { .iommu_group = -1 };

@@ -20,6 +20,9 @@ void pci_device_done(PciDevice *d);
 /* -ENOENT when there is no such device. */
 int pci_device_read(const HostContext *ctx, const char *address, PciDevice *ret);
 
+/* The driver bound to PCI device `address`; -ENOENT when none is. */
+int pci_device_driver(const HostContext *ctx, const char *address, char **ret);
+
 /* Endpoints and bridges of an IOMMU group, sorted. */
 int iommu_group_devices(const HostContext *ctx, int group, char ***ret);
 
