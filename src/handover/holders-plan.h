@@ -3,7 +3,8 @@
 
 /* Inside src/handover only: why each holder of the GPU's nodes holds them,
  * and what the handover does about it (steps-plan.c adds the steps,
- * precheck.c refuses the rest, step-release.c waits for them to go). */
+ * precheck.c refuses the rest; step-release.c waits, through
+ * host/holders.h, for them to go). */
 
 #include "handover/handover.h"
 #include "host/holders.h"
@@ -40,11 +41,6 @@ bool holders_unit_is_stopped(HostContext *ctx, const HostSteps *steps, const cha
 int holder_classify(HostContext *ctx, const Profile *p, const HostSteps *steps, const char *seat, const Holder *h,
                     HolderVerdict *ret);
 
-/* An audio server (PipeWire, WirePlumber, PulseAudio) holding an ALSA node:
- * it closes the card's nodes when the card goes and moves its streams to
- * another card, so the unbind of the audio function does not wait on it. */
-bool holder_closes_on_removal(const Holder *h);
-
 /* Every holder of the nodes of `devices`, each with its verdict, as the
  * plan and the precheck both need them. */
 typedef struct ClassifiedHolders {
@@ -58,9 +54,3 @@ void classified_holders_done(ClassifiedHolders *c);
 /* Logs its errors, naming the device or the holder. */
 int holders_classify_all(HostContext *ctx, const Profile *p, const HostSteps *steps, char *const *devices,
                          ClassifiedHolders *ret);
-
-/* Every process holding a node of one of `devices`. Logs at debug level. */
-int holders_of_devices(HostContext *ctx, char *const *devices, Holders *ret);
-
-/* "PID 812 (weston, session-1.scope) holds /dev/dri/card0" */
-void holder_describe(const Holder *h, char *buf, size_t size);

@@ -6,7 +6,6 @@
 #include "basic/log.h"
 #include "basic/strv.h"
 #include "host/holders.h"
-#include "handover/holders-plan.h"
 #include "handover/step-types.h"
 
 /* wait-released: after the units, sessions and user units that held the

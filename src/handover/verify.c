@@ -12,7 +12,6 @@
 #include "host/pci.h"
 #include "host/units.h"
 #include "host/vtcon.h"
-#include "handover/holders-plan.h"
 #include "handover/step-types.h"
 #include "handover/steps.h"
 

@@ -629,3 +629,52 @@ int holders_find(const char *root, char *const *nodes, Holders *ret) {
         h = (Holders) { 0 };
         return 0;
 }
+
+int holders_of_devices(HostContext *ctx, char *const *devices, Holders *ret) {
+        _cleanup_strv_ Strv nodes = { 0 };
+        int r;
+
+        for (size_t i = 0; devices[i]; i++) {
+                _cleanup_strv_free_ char **n = NULL;
+                r = device_nodes(ctx->root, devices[i], &n);
+                if (r < 0)
+                        return log_debug_errno(r, "device nodes of %s: %s", devices[i], STRERROR(r));
+                for (size_t k = 0; n[k]; k++)
+                        if (!strv_contains(nodes.v, n[k]) && strv_push(&nodes, n[k]) < 0)
+                                return -ENOMEM;
+        }
+        if (nodes.n == 0) {
+                *ret = (Holders) { 0 };
+                return 0;
+        }
+        r = holders_find(ctx->root, nodes.v, ret);
+        if (r < 0)
+                return log_debug_errno(r, "find processes holding %s: %s", nodes.v[0], STRERROR(r));
+        return 0;
+}
+
+/* Seen in the lab with PipeWire 0.3.65: the unbind of the GPU's HDA
+ * function under a playing stream returned in under 2 s; PipeWire got
+ * ENODEV, closed the card's PCM and control nodes, and moved the stream to
+ * the host's own card. ALSA's snd_card_free() waits for every open file,
+ * so a holder that did not close would hold the unbind (which runs under
+ * a deadline, host_write()). */
+/* By the program the kernel says it runs, as the distribution installs it:
+ * its name (comm) any user sets, and a program that only calls itself
+ * pipewire would hold the unbind in the kernel. */
+static const char *const audio_servers[] = {
+        "/usr/bin/pipewire", "/usr/bin/pipewire-pulse", "/usr/bin/wireplumber", "/usr/bin/pulseaudio",
+        "/bin/pipewire", "/bin/pipewire-pulse", "/bin/wireplumber", "/bin/pulseaudio", NULL,
+};
+
+bool holder_closes_on_removal(const Holder *h) {
+        return startswith(h->node, "/dev/snd/") && h->exe && strv_contains((char **) audio_servers, h->exe);
+}
+
+void holder_describe(const Holder *h, char *buf, size_t size) {
+        /* a user manager's process by its unit there */
+        const char *unit = h->user_unit ? h->user_unit : h->unit;
+
+        snprintf(buf, size, "PID %d (%s%s%s) holds %s%s", (int) h->pid, strempty(h->comm),
+                 unit ? ", " : ", in no unit", strempty(unit), h->node, h->mapped ? " (mapped)" : "");
+}

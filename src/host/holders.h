@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "basic/util.h"
+#include "host/host.h"
 
 typedef struct Holder {
         pid_t pid;
@@ -55,3 +56,15 @@ int process_units(const char *root, pid_t pid, char **ret_unit, uid_t *ret_manag
 
 /* The parent of `pid` (ROOT/proc/PID/stat); 0 for PID 1. */
 int process_parent(const char *root, pid_t pid, pid_t *ret);
+
+/* Every process holding a node of one of `devices` (PCI addresses): their
+ * device_nodes(), then holders_find(). Logs at debug level. */
+int holders_of_devices(HostContext *ctx, char *const *devices, Holders *ret);
+
+/* An audio server (PipeWire, WirePlumber, PulseAudio) holding an ALSA node:
+ * it closes the card's nodes when the card goes and moves its streams to
+ * another card, so the unbind of the audio function does not wait on it. */
+bool holder_closes_on_removal(const Holder *h);
+
+/* "PID 812 (weston, session-1.scope) holds /dev/dri/card0" */
+void holder_describe(const Holder *h, char *buf, size_t size);
