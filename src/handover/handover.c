@@ -3,46 +3,36 @@
 #include <libgen.h>
 #include <sys/stat.h>
 
-#include "handover/handover.h"
-#include "basic/fileio.h"
 #include "basic/log.h"
-#include "basic/strv.h"
 #include "basic/test-switch.h"
-#include "handover/steps.h"
+#include "handover/handover.h"
+#include "handover/step-types.h"
+#include "handover/verify.h"
+
+/* The order a handover does them in; undo goes the other way. */
+const HostStepType *const host_step_types[] = {
+        &step_stop_unit,
+        &step_end_session,
+        &step_stop_graphical_session,
+        &step_stop_user_unit,
+        &step_wait_released,
+        &step_unbind_vtconsole,
+        &step_unbind_framebuffer,
+        &step_backlight,
+        &step_unload_module,
+        &step_unbind_device,
+        &step_load_module,
+        &step_bind_vfio,
+        &step_check_vfio_group,
+        &step_grant,
+        NULL,
+};
 
 const HostStepType *host_step_type_find(const char *name) {
         for (size_t i = 0; host_step_types[i]; i++)
                 if (streq(host_step_types[i]->name, name))
                         return host_step_types[i];
         return NULL;
-}
-
-void host_steps_done(HostSteps *s) {
-        for (size_t i = 0; i < s->n; i++) {
-                json_decref(s->steps[i].params);
-                free(s->steps[i].summary);
-        }
-        free(s->steps);
-        *s = (HostSteps) { 0 };
-}
-
-int host_steps_add(HostSteps *s, const HostStepType *type, json_t *params, char *summary) {
-        HostStep *n;
-
-        if (!params || !summary) {
-                json_decref(params);
-                free(summary);
-                return -ENOMEM;
-        }
-        n = reallocarray(s->steps, s->n + 1, sizeof(HostStep));
-        if (!n) {
-                json_decref(params);
-                free(summary);
-                return -ENOMEM;
-        }
-        s->steps = n;
-        s->steps[s->n++] = (HostStep) { .type = type, .params = params, .summary = summary };
-        return 0;
 }
 
 /* Where the step types named in a journal are found: among the steps
@@ -59,31 +49,6 @@ static const HostStepType *step_types_find(const StepTypes *t, const char *name)
                         if (streq(t->applied->steps[i].type->name, name))
                                 return t->applied->steps[i].type;
         return (t->lookup ? t->lookup : host_step_type_find)(name);
-}
-
-/* What a journal says besides its steps. The allowed classes go along: a
- * restore without the profile must be allowed to give back exactly the
- * devices the run was allowed to take; and what the host must look like
- * after it, so that `vmrun restore` verifies as much as the supervisor. */
-typedef struct Journal {
-        const char *path;
-        const char *vm;
-        unsigned allow_classes;
-        json_t *expect;         /* host_verify()'s; NULL: none */
-        /* while undoing: the records to check once undone. The journal
-         * stays, with them, until the check passes: a restore whose check
-         * failed is not over, and the next one checks again. */
-        json_t *verify;
-} Journal;
-
-static int journal_write(const Journal *jr, json_t *done) {
-        _cleanup_json_ json_t *j = json_pack("{s:i, s:s, s:i, s:O, s:O*, s:O*}", "version", 1, "vm", jr->vm,
-                                             "allow_classes", (int) jr->allow_classes, "steps", done, "expect",
-                                             jr->expect, "verify", jr->verify);
-
-        if (!j)
-                return -ENOMEM;
-        return json_write_atomic(jr->path, j, 0600);
 }
 
 /* Undo the records in `done` from the last to the first, shrinking the
@@ -172,59 +137,6 @@ static int verify_records(HostContext *ctx, const StepTypes *types, const json_t
         return ret;
 }
 
-struct StepIntent {
-        const Journal *jr;
-        json_t *done;           /* the journal's list: this step's entry last, once it has one */
-        const HostStep *step;
-        bool journaled;
-};
-
-static json_t *journal_entry(const HostStep *s, const json_t *record, bool intent) {
-        return json_pack("{s:s, s:s, s:O, s:b}", "type", s->type->name, "summary", s->summary, "record",
-                         record ? record : json_null(), "intent", intent);
-}
-
-/* The step's entry in the journal, written: its intent, then in its place
- * the final record. */
-static int journal_step(StepIntent *it, const json_t *record, bool intent) {
-        json_t *entry = journal_entry(it->step, record, intent);
-        int r;
-
-        if (!entry)
-                return -ENOMEM;
-        r = it->journaled ? json_array_set_new(it->done, json_array_size(it->done) - 1, entry)
-                          : json_array_append_new(it->done, entry);
-        if (r < 0)
-                return -ENOMEM;
-        it->journaled = true;
-        return journal_write(it->jr, it->done);
-}
-
-int step_intent(StepIntent *it, const json_t *record) {
-        int r;
-
-        if (!it)
-                return 0;
-        r = journal_step(it, record, true);
-        if (r < 0)
-                return log_error_errno(r, "write journal %s: %s", it->jr->path, STRERROR(r));
-        return 0;
-}
-
-int step_intent_withdraw(StepIntent *it) {
-        int r;
-
-        if (!it || !it->journaled)
-                return 0;
-        if (json_array_remove(it->done, json_array_size(it->done) - 1) < 0)
-                return log_oom();
-        it->journaled = false;
-        r = journal_write(it->jr, it->done);
-        if (r < 0)
-                return log_error_errno(r, "write journal %s: %s", it->jr->path, STRERROR(r));
-        return 0;
-}
-
 int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, const char *journal_path,
                    json_t *expect, HandoverProgress progress, void *userdata) {
         const Journal jr = { .path = journal_path, .vm = vm, .allow_classes = ctx->allow_classes, .expect = expect };
@@ -303,35 +215,6 @@ rollback: {
                           "`vmrun restore %s`", vm);
         return r;
 }
-}
-
-bool handover_journal_lists_steps(const char *journal_path) {
-        _cleanup_json_ json_t *j = json_load_file(journal_path, 0, NULL);
-
-        /* one that cannot be read may list some: restore says which */
-        if (!j)
-                return access(journal_path, F_OK) >= 0;
-        return !json_is_array(json_object_get(j, "steps")) || json_array_size(json_object_get(j, "steps")) > 0;
-}
-
-int handover_journal_devices(const char *journal_path, char ***ret) {
-        _cleanup_json_ json_t *j = json_load_file(journal_path, 0, NULL);
-        _cleanup_strv_ Strv devices = { 0 };
-        const json_t *entry;
-        size_t i;
-
-        if (!j)
-                return access(journal_path, F_OK) < 0 ? negative_errno() : -EBADMSG;
-        json_array_foreach(json_object_get(j, "steps"), i, entry) {
-                const char *dev = json_string_value(json_object_get(json_object_get(entry, "record"), "device"));
-                if (dev && !strv_contains(devices.v, dev) && strv_push(&devices, dev) < 0)
-                        return -ENOMEM;
-        }
-        if (!devices.v && !(devices.v = calloc(1, sizeof(char *))))
-                return -ENOMEM;
-        *ret = TAKE_PTR(devices.v);
-        devices = (Strv) { 0 };
-        return 0;
 }
 
 int handover_restore(HostContext *ctx, HostStepLookup lookup, const char *journal_path) {

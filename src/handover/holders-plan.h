@@ -6,7 +6,7 @@
  * precheck.c refuses the rest; step-release.c waits, through
  * host/holders.h, for them to go). */
 
-#include "handover/handover.h"
+#include "handover/step.h"
 #include "host/holders.h"
 #include "profile/profile.h"
 

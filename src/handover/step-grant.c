@@ -3,7 +3,6 @@
 #include "host/file-attrs.h"
 #include "host/host.h"
 #include "handover/step-types.h"
-#include "handover/steps.h"
 
 /* grant: a file or VFIO group for the unprivileged QEMU. */
 
@@ -72,14 +71,3 @@ const HostStepType step_grant = {
         .apply = grant_apply,
         .undo = grant_undo,
 };
-
-int host_steps_add_grant(HostSteps *steps, const char *path, uid_t uid, gid_t gid, const char *user) {
-        json_t *params = json_pack("{s:s, s:I, s:I}", "path", path, "uid", (json_int_t) uid, "gid", (json_int_t) gid);
-        char *summary = NULL;
-
-        if (!params || asprintf(&summary, "give %s to %s (QEMU's user)", path, user) < 0) {
-                json_decref(params);
-                return -ENOMEM;
-        }
-        return host_steps_add(steps, &step_grant, params, summary);
-}

@@ -2,11 +2,12 @@
 #pragma once
 
 /* Inside src/handover only: the step types, one file each (step-*.c),
- * and what their apply, undo and verify share with the planning
- * (steps-plan.c), the prechecks and the verification. Elsewhere a step
- * type is reached through host_step_types[] or the journal's name. */
+ * for the planning (steps-plan.c), the prechecks and the table of step
+ * types (handover.c). Elsewhere a step type is reached through
+ * host_step_types[] or the journal's name. */
 
-#include "handover/handover.h"
+#include "handover/journal.h"
+#include "handover/systemd-steps.h"
 
 extern const HostStepType step_stop_unit;
 extern const HostStepType step_end_session;
@@ -22,27 +23,6 @@ extern const HostStepType step_unbind_device;
 extern const HostStepType step_bind_vfio;
 extern const HostStepType step_check_vfio_group;
 extern const HostStepType step_grant;
-
-/* The service manager of the user a step's "uid" and "user" name; -ENOENT
- * (not logged) when it is not running, other errors logged. */
-int user_manager(HostContext *ctx, const json_t *j, Units **ret);
-
-/* unit_stop() for a step that has journaled its intent: a stop the
- * manager refuses outright takes that intent back (step_intent_withdraw()).
- * The caller logs the failure, with UNITS_ERROR(u, r). */
-int stop_for_step(Units *u, const char *unit, usec_t deadline, StepIntent *intent);
-
-/* A string parameter of a step or a record; NULL when it has none. */
-const char *str_param(const json_t *j, const char *key);
-/* A parameter in seconds, as usec; `fallback` seconds when it has none. */
-usec_t param_seconds(const json_t *j, const char *key, unsigned fallback);
-
-/* A record from json_pack()'s `format`; -ENOMEM when it cannot be made. */
-int record_new(json_t **ret, const char *format, ...);
-
-/* The record made from `format` journaled as the step's intent, before it
- * acts (step_intent()); *ret is the record, to return once it has. */
-int record_intent(StepIntent *intent, json_t **ret, const char *format, ...);
 
 /* NVIDIA's WMI interface to the embedded controller's brightness
  * (drivers/platform/x86/nvidia-wmi-ec-backlight.c) */

@@ -611,3 +611,9 @@ int host_steps_plan(HostContext *ctx, const Profile *p, char *const *functions, 
         *ret_expect = TAKE_PTR(expect);
         return 0;
 }
+
+int host_steps_add_grant(HostSteps *steps, const char *path, uid_t uid, gid_t gid, const char *user) {
+        return add_step(steps, &step_grant,
+                        json_pack("{s:s, s:I, s:I}", "path", path, "uid", (json_int_t) uid, "gid", (json_int_t) gid),
+                        "give %s to %s (QEMU's user)", path, user);
+}

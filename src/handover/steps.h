@@ -26,10 +26,9 @@
  * rebound, a DRM card, fbcon. */
 
 #include "handover/handover.h"
+#include "handover/verify.h"
 #include "profile/profile.h"
 #include "basic/strv.h"
-
-extern const HostStepType *const host_step_types[];
 
 /* Decide the steps for passing `p`'s GPU and `functions`. Reads the host,
  * changes nothing. What could not be seen goes to `notes`, a line per
@@ -47,7 +46,3 @@ int host_steps_add_grant(HostSteps *steps, const char *path, uid_t uid, gid_t gi
  * outside the units to be stopped holding the GPU's device nodes. Logs
  * each problem (naming device, PID, unit) and returns the first error. */
 int host_precheck(HostContext *ctx, const Profile *p, char *const *functions, const HostSteps *steps);
-
-/* After the restore: does the host look as `expect` says? Logs each thing
- * that is not back; returns -EIO if any. */
-int host_verify(HostContext *ctx, const json_t *expect);

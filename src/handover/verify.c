@@ -12,8 +12,8 @@
 #include "host/pci.h"
 #include "host/units.h"
 #include "host/vtcon.h"
-#include "handover/step-types.h"
-#include "handover/steps.h"
+#include "handover/step.h"
+#include "handover/verify.h"
 
 /* After the restore: is the host as the plan expected to find it again? */
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "basic/log.h"
+#include "handover/handover.h"
 #include "handover/step-types.h"
 #include "host/host.h"
 
