@@ -220,29 +220,22 @@ rollback: {
 int handover_restore(HostContext *ctx, HostStepLookup lookup, const char *journal_path) {
         const StepTypes types = { .lookup = lookup };
         _cleanup_json_ json_t *j = NULL, *records = NULL;
-        json_error_t err;
-        json_t *done = NULL, *expect = NULL, *verify = NULL;
-        const char *vm = NULL;
-        int version, allow = 0, r;
+        json_t *done = NULL;
+        Journal jr;
+        int r;
 
-        j = json_load_file(journal_path, 0, &err);
-        if (!j) {
-                if (access(journal_path, F_OK) < 0 && errno == ENOENT) {
-                        log_info("host: no journal at %s, nothing to restore", journal_path);
-                        return 0;
-                }
-                return log_error_errno(-EBADMSG, "journal %s: %s (line %d); the host steps it listed cannot be undone automatically",
-                                       journal_path, err.text, err.line);
+        r = journal_read(journal_path, &j, &jr, &done);
+        if (r == -ENOENT) {
+                log_info("host: no journal at %s, nothing to restore", journal_path);
+                return 0;
         }
-        if (json_unpack(j, "{s:i, s:s, s?i, s:o, s?o, s?o}", "version", &version, "vm", &vm, "allow_classes", &allow,
-                        "steps", &done, "expect", &expect, "verify", &verify) < 0 ||
-            version != 1 || !json_is_array(done) || (verify && !json_is_array(verify)))
-                return log_error_errno(-EBADMSG, "journal %s: not a vmrun journal of version 1", journal_path);
-        ctx->allow_classes = (unsigned) allow;
+        if (r < 0)
+                return r;
+        ctx->allow_classes = jr.allow_classes;
 
         /* undo_records() empties the journal's list as it goes; what an
          * earlier restore undid but did not see back is checked again */
-        records = json_deep_copy(verify ? verify : done);
+        records = json_deep_copy(jr.verify ? jr.verify : done);
         if (!records)
                 return log_oom();
 
@@ -251,19 +244,18 @@ int handover_restore(HostContext *ctx, HostStepLookup lookup, const char *journa
                          json_array_size(done) == 1 ? "" : "s", journal_path);
         else
                 log_info("host: the steps in %s were undone before; checking that the host is back", journal_path);
-        const Journal jr = { .path = journal_path, .vm = vm, .allow_classes = ctx->allow_classes, .expect = expect,
-                             .verify = records };
+        jr.verify = records;
         r = undo_records(ctx, &types, done, &jr);
         if (r < 0)
                 return r;
         /* the steps' own checks, then the host as a whole: the same
          * verification for the supervisor and for `vmrun restore` */
         r = verify_records(ctx, &types, records);
-        if (r >= 0 && expect)
-                r = host_verify(ctx, expect);
+        if (r >= 0 && jr.expect)
+                r = host_verify(ctx, jr.expect);
         if (r < 0)
                 return log_error_errno(r, "the host steps were undone, but not everything is back (see `not back:` "
                                        "above); %s stays for the next `vmrun restore %s`, which checks again",
-                                       journal_path, vm);
+                                       journal_path, jr.vm);
         return journal_verified(journal_path);
 }

@@ -17,6 +17,30 @@ int journal_write(const Journal *jr, json_t *done) {
         return json_write_atomic(jr->path, j, 0600);
 }
 
+int journal_read(const char *path, json_t **ret_json, Journal *ret, json_t **ret_done) {
+        _cleanup_json_ json_t *j = NULL;
+        json_error_t err;
+        json_t *done = NULL, *expect = NULL, *verify = NULL;
+        const char *vm = NULL;
+        int version, allow = 0;
+
+        j = json_load_file(path, 0, &err);
+        if (!j) {
+                if (access(path, F_OK) < 0 && errno == ENOENT)
+                        return -ENOENT;
+                return log_error_errno(-EBADMSG, "journal %s: %s (line %d); the host steps it listed cannot be undone automatically",
+                                       path, err.text, err.line);
+        }
+        if (json_unpack(j, "{s:i, s:s, s?i, s:o, s?o, s?o}", "version", &version, "vm", &vm, "allow_classes", &allow,
+                        "steps", &done, "expect", &expect, "verify", &verify) < 0 ||
+            version != 1 || !json_is_array(done) || (verify && !json_is_array(verify)))
+                return log_error_errno(-EBADMSG, "journal %s: not a vmrun journal of version 1", path);
+        *ret = (Journal) { .path = path, .vm = vm, .allow_classes = (unsigned) allow, .expect = expect, .verify = verify };
+        *ret_done = done;
+        *ret_json = TAKE_PTR(j);
+        return 0;
+}
+
 static json_t *journal_entry(const HostStep *s, const json_t *record, bool intent) {
         return json_pack("{s:s, s:s, s:O, s:b}", "type", s->type->name, "summary", s->summary, "record",
                          record ? record : json_null(), "intent", intent);

@@ -28,6 +28,12 @@ typedef struct Journal {
 /* The journal with `done`, its list of step entries, written atomically. */
 int journal_write(const Journal *jr, json_t *done);
 
+/* The journal at `path`, as journal_write() wrote it: *ret_json owns what
+ * *ret and *ret_done (its list of step entries) point into. -ENOENT, not
+ * logged, when there is none; -EBADMSG, logged (the restore's error), for
+ * one that is damaged or of another version. */
+int journal_read(const char *path, json_t **ret_json, Journal *ret, json_t **ret_done);
+
 /* The step being applied, and where its entry goes. */
 struct StepIntent {
         const Journal *jr;
