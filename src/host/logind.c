@@ -267,14 +267,15 @@ int login_session_terminate(const char *id, usec_t deadline) {
                 return log_debug_errno(r, "TerminateSession(%s): %s", id, error.message ? error.message : STRERROR(r));
         if (!streq_ptr(state, "closing"))
                 return wait_removed(bus, &w, deadline);
-        log_debug("session %s was closing already: SIGTERM to what is left in it", id);
+        /* vmrun signals a user's processes: said on the timeline */
+        log_info("session %s was closing already (its leader gone): SIGTERM to what is left in it", id);
         r = kill_session(bus, id, SIGTERM);
         if (r < 0)
                 return r;
         r = wait_removed(bus, &w, deadline > start ? start + (deadline - start) / 2 : deadline);
         if (r != -ETIMEDOUT)
                 return r;
-        log_debug("session %s: still there halfway to the deadline: SIGKILL to what is left in it", id);
+        log_info("session %s: still there halfway to the deadline: SIGKILL to what is left in it", id);
         r = kill_session(bus, id, SIGKILL);
         if (r < 0)
                 return r;
