@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <libkmod.h>
+#include <poll.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 #include <limits.h>
 #include <stdarg.h>
 
@@ -220,6 +223,12 @@ static int holder_list(struct kmod_module *mod, char ***ret) {
         return 0;
 }
 
+static bool module_has_holders(struct kmod_module *mod) {
+        _cleanup_kmod_module_list_ struct kmod_list *holders = kmod_module_get_holders(mod);
+
+        return holders != NULL;
+}
+
 static int log_in_use(struct kmod_module *mod, int refcnt) {
         _cleanup_strv_free_ char **holders = NULL;
         _cleanup_free_ char *list = NULL;
@@ -262,6 +271,33 @@ int module_usage(Modules *m, const char *name, ModuleUsage *ret) {
         return 0;
 }
 
+/* A reference no process shows lasts a moment: a descriptor in flight
+ * over a socket (logind's copy of a session's card on its way to PID 1's
+ * fd store, or dropped with the session) or one being closed. Its end is
+ * the file's last close, which inotify reports on the node's directory:
+ * before "in use" is said, the count is looked at again on each close in
+ * /dev and /dev/dri, until the deadline. Returns the count then. */
+static int refcount_settle(struct kmod_module *mod, int refcnt, usec_t deadline) {
+        _cleanup_close_ int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+
+        if (fd < 0)
+                return refcnt;
+        (void) inotify_add_watch(fd, "/dev", IN_CLOSE);
+        (void) inotify_add_watch(fd, "/dev/dri", IN_CLOSE);
+        while (refcnt > 0) {
+                char buf[4096];
+                usec_t now = now_usec();
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+
+                if (now >= deadline || poll(&p, 1, (int) ((deadline - now + USEC_PER_MSEC - 1) / USEC_PER_MSEC)) <= 0)
+                        break;
+                while (read(fd, buf, sizeof buf) > 0)
+                        ;
+                refcnt = kmod_module_get_refcnt(mod);
+        }
+        return refcnt;
+}
+
 int module_remove(Modules *m, const char *name) {
         _cleanup_kmod_module_ struct kmod_module *mod = NULL;
         ModuleState s;
@@ -284,6 +320,8 @@ int module_remove(Modules *m, const char *name) {
         refcnt = kmod_module_get_refcnt(mod);
         if (refcnt < 0 && refcnt != -ENOENT)
                 return log_debug_errno(refcnt, "refcount of module %s: %s", name, STRERROR(refcnt));
+        if (refcnt > 0 && !module_has_holders(mod))
+                refcnt = refcount_settle(mod, refcnt, deadline_after(MODULE_REFCOUNT_SETTLE));
         if (refcnt > 0)
                 return log_in_use(mod, refcnt);
 

@@ -38,6 +38,9 @@ int module_removal_order(Modules *m, const char *name, char ***ret);
 /* Remove one module (not its holders). 0 if it was removed or was not
  * loaded; -EPERM for a built-in module; -EBUSY when it is in use, after
  * logging its refcount and holders at error level with the module named. */
+/* How long a reference no process shows may take to go before a module
+ * is said to be in use (refcount_settle()). */
+#define MODULE_REFCOUNT_SETTLE (3 * USEC_PER_SEC)
 int module_remove(Modules *m, const char *name);
 
 /* How a loaded module is used: its refcount, and its holders (modules
