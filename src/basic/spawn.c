@@ -65,6 +65,8 @@ static _Noreturn void child(const Spawn *s, int placed) {
                 /* fd 2 may be anything now: nothing can be said */
                 _exit(SPAWN_EXIT_SETUP);
         }
+        /* Linux frees the descriptor even when close() reports an error:
+         * the parent's end of file comes either way */
         (void) close(s->n_fds);
         if (s->setup && s->setup(s->userdata) < 0)
                 _exit(SPAWN_EXIT_SETUP);
@@ -76,7 +78,8 @@ static _Noreturn void child(const Spawn *s, int placed) {
 }
 
 int spawn(const Spawn *s, pid_t *ret_pid, int *ret_pidfd) {
-        int placed[2], pidfd, r;
+        _cleanup_close_pair_ int placed[2] = { -1, -1 };
+        int pidfd, r;
         pid_t pid;
 
         assert(s);
@@ -92,19 +95,15 @@ int spawn(const Spawn *s, pid_t *ret_pid, int *ret_pidfd) {
         if (pipe2(placed, O_CLOEXEC) < 0)
                 return negative_errno();
         pid = fork();
-        if (pid < 0) {
-                r = negative_errno();
-                (void) close(placed[0]);
-                (void) close(placed[1]);
-                return r;
-        }
+        if (pid < 0)
+                return negative_errno();
         if (pid == 0)
                 child(s, placed[1]);
-        (void) close(placed[1]);
+        closep(&placed[1]);
         /* end of file once it has (or has died) */
         while (read(placed[0], &(char) { 0 }, 1) < 0 && errno == EINTR)
                 ;
-        (void) close(placed[0]);
+        closep(&placed[0]);
 
         pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
         if (pidfd < 0) {

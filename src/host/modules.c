@@ -279,11 +279,18 @@ int module_usage(Modules *m, const char *name, ModuleUsage *ret) {
  * /dev and /dev/dri, until the deadline. Returns the count then. */
 static int refcount_settle(struct kmod_module *mod, int refcnt, usec_t deadline) {
         _cleanup_close_ int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+        int watched = 0;
 
-        if (fd < 0)
+        if (fd >= 0) {
+                watched += inotify_add_watch(fd, "/dev", IN_CLOSE) >= 0;
+                watched += inotify_add_watch(fd, "/dev/dri", IN_CLOSE) >= 0;
+        }
+        /* without a watch there is no close to wake on: said at once */
+        if (watched == 0) {
+                log_debug("module %s: closes in /dev cannot be watched (%s): its count is not looked at again",
+                          kmod_module_get_name(mod), strerror(errno));
                 return refcnt;
-        (void) inotify_add_watch(fd, "/dev", IN_CLOSE);
-        (void) inotify_add_watch(fd, "/dev/dri", IN_CLOSE);
+        }
         while (refcnt > 0) {
                 char buf[4096];
                 usec_t now = now_usec();
