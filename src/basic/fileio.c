@@ -117,3 +117,39 @@ int mkdir_parents(const char *path, mode_t mode) {
                 *s = c;
         }
 }
+
+int read_full_fd(int fd, size_t max, uint8_t **ret, size_t *ret_size) {
+        _cleanup_free_ uint8_t *buf = NULL;
+        size_t size = 0, allocated = 0;
+
+        for (;;) {
+                ssize_t n;
+
+                if (size == allocated) {
+                        /* one byte beyond `max` tells a file of exactly `max` from a bigger one */
+                        size_t a = allocated ? allocated * 2 : 64 * 1024;
+                        uint8_t *b;
+                        if (a > max + 1)
+                                a = max + 1;
+                        b = realloc(buf, a);
+                        if (!b)
+                                return -ENOMEM;
+                        buf = b;
+                        allocated = a;
+                }
+                n = read(fd, buf + size, allocated - size);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                if (n == 0)
+                        break;
+                size += (size_t) n;
+                if (size > max)
+                        return -EFBIG;
+        }
+        *ret = TAKE_PTR(buf);
+        *ret_size = size;
+        return 0;
+}

@@ -2,7 +2,8 @@
 #pragma once
 
 /* Files written whole: a reader sees the old content or the new, never a
- * mix, and the new survives a crash once the call returns. */
+ * mix, and the new survives a crash once the call returns. And binary
+ * files read whole. */
 
 #include <sys/types.h>
 
@@ -16,6 +17,9 @@ int json_write_atomic(const char *path, json_t *j, mode_t mode);
  * `dir_fd`, never through an entry already there: -EEXIST when there is
  * one, a symlink included. Whole or not at all, after a crash too. */
 int copy_file_new_at(const char *from, int dir_fd, const char *name, mode_t mode);
+
+/* All of `fd`, at most `max` bytes: -EFBIG for more. */
+int read_full_fd(int fd, size_t max, uint8_t **ret, size_t *ret_size);
 
 /* mkdir -p with `mode` for each directory created; existing ones are left
  * as they are. */

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 
+#include "basic/fileio.h"
 #include "basic/parse.h"
 #include "host/host.h"
 #include "basic/log.h"
@@ -359,43 +360,6 @@ int rom_parse(const void *data, size_t size, const RomExpect *expect, Rom **ret)
         return 0;
 }
 
-/* Reads all of `fd`, at most `max` bytes: -EFBIG for more. */
-static int read_all(int fd, size_t max, uint8_t **ret, size_t *ret_size) {
-        _cleanup_free_ uint8_t *buf = NULL;
-        size_t size = 0, allocated = 0;
-
-        for (;;) {
-                ssize_t n;
-
-                if (size == allocated) {
-                        /* one byte beyond `max` tells a file of exactly `max` from a bigger one */
-                        size_t a = allocated ? allocated * 2 : 64 * 1024;
-                        uint8_t *b;
-                        if (a > max + 1)
-                                a = max + 1;
-                        b = realloc(buf, a);
-                        if (!b)
-                                return -ENOMEM;
-                        buf = b;
-                        allocated = a;
-                }
-                n = read(fd, buf + size, allocated - size);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
-                if (n == 0)
-                        break;
-                size += (size_t) n;
-                if (size > max)
-                        return -EFBIG;
-        }
-        *ret = TAKE_PTR(buf);
-        *ret_size = size;
-        return 0;
-}
-
 int rom_parse_file(const char *path, const RomExpect *expect, Rom **ret) {
         _cleanup_free_ uint8_t *data = NULL;
         _cleanup_close_ int fd = -1;
@@ -405,7 +369,7 @@ int rom_parse_file(const char *path, const RomExpect *expect, Rom **ret) {
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
                 return negative_errno();
-        r = read_all(fd, ROM_SIZE_MAX, &data, &size);
+        r = read_full_fd(fd, ROM_SIZE_MAX, &data, &size);
         if (r < 0)
                 return r;
         return rom_parse(data, size, expect, ret);
@@ -661,7 +625,7 @@ int rom_read(const HostContext *ctx, const char *address, RomRead *ret) {
                 r = host_path(ctx, rom_path, &full);
         if (r >= 0) {
                 _cleanup_close_ int fd = open(full, O_RDONLY | O_CLOEXEC);
-                r = fd < 0 ? negative_errno() : read_all(fd, ROM_SIZE_MAX, &data, &size);
+                r = fd < 0 ? negative_errno() : read_full_fd(fd, ROM_SIZE_MAX, &data, &size);
         }
         if (r >= 0 && size == 0)
                 r = -ENODATA;
