@@ -12,6 +12,7 @@
 #include "plan/plan.h"
 #include "profile/profile.h"
 #include "qemu/rom.h"
+#include "qemu/rom-read.h"
 #include "run/supervisor.h"
 
 typedef struct Verb {

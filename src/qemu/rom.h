@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
-/* The GPU's vBIOS: reading it out of sysfs, and walking its image chain the
- * way the guest's firmware will, to say before a start whether OVMF finds
- * something to run on the GPU (and so whether the panel lights up before
- * the guest's driver loads).
+/* The GPU's vBIOS: walking its image chain the way the guest's firmware
+ * will, to say before a start whether OVMF finds something to run on the
+ * GPU (and so whether the panel lights up before the guest's driver
+ * loads). Reading it out of the host: rom-read.h.
  *
  * An option ROM is a chain of images, each starting at a multiple of 512
  * bytes with 0x55 0xAA; the 16-bit word at 0x18 points to its PCI Data
@@ -123,35 +123,3 @@ int rom_log_warnings(const Rom *rom, const char *what);
 /* "10de:28e0" (the IDs themselves) or a PCI address whose IDs are read
  * from sysfs. -EINVAL for neither, -ENOENT when there is no such device. */
 int rom_expect_parse(const HostContext *ctx, const char *s, RomExpect *ret);
-
-/* ---- reading the ROM of a host device ---- */
-
-typedef struct RomRead {
-        uint8_t *data;
-        size_t size;
-        uint16_t vendor, device;
-        /* The device is the boot VGA: what the kernel returns is the copy of
-         * its legacy image that the system firmware left in memory, not the
-         * ROM itself. */
-        bool boot_vga;
-} RomRead;
-
-void rom_read_done(RomRead *r);
-
-/* Read ROOT/sys/bus/pci/devices/ADDRESS/rom: write "1" to it, read it,
- * write "0" (on every path once "1" was written). Logs what went wrong
- * with what to try next (rom_read_error_message()), and the boot VGA
- * warning. Errors: -ENODEV no such device; -ENOENT it has no ROM
- * attribute; -EAGAIN it is runtime-suspended (nothing is written then);
- * -ENODATA the read returned nothing; -EFBIG more than ROM_SIZE_MAX; the
- * kernel's (-EIO: the ROM BAR holds no valid image) and host_write()'s
- * errors otherwise. */
-int rom_read(const HostContext *ctx, const char *address, RomRead *ret);
-
-/* rom_read() into the file at `path` (created or replaced, mode 0644,
- * written only after a successful read). `ret` may be NULL. */
-int rom_dump(const HostContext *ctx, const char *address, const char *path, RomRead *ret);
-
-/* What a rom_read() error means and what to try next, for the device at
- * `address`: a sentence or two, without the errno's own text. */
-int rom_read_error_message(int error, const char *address, char **ret);

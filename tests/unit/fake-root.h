@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
+
 #include <fcntl.h>
 #include <ftw.h>
 #include <libgen.h>
@@ -36,6 +38,26 @@ static inline void fake_root_remove(FakeRoot *f) {
         if (f->dir[0])
                 (void) nftw(f->dir, fake_root_rm_one, 16, FTW_DEPTH | FTW_PHYS);
         f->dir[0] = '\0';
+}
+
+/* An empty FakeRoot as a test's state, removed after it:
+ * cmocka_unit_test_setup_teardown(test, fake_root_setup, fake_root_teardown). */
+static inline int fake_root_setup(void **state) {
+        FakeRoot *f = calloc(1, sizeof(*f));
+
+        if (!f)
+                return -1;
+        fake_root_new(f, program_invocation_short_name);
+        *state = f;
+        return 0;
+}
+
+static inline int fake_root_teardown(void **state) {
+        FakeRoot *f = *state;
+
+        fake_root_remove(f);
+        free(f);
+        return 0;
 }
 
 /* ROOT + path */
