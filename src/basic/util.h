@@ -119,6 +119,16 @@ static inline const char *yes_no(bool b) {
         return b ? "yes" : "no";
 }
 
+/* Little-endian words at any alignment, as firmware lays them out (option
+ * ROMs, ACPI tables). */
+static inline uint16_t read_le16(const uint8_t *p) {
+        return (uint16_t) (p[0] | p[1] << 8);
+}
+
+static inline uint32_t read_le32(const uint8_t *p) {
+        return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
+}
+
 /* A negative errno from the return of a libc call that sets errno. */
 static inline int negative_errno(void) {
         return errno > 0 ? -errno : -EIO;

@@ -31,14 +31,6 @@
 
 /* ---- the walker ---- */
 
-static uint16_t rd16(const uint8_t *p) {
-        return (uint16_t) (p[0] | p[1] << 8);
-}
-
-static uint32_t rd32(const uint8_t *p) {
-        return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
-}
-
 static bool has_signature(const uint8_t *d, size_t size, size_t offset) {
         return offset + 2 <= size && d[offset] == 0x55 && d[offset + 1] == 0xAA;
 }
@@ -112,14 +104,14 @@ static bool image_is_x64_efi_driver(const RomImage *im) {
  * further device IDs. Counts them, and says whether `device` is one. */
 static size_t device_list_scan(const uint8_t *d, size_t size, size_t pcir, size_t image_end, uint16_t device,
                                bool *ret_found) {
-        size_t pointer = rd16(d + pcir + PCIR_DEVICE_LIST), n = 0;
+        size_t pointer = read_le16(d + pcir + PCIR_DEVICE_LIST), n = 0;
         bool found = false;
 
         *ret_found = false;
         if (d[pcir + PCIR_REVISION] < 3 || pointer == 0)
                 return 0;
         for (size_t o = pcir + pointer; o + 2 <= size && o + 2 <= image_end; o += 2) {
-                uint16_t id = rd16(d + o);
+                uint16_t id = read_le16(d + o);
                 if (id == 0)
                         break;
                 found = found || id == device;
@@ -145,19 +137,19 @@ static bool image_read(const uint8_t *d, size_t size, size_t offset, const RomEx
                 snprintf(why, why_size, "the file ends inside the image header at 0x%zx", offset);
                 return false;
         }
-        pcir = offset + rd16(d + offset + IMAGE_PCIR_POINTER);
+        pcir = offset + read_le16(d + offset + IMAGE_PCIR_POINTER);
         if (pcir + PCIR_MIN_LENGTH > size || memcmp(d + pcir, "PCIR", 4) != 0) {
                 snprintf(why, why_size, "the image at 0x%zx has no PCI data structure (\"PCIR\") where its pointer says (0x%zx)",
                          offset, pcir);
                 return false;
         }
-        im.length = (size_t) rd16(d + pcir + PCIR_IMAGE_LENGTH) * ROM_ALIGN;
+        im.length = (size_t) read_le16(d + pcir + PCIR_IMAGE_LENGTH) * ROM_ALIGN;
         if (im.length == 0) {
                 snprintf(why, why_size, "the image at 0x%zx has length 0 in its PCIR", offset);
                 return false;
         }
-        im.vendor = rd16(d + pcir + PCIR_VENDOR);
-        im.device = rd16(d + pcir + PCIR_DEVICE);
+        im.vendor = read_le16(d + pcir + PCIR_VENDOR);
+        im.device = read_le16(d + pcir + PCIR_DEVICE);
         im.code_type = d[pcir + PCIR_CODE_TYPE];
         im.last = d[pcir + PCIR_INDICATOR] & PCIR_LAST_IMAGE;
         im.truncated = offset + im.length > size;
@@ -165,10 +157,10 @@ static bool image_read(const uint8_t *d, size_t size, size_t offset, const RomEx
         if (expect && expect->set)
                 im.wrong_device = im.vendor != expect->vendor || (im.device != expect->device && !listed);
         if (im.code_type == ROM_CODE_EFI && offset + IMAGE_EFI_HEADER_END <= size) {
-                im.efi_signature = rd32(d + offset + IMAGE_EFI_SIGNATURE) == EFI_ROM_SIGNATURE;
-                im.efi_subsystem = rd16(d + offset + IMAGE_EFI_SUBSYSTEM);
-                im.efi_machine = rd16(d + offset + IMAGE_EFI_MACHINE);
-                im.efi_compressed = rd16(d + offset + IMAGE_EFI_COMPRESSION) != 0;
+                im.efi_signature = read_le32(d + offset + IMAGE_EFI_SIGNATURE) == EFI_ROM_SIGNATURE;
+                im.efi_subsystem = read_le16(d + offset + IMAGE_EFI_SUBSYSTEM);
+                im.efi_machine = read_le16(d + offset + IMAGE_EFI_MACHINE);
+                im.efi_compressed = read_le16(d + offset + IMAGE_EFI_COMPRESSION) != 0;
         }
         *ret = im;
         return true;
