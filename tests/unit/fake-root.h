@@ -111,6 +111,19 @@ static inline void fake_file(const FakeRoot *f, const char *path, const char *co
         free(full);
 }
 
+/* A file with `size` bytes of `data` (a ROM, an ACPI table). */
+static inline void fake_file_bytes(const FakeRoot *f, const char *path, const void *data, size_t size) {
+        char *full = fake_path(f, path);
+        FILE *file;
+
+        fake_parent(full);
+        file = fopen(full, "we");
+        assert_non_null(file);
+        assert_int_equal(fwrite(data, 1, size, file), size);
+        assert_int_equal(fclose(file), 0);
+        free(full);
+}
+
 /* ROOT/path -> target (a relative target stays relative, as in sysfs). */
 static inline void fake_link(const FakeRoot *f, const char *path, const char *target) {
         char *full = fake_path(f, path);

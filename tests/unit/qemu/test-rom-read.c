@@ -28,19 +28,12 @@ static uint8_t *rom_bytes(size_t size) {
 
 /* The laptop's GPU as sysfs shows it, with `rom` holding `rom` bytes. */
 static void gpu(const FakeRoot *f, const uint8_t *rom, size_t size) {
-        char *path = fake_path(f, GPU_ROM);
-        FILE *file;
-
         fake_file(f, GPU_DIR "/class", "0x030000\n");
         fake_file(f, GPU_DIR "/vendor", "0x10de\n");
         fake_file(f, GPU_DIR "/device", "0x28e0\n");
         fake_file(f, GPU_DIR "/boot_vga", "0\n");
         fake_file(f, GPU_DIR "/power/runtime_status", "active\n");
-        file = fopen(path, "we");
-        assert_non_null(file);
-        assert_int_equal(fwrite(rom, 1, size, file), size);
-        assert_int_equal(fclose(file), 0);
-        free(path);
+        fake_file_bytes(f, GPU_ROM, rom, size);
 }
 
 /* The first byte of ROOT/path. */
