@@ -278,12 +278,15 @@ static const Verb verbs[] = {
           .min_args = 2,
           .max_args = 2,
           .run = verb_rom_dump,
-          .summary = "save a GPU's vBIOS from sysfs to FILE, and check it",
+          .summary = "save a GPU's vBIOS from sysfs or ACPI to FILE, and check it",
           .help = "Reads /sys/bus/pci/devices/ADDRESS/rom (switched on for the read, off again\n"
-                  "after), writes it to FILE and checks it as `rom check` does. Says why when\n"
-                  "there is nothing to read (on laptops the vBIOS is often in the system firmware\n"
-                  "instead), when the device is asleep, and when it is the boot VGA (the read\n"
-                  "then returns the legacy copy the firmware left in memory). Needs root.\n"
+                  "after); when that holds no ROM, takes the device's image from the ACPI VFCT\n"
+                  "table (/sys/firmware/acpi/tables/VFCT), where AMD laptops and APUs keep it,\n"
+                  "matched as amdgpu matches it. Writes it to FILE, says which of the two it came\n"
+                  "from, and checks it as `rom check` does. Says why when there is nothing to\n"
+                  "read (on laptops the vBIOS is often in the system firmware), when the device\n"
+                  "is asleep, and when it is the boot VGA (the read then returns the legacy copy\n"
+                  "the firmware left in memory). Needs root.\n"
                   "\nExit status: 0 saved and usable, 1 not read or not usable, 2 bad usage.\n" },
         { .name = "rom check",
           .args = "FILE",

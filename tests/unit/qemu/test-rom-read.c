@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "capture.h"
 #include "fake-root.h"
+#include "vfct-table.h"
 
 #include "basic/fileio.h"
 #include "host/host.h"
+#include "host/vfct.h"
 #include "basic/log.h"
 #include "qemu/rom.h"
 #include "qemu/rom-read.h"
@@ -210,12 +213,218 @@ static void test_the_rom_of_a_storage_controller_is_not_touched(void **state) {
         assert_int_equal(first_byte(f, GPU_ROM), 0x55);
 }
 
+/* ---- when the ROM BAR is empty: the ACPI VFCT table ---- */
+
+#define APU "0000:03:00.0"
+#define APU_DIR "/sys/bus/pci/devices/" APU
+#define APU_ROM APU_DIR "/rom"
+
+/* A Ryzen laptop's Radeon 680M as sysfs shows it: the boot VGA, whose ROM
+ * BAR reads as nothing. */
+static void apu(const FakeRoot *f) {
+        fake_file(f, APU_DIR "/class", "0x030000\n");
+        fake_file(f, APU_DIR "/vendor", "0x1002\n");
+        fake_file(f, APU_DIR "/device", "0x1681\n");
+        fake_file(f, APU_DIR "/boot_vga", "1\n");
+        fake_file(f, APU_DIR "/power/runtime_status", "active\n");
+        fake_link(f, APU_ROM, "/dev/null");
+}
+
+/* The host's VFCT table with `n` images. */
+static void vfct(const FakeRoot *f, const VfctSpec *specs, size_t n) {
+        size_t size;
+        _cleanup_free_ uint8_t *t = vfct_table(specs, n, &size);
+
+        fake_file_bytes(f, VFCT_PATH, t, size);
+}
+
+/* rom_read() of the APU that fails with `error`; what it logged. */
+static char *read_fails(const FakeRoot *f, int error) {
+        HostContext ctx = { .root = f->dir };
+        RomRead rr = { 0 };
+        Capture c;
+        char *log;
+        int r;
+
+        capture_start(&c);
+        r = rom_read(&ctx, APU, &rr);
+        log = capture_end(&c);
+        assert_int_equal(r, error);
+        assert_null(rr.data);
+        return log;
+}
+
+static void test_an_empty_rom_bar_gives_the_vfct_image_for_the_device(void **state) {
+        FakeRoot *f = *state;
+        HostContext ctx = { .root = f->dir };
+        const VfctSpec one[] = { { RADEON_680M, .length = 60 * 1024 } };
+        _cleanup_(rom_read_done) RomRead rr = { 0 };
+
+        apu(f);
+        vfct(f, one, 1);
+        assert_int_equal(rom_read(&ctx, APU, &rr), 0);
+        assert_int_equal(rr.source, ROM_SOURCE_VFCT);
+        assert_int_equal(rr.size, 60 * 1024);
+        assert_true(vfct_image_is(rr.data, 0, rr.size));
+        assert_int_equal(rr.vendor, 0x1002);
+        assert_int_equal(rr.device, 0x1681);
+        /* what the kernel's shadow copy of the boot VGA's ROM is, this is not */
+        assert_false(rr.boot_vga);
+}
+
+static void test_a_device_without_a_rom_attribute_gives_the_vfct_image_too(void **state) {
+        FakeRoot *f = *state;
+        HostContext ctx = { .root = f->dir };
+        const VfctSpec one[] = { { RADEON_680M, .length = 4096 } };
+        _cleanup_(rom_read_done) RomRead rr = { 0 };
+
+        apu(f);
+        fake_unlink(f, APU_ROM);
+        vfct(f, one, 1);
+        assert_int_equal(rom_read(&ctx, APU, &rr), 0);
+        assert_int_equal(rr.source, ROM_SOURCE_VFCT);
+        assert_int_equal(rr.size, 4096);
+}
+
+static void test_of_two_vfct_images_the_device_s_own_is_taken(void **state) {
+        FakeRoot *f = *state;
+        HostContext ctx = { .root = f->dir };
+        const VfctSpec two[] = {
+                { .bus = 0x01, .vendor = 0x1002, .device = 0x73ef, .length = 8192 },
+                { RADEON_680M, .length = 4096 },
+        };
+        _cleanup_(rom_read_done) RomRead rr = { 0 };
+
+        apu(f);
+        vfct(f, two, 2);
+        assert_int_equal(rom_read(&ctx, APU, &rr), 0);
+        assert_int_equal(rr.size, 4096);
+        assert_true(vfct_image_is(rr.data, 1, rr.size));
+}
+
+static void test_a_rom_behind_the_rom_bar_is_taken_before_the_vfct_table(void **state) {
+        FakeRoot *f = *state;
+        HostContext ctx = { .root = f->dir };
+        const VfctSpec one[] = { { RADEON_680M, .length = 4096 } };
+        _cleanup_free_ uint8_t *buf = rom_bytes(ROM_SIZE);
+        _cleanup_(rom_read_done) RomRead rr = { 0 };
+
+        apu(f);
+        fake_unlink(f, APU_ROM);
+        fake_file_bytes(f, APU_ROM, buf, ROM_SIZE);
+        vfct(f, one, 1);
+        assert_int_equal(rom_read(&ctx, APU, &rr), 0);
+        assert_int_equal(rr.source, ROM_SOURCE_ROM_BAR);
+        assert_int_equal(rr.size, ROM_SIZE);
+        assert_true(rr.boot_vga);
+}
+
+static void test_without_a_vfct_table_the_empty_rom_bar_is_the_error_and_says_so(void **state) {
+        FakeRoot *f = *state;
+        _cleanup_free_ char *log = NULL;
+
+        apu(f);
+        log = read_fails(f, -ENODATA);
+        assert_logged(log, "reading the ROM of " APU " returned nothing: the ROM BAR is empty. Nor is there an "
+                           "ACPI VFCT table (/sys/firmware/acpi/tables/VFCT)");
+        assert_logged(log, "vmrun rom check FILE --device " APU);
+}
+
+static void test_a_vfct_table_without_the_device_s_image_names_the_images_it_has(void **state) {
+        FakeRoot *f = *state;
+        const VfctSpec other[] = {
+                { .bus = 0x03, .vendor = 0x1002, .device = 0x15bf, .length = 4096 }, /* a Radeon 780M */
+                { .bus = 0x01, .vendor = 0x1002, .device = 0x73ef, .length = 4096 },
+        };
+        _cleanup_free_ char *log = NULL;
+
+        apu(f);
+        vfct(f, other, 2);
+        log = read_fails(f, -ENODATA);
+        assert_logged(log, "The ACPI VFCT table (/sys/firmware/acpi/tables/VFCT) has no image for this device "
+                           "(1002:1681), only for 03:00.0 1002:15bf, 01:00.0 1002:73ef");
+}
+
+static void test_a_truncated_vfct_image_is_refused(void **state) {
+        FakeRoot *f = *state;
+        const VfctSpec cut[] = { { RADEON_680M, .length = 4096, .claimed_length = 65536 } };
+        _cleanup_free_ char *log = NULL;
+
+        apu(f);
+        vfct(f, cut, 1);
+        log = read_fails(f, -ENODATA);
+        assert_logged(log, "runs past the table's end");
+        assert_logged(log, "truncated");
+}
+
+static void test_a_broken_vfct_table_is_said_to_be_broken(void **state) {
+        FakeRoot *f = *state;
+        _cleanup_free_ char *log = NULL;
+
+        apu(f);
+        fake_file(f, VFCT_PATH, "VFCT, but nothing more\n");
+        log = read_fails(f, -ENODATA);
+        assert_logged(log, "/sys/firmware/acpi/tables/VFCT is no VFCT table");
+}
+
+/* a sleeping device's empty read says nothing about its ROM BAR */
+static void test_a_runtime_suspended_device_is_not_looked_up_in_the_vfct_table(void **state) {
+        FakeRoot *f = *state;
+        const VfctSpec one[] = { { RADEON_680M, .length = 4096 } };
+        _cleanup_free_ char *log = NULL;
+
+        apu(f);
+        fake_file(f, APU_DIR "/power/runtime_status", "suspended\n");
+        vfct(f, one, 1);
+        log = read_fails(f, -EAGAIN);
+        assert_not_logged(log, "VFCT");
+}
+
+static void test_a_dump_from_the_vfct_table_writes_its_image_and_says_where_it_came_from(void **state) {
+        FakeRoot *f = *state;
+        HostContext ctx = { .root = f->dir };
+        const VfctSpec one[] = { { RADEON_680M, .length = 8192 } };
+        _cleanup_free_ char *path = fake_path(f, "/vbios.rom"), *log = NULL;
+        _cleanup_free_ uint8_t *out = NULL;
+        size_t size;
+        Capture c;
+        int r;
+
+        apu(f);
+        vfct(f, one, 1);
+        capture_start(&c);
+        r = rom_dump(&ctx, APU, path, NULL);
+        log = capture_end(&c);
+        assert_int_equal(r, 0);
+        out = read_back(path, &size);
+        assert_int_equal(size, 8192);
+        assert_true(vfct_image_is(out, 0, size));
+        assert_logged(log, "8192 bytes, the ROM of " APU " (1002:1681), from the ACPI VFCT table "
+                           "(/sys/firmware/acpi/tables/VFCT)");
+}
+
+static void test_a_dump_from_sysfs_says_so(void **state) {
+        FakeRoot *f = *state;
+        HostContext ctx = { .root = f->dir };
+        _cleanup_free_ uint8_t *buf = rom_bytes(ROM_SIZE);
+        _cleanup_free_ char *path = fake_path(f, "/vbios.rom"), *log = NULL;
+        Capture c;
+        int r;
+
+        gpu(f, buf, ROM_SIZE);
+        capture_start(&c);
+        r = rom_dump(&ctx, GPU, path, NULL);
+        log = capture_end(&c);
+        assert_int_equal(r, 0);
+        assert_logged(log, "the ROM of " GPU " (10de:28e0), from the PCI ROM BAR (sysfs rom)");
+}
+
 /* ---- what each failure says ---- */
 
 static char *message(int error) {
         char *m = NULL;
 
-        assert_int_equal(rom_read_error_message(error, GPU, &m), 0);
+        assert_int_equal(rom_read_error_message(error, GPU, NULL, &m), 0);
         return m;
 }
 
@@ -232,6 +441,13 @@ static void test_an_empty_rom_bar_says_where_laptops_keep_the_vbios(void **state
         assert_non_null(strstr(eio, "dmesg"));
         assert_non_null(strstr(empty, "returned nothing"));
         assert_non_null(strstr(none, "no expansion ROM"));
+}
+
+static void test_why_the_vfct_table_had_nothing_stands_between_the_empty_rom_bar_and_the_hint(void **state) {
+        _cleanup_free_ char *m = NULL;
+
+        assert_int_equal(rom_read_error_message(-EIO, GPU, "The table has none", &m), 0);
+        assert_non_null(strstr(m, "the ROM BAR is empty. The table has none. This is common on laptops"));
 }
 
 static void test_a_suspended_device_says_how_to_keep_it_awake(void **state) {
@@ -268,10 +484,23 @@ int main(void) {
                 TEST_ROOT(test_a_device_without_a_rom_attribute_is_enoent),
                 TEST_ROOT(test_a_device_that_is_not_there_is_enodev),
                 TEST_ROOT(test_the_rom_of_a_storage_controller_is_not_touched),
+                TEST_ROOT(test_an_empty_rom_bar_gives_the_vfct_image_for_the_device),
+                TEST_ROOT(test_a_device_without_a_rom_attribute_gives_the_vfct_image_too),
+                TEST_ROOT(test_of_two_vfct_images_the_device_s_own_is_taken),
+                TEST_ROOT(test_a_rom_behind_the_rom_bar_is_taken_before_the_vfct_table),
+                TEST_ROOT(test_without_a_vfct_table_the_empty_rom_bar_is_the_error_and_says_so),
+                TEST_ROOT(test_a_vfct_table_without_the_device_s_image_names_the_images_it_has),
+                TEST_ROOT(test_a_truncated_vfct_image_is_refused),
+                TEST_ROOT(test_a_broken_vfct_table_is_said_to_be_broken),
+                TEST_ROOT(test_a_runtime_suspended_device_is_not_looked_up_in_the_vfct_table),
+                TEST_ROOT(test_a_dump_from_the_vfct_table_writes_its_image_and_says_where_it_came_from),
+                TEST_ROOT(test_a_dump_from_sysfs_says_so),
                 TEST(test_an_empty_rom_bar_says_where_laptops_keep_the_vbios),
+                TEST(test_why_the_vfct_table_had_nothing_stands_between_the_empty_rom_bar_and_the_hint),
                 TEST(test_a_suspended_device_says_how_to_keep_it_awake),
                 TEST(test_other_failures_say_what_they_are),
         };
 
+        log_setup();
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
