@@ -83,6 +83,8 @@ const ConfigItem config_items[] = {
         { SECTION_HOST, "stop-units", config_parse_units, P(stop_units), NULL, "unit names separated by spaces, e.g. nvidia-persistenced.service" },
         { SECTION_HOST, "end-sessions", config_parse_enum, P(end_sessions), end_sessions_table, "seat, none" },
         { SECTION_HOST, "timeout-release", config_parse_unsigned, P(timeout_release), &range_release, "seconds, 1 to 600" },
+        { SECTION_HOST, "power-button", config_parse_enum, P(power_button), power_button_table, "guest, host" },
+        { SECTION_HOST, "lid", config_parse_enum, P(lid), lid_table, "keep-running, host" },
         { SECTION_HOST, "allow-classes", config_parse_allow_classes, P(allow_classes), NULL, "storage, network (devices the host lives on; only if really meant)" },
         { SECTION_QEMU, "binary", config_parse_path, P(qemu_binary), NULL, "an absolute path" },
         { SECTION_QEMU, "user", config_parse_user, P(qemu_user), NULL, "a user name (default vmrun; root only to opt out of the sandbox)" },

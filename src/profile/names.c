@@ -55,6 +55,16 @@ const char *const gpu_backlight_table[_GPU_BACKLIGHT_MAX + 1] = {
         [GPU_BACKLIGHT_MAX] = "max",
 };
 
+const char *const power_button_table[_POWER_BUTTON_MAX + 1] = {
+        [POWER_BUTTON_GUEST] = "guest",
+        [POWER_BUTTON_HOST] = "host",
+};
+
+const char *const lid_table[_LID_MAX + 1] = {
+        [LID_KEEP_RUNNING] = "keep-running",
+        [LID_HOST] = "host",
+};
+
 const char *const grab_toggle_table[_GRAB_TOGGLE_MAX + 1] = {
         [GRAB_TOGGLE_CTRL_CTRL] = "ctrl-ctrl",
         [GRAB_TOGGLE_ALT_ALT] = "alt-alt",
@@ -104,4 +114,12 @@ const char *end_sessions_to_string(EndSessions e) {
 
 const char *gpu_backlight_to_string(GpuBacklight b) {
         return b >= 0 && b < _GPU_BACKLIGHT_MAX ? gpu_backlight_table[b] : NULL;
+}
+
+const char *power_button_mode_to_string(PowerButtonMode m) {
+        return m >= 0 && m < _POWER_BUTTON_MAX ? power_button_table[m] : NULL;
+}
+
+const char *lid_mode_to_string(LidMode m) {
+        return m >= 0 && m < _LID_MAX ? lid_table[m] : NULL;
 }

@@ -14,5 +14,7 @@ extern const char *const firmware_table[_FIRMWARE_KIND_MAX + 1];
 extern const char *const guest_os_table[_GUEST_OS_MAX + 1];
 extern const char *const end_sessions_table[_END_SESSIONS_MAX + 1];
 extern const char *const gpu_backlight_table[_GPU_BACKLIGHT_MAX + 1];
+extern const char *const power_button_table[_POWER_BUTTON_MAX + 1];
+extern const char *const lid_table[_LID_MAX + 1];
 extern const char *const grab_toggle_table[_GRAB_TOGGLE_MAX + 1];
 extern const char *const disk_format_table[];

@@ -71,6 +71,20 @@ typedef enum EndSessions {
         _END_SESSIONS_MAX,
 } EndSessions;
 
+/* The host's power button while the guest has the GPU: [host] power-button */
+typedef enum PowerButtonMode {
+        POWER_BUTTON_GUEST,     /* vmrun reads it, logind's handle-power-key held: a press asks the guest to power off */
+        POWER_BUTTON_HOST,      /* logind's HandlePowerKey=, as without vmrun (by default it powers the host off) */
+        _POWER_BUTTON_MAX,
+} PowerButtonMode;
+
+/* The laptop's lid while the guest has the GPU: [host] lid */
+typedef enum LidMode {
+        LID_KEEP_RUNNING,       /* logind's handle-lid-switch held: closing the lid suspends nothing */
+        LID_HOST,               /* logind's HandleLidSwitch=, as without vmrun */
+        _LID_MAX,
+} LidMode;
+
 /* The keys that move grabbed input between guest and host: QEMU's
  * input-linux grab-toggle values */
 typedef enum GrabToggle {
@@ -163,6 +177,8 @@ typedef struct Profile {
         EndSessions end_sessions;
         unsigned timeout_release;       /* seconds the GPU's holders get to let go once told */
         unsigned allow_classes;         /* HOST_ALLOW_*: storage/network devices that may go */
+        PowerButtonMode power_button;
+        LidMode lid;
 
         /* [qemu] */
         char *qemu_binary;
@@ -176,6 +192,8 @@ const char *network_mode_to_string(NetworkMode m);
 const char *guest_os_to_string(GuestOs o);
 const char *gpu_backlight_to_string(GpuBacklight b);
 const char *end_sessions_to_string(EndSessions e);
+const char *power_button_mode_to_string(PowerButtonMode m);
+const char *lid_mode_to_string(LidMode m);
 const char *grab_toggle_to_string(GrabToggle g);
 /* How a person presses it, for the plan and the docs */
 const char *grab_toggle_keys(GrabToggle g);

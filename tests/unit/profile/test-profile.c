@@ -1266,6 +1266,36 @@ static void test_a_backlight_other_than_keep_or_max_is_an_error_naming_both(void
         assert_logged(log, PATH ":3: [gpu] backlight: '100' is not known; allowed: keep, max");
 }
 
+/* ---- [host] power-button and lid ---- */
+
+static void test_the_power_button_is_the_guests_and_the_lid_keeps_the_host_running_by_default(void **state) {
+        _cleanup_profile_ Profile *p = load_ok("[gpu]\naddress = 01:00.0\n");
+
+        assert_int_equal(p->power_button, POWER_BUTTON_GUEST);
+        assert_int_equal(p->lid, LID_KEEP_RUNNING);
+        assert_string_equal(power_button_mode_to_string(POWER_BUTTON_GUEST), "guest");
+        assert_string_equal(lid_mode_to_string(LID_KEEP_RUNNING), "keep-running");
+}
+
+static void test_power_button_and_lid_host_leave_them_to_logind(void **state) {
+        _cleanup_profile_ Profile *host = load_ok("[host]\npower-button = host\nlid = host\n");
+        _cleanup_profile_ Profile *guest = load_ok("[host]\npower-button = guest\nlid = keep-running\n");
+
+        assert_int_equal(host->power_button, POWER_BUTTON_HOST);
+        assert_int_equal(host->lid, LID_HOST);
+        assert_int_equal(guest->power_button, POWER_BUTTON_GUEST);
+        assert_int_equal(guest->lid, LID_KEEP_RUNNING);
+        assert_string_equal(power_button_mode_to_string(POWER_BUTTON_HOST), "host");
+        assert_string_equal(lid_mode_to_string(LID_HOST), "host");
+}
+
+static void test_a_power_button_or_lid_of_another_word_is_an_error_naming_the_allowed_ones(void **state) {
+        _cleanup_free_ char *log = load_error("[host]\npower-button = poweroff\nlid = suspend\n");
+
+        assert_logged(log, PATH ":2: [host] power-button: 'poweroff' is not known; allowed: guest, host");
+        assert_logged(log, PATH ":3: [host] lid: 'suspend' is not known; allowed: keep-running, host");
+}
+
 /* ---- [input] and [usb] ---- */
 
 static void test_evdev_takes_devices_under_dev_input_in_order(void **state) {
@@ -1692,6 +1722,10 @@ int main(void) {
 
                 cmocka_unit_test(test_backlight_is_kept_by_default_and_max_is_taken),
                 cmocka_unit_test(test_a_backlight_other_than_keep_or_max_is_an_error_naming_both),
+
+                cmocka_unit_test(test_the_power_button_is_the_guests_and_the_lid_keeps_the_host_running_by_default),
+                cmocka_unit_test(test_power_button_and_lid_host_leave_them_to_logind),
+                cmocka_unit_test(test_a_power_button_or_lid_of_another_word_is_an_error_naming_the_allowed_ones),
 
                 cmocka_unit_test(test_evdev_takes_devices_under_dev_input_in_order),
                 cmocka_unit_test(test_without_input_or_usb_nothing_is_passed),
