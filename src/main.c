@@ -126,6 +126,7 @@ static int verb_check(char **args, _unused_ const Options *o) {
          * refused ones come again as errors below */
         for (size_t i = 0; i < plan->holders.n; i++)
                 log_info("holder: %s", plan->holders.v[i]);
+        plan_log_power(plan);
         /* logs each problem itself, naming the device, process or unit */
         RET_GATHER(r, host_precheck(&host, p, plan->gpu_functions, &plan->steps));
         if (p->gpu_rom)

@@ -14,6 +14,10 @@ int plan_resolve_gpu_functions(const HostContext *ctx, Plan *plan);
  * noted missing. */
 int plan_host_devices(const HostContext *ctx, Plan *plan);
 
+/* logind's inhibitor locks while the GPU is handed over, and the power
+ * buttons vmrun reads then ([host] power-button, lid). */
+int plan_power(const HostContext *ctx, Plan *plan);
+
 /* The hugepages the guest's RAM is on: x86's 2 MiB when the host's pool
  * could not be read (the plan says why). */
 uint64_t plan_hugepage_size(const Plan *plan);

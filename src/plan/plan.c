@@ -33,6 +33,7 @@ Plan *plan_free(Plan *plan) {
         strv_done(&plan->input_nodes);
         strv_done(&plan->input_found);
         strv_done(&plan->host_missing);
+        strv_done(&plan->power_buttons);
         free(plan);
         return NULL;
 }
@@ -554,6 +555,10 @@ static int plan_host_side(HostContext *ctx, Plan *plan) {
                 return log_oom();
         if (r < 0)
                 return log_error_errno(r, "look up QEMU's user %s: %s", p->qemu_user, STRERROR(r));
+
+        r = plan_power(ctx, plan);
+        if (r < 0)
+                return log_oom();
         return 0;
 }
 

@@ -46,6 +46,8 @@ typedef struct Plan {
         Strv input_nodes;               /* the event and USB device nodes QEMU opens ([input], [usb]) */
         Strv input_found;               /* one line per such device found, for plan_print() */
         Strv host_missing;              /* [input], [usb] devices and the [network] bridge this host lacks: notes, and errors for run */
+        unsigned inhibit;               /* INHIBIT_*: logind's locks while the GPU is handed over; 0 without a GPU */
+        Strv power_buttons;             /* with the power key vmrun's: a line per ACPI power button found */
 } Plan;
 
 /* Can QEMU be given plan->memlock? Logs what to do when not. */
@@ -55,6 +57,11 @@ int plan_check_memlock(const Plan *plan);
  * and enough free hugepages of the size asked for? Says how many are
  * needed and free; logs what to do when not. */
 int plan_check_placement(const Plan *plan);
+
+/* What `vmrun check` says of the host's power while the guest has the
+ * GPU: logind's inhibitors, and the power button found or not (a
+ * warning: the power key then stays logind's). */
+void plan_log_power(const Plan *plan);
 
 /* Logs its errors (no firmware found, ...), and the adjustments at notice
  * level. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "basic/log.h"
+#include "host/inhibit.h"
 #include "plan/plan-internal.h"
 #include "qemu/tpm.h"
 
@@ -90,6 +91,36 @@ static void print_input(const Plan *plan, FILE *f) {
         }
         for (size_t i = 0; i < plan->input_found.n; i++)
                 fprintf(f, "            found: %s\n", plan->input_found.v[i]);
+}
+
+/* What the host is kept from while the guest has the GPU, and who has
+ * its power button. */
+static void print_power(const Plan *plan, FILE *f) {
+        const Profile *p = plan->profile;
+        _cleanup_free_ char *what = NULL;
+
+        if (plan->inhibit == 0)
+                return;
+        what = inhibit_what_describe(plan->inhibit);
+        fprintf(f, "  power     logind's inhibitors from the first host step until the host is back: %s\n"
+                   "            (`systemd-inhibit --list`; %s)\n",
+                strempty(what),
+                p->lid == LID_KEEP_RUNNING ? "closing the lid suspends nothing, [host] lid = keep-running"
+                                           : "the lid does what logind says, [host] lid = host");
+        if (p->power_button == POWER_BUTTON_HOST) {
+                fprintf(f, "            power button: logind's, as without vmrun ([host] power-button = host)\n");
+                return;
+        }
+        if (plan->power_buttons.n == 0) {
+                fprintf(f, "            power button: no ACPI power button found here, so it stays logind's "
+                           "([host] power-button = guest)\n");
+                return;
+        }
+        fprintf(f, "            power button: read by vmrun, a press asks the guest to power off (ACPI), quit after "
+                   "%us ([host] power-button = guest)\n",
+                p->timeout_shutdown);
+        for (size_t i = 0; i < plan->power_buttons.n; i++)
+                fprintf(f, "            found: %s\n", plan->power_buttons.v[i]);
 }
 
 static void print_guest_os(const Plan *plan, FILE *f) {
@@ -209,6 +240,7 @@ void plan_print(const Plan *plan, FILE *f) {
         print_vm(plan, f);
         print_gpu(plan, f);
         print_input(plan, f);
+        print_power(plan, f);
         print_guest_os(plan, f);
         print_cpus(plan, f);
         print_memory(plan, f);
@@ -307,6 +339,16 @@ int plan_to_json(const Plan *plan, json_t **ret) {
                                                             plan->has_gpu_subsystem ? subsystem : NULL,
                                                             "fake_battery", plan->battery_table, "backlight",
                                                             gpu_backlight_to_string(p->gpu_backlight))) < 0)
+                        return -ENOMEM;
+        }
+        if (plan->inhibit != 0) {
+                _cleanup_free_ char *what = inhibit_what_to_string(plan->inhibit);
+
+                if (!what || json_object_set_new(j, "power", json_pack("{s:s, s:s, s:s, s:o}", "inhibit", what, "lid",
+                                                                       lid_mode_to_string(p->lid), "power_button",
+                                                                       power_button_mode_to_string(p->power_button),
+                                                                       "buttons",
+                                                                       strv_to_json(plan->power_buttons.v))) < 0)
                         return -ENOMEM;
         }
         if (p->cpu_pin.n > 0 || p->hugepages) {

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "fake-input.h"
 #include "fake-root.h"
 
 #include <limits.h>
 #include <linux/kvm.h>
 
 #include "basic/log.h"
+#include "host/inhibit.h"
 #include "plan/plan.h"
 #include "profile/profile.h"
 #include "qemu/argv.h"
@@ -773,6 +775,86 @@ static void test_the_plan_shows_the_backlight_mode_of_the_gpu(void **state) {
         assert_string_equal(json_string_value(json_object_get(json_object_get(j, "gpu"), "backlight")), "max");
 }
 
+/* ---- the host's power while the guest has the GPU ---- */
+
+#define POWER_PROFILE "[vm]\naccel = tcg\nfirmware = bios\n[network]\nmode = none\n[gpu]\naddress = " GPU "\n"
+#define ALL_LOCKS                                                                                       \
+        (INHIBIT_SLEEP | INHIBIT_IDLE | INHIBIT_LID_SWITCH | INHIBIT_SUSPEND_KEY | INHIBIT_HIBERNATE_KEY | \
+         INHIBIT_POWER_KEY)
+
+static void test_a_gpu_holds_off_sleep_idle_the_lid_and_the_keys_and_its_power_button_is_vmruns(void **state) {
+        Host *h = *state;
+        _cleanup_profile_ Profile *p = NULL;
+        _cleanup_plan_ Plan *plan = NULL;
+        _cleanup_free_ char *text = NULL;
+        _cleanup_json_ json_t *j = NULL;
+        json_t *power;
+
+        fake_input_power_button(&h->root);
+        plan = plan_for(h->root.dir, POWER_PROFILE, &p);
+        assert_int_equal(plan->inhibit, ALL_LOCKS);
+        assert_int_equal(plan->power_buttons.n, 1);
+        assert_string_equal(plan->power_buttons.v[0], "/dev/input/event0: Power Button (LNXPWRBN:00)");
+        text = printed(plan);
+        assert_non_null(strstr(text, "  power     logind's inhibitors from the first host step until the host is "
+                                     "back: sleep, idle, lid, suspend and hibernate keys, power key\n"));
+        assert_non_null(strstr(text, "closing the lid suspends nothing, [host] lid = keep-running"));
+        assert_non_null(strstr(text, "power button: read by vmrun, a press asks the guest to power off (ACPI), quit "
+                                     "after 120s ([host] power-button = guest)\n"
+                                     "            found: /dev/input/event0: Power Button (LNXPWRBN:00)\n"));
+        assert_int_equal(plan_to_json(plan, &j), 0);
+        power = json_object_get(j, "power");
+        assert_string_equal(json_string_value(json_object_get(power, "inhibit")),
+                            "sleep:idle:handle-lid-switch:handle-suspend-key:handle-hibernate-key:handle-power-key");
+        assert_string_equal(json_string_value(json_object_get(power, "power_button")), "guest");
+        assert_string_equal(json_string_value(json_object_get(power, "lid")), "keep-running");
+        assert_int_equal(json_array_size(json_object_get(power, "buttons")), 1);
+}
+
+static void test_lid_and_power_button_host_leave_them_to_logind(void **state) {
+        Host *h = *state;
+        _cleanup_profile_ Profile *p = NULL;
+        _cleanup_plan_ Plan *plan = NULL;
+        _cleanup_free_ char *text = NULL;
+
+        fake_input_power_button(&h->root);
+        plan = plan_for(h->root.dir, POWER_PROFILE "[host]\npower-button = host\nlid = host\n", &p);
+        assert_int_equal(plan->inhibit, ALL_LOCKS & ~(INHIBIT_LID_SWITCH | INHIBIT_POWER_KEY));
+        assert_int_equal(plan->power_buttons.n, 0);
+        text = printed(plan);
+        assert_non_null(strstr(text, "back: sleep, idle, suspend and hibernate keys\n"));
+        assert_non_null(strstr(text, "the lid does what logind says, [host] lid = host"));
+        assert_non_null(strstr(text, "power button: logind's, as without vmrun ([host] power-button = host)"));
+}
+
+static void test_without_a_power_button_here_the_power_key_stays_loginds(void **state) {
+        Host *h = *state;
+        _cleanup_profile_ Profile *p = NULL;
+        _cleanup_plan_ Plan *plan = NULL;
+        _cleanup_free_ char *text = NULL;
+
+        plan = plan_for(h->root.dir, POWER_PROFILE, &p);
+        assert_int_equal(plan->inhibit, ALL_LOCKS & ~INHIBIT_POWER_KEY);
+        text = printed(plan);
+        assert_non_null(strstr(text, "power button: no ACPI power button found here, so it stays logind's"));
+}
+
+static void test_a_plain_vm_holds_nothing_of_the_hosts_power(void **state) {
+        Host *h = *state;
+        _cleanup_profile_ Profile *p = NULL;
+        _cleanup_plan_ Plan *plan = NULL;
+        _cleanup_free_ char *text = NULL;
+        _cleanup_json_ json_t *j = NULL;
+
+        fake_input_power_button(&h->root);
+        plan = plan_for(h->root.dir, "[vm]\naccel = tcg\nfirmware = bios\n[network]\nmode = none\n", &p);
+        assert_int_equal(plan->inhibit, 0);
+        text = printed(plan);
+        assert_null(strstr(text, "  power "));
+        assert_int_equal(plan_to_json(plan, &j), 0);
+        assert_null(json_object_get(j, "power"));
+}
+
 /* ---- Windows 11: the TPM and Secure Boot ---- */
 
 /* OVMF without and with Secure Boot, as Debian describes them, and the
@@ -1165,6 +1247,15 @@ int main(int argc, char **argv) {
                 cmocka_unit_test_setup_teardown(test_qemu_run_as_root_is_given_no_device_nodes, host_setup,
                                                 host_teardown),
                 cmocka_unit_test_setup_teardown(test_the_plan_shows_the_backlight_mode_of_the_gpu, host_setup,
+                                                host_teardown),
+                cmocka_unit_test_setup_teardown(
+                        test_a_gpu_holds_off_sleep_idle_the_lid_and_the_keys_and_its_power_button_is_vmruns,
+                        host_setup, host_teardown),
+                cmocka_unit_test_setup_teardown(test_lid_and_power_button_host_leave_them_to_logind, host_setup,
+                                                host_teardown),
+                cmocka_unit_test_setup_teardown(test_without_a_power_button_here_the_power_key_stays_loginds,
+                                                host_setup, host_teardown),
+                cmocka_unit_test_setup_teardown(test_a_plain_vm_holds_nothing_of_the_hosts_power, host_setup,
                                                 host_teardown),
 
                 cmocka_unit_test_setup_teardown(
