@@ -70,6 +70,16 @@ devices = 045e:028e
 [network]
 mode = user
 
+[host]
+; while the guest has the GPU the host must not suspend under it: logind's
+; inhibitor locks keep it from that (`systemd-inhibit --list`). The laptop's
+; power button asks the guest to power off and gives the desktop back
+; (guest), or is logind's as without vmrun (host)
+power-button = guest
+; closing the lid suspends nothing (keep-running), or does what logind's
+; HandleLidSwitch= says (host)
+lid = keep-running
+
 [qemu]
 binary = /usr/bin/qemu-system-x86_64
 ; seconds Windows gets to shut down before QEMU is stopped

@@ -56,6 +56,13 @@ int before_step(void *userdata, size_t i, size_t n) {
         set_phase(s, phase);
         test_hold_at(s, i + 1);
         sig = stop_requested(s);
+        if (sig == 0 && host_power_pressed_any(&s->power) > 0) {
+                /* the press would have given the desktop back after the
+                 * guest: before it, the same is to stop here */
+                s->stopped_in_handover = true;
+                log_info("power button pressed during the handover: stopping before step %zu/%zu", i + 1, n);
+                return -ECANCELED;
+        }
         if (sig == 0)
                 return 0;
         s->stopped_in_handover = true;

@@ -14,6 +14,7 @@
 #include "plan/plan.h"
 #include "qemu/qmp.h"
 #include "qemu/tpm.h"
+#include "run/host-power.h"
 
 /* How long QEMU gets to open QMP after exec, and to answer a command. */
 #define QMP_START_TIMEOUT (60 * USEC_PER_SEC)
@@ -46,6 +47,7 @@ typedef struct Supervisor {
         char *unit;             /* its own unit (vmrun@NAME.service, vmrun-NAME.scope); NULL: none here */
         bool registered;        /* with systemd-machined */
         usec_t tpm_verdict;     /* swtpm exited cleanly: when to call it a death if QEMU has not ended by then */
+        HostPower power;        /* logind's locks and the power buttons, while the GPU is handed over */
 
 
         Phase phase;

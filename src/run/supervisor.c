@@ -40,6 +40,10 @@ static void supervisor_done(Supervisor *s) {
         closep(&s->timerfd);
         closep(&s->epfd);
         closep(&s->qemu_out.fd);
+        /* said by host_power_release() on the way: here only what an
+         * early return left */
+        closep(&s->power.inhibit_fd);
+        power_buttons_done(&s->power.buttons);
         free(s->shutdown_reason);
         free(s->unit);
 }
@@ -225,6 +229,20 @@ static void handle_signal(Supervisor *s) {
         }
 }
 
+/* The host's power button, vmrun's while the guest has the GPU: as
+ * `vmrun shutdown`, the guest asked to power off, then quit, then
+ * killed. */
+static void handle_power_button(Supervisor *s, int fd) {
+        if (host_power_pressed(&s->power, fd, s->epfd) <= 0)
+                return;
+        if (s->phase != PHASE_RUNNING) {
+                log_info("power button pressed: VM %s is stopping already", s->profile->name);
+                return;
+        }
+        log_info("power button pressed: asking the guest to power off");
+        escalate(s);
+}
+
 static int epoll_add(int epfd, int fd) {
         struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
         return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? negative_errno() : 0;
@@ -268,6 +286,8 @@ static int watch_fds(Supervisor *s) {
                 r = epoll_add(s->epfd, tpm_pidfd(s->tpm));
         if (r >= 0 && s->tpm)
                 r = epoll_add(s->epfd, tpm_output_fd(s->tpm));
+        for (size_t i = 0; r >= 0 && i < s->power.buttons.n; i++)
+                r = epoll_add(s->epfd, s->power.buttons.v[i].fd);
         if (r < 0)
                 return log_error_errno(r, "epoll_ctl: %s", STRERROR(r));
         return 0;
@@ -333,6 +353,8 @@ static int handle_fd(Supervisor *s, int fd) {
                 handle_tpm_exit(s);
         else if (s->tpm && fd == tpm_output_fd(s->tpm))
                 handle_tpm_output(s, fd);
+        else if (host_power_is_button(&s->power, fd))
+                handle_power_button(s, fd);
         return 0;
 }
 
@@ -591,6 +613,7 @@ int supervisor_run(const Plan *plan) {
                 .epfd = -1,
                 .qemu_out = { .who = "qemu", .fd = -1 },
                 .tap = { .fd = -1 },
+                .power = HOST_POWER_INIT,
         };
         _cleanup_close_ int lock_fd = -1;
         _cleanup_(device_locks_done) DeviceLocks device_locks = { 0 };
@@ -618,9 +641,14 @@ int supervisor_run(const Plan *plan) {
         /* before the handover: a unit that is the VM's alone holds
          * everything vmrun starts, and stopping it stops nothing else */
         (void) machine_own_unit(p->name, &s.unit);
+        /* after that move: logind honours a lock on the lid or a key only
+         * from the active session or from outside any */
+        if (host_power_take(&s.power, &host, plan, NULL) < 0)
+                return log_oom(), VMRUN_EXIT_FAILURE;
 
         notify_status("handing the host over");
         if (handover_apply(&host, &plan->steps, p->name, plan->paths->journal, plan->expect, before_step, &s) < 0) {
+                host_power_release(&s.power);
                 cleanup_run_dir(plan);
                 log_info("vmrun: %s (exit status %d)",
                          s.stopped_in_handover ? "stopped during the handover; the host is as it was" : "done",
@@ -640,6 +668,8 @@ int supervisor_run(const Plan *plan) {
 
         if (give_host_back(&s, plan, &host) < 0)
                 ret = VMRUN_EXIT_RESTORE;
+        /* the host is back (or as far as it comes): its power is its own */
+        host_power_release(&s.power);
 
         cleanup_run_dir(plan);
         log_info("vmrun: done (exit status %d)", (int) ret);
