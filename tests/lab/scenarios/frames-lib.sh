@@ -1,7 +1,8 @@
 # Sourced by the scenarios that look at the lab's screen: what the lab's
 # GPU (01:00.0) scans out, the laptop panel's analogue, taken from outside
 # the lab by tests/lab/frames (a QMP screendump on the lab's QEMU) and
-# saved there as LAB_DIR/last/frames/NAME.png. Needs vmrun-lib.sh.
+# saved there as LAB_DIR/last/frames/NAME.png; and by those that press the
+# lab's own power button. Needs vmrun-lib.sh.
 
 frames=$top/tests/lab/frames
 
@@ -31,3 +32,8 @@ take_until() { # NAME SECONDS PREDICATE...
 
 # OVMF's boot screen: TianoCore's logo alone at the centre, its orange in it
 ovmf_logo() { pic logo "$1" ff5500; }
+
+# The lab's ACPI power button, pressed from outside as a laptop's is: this
+# machine sends system_powerdown to the lab's QEMU (tests/lab/frames), and
+# the lab's kernel sees its "Power Button" input device send KEY_POWER
+press_power_button() { python3 "$frames" powerdown | sed 's/^/    /'; [ "${PIPESTATUS[0]}" -eq 0 ]; }
