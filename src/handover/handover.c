@@ -137,13 +137,25 @@ static int verify_records(HostContext *ctx, const StepTypes *types, const json_t
         return ret;
 }
 
+/* Before a rollback's undos: the steps from `at` on were not done (the
+ * one at `at` began only if `began`), and the ones before may have set
+ * going what those would have waited for. */
+static void settle_not_done(HostContext *ctx, const HostSteps *steps, size_t at, bool began) {
+        if (at == 0)
+                return;
+        for (size_t k = at + began; k < steps->n; k++)
+                if (steps->steps[k].type->settle)
+                        steps->steps[k].type->settle(ctx, steps->steps[k].params);
+}
+
 int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, const char *journal_path,
                    json_t *expect, HandoverProgress progress, void *userdata) {
         const Journal jr = { .path = journal_path, .vm = vm, .allow_classes = ctx->allow_classes, .expect = expect };
         _cleanup_json_ json_t *done = json_array();
         /* the lab's failure injection: every rollback path must be
          * exercised on a real kernel, and none fails each step on cue */
-        size_t fail_at = test_switch_step("VMRUN_TEST_FAIL_STEP");
+        size_t fail_at = test_switch_step("VMRUN_TEST_FAIL_STEP"), at = 0;
+        bool began = false;
         int r;
 
         if (!done)
@@ -162,6 +174,7 @@ int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, con
                 _cleanup_json_ json_t *record = NULL;
                 double t0 = log_elapsed();
 
+                at = i;
                 if (progress) {
                         r = progress(userdata, i, steps->n);
                         if (r < 0) {
@@ -178,6 +191,7 @@ int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, con
                         goto rollback;
                 }
                 StepIntent it = { .jr = &jr, .done = done, .step = s };
+                began = true;
                 r = s->type->apply(ctx, s->params, &it, &record);
                 if (r < 0) {
                         /* begun: its change may have happened, or half */
@@ -198,6 +212,7 @@ int handover_apply(HostContext *ctx, const HostSteps *steps, const char *vm, con
                         goto rollback;
                 }
                 log_info("done: %s (%.0f ms)", s->summary, (log_elapsed() - t0) * 1000);
+                began = false;
         }
         return 0;
 
@@ -208,6 +223,7 @@ rollback: {
         const Journal undo_jr = { .path = journal_path, .vm = vm, .allow_classes = ctx->allow_classes,
                                   .expect = expect, .verify = records };
 
+        settle_not_done(ctx, steps, at, began);
         /* verified as a restore is: the desktop a step ended is back too */
         if (!records || undo_records(ctx, &types, done, &undo_jr) < 0 || verify_records(ctx, &types, records) < 0 ||
             (expect && host_verify(ctx, expect) < 0) || journal_verified(journal_path) < 0)

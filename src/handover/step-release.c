@@ -66,40 +66,83 @@ static void wait_for_an_exit(const Holders *h, usec_t timeout) {
                 close(p[i].fd);
 }
 
-static int wait_released_apply(HostContext *ctx, const json_t *params, _unused_ StepIntent *intent,
-                               json_t **ret_record) {
-        _cleanup_strv_free_ char **devices = NULL;
-        usec_t timeout = param_seconds(params, "timeout", 30), start = now_usec(), pace = RESCAN_MIN;
-        int r;
+/* Until no process holds `devices`, or `timeout` has passed: then
+ * -EBUSY, with those still holding in *ret_left. *ret_waited is 0 when
+ * none held them at the first look. */
+static int wait_free(HostContext *ctx, char **devices, usec_t timeout, Holders *ret_left, usec_t *ret_waited) {
+        usec_t start = now_usec(), pace = RESCAN_MIN;
 
-        r = devices_param(params, &devices);
-        if (r < 0)
-                return log_error_errno(r, "wait-released: bad parameters: %s", STRERROR(r));
-        for (;;) {
+        for (bool first = true;; first = false) {
                 _cleanup_(holders_done) Holders h = { 0 };
                 usec_t now;
+                int r;
 
                 r = holders_of_devices(ctx, devices, &h);
                 if (r < 0)
-                        return log_error_errno(r, "look for holders of %s: %s", devices[0], STRERROR(r));
+                        return log_debug_errno(r, "look for holders of %s: %s", devices[0], STRERROR(r));
                 holders_drop_pid(&h, getpid());
                 holders_drop_if(&h, closes_later, NULL);
                 now = now_usec();
-                if (h.n == 0) {
-                        log_info("no process holds the GPU's nodes any more (after %.1fs)",
-                                 (double) (now - start) / USEC_PER_SEC);
-                        return record_new(ret_record, "{}");
-                }
+                *ret_waited = first ? 0 : now - start;
+                if (h.n == 0)
+                        return 0;
                 if (now >= start + timeout) {
-                        log_holders(&h, LOG_ERR, "still held: ");
-                        return log_error_errno(-EBUSY, "the GPU's nodes are still held %llus after their holders "
-                                               "were told to go ([host] timeout-release): giving up",
-                                               (unsigned long long) (timeout / USEC_PER_SEC));
+                        *ret_left = h;
+                        h = (Holders) { 0 };
+                        return -EBUSY;
                 }
                 log_holders(&h, LOG_DEBUG, "waiting: ");
                 wait_for_an_exit(&h, pace < start + timeout - now ? pace : start + timeout - now);
                 pace = pace * 2 < RESCAN_MAX ? pace * 2 : RESCAN_MAX;
         }
+}
+
+static int wait_released_apply(HostContext *ctx, const json_t *params, _unused_ StepIntent *intent,
+                               json_t **ret_record) {
+        _cleanup_strv_free_ char **devices = NULL;
+        _cleanup_(holders_done) Holders left = { 0 };
+        usec_t timeout = param_seconds(params, "timeout", 30), waited = 0;
+        int r;
+
+        r = devices_param(params, &devices);
+        if (r < 0)
+                return log_error_errno(r, "wait-released: bad parameters: %s", STRERROR(r));
+        r = wait_free(ctx, devices, timeout, &left, &waited);
+        if (r == -EBUSY) {
+                log_holders(&left, LOG_ERR, "still held: ");
+                return log_error_errno(r, "the GPU's nodes are still held %llus after their holders were told to go "
+                                       "([host] timeout-release): giving up",
+                                       (unsigned long long) (timeout / USEC_PER_SEC));
+        }
+        if (r < 0)
+                return log_error_errno(r, "look for holders of %s: %s", devices[0], STRERROR(r));
+        log_info("no process holds the GPU's nodes any more (after %.1fs)", (double) waited / USEC_PER_SEC);
+        return record_new(ret_record, "{}");
+}
+
+/* A rollback before the nodes were free: a compositor the steps before
+ * told to go may still be exiting (gnome-shell under TCG, seconds after
+ * its session ended), and a display manager started again meanwhile
+ * logs its user into a desktop that finds the card taken. */
+static void wait_released_settle(HostContext *ctx, const json_t *params) {
+        _cleanup_strv_free_ char **devices = NULL;
+        _cleanup_(holders_done) Holders left = { 0 };
+        usec_t timeout = param_seconds(params, "timeout", 30), waited = 0;
+        int r;
+
+        if (devices_param(params, &devices) < 0)
+                return;
+        r = wait_free(ctx, devices, timeout, &left, &waited);
+        if (r == -EBUSY) {
+                log_holders(&left, LOG_WARNING, "still held: ");
+                log_warning("before the undo: the GPU's nodes are still held after %llus ([host] timeout-release); "
+                            "undoing anyway", (unsigned long long) (timeout / USEC_PER_SEC));
+        } else if (r < 0)
+                log_warning("before the undo: cannot look for holders of %s (%s); undoing without waiting",
+                            devices[0], STRERROR(r));
+        else if (waited > 0)
+                log_info("before the undo: what the steps before ended let go of the GPU's nodes (after %.1fs)",
+                         (double) waited / USEC_PER_SEC);
 }
 
 /* nothing was changed: the steps before it put back what they took */
@@ -111,4 +154,5 @@ const HostStepType step_wait_released = {
         .name = "wait-released",
         .apply = wait_released_apply,
         .undo = wait_released_undo,
+        .settle = wait_released_settle,
 };

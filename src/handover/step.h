@@ -26,6 +26,13 @@ struct HostStepType {
          * Logs "back: ..." or "not back: ..." and returns -EIO when not.
          * NULL for steps whose undo leaves nothing to look at. */
         int (*verify)(HostContext *ctx, const json_t *record);
+        /* A rollback that ends before this step was done (the step failed
+         * before its apply, or was never reached) calls it before any
+         * undo: what the steps before it set going (a desktop still
+         * exiting) settles first, so that their undos (the display
+         * manager started again) do not race it. Never fails the rollback.
+         * NULL: nothing to wait for. */
+        void (*settle)(HostContext *ctx, const json_t *params);
 };
 
 typedef struct HostStep {

@@ -145,6 +145,23 @@ static const HostStepType fake_back = { .name = "fake-back", .apply = apply_back
 static const HostStepType fake_not_back = { .name = "fake-not-back", .apply = apply_not_back,
                                             .undo = undo_not_back, .verify = verify_not_back };
 
+/* fake-settle waits, in a rollback that ends before it, for what the
+ * steps before it set going */
+static int apply_settle(HostContext *ctx, const json_t *params, StepIntent *intent, json_t **ret_record) {
+        return fake_apply("fake-settle", params, intent, ret_record);
+}
+
+static int undo_settle(HostContext *ctx, const json_t *record) {
+        return fake_undo("fake-settle", record);
+}
+
+static void settle_settle(HostContext *ctx, const json_t *params) {
+        fake_call("settle", "fake-settle", json_string_value(json_object_get(params, "name")));
+}
+
+static const HostStepType fake_settle = { .name = "fake-settle", .apply = apply_settle, .undo = undo_settle,
+                                          .settle = settle_settle };
+
 static const HostStepType *fake_lookup(const char *name) {
         if (streq(name, fake_a.name))
                 return &fake_a;
@@ -437,6 +454,66 @@ static void test_a_failing_first_step_undoes_nothing(void **state) {
         assert_false(exists(f->journal));
 }
 
+/* A desktop told to go may still be exiting when a rollback comes before
+ * the wait for the GPU's nodes: the display manager's start (an undo)
+ * waits until it has let go, or a new session finds the card taken. */
+static void test_a_rollback_before_a_settling_step_lets_it_settle_before_any_undo(void **state) {
+        Fixture *f = *state;
+
+        add(f, &fake_a, "one", 0, 0);
+        add(f, &fake_b, "two", EIO, 0);
+        add(f, &fake_settle, "wait", 0, 0);
+        add(f, &fake_a, "four", 0, 0);
+
+        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL, NULL), -EIO);
+        assert_calls("apply fake-a one", "apply fake-b two", "settle fake-settle wait", "undo fake-a one", NULL);
+}
+
+static void test_a_stop_asked_before_a_settling_step_lets_it_settle_too(void **state) {
+        Fixture *f = *state;
+        size_t asked = 0;
+
+        add(f, &fake_a, "one", 0, 0);
+        add(f, &fake_b, "two", 0, 0);
+        add(f, &fake_settle, "wait", 0, 0);
+        add(f, &fake_b, "four", 0, 0);
+
+        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, stop_before_third, &asked),
+                         -ECANCELED);
+        assert_calls("apply fake-a one", "apply fake-b two", "settle fake-settle wait", "undo fake-b two",
+                     "undo fake-a one", NULL);
+}
+
+/* Its own apply waited and gave up: no second wait. */
+static void test_a_settling_step_that_failed_itself_is_not_waited_on_again(void **state) {
+        Fixture *f = *state;
+
+        add(f, &fake_a, "one", 0, 0);
+        add(f, &fake_settle, "wait", EBUSY, 0);
+        add(f, &fake_a, "three", 0, 0);
+
+        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL, NULL), -EBUSY);
+        assert_calls("apply fake-a one", "apply fake-settle wait", "undo fake-a one", NULL);
+}
+
+/* Nothing done: nothing set going. The settling step done: nothing
+ * left to wait for. */
+static void test_no_settle_when_nothing_was_done_or_the_settling_step_was(void **state) {
+        Fixture *f = *state;
+
+        add(f, &fake_a, "one", EPERM, 0);
+        add(f, &fake_settle, "wait", 0, 0);
+        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL, NULL), -EPERM);
+        assert_calls("apply fake-a one", NULL);
+
+        host_steps_done(&f->steps);
+        fake_reset(f->journal);
+        add(f, &fake_settle, "wait", 0, 0);
+        add(f, &fake_a, "two", EIO, 0);
+        assert_int_equal(handover_apply(&f->ctx, &f->steps, "test", f->journal, NULL, NULL, NULL), -EIO);
+        assert_calls("apply fake-settle wait", "apply fake-a two", "undo fake-settle wait", NULL);
+}
+
 static void test_a_failing_undo_during_rollback_still_returns_the_steps_error(void **state) {
         Fixture *f = *state;
 
@@ -713,6 +790,10 @@ int main(void) {
                 TEST(test_a_stop_asked_between_steps_undoes_the_done_ones_and_starts_no_other),
                 TEST(test_a_step_that_fails_after_it_began_is_undone_too),
                 TEST(test_a_failing_first_step_undoes_nothing),
+                TEST(test_a_rollback_before_a_settling_step_lets_it_settle_before_any_undo),
+                TEST(test_a_stop_asked_before_a_settling_step_lets_it_settle_too),
+                TEST(test_a_settling_step_that_failed_itself_is_not_waited_on_again),
+                TEST(test_no_settle_when_nothing_was_done_or_the_settling_step_was),
                 TEST(test_a_failing_undo_during_rollback_still_returns_the_steps_error),
                 TEST(test_apply_starts_nothing_when_the_journal_cannot_be_written),
 
