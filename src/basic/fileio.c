@@ -41,27 +41,54 @@ int json_write_atomic(const char *path, json_t *j, mode_t mode) {
         return 0;
 }
 
-static int copy_fd(int in, int out) {
+/* What a new file is filled with: a file's content (fd >= 0), or bytes */
+typedef struct Content {
+        int fd;
+        const uint8_t *data;
+        size_t size;
+} Content;
+
+static int write_all(int out, const uint8_t *p, size_t n) {
+        while (n > 0) {
+                ssize_t w = write(out, p, n);
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w < 0)
+                        return negative_errno();
+                p += w;
+                n -= (size_t) w;
+        }
+        return 0;
+}
+
+static int fill(const Content *c, int out) {
         char buf[65536];
         ssize_t n;
+        int r;
 
-        while ((n = read(in, buf, sizeof buf)) != 0) {
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0 || write(out, buf, (size_t) n) != n)
-                        return errno > 0 ? -errno : -EIO;
-        }
+        if (c->fd < 0)
+                r = write_all(out, c->data, c->size);
+        else
+                while ((n = read(c->fd, buf, sizeof buf)) != 0) {
+                        if (n < 0 && errno == EINTR)
+                                continue;
+                        if (n < 0)
+                                return negative_errno();
+                        r = write_all(out, (const uint8_t *) buf, (size_t) n);
+                        if (r < 0)
+                                return r;
+                }
         return fsync(out) < 0 ? negative_errno() : 0;
 }
 
-static int copy_file_new_excl(int in, int dir_fd, const char *name, mode_t mode) {
+static int new_file_excl(const Content *c, int dir_fd, const char *name, mode_t mode) {
         _cleanup_close_ int out = -1;
         int r;
 
         out = openat(dir_fd, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, mode);
         if (out < 0)
                 return negative_errno();
-        r = copy_fd(in, out);
+        r = fill(c, out);
         if (r >= 0 && fchmod(out, mode) < 0)
                 r = negative_errno();
         /* a part left under the name would make the next copy fail
@@ -71,16 +98,13 @@ static int copy_file_new_excl(int in, int dir_fd, const char *name, mode_t mode)
         return r;
 }
 
-int copy_file_new_at(const char *from, int dir_fd, const char *name, mode_t mode) {
-        _cleanup_close_ int in = -1, out = -1;
+static int new_file_at(const Content *c, int dir_fd, const char *name, mode_t mode) {
+        _cleanup_close_ int out = -1;
         int r;
 
         assert(dir_fd >= 0);
         assert(!strchr(name, '/'));
 
-        in = open(from, O_RDONLY | O_CLOEXEC);
-        if (in < 0)
-                return negative_errno();
         /* a file with no name until it is whole: nothing of it can be
          * seen, or swapped, before linkat() gives it one, and that fails
          * on any entry already there, a symlink's too */
@@ -89,15 +113,28 @@ int copy_file_new_at(const char *from, int dir_fd, const char *name, mode_t mode
                 /* overlayfs before Linux 6.6 has no O_TMPFILE (a live
                  * system's root, the lab's): a new name of its own instead,
                  * made here and never followed, removed if the copy fails */
-                return copy_file_new_excl(in, dir_fd, name, mode);
+                return new_file_excl(c, dir_fd, name, mode);
         if (out < 0)
                 return negative_errno();
-        r = copy_fd(in, out);
+        r = fill(c, out);
         if (r < 0)
                 return r;
         if (fchmod(out, mode) < 0 || linkat(out, "", dir_fd, name, AT_EMPTY_PATH) < 0)
                 return negative_errno();
         return 0;
+}
+
+int copy_file_new_at(const char *from, int dir_fd, const char *name, mode_t mode) {
+        _cleanup_close_ int in = -1;
+
+        in = open(from, O_RDONLY | O_CLOEXEC);
+        if (in < 0)
+                return negative_errno();
+        return new_file_at(&(const Content) { .fd = in }, dir_fd, name, mode);
+}
+
+int write_file_new_at(int dir_fd, const char *name, const void *data, size_t size, mode_t mode) {
+        return new_file_at(&(const Content) { .fd = -1, .data = data, .size = size }, dir_fd, name, mode);
 }
 
 int mkdir_parents(const char *path, mode_t mode) {

@@ -21,6 +21,9 @@ int copy_file_new_at(const char *from, int dir_fd, const char *name, mode_t mode
 /* All of `fd`, at most `max` bytes: -EFBIG for more. */
 int read_full_fd(int fd, size_t max, uint8_t **ret, size_t *ret_size);
 
+/* The same with `size` bytes from `data`. */
+int write_file_new_at(int dir_fd, const char *name, const void *data, size_t size, mode_t mode);
+
 /* mkdir -p with `mode` for each directory created; existing ones are left
  * as they are. */
 int mkdir_parents(const char *path, mode_t mode);

@@ -141,21 +141,29 @@ static int push_smp(Strv *argv, const QemuConfig *c) {
                           c->topology->threads);
 }
 
-static int push_acpi_tables(Strv *argv, const QemuConfig *c) {
+static int push_acpi_table(Strv *argv, const char *path) {
         _cleanup_free_ char *file = NULL;
 
-        if (!c->battery_table)
-                return 0;
         /* commas can be doubled, but QEMU splits file= at every ':' (it
          * takes a list of files to concatenate) and has no escape for it */
-        if (strchr(c->battery_table, ':'))
+        if (strchr(path, ':'))
                 return -EINVAL;
-        file = qemu_opt_escape(c->battery_table);
+        file = qemu_opt_escape(path);
         if (!file)
                 return -ENOMEM;
         if (strv_push(argv, "-acpitable") < 0)
                 return -ENOMEM;
         return strv_pushf(argv, "file=%s", file);
+}
+
+static int push_acpi_tables(Strv *argv, const QemuConfig *c) {
+        int r = 0;
+
+        if (c->battery_table)
+                r = push_acpi_table(argv, c->battery_table);
+        for (size_t i = 0; r >= 0 && c->rom_tables && c->rom_tables[i]; i++)
+                r = push_acpi_table(argv, c->rom_tables[i]);
+        return r;
 }
 
 /* The TPM Windows 11 asks for: CRB, the interface of TPM 2.0 chips, with
@@ -193,10 +201,13 @@ static int push_gpu(Strv *argv, const QemuConfig *c) {
         /* One root port, the GPU and its companions as functions of one
          * multifunction slot behind it: the layout the guest driver knows
          * from real hardware. Without hotplug: a laptop's GPU is soldered
-         * on, and Windows would offer to "safely remove" it. */
+         * on, and Windows would offer to "safely remove" it. In slot 1 by
+         * name, not as QEMU's first free slot: the GPU's _ROM tables name
+         * its ACPI node by that slot (QEMU_GPU_ACPI_PATH). */
         r = push_json(argv, "-device",
-                      json_pack("{s:s, s:s, s:s, s:i, s:i, s:b}", "driver", "pcie-root-port", "id", "rp-gpu",
-                                "bus", "pcie.0", "chassis", 1, "port", 16, "hotplug", 0));
+                      json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:b}", "driver", "pcie-root-port", "id", "rp-gpu",
+                                "bus", "pcie.0", "addr", QEMU_GPU_ROOT_PORT_ADDR, "chassis", 1, "port", 16,
+                                "hotplug", 0));
         if (r < 0)
                 return r;
 

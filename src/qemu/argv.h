@@ -24,6 +24,19 @@
 #define QEMU_FD_TAP 7
 #define QEMU_FD_END 8                   /* one past the last */
 
+/* Where the GPU sits in the guest: function 0 behind a root port in slot 1
+ * of q35's pcie.0. QEMU (7.2, as Debian 12's) describes both in its DSDT,
+ * naming a PCI device's node S and its devfn in hex: the port is
+ * \_SB.PCI0.S08, the GPU \_SB.PCI0.S08.S00, the node the guest's kernel
+ * takes as the GPU's ACPI companion (its _ADR under its bridge's). */
+#define QEMU_GPU_ROOT_PORT_ADDR "01.0"
+#define QEMU_GPU_ACPI_PATH "\\_SB.PCI0.S08.S00"
+
+/* The most QEMU's -acpitable takes in one table: its blob keeps each
+ * table's length in 16 bits ("ACPI table too big, requested: 70050, max:
+ * 65535", QEMU 7.2). */
+#define QEMU_ACPI_TABLE_MAX 65535
+
 typedef struct QemuPciIds {
         unsigned vendor, device;
 } QemuPciIds;
@@ -38,6 +51,7 @@ typedef struct QemuConfig {
         char *const *cpu_flags;         /* appended to -cpu MODEL: "hv-relaxed=on", ... */
         bool topoext;                   /* and ",topoext=on" after them */
         const char *battery_table;      /* an SSDT for -acpitable file=; NULL: none */
+        char *const *rom_tables;        /* the SSDTs with the GPU's _ROM, for -acpitable file= each; NULL: none */
         const CpuTopology *topology;    /* -smp's sockets, cores, threads; NULL: QEMU's default */
         uint64_t hugepage_size;         /* guest RAM from a memfd of such hugepages, preallocated; 0: none */
 } QemuConfig;
@@ -50,6 +64,6 @@ const char *qemu_cpu_model(Accel accel);
 char *qemu_opt_escape(const char *s);
 
 /* -E2BIG: more devices than a slot or controller takes; -EINVAL: a path
- * QEMU cannot be given (a ':' in battery_table, which -acpitable splits
- * file names at, with no way to escape it). */
+ * QEMU cannot be given (a ':' in battery_table or rom_tables, which
+ * -acpitable splits file names at, with no way to escape it). */
 int qemu_argv_build(const QemuConfig *c, Strv *ret);

@@ -18,6 +18,7 @@
 #include "basic/log.h"
 #include "profile/profile.h"
 #include "qemu/argv.h"
+#include "qemu/rom-acpi.h"
 #include "qemu/qmp.h"
 #include "basic/strv.h"
 
@@ -832,6 +833,47 @@ static void test_a_colon_in_the_battery_tables_path_is_einval(void **state) {
         assert_int_equal(a.n, 0);
 }
 
+static void test_the_gpus_rom_tables_are_acpitable_files_in_order_after_the_battery(void **state) {
+        static char *const tables[] = { "/var/lib/vmrun/a,b/rom-ssdt-0.aml", "/var/lib/vmrun/a,b/rom-ssdt-1.aml", NULL };
+        static char *const colon[] = { "/var/lib/vmrun/nv/rom-ssdt-0.aml", "/var/lib/vmrun/a:b/rom-ssdt-1.aml", NULL };
+        _cleanup_profile_ Profile *p = profile(LAPTOP_PROFILE);
+        _cleanup_strv_ Strv a = { 0 };
+        Strv b = { 0 };
+        QemuConfig c = {
+                .profile = p,
+                .gpu_functions = p->gpu_functions,
+                .battery_table = "/usr/share/vmrun/fake-battery.aml",
+                .rom_tables = tables,
+        };
+        size_t at;
+
+        assert_int_equal(qemu_argv_build(&c, &a), 0);
+        at = find_from(&a, 0, "-acpitable");
+        assert_string_equal(a.v[at + 1], "file=/usr/share/vmrun/fake-battery.aml");
+        at = find_from(&a, at + 1, "-acpitable");
+        assert_string_equal(a.v[at + 1], "file=/var/lib/vmrun/a,,b/rom-ssdt-0.aml");
+        at = find_from(&a, at + 1, "-acpitable");
+        assert_string_equal(a.v[at + 1], "file=/var/lib/vmrun/a,,b/rom-ssdt-1.aml");
+
+        /* a ':' in any of them: nothing */
+        c.rom_tables = colon;
+        assert_int_equal(qemu_argv_build(&c, &b), -EINVAL);
+        assert_null(b.v);
+}
+
+static void test_the_gpus_root_port_is_in_the_slot_its_acpi_name_says(void **state) {
+        _cleanup_profile_ Profile *p = profile(LAPTOP_PROFILE);
+        _cleanup_strv_ Strv a = { 0 };
+        _cleanup_json_ json_t *port = NULL;
+
+        /* slot 1, function 0: devfn 8, which QEMU's DSDT names S08 */
+        assert_string_equal(QEMU_GPU_ROOT_PORT_ADDR, "01.0");
+        assert_string_equal(QEMU_GPU_ACPI_PATH, "\\_SB.PCI0.S08.S00");
+        build(p, &ovmf, &a);
+        port = device(&a, "rp-gpu");
+        assert_string_equal(str(port, "addr"), QEMU_GPU_ROOT_PORT_ADDR);
+}
+
 static void test_cpu_flags_follow_the_model_in_order(void **state) {
         static char *const hv[] = { "hv-relaxed=on", "hv-spinlocks=0x1fff", "hv-time=on", NULL };
         _cleanup_profile_ Profile *kvm = profile("[vm]\nos = windows\n");
@@ -1188,6 +1230,13 @@ static int real_teardown(void **state) {
                         (void) unlink(table);
                 (void) rmdir(q->comma_dir);
         }
+        /* left behind by a failed test of the GPU's _ROM tables */
+        for (size_t i = 0;; i++) {
+                _cleanup_free_ char *table = NULL;
+
+                if (asprintf(&table, "%s/rom-ssdt-%zu.aml", q->dir, i) < 0 || unlink(table) < 0)
+                        break;
+        }
         if (q->socket)
                 (void) unlink(q->socket);
         (void) rmdir(q->dir);
@@ -1454,6 +1503,49 @@ static void test_real_qemu_takes_the_battery_table_and_the_hyperv_flags(void **s
         real_quit(q, qmp, deadline);
 }
 
+/* The GPU's _ROM tables for a ROM of more than 64 KiB, each under the
+ * most QEMU takes in one -acpitable (it refuses a bigger one before QMP) */
+static void test_real_qemu_takes_the_rom_tables_of_a_rom_over_64_kib(void **state) {
+        RealQemu *q = *state;
+        _cleanup_free_ uint8_t *rom = NULL;
+        _cleanup_(rom_acpi_done) RomAcpi t = { 0 };
+        _cleanup_strv_ Strv a = { 0 }, files = { 0 };
+        _cleanup_profile_ Profile *p = NULL;
+        _cleanup_qmp_ Qmp *qmp = NULL;
+        _cleanup_json_ json_t *status = NULL;
+        _cleanup_close_ int dir_fd = -1;
+        usec_t deadline;
+        size_t size = 3 * ROM_ACPI_PART_SIZE - 1;
+
+        if (access("/usr/bin/qemu-system-x86_64", X_OK) < 0)
+                skip_because("QEMU (qemu-system-x86_64) is not installed");
+        rom = malloc(size);
+        assert_non_null(rom);
+        for (size_t i = 0; i < size; i++)
+                rom[i] = (uint8_t) i;
+        assert_int_equal(rom_acpi_build(rom, size, &t), 0);
+        assert_int_equal(t.n_tables, 3);
+        /* where real_start() puts the console log */
+        assert_int_equal(mkdir(q->comma_dir, 0700), 0);
+        dir_fd = open(q->dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        assert_true(dir_fd >= 0);
+        assert_int_equal(rom_acpi_write_at(&t, dir_fd, q->dir, false, 0600), 0);
+        for (size_t i = 0; i < t.n_tables; i++)
+                assert_int_equal(strv_pushf(&files, "%s/rom-ssdt-%zu.aml", q->dir, i), 0);
+
+        p = profile("[vm]\nname = rom\nmemory = 128M\ncpus = 1\naccel = tcg\nfirmware = bios\n[network]\nmode = none\n");
+        QemuConfig c = { .profile = p, .rom_tables = files.v };
+        assert_int_equal(qemu_argv_build(&c, &a), 0);
+
+        deadline = deadline_after(30 * USEC_PER_SEC);
+        qmp = real_start(q, &a, deadline);
+        assert_int_equal(qmp_execute(qmp, "query-status", NULL, deadline, &status), 0);
+        assert_string_equal(json_string_value(json_object_get(status, "status")), "prelaunch");
+        real_quit(q, qmp, deadline);
+        for (size_t i = 0; i < files.n; i++)
+                assert_int_equal(unlink(files.v[i]), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_argv0_is_the_profiles_qemu_binary),
@@ -1494,6 +1586,8 @@ int main(void) {
 
                 cmocka_unit_test(test_a_battery_table_is_one_acpitable_file),
                 cmocka_unit_test(test_a_comma_in_the_battery_tables_path_is_doubled),
+                cmocka_unit_test(test_the_gpus_rom_tables_are_acpitable_files_in_order_after_the_battery),
+                cmocka_unit_test(test_the_gpus_root_port_is_in_the_slot_its_acpi_name_says),
                 cmocka_unit_test(test_a_colon_in_the_battery_tables_path_is_einval),
                 cmocka_unit_test(test_cpu_flags_follow_the_model_in_order),
                 cmocka_unit_test(test_without_cpu_flags_the_model_stands_alone),
@@ -1523,6 +1617,8 @@ int main(void) {
                 cmocka_unit_test(test_uefi_secure_has_smm_its_code_read_only_and_the_vms_own_variable_store_writable),
 
                 cmocka_unit_test_setup_teardown(test_real_qemu_sees_a_comma_path_as_one_file, real_setup,
+                                                real_teardown),
+                cmocka_unit_test_setup_teardown(test_real_qemu_takes_the_rom_tables_of_a_rom_over_64_kib, real_setup,
                                                 real_teardown),
                 cmocka_unit_test_setup_teardown(test_real_qemu_takes_the_battery_table_and_the_hyperv_flags,
                                                 real_setup, real_teardown),
