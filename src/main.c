@@ -112,6 +112,7 @@ static int check_profile_rom(const HostContext *host, const Profile *p) {
 static int verb_check(char **args, _unused_ const Options *o) {
         _cleanup_profile_ Profile *p = NULL;
         _cleanup_plan_ Plan *plan = NULL;
+        _cleanup_free_ char *rom_acpi = NULL;
         _cleanup_(host_context_done) HostContext host = { .root = host_root() };
         int r = 0;
 
@@ -127,6 +128,11 @@ static int verb_check(char **args, _unused_ const Options *o) {
         for (size_t i = 0; i < plan->holders.n; i++)
                 log_info("holder: %s", plan->holders.v[i]);
         plan_log_power(plan);
+        /* whether the guest gets a _ROM, and why: not a problem either way */
+        if (plan_rom_acpi_summary(plan, &rom_acpi) < 0)
+                return log_oom(), VMRUN_EXIT_FAILURE;
+        if (rom_acpi)
+                log_info("vBIOS via ACPI: %s", rom_acpi);
         /* logs each problem itself, naming the device, process or unit */
         RET_GATHER(r, host_precheck(&host, p, plan->gpu_functions, &plan->steps));
         if (p->gpu_rom)

@@ -18,6 +18,11 @@ int plan_host_devices(const HostContext *ctx, Plan *plan);
  * buttons vmrun reads then ([host] power-button, lid). */
 int plan_power(const HostContext *ctx, Plan *plan);
 
+/* [gpu] rom-acpi: the decision and why, the GPU's _ROM tables built from
+ * [gpu] rom and their files in the state directory; what keeps them from
+ * being built is a note. */
+int plan_rom_acpi(const HostContext *ctx, Plan *plan);
+
 /* The hugepages the guest's RAM is on: x86's 2 MiB when the host's pool
  * could not be read (the plan says why). */
 uint64_t plan_hugepage_size(const Plan *plan);

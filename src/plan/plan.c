@@ -21,6 +21,9 @@ Plan *plan_free(Plan *plan) {
         firmware_free(plan->firmware);
         strv_free(plan->gpu_functions);
         free(plan->battery_table);
+        free(plan->rom_acpi_why);
+        rom_acpi_done(&plan->rom_acpi);
+        strv_free(plan->rom_tables);
         strv_free(plan->cpu_flags);
         host_steps_done(&plan->steps);
         json_decref(plan->expect);
@@ -346,6 +349,9 @@ static int plan_qemu_user(const HostContext *ctx, Plan *plan) {
                 if (rest && rest[0] == '/')
                         r = host_steps_add_grant(&plan->steps, own[i], c->uid, c->gid, c->user);
         }
+        /* the GPU's _ROM tables, root's 0600 when the start writes them */
+        for (size_t i = 0; r >= 0 && plan->rom_tables && plan->rom_tables[i]; i++)
+                r = host_steps_add_grant(&plan->steps, plan->rom_tables[i], c->uid, c->gid, c->user);
         for (size_t i = 0, groups = 0; r >= 0 && i < n_steps; i++) {
                 const HostStep *st = &plan->steps.steps[i];
                 _cleanup_free_ char *node = NULL;
@@ -474,8 +480,8 @@ static int plan_firmware(Plan *plan) {
         return 0;
 }
 
-/* The GPU's functions, the subsystem IDs it is given and the fake
- * battery's ACPI table. */
+/* The GPU's functions, the subsystem IDs it is given, the fake battery's
+ * ACPI table and those with its _ROM. */
 static int plan_gpu(const HostContext *ctx, Plan *plan) {
         const Profile *p = plan->profile;
         int r;
@@ -503,7 +509,11 @@ static int plan_gpu(const HostContext *ctx, Plan *plan) {
                                                         "DATADIR without one",
                                                plan->battery_table);
         }
-        return 0;
+
+        r = plan_rom_acpi(ctx, plan);
+        if (r == -ENOMEM)
+                return log_oom();
+        return r;
 }
 
 static int plan_tpm(Plan *plan) {
@@ -576,6 +586,7 @@ static int plan_qemu_argv(Plan *plan) {
                 .cpu_flags = plan->cpu_flags,
                 .topoext = plan->topoext,
                 .battery_table = plan->battery_table,
+                .rom_tables = plan->rom_tables,
                 .topology = plan->has_topology ? &plan->topology : NULL,
                 /* a plan made where the pool cannot be read still shows
                  * the backend, with x86's usual size */

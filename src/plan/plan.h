@@ -15,6 +15,7 @@
 #include "qemu/privileges.h"
 #include "profile/profile.h"
 #include "qemu/argv.h"
+#include "qemu/rom-acpi.h"
 #include "basic/strv.h"
 
 typedef struct Plan {
@@ -26,6 +27,10 @@ typedef struct Plan {
         bool has_gpu_subsystem;         /* gpu_subsystem goes to the guest */
         QemuPciIds gpu_subsystem;
         char *battery_table;            /* the fake battery's SSDT, with [gpu] fake-battery */
+        bool rom_acpi_on;               /* [gpu] rom-acpi decided for a _ROM */
+        char *rom_acpi_why;             /* the reason, either way, for plan and check; NULL without a GPU */
+        RomAcpi rom_acpi;               /* the tables with _ROM, built from [gpu] rom; none when off or unreadable */
+        char **rom_tables;              /* their files in the state directory, written by run; NULL: none */
         char **cpu_flags;               /* after -cpu MODEL: the Hyper-V enlightenments QEMU offers */
         bool topoext;                   /* -cpu host on AMD: its SMT threads are only seen with topoext */
         uint64_t memlock;               /* QEMU's locked-memory limit: guest RAM + 1 GiB with VFIO, else 0 (left alone) */
@@ -73,6 +78,9 @@ static inline void plan_freep(Plan **p) {
 #define _cleanup_plan_ _cleanup_(plan_freep)
 
 void plan_print(const Plan *plan, FILE *f);
+/* What the guest's ACPI gets of the vBIOS ([gpu] rom-acpi) and why, a
+ * sentence for `plan` and `check`; NULL without a GPU. */
+int plan_rom_acpi_summary(const Plan *plan, char **ret);
 int plan_to_json(const Plan *plan, json_t **ret);
 
 /* The parts of plan_new() that decide what the guest sees of itself,
@@ -90,6 +98,12 @@ typedef bool (*KvmHas)(const void *data, int cap);
  * `adjustments`, named. *ret_flags is NULL when there are none. */
 int plan_cpu_flags(const Profile *p, char *const *offered, KvmHas kvm_has, const void *kvm_data, char ***ret_flags,
                    Strv *adjustments);
+
+/* [gpu] rom-acpi: whether the guest's ACPI serves [gpu] rom with _ROM:
+ * yes, no, or with auto for an NVIDIA GPU (from sysfs) in a portable
+ * computer (its DMI chassis type) with a [gpu] rom. *ret_why is the
+ * sentence `plan` and `check` show; NULL (and off) without a GPU. */
+int plan_rom_acpi_decide(const HostContext *ctx, const Profile *p, bool *ret_on, char **ret_why);
 
 /* The GPU's subsystem IDs for the guest, per [gpu] subsystem: the profile's;
  * none; or by default, for a display controller, the host's from sysfs.

@@ -48,6 +48,7 @@ static void print_vm(const Plan *plan, FILE *f) {
 
 static void print_gpu(const Plan *plan, FILE *f) {
         const Profile *p = plan->profile;
+        _cleanup_free_ char *rom_acpi = NULL;
 
         if (!p->has_gpu)
                 return;
@@ -64,6 +65,8 @@ static void print_gpu(const Plan *plan, FILE *f) {
                         p->gpu_subsystem == GPU_SUBSYSTEM_NONE ? "[gpu] subsystem = none" : "none read from the host");
         if (plan->battery_table)
                 fprintf(f, "            fake battery: ACPI table %s\n", plan->battery_table);
+        if (plan_rom_acpi_summary(plan, &rom_acpi) >= 0 && rom_acpi)
+                fprintf(f, "            vBIOS via ACPI: %s\n", rom_acpi);
         fprintf(f, "            backlight: %s\n",
                 p->gpu_backlight == GPU_BACKLIGHT_MAX
                         ? "max, before the host driver goes; put back after ([gpu] backlight = max)"
@@ -339,6 +342,11 @@ int plan_to_json(const Plan *plan, json_t **ret) {
                                                             plan->has_gpu_subsystem ? subsystem : NULL,
                                                             "fake_battery", plan->battery_table, "backlight",
                                                             gpu_backlight_to_string(p->gpu_backlight))) < 0)
+                        return -ENOMEM;
+                if (json_object_set_new(json_object_get(j, "gpu"), "rom_acpi",
+                                        json_pack("{s:b, s:s?, s:s, s:o}", "on", plan->rom_tables != NULL, "why",
+                                                  plan->rom_acpi_why, "device", QEMU_GPU_ACPI_PATH, "tables",
+                                                  strv_to_json(plan->rom_tables))) < 0)
                         return -ENOMEM;
         }
         if (plan->inhibit != 0) {

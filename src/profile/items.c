@@ -53,6 +53,7 @@ const ConfigItem config_items[] = {
         { SECTION_GPU, "address", config_parse_pci_address, P(gpu_address), NULL, "a PCI address such as 0000:01:00.0" },
         { SECTION_GPU, "functions", config_parse_pci_list, P(gpu_functions), NULL, "up to 7 PCI addresses separated by commas, or none" },
         { SECTION_GPU, "rom", config_parse_path, P(gpu_rom), NULL, "an absolute path to the vBIOS image" },
+        { SECTION_GPU, "rom-acpi", config_parse_enum, P(gpu_rom_acpi), gpu_rom_acpi_table, "auto, yes, no" },
         { SECTION_GPU, "fake-battery", config_parse_bool, P(gpu_fake_battery), NULL, "yes, no" },
         { SECTION_GPU, "subsystem", config_parse_subsystem, 0, NULL,
           "host, none, or VENDOR:DEVICE as four hex digits each, e.g. 17aa:3c3e (lspci -nnv: Subsystem)" },

@@ -65,6 +65,12 @@ const char *const lid_table[_LID_MAX + 1] = {
         [LID_HOST] = "host",
 };
 
+const char *const gpu_rom_acpi_table[_GPU_ROM_ACPI_MAX + 1] = {
+        [GPU_ROM_ACPI_AUTO] = "auto",
+        [GPU_ROM_ACPI_YES] = "yes",
+        [GPU_ROM_ACPI_NO] = "no",
+};
+
 const char *const grab_toggle_table[_GRAB_TOGGLE_MAX + 1] = {
         [GRAB_TOGGLE_CTRL_CTRL] = "ctrl-ctrl",
         [GRAB_TOGGLE_ALT_ALT] = "alt-alt",
@@ -122,4 +128,8 @@ const char *power_button_mode_to_string(PowerButtonMode m) {
 
 const char *lid_mode_to_string(LidMode m) {
         return m >= 0 && m < _LID_MAX ? lid_table[m] : NULL;
+}
+
+const char *gpu_rom_acpi_to_string(GpuRomAcpi r) {
+        return r >= 0 && r < _GPU_ROM_ACPI_MAX ? gpu_rom_acpi_table[r] : NULL;
 }

@@ -16,5 +16,6 @@ extern const char *const end_sessions_table[_END_SESSIONS_MAX + 1];
 extern const char *const gpu_backlight_table[_GPU_BACKLIGHT_MAX + 1];
 extern const char *const power_button_table[_POWER_BUTTON_MAX + 1];
 extern const char *const lid_table[_LID_MAX + 1];
+extern const char *const gpu_rom_acpi_table[_GPU_ROM_ACPI_MAX + 1];
 extern const char *const grab_toggle_table[_GRAB_TOGGLE_MAX + 1];
 extern const char *const disk_format_table[];

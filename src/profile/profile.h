@@ -64,6 +64,14 @@ typedef enum GpuBacklight {
         _GPU_BACKLIGHT_MAX,
 } GpuBacklight;
 
+/* Whether the guest's ACPI serves the vBIOS with _ROM ([gpu] rom-acpi) */
+typedef enum GpuRomAcpi {
+        GPU_ROM_ACPI_AUTO,      /* for an NVIDIA GPU in a laptop, with a [gpu] rom */
+        GPU_ROM_ACPI_YES,
+        GPU_ROM_ACPI_NO,
+        _GPU_ROM_ACPI_MAX,
+} GpuRomAcpi;
+
 /* Login sessions whose processes hold the GPU: [host] end-sessions */
 typedef enum EndSessions {
         END_SESSIONS_SEAT,      /* those on the GPU's seat are ended through logind */
@@ -133,6 +141,7 @@ typedef struct Profile {
         char *gpu_address;      /* canonical 0000:01:00.0 */
         char **gpu_functions;   /* companions; NULL: every other function of the slot */
         char *gpu_rom;
+        GpuRomAcpi gpu_rom_acpi;
         bool gpu_fake_battery;
         GpuSubsystem gpu_subsystem;
         unsigned gpu_subsystem_vendor, gpu_subsystem_device;    /* with GPU_SUBSYSTEM_SET */
@@ -191,6 +200,7 @@ const char *disk_interface_to_string(DiskInterface d);
 const char *network_mode_to_string(NetworkMode m);
 const char *guest_os_to_string(GuestOs o);
 const char *gpu_backlight_to_string(GpuBacklight b);
+const char *gpu_rom_acpi_to_string(GpuRomAcpi r);
 const char *end_sessions_to_string(EndSessions e);
 const char *power_button_mode_to_string(PowerButtonMode m);
 const char *lid_mode_to_string(LidMode m);

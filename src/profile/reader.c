@@ -291,6 +291,11 @@ static void check_profile(ParseState *st) {
                 st->line = st->section_lines[SECTION_GPU];
                 parse_error(st, "[gpu] needs address = (the GPU's PCI address, see lspci -D)");
         }
+        if (p->gpu_rom_acpi == GPU_ROM_ACPI_YES && !p->gpu_rom) {
+                st->line = st->section_lines[SECTION_GPU];
+                parse_error(st, "[gpu] rom-acpi = yes needs rom = (the vBIOS file that _ROM serves; `vmrun rom dump` "
+                                "saves it)");
+        }
         if (p->gpu_address && p->gpu_functions && strv_contains(p->gpu_functions, p->gpu_address)) {
                 st->line = st->section_lines[SECTION_GPU];
                 parse_error(st, "[gpu] functions lists the GPU itself (%s)", p->gpu_address);

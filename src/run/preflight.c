@@ -11,6 +11,7 @@
 #include "handover/handover.h"
 #include "handover/steps.h"
 #include "host/host.h"
+#include "qemu/rom-acpi.h"
 #include "qemu/tpm.h"
 #include "run/preflight.h"
 
@@ -102,6 +103,11 @@ int preflight_prepare_dirs(const Plan *plan) {
                 return log_error_errno(r, "chmod %s: %s", paths->run_dir, STRERROR(r));
         }
         r = open_state_dir(plan, &state_fd);
+        if (r < 0)
+                return r;
+        /* the GPU's _ROM tables as the plan built them, in place of an
+         * earlier run's (none at all when this one passes none) */
+        r = rom_acpi_write_at(&plan->rom_acpi, state_fd, paths->state_dir, true, 0600);
         if (r < 0)
                 return r;
         if (plan->firmware) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "fake-input.h"
 #include "fake-root.h"
+#include "plan-view.h"
 
 #include <limits.h>
 #include <linux/kvm.h>
@@ -531,25 +532,6 @@ static json_t *json_arg(const Strv *a, const char *option, const char *key, cons
         }
         fail_msg("no %s with \"%s\": \"%s\"", option, key, value);
         return NULL;
-}
-
-static bool granted(const Plan *plan, const char *path) {
-        for (size_t i = 0; i < plan->steps.n; i++)
-                if (streq(plan->steps.steps[i].type->name, "grant") &&
-                    streq_ptr(json_string_value(json_object_get(plan->steps.steps[i].params, "path")), path))
-                        return true;
-        return false;
-}
-
-static char *printed(const Plan *plan) {
-        char *text = NULL;
-        size_t size = 0;
-        FILE *f = open_memstream(&text, &size);
-
-        assert_non_null(f);
-        plan_print(plan, f);
-        assert_int_equal(fclose(f), 0);
-        return text;
 }
 
 static void test_evdev_devices_reach_qemu_as_grabbing_input_linux_objects_and_their_nodes_are_granted(void **state) {

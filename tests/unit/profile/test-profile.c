@@ -100,6 +100,7 @@ static void test_an_empty_profile_gives_the_defaults(void **state) {
         assert_int_equal(p->os, GUEST_OS_OTHER);
         assert_false(p->gpu_fake_battery);
         assert_int_equal(p->gpu_subsystem, GPU_SUBSYSTEM_HOST);
+        assert_int_equal(p->gpu_rom_acpi, GPU_ROM_ACPI_AUTO);
 }
 
 static void test_comments_and_blank_lines_alone_give_the_defaults(void **state) {
@@ -629,6 +630,27 @@ static void test_fake_battery_is_a_boolean(void **state) {
 
         log = load_error("[gpu]\naddress = 01:00.0\nfake-battery = full\n");
         assert_logged(log, PATH ":3: [gpu] fake-battery: 'full' is not a boolean; allowed: yes, no");
+}
+
+static void test_rom_acpi_is_auto_yes_or_no_and_yes_needs_a_rom(void **state) {
+        _cleanup_profile_ Profile *dflt = load_ok("[gpu]\naddress = 01:00.0\n");
+        _cleanup_profile_ Profile *yes = load_ok("[gpu]\naddress = 01:00.0\nrom = /var/lib/vmrun/nv/vbios.rom\n"
+                                                 "rom-acpi = yes\n");
+        _cleanup_profile_ Profile *no = load_ok("[gpu]\naddress = 01:00.0\nrom-acpi = no\n");
+        _cleanup_profile_ Profile *aut = load_ok("[gpu]\naddress = 01:00.0\nrom-acpi = auto\n");
+        _cleanup_free_ char *log = NULL, *norom = NULL;
+
+        assert_int_equal(dflt->gpu_rom_acpi, GPU_ROM_ACPI_AUTO);
+        assert_int_equal(yes->gpu_rom_acpi, GPU_ROM_ACPI_YES);
+        assert_int_equal(no->gpu_rom_acpi, GPU_ROM_ACPI_NO);
+        assert_int_equal(aut->gpu_rom_acpi, GPU_ROM_ACPI_AUTO);
+        assert_string_equal(gpu_rom_acpi_to_string(GPU_ROM_ACPI_YES), "yes");
+
+        log = load_error("[gpu]\naddress = 01:00.0\nrom-acpi = on\n");
+        assert_logged(log, PATH ":3: [gpu] rom-acpi: 'on' is not known; allowed: auto, yes, no");
+        /* what would _ROM serve? said at the section's header */
+        norom = load_error("[vm]\nname = nv\n[gpu]\naddress = 01:00.0\nrom-acpi = yes\n");
+        assert_logged(norom, PATH ":3: [gpu] rom-acpi = yes needs rom = (the vBIOS file that _ROM serves");
 }
 
 static void test_subsystem_is_host_none_or_vendor_colon_device(void **state) {
@@ -1660,6 +1682,7 @@ int main(void) {
                 cmocka_unit_test(test_os_is_windows_linux_or_other),
                 cmocka_unit_test(test_tpm_is_a_boolean_and_off_unless_asked_for),
                 cmocka_unit_test(test_fake_battery_is_a_boolean),
+                cmocka_unit_test(test_rom_acpi_is_auto_yes_or_no_and_yes_needs_a_rom),
                 cmocka_unit_test(test_subsystem_is_host_none_or_vendor_colon_device),
                 cmocka_unit_test(test_a_subsystem_that_is_no_vendor_colon_device_is_an_error),
                 cmocka_unit_test(test_gpu_quirks_without_an_address_are_an_error),
