@@ -101,7 +101,7 @@ _vmrun() {
         case "$verb" in
         # `vmrun FILE` runs a profile file; a NAME needs `vmrun run NAME`
         "") mapfile -t COMPREPLY < <(compgen -W "$verbs" -- "$cur"; _vmrun_profile_files "$cur") ;;
-        rom) [ "$nargs" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -W "dump check" -- "$cur") ;;
+        rom) [ "$nargs" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -W "dump check ssdt" -- "$cur") ;;
         run | plan | check) [ "$nargs" -eq 0 ] && mapfile -t COMPREPLY < <(_vmrun_profiles "$cur") ;;
         shutdown | stop | status | devices | display | restore)
                 [ "$nargs" -eq 0 ] && mapfile -t COMPREPLY < <(_vmrun_running "${all[0]}" "$cur")
@@ -122,6 +122,13 @@ _vmrun() {
         "rom check")
                 compopt -o filenames 2>/dev/null
                 [ "$nargs" -eq 0 ] && mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+                ;;
+        "rom ssdt")
+                compopt -o filenames 2>/dev/null
+                case "$nargs" in
+                0) mapfile -t COMPREPLY < <(compgen -f -- "$cur") ;;
+                1) mapfile -t COMPREPLY < <(compgen -d -- "$cur") ;;
+                esac
                 ;;
         esac
         _vmrun_colon_trim "$cur"

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
 #include <getopt.h>
 #include <sys/stat.h>
 
@@ -12,6 +13,7 @@
 #include "plan/plan.h"
 #include "profile/profile.h"
 #include "qemu/rom.h"
+#include "qemu/rom-acpi.h"
 #include "qemu/rom-read.h"
 #include "run/supervisor.h"
 
@@ -243,6 +245,41 @@ static int verb_rom_check(char **args, const Options *o) {
         return report_rom(rom, args[0]);
 }
 
+static int verb_rom_ssdt(char **args, _unused_ const Options *o) {
+        _cleanup_(rom_acpi_done) RomAcpi t = { 0 };
+        _cleanup_close_ int dir_fd = -1;
+        int r;
+
+        r = rom_acpi_build_file(args[0], &t);
+        if (r == -EFBIG)
+                log_error("%s: more than the %u MiB _ROM serves; is it the vBIOS? (`vmrun rom check %s`)", args[0],
+                          ROM_ACPI_SIZE_MAX >> 20, args[0]);
+        else if (r == -EINVAL || r == -EBADFD)
+                log_error("%s: %s, no vBIOS", args[0], r == -EINVAL ? "empty" : "not a regular file");
+        else if (r < 0)
+                log_error_errno(r, "read %s: %s", args[0], STRERROR(r));
+        if (r < 0)
+                return VMRUN_EXIT_FAILURE;
+        dir_fd = open(args[1], O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (dir_fd < 0) {
+                log_error_errno(negative_errno(), "open the directory %s: %s", args[1], strerror(errno));
+                return VMRUN_EXIT_FAILURE;
+        }
+        /* logs what it could not write */
+        if (rom_acpi_write_at(&t, dir_fd, args[1], false, 0644) < 0)
+                return VMRUN_EXIT_FAILURE;
+        for (size_t i = 0; i < t.n_tables; i++) {
+                _cleanup_free_ char *name = NULL;
+
+                if (rom_acpi_file_name(i, &name) < 0)
+                        return log_oom(), VMRUN_EXIT_FAILURE;
+                printf("%s/%s: %zu bytes\n", args[1], name, t.tables[i].size);
+        }
+        printf("_ROM on %s (the GPU behind vmrun's root port, slot %s of q35's pcie.0) serves %s; QEMU takes "
+               "each table with -acpitable file=\n", QEMU_GPU_ACPI_PATH, QEMU_GPU_ROOT_PORT_ADDR, args[0]);
+        return 0;
+}
+
 static const Verb verbs[] = {
         { .name = "run",
           .args = "PROFILE",
@@ -309,6 +346,19 @@ static const Verb verbs[] = {
                   "VENDOR:DEVICE), images for another device. Reads nothing but FILE.\n"
                   "\nExit status: 0 usable (warnings allowed), 1 not usable, 2 bad usage.\n",
           .takes_device = true },
+        { .name = "rom ssdt",
+          .args = "FILE DIR",
+          .min_args = 2,
+          .max_args = 2,
+          .run = verb_rom_ssdt,
+          .summary = "write the ACPI tables that serve a vBIOS with _ROM",
+          .help = "Writes the SSDTs that [gpu] rom-acpi gives the guest for the vBIOS FILE into\n"
+                  "DIR, as new files rom-ssdt-0.aml, rom-ssdt-1.aml, ... (one per 60 KiB of it:\n"
+                  "QEMU takes at most 64 KiB in a table): a _ROM method on \\_SB.PCI0.S08.S00,\n"
+                  "the GPU behind the root port vmrun puts in slot 1 of q35's pcie.0, serving\n"
+                  "FILE in the chunks the guest's driver asks for. For a look with `iasl -d`, or\n"
+                  "for QEMU run by hand (-acpitable file=, each in order). Reads nothing but FILE.\n"
+                  "\nExit status: 0 written, 1 not written, 2 bad usage.\n" },
         { .name = "shutdown",
           .args = "NAME",
           .min_args = 1,
