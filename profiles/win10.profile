@@ -31,6 +31,10 @@ functions = 0000:01:00.1
 ; the vBIOS, given to the guest as the GPU's ROM: on laptops the ROM BAR is
 ; often empty or a shadow copy; OVMF needs the image with the EFI driver
 rom = /var/lib/vmrun/win10/vbios.rom
+; the same vBIOS through ACPI (_ROM), where NVIDIA's laptop driver reads
+; it: by default (auto) for an NVIDIA GPU in a laptop; `vmrun plan` says
+; whether the guest gets it, and why
+;rom-acpi = yes
 ; NVIDIA's laptop driver stops with Code 43 on a machine without a battery:
 ; give the guest a (fake, always full) ACPI battery
 fake-battery = yes
