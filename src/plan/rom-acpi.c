@@ -10,6 +10,13 @@
 
 #define PCI_VENDOR_NVIDIA 0x10de
 
+/* QEMU loads an initrd for SeaBIOS just below the 160 KiB it keeps for
+ * ACPI at the top of RAM (x86_load_linux()'s acpi_data_size), where
+ * SeaBIOS puts the tables: what passes that, less QEMU's own tables, is
+ * written over (seen: a guest's RSDT pointing into the ROM's bytes). OVMF
+ * loads an initrd itself, around them. */
+#define SEABIOS_INITRD_ACPI_ROOM (128u * 1024)
+
 /* SMBIOS's chassis types of portable computers (DMI type 3, as
  * /sys/class/dmi/id/chassis_type shows it; systemd-hostnamed calls them
  * laptop, handset, tablet and convertible); NULL for the others */
@@ -127,6 +134,22 @@ static int table_paths(Plan *plan) {
         return 0;
 }
 
+/* [vm] firmware = bios with [boot] initrd: QEMU's initrd over the tables */
+static int note_initrd(Plan *plan) {
+        const Profile *p = plan->profile;
+        size_t total = 0;
+
+        for (size_t i = 0; i < plan->rom_acpi.n_tables; i++)
+                total += plan->rom_acpi.tables[i].size;
+        if (p->firmware != FIRMWARE_BIOS || !p->initrd || total <= SEABIOS_INITRD_ACPI_ROOM)
+                return 0;
+        return strv_pushf(&plan->notes, "[gpu] rom-acpi: the _ROM tables are %zu KiB, and with [vm] firmware = bios "
+                                        "QEMU loads [boot] initrd where SeaBIOS puts ACPI tables past %u KiB, which "
+                                        "breaks the guest's ACPI; set firmware = uefi (OVMF loads the initrd around "
+                                        "them), or rom-acpi = no",
+                          total / 1024, SEABIOS_INITRD_ACPI_ROOM / 1024);
+}
+
 /* The tables are built now, from the ROM as it is: `plan` shows what
  * `run` writes into the state directory before the first host step. */
 int plan_rom_acpi(const HostContext *ctx, Plan *plan) {
@@ -154,7 +177,10 @@ int plan_rom_acpi(const HostContext *ctx, Plan *plan) {
                 return strv_pushf(&plan->notes, "[gpu] rom %s cannot be served with _ROM ([gpu] rom-acpi): %s",
                                   p->gpu_rom, r == -EBADFD ? "not a regular file" : r == -EINVAL ? "it is empty"
                                                                                                 : STRERROR(r));
-        return table_paths(plan);
+        r = table_paths(plan);
+        if (r < 0)
+                return r;
+        return note_initrd(plan);
 }
 
 int plan_rom_acpi_summary(const Plan *plan, char **ret) {

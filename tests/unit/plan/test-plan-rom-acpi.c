@@ -228,6 +228,13 @@ static void test_without_a_table_there_is_no_acpitable_and_the_plan_says_why(voi
         assert_non_null(strstr(text, "vBIOS via ACPI: no _ROM: [gpu] rom-acpi = auto, and this host is no laptop"));
 }
 
+static bool has_note(const Plan *plan, const char *text) {
+        for (size_t i = 0; i < plan->notes.n; i++)
+                if (strstr(plan->notes.v[i], text))
+                        return true;
+        return false;
+}
+
 static void test_a_rom_missing_or_too_big_passes_no_table_and_is_a_note(void **state) {
         Host *h = *state;
         _cleanup_profile_ Profile *p = NULL;
@@ -251,10 +258,33 @@ static void test_a_rom_missing_or_too_big_passes_no_table_and_is_a_note(void **s
         }
         big = plan_for(h, p);
         assert_int_equal(acpitables(big, tables, ELEMENTSOF(tables)), 0);
-        for (size_t i = 0; i < big->notes.n; i++)
-                if (strstr(big->notes.v[i], "is more than the 4 MiB _ROM serves ([gpu] rom-acpi)"))
-                        return;
-        fail_msg("no note says the ROM is too big");
+        assert_true(has_note(big, "is more than the 4 MiB _ROM serves ([gpu] rom-acpi)"));
+}
+
+/* QEMU puts an initrd for SeaBIOS where SeaBIOS puts tables past 128 KiB */
+static void test_seabios_with_an_initrd_and_tables_past_its_room_is_a_note(void **state) {
+        Host *h = *state;
+        _cleanup_free_ char *text = NULL;
+        _cleanup_profile_ Profile *p = NULL, *small = NULL;
+        _cleanup_plan_ Plan *plan = NULL, *small_plan = NULL;
+
+        host(h, "0x10de\n", LAPTOP, 150000);
+        assert_true(asprintf(&text, "[vm]\nname = nv\naccel = tcg\nfirmware = bios\n"
+                                    "[gpu]\naddress = " GPU "\nfunctions = none\nrom = %s\n"
+                                    "[boot]\nkernel = /boot/vmlinuz\ninitrd = /boot/initrd.img\n"
+                                    "[network]\nmode = none\n[qemu]\nuser = nobody\n", h->rom) > 0);
+        assert_int_equal(profile_load_string(PATH, text, &p), 0);
+        plan = plan_for(h, p);
+        assert_int_equal(plan->rom_acpi.n_tables, 3);
+        assert_true(has_note(plan, "[gpu] rom-acpi: the _ROM tables are 146 KiB, and with [vm] firmware = bios QEMU "
+                                   "loads [boot] initrd where SeaBIOS puts ACPI tables past 128 KiB"));
+
+        /* a ROM in one table fits */
+        fake_unlink(&h->root, "/vbios.rom");
+        host(h, "0x10de\n", LAPTOP, 60000);
+        assert_int_equal(profile_load_string(PATH, text, &small), 0);
+        small_plan = plan_for(h, small);
+        assert_false(has_note(small_plan, "[gpu] rom-acpi"));
 }
 
 static void test_a_state_directory_with_a_colon_fails_the_plan(void **state) {
@@ -285,6 +315,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_without_a_table_there_is_no_acpitable_and_the_plan_says_why,
                                                 host_setup, host_teardown),
                 cmocka_unit_test_setup_teardown(test_a_rom_missing_or_too_big_passes_no_table_and_is_a_note,
+                                                host_setup, host_teardown),
+                cmocka_unit_test_setup_teardown(test_seabios_with_an_initrd_and_tables_past_its_room_is_a_note,
                                                 host_setup, host_teardown),
                 cmocka_unit_test_setup_teardown(test_a_state_directory_with_a_colon_fails_the_plan, host_setup,
                                                 host_teardown),
