@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include "basic/util.h"
+#include "host/host.h"
 
 typedef struct FakeRoot {
         char dir[64];
@@ -56,6 +57,33 @@ static inline int fake_root_teardown(void **state) {
         FakeRoot *f = *state;
 
         fake_root_remove(f);
+        free(f);
+        return 0;
+}
+
+/* A FakeRoot and a host context over it, as a test's state: for the
+ * tests that only read the host. */
+typedef struct FakeHost {
+        FakeRoot root;
+        HostContext ctx;
+} FakeHost;
+
+static inline int fake_host_setup(void **state) {
+        FakeHost *f = calloc(1, sizeof(*f));
+
+        if (!f)
+                return -1;
+        fake_root_new(&f->root, program_invocation_short_name);
+        f->ctx = (HostContext) { .root = f->root.dir };
+        *state = f;
+        return 0;
+}
+
+static inline int fake_host_teardown(void **state) {
+        FakeHost *f = *state;
+
+        fake_root_remove(&f->root);
+        host_context_done(&f->ctx);
         free(f);
         return 0;
 }

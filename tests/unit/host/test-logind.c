@@ -15,30 +15,7 @@
 
 #define GPU "0000:01:00.0"
 
-typedef struct Fixture {
-        FakeRoot root;
-        HostContext ctx;
-} Fixture;
-
-static int setup(void **state) {
-        Fixture *f = calloc(1, sizeof(*f));
-
-        if (!f)
-                return -1;
-        fake_root_new(&f->root, "logind");
-        f->ctx = (HostContext) { .root = f->root.dir };
-        *state = f;
-        return 0;
-}
-
-static int teardown(void **state) {
-        Fixture *f = *state;
-
-        fake_root_remove(&f->root);
-        host_context_done(&f->ctx);
-        free(f);
-        return 0;
-}
+typedef FakeHost Fixture;
 
 /* /run/systemd/sessions/ID with `content` */
 static void session_file(const Fixture *f, const char *id, const char *content) {
@@ -291,7 +268,7 @@ static void test_the_seat_of_a_device_is_its_udev_records_id_seat(void **state) 
         assert_string_equal(other, "seat0");
 }
 
-#define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define TEST(name) cmocka_unit_test_setup_teardown(name, fake_host_setup, fake_host_teardown)
 
 int main(void) {
         const struct CMUnitTest tests[] = {

@@ -10,30 +10,7 @@
  * what the kernel alone says of them; and a press read from what carries
  * the events (a pipe here, the event device on the host). */
 
-typedef struct Fixture {
-        FakeRoot root;
-        HostContext ctx;
-} Fixture;
-
-static int setup(void **state) {
-        Fixture *f = calloc(1, sizeof(*f));
-
-        if (!f)
-                return -1;
-        fake_root_new(&f->root, "power-button");
-        f->ctx = (HostContext) { .root = f->root.dir };
-        *state = f;
-        return 0;
-}
-
-static int teardown(void **state) {
-        Fixture *f = *state;
-
-        fake_root_remove(&f->root);
-        host_context_done(&f->ctx);
-        free(f);
-        return 0;
-}
+typedef FakeHost Fixture;
 
 /* ---- power_buttons_find() ---- */
 
@@ -185,15 +162,14 @@ static void test_a_device_that_is_gone_is_enodev(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_the_acpi_power_buttons_are_found_with_their_nodes_and_numbers,
-                                                setup, teardown),
+                                                fake_host_setup, fake_host_teardown),
                 cmocka_unit_test_setup_teardown(test_a_device_named_power_button_through_uinput_is_no_power_button,
-                                                setup, teardown),
+                                                fake_host_setup, fake_host_teardown),
                 cmocka_unit_test_setup_teardown(test_a_keyboard_with_a_power_key_and_the_sleep_button_are_no_power_buttons,
-                                                setup, teardown),
-                cmocka_unit_test_setup_teardown(test_a_host_without_input_devices_has_no_power_button, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_a_button_opens_when_its_node_is_the_device_sysfs_names, setup,
-                                                teardown),
-                cmocka_unit_test_setup_teardown(test_a_node_that_is_another_device_is_not_opened, setup, teardown),
+                                                fake_host_setup, fake_host_teardown),
+                cmocka_unit_test_setup_teardown(test_a_host_without_input_devices_has_no_power_button, fake_host_setup, fake_host_teardown),
+                cmocka_unit_test_setup_teardown(test_a_button_opens_when_its_node_is_the_device_sysfs_names, fake_host_setup, fake_host_teardown),
+                cmocka_unit_test_setup_teardown(test_a_node_that_is_another_device_is_not_opened, fake_host_setup, fake_host_teardown),
                 cmocka_unit_test(test_a_press_of_the_power_key_is_read_as_a_press),
                 cmocka_unit_test(test_a_release_a_held_key_and_other_keys_are_no_press),
                 cmocka_unit_test(test_a_press_among_many_events_is_found),
