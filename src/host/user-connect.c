@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
 #include <grp.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "basic/fd-pass.h"
 #include "basic/log.h"
 #include "basic/process.h"
 #include "basic/spawn.h"
@@ -17,17 +17,11 @@ typedef struct Child {
         struct sockaddr_un sa;
 } Child;
 
-/* In the child, descriptor 3 the way back: one int (0 or an errno) and,
- * with 0, the connected socket. Only system calls: it runs after fork. */
+/* In the child, descriptor 3 the way back: 0 and the connected socket,
+ * or an errno. Only system calls: it runs after fork. */
 static int connect_child(void *userdata) {
         const Child *c = userdata;
         int err = 0, fd = -1;
-        union {
-                struct cmsghdr h;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } control = { 0 };
-        struct iovec iov = { .iov_base = &err, .iov_len = sizeof err };
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
         /* groups first: they go only while still root */
         if (setgroups(0, NULL) < 0 || setresgid(c->gid, c->gid, c->gid) < 0 || setresuid(c->uid, c->uid, c->uid) < 0)
@@ -37,52 +31,7 @@ static int connect_child(void *userdata) {
                 err = errno;
         if (!err && connect(fd, (const struct sockaddr *) &c->sa, sizeof c->sa) < 0)
                 err = errno;
-        if (!err) {
-                mh.msg_control = control.buf;
-                mh.msg_controllen = sizeof control.buf;
-                struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-                cm->cmsg_level = SOL_SOCKET;
-                cm->cmsg_type = SCM_RIGHTS;
-                cm->cmsg_len = CMSG_LEN(sizeof(int));
-                memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-        }
-        return sendmsg(3, &mh, MSG_NOSIGNAL) < 0 ? 1 : 0;
-}
-
-/* The child's answer, by the deadline: the socket, or its errno. */
-static int receive(int sock, usec_t deadline, int *ret_fd) {
-        int err = 0;
-        union {
-                struct cmsghdr h;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } control = { 0 };
-        struct iovec iov = { .iov_base = &err, .iov_len = sizeof err };
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-                             .msg_controllen = sizeof control.buf };
-        struct pollfd p = { .fd = sock, .events = POLLIN };
-        int fd = -1, r;
-
-        do
-                r = poll(&p, 1, deadline_to_poll_ms(deadline));
-        while (r < 0 && errno == EINTR);
-        if (r < 0)
-                return negative_errno();
-        if (r == 0)
-                return -ETIMEDOUT;
-        ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-        if (n < 0)
-                return negative_errno();
-        for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
-                if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS && cm->cmsg_len == CMSG_LEN(sizeof(int)))
-                        memcpy(&fd, CMSG_DATA(cm), sizeof fd);
-        if (n != (ssize_t) sizeof err)
-                err = EPROTO;   /* the child died, or could not change its ids */
-        if (err != 0 || fd < 0) {
-                closep(&fd);
-                return -(err ? err : EPROTO);
-        }
-        *ret_fd = fd;
-        return 0;
+        return fd_pass_send(3, err, fd) < 0 ? 1 : 0;
 }
 
 /* The runtime directory's owner and group, looked at without following
@@ -138,7 +87,7 @@ int connect_as_user(const char *root, uid_t uid, const char *rel, usec_t deadlin
         if (r < 0)
                 return log_debug_errno(r, "fork a child to connect as uid %u: %s", (unsigned) uid, STRERROR(r));
         closep(&pair[1]);
-        r = receive(pair[0], deadline, &fd);
+        r = fd_pass_receive(pair[0], deadline, &fd);
         /* done, or given up on: what it was is the connection's result */
         k = pidfd_kill_and_reap(pidfd);
         if (k < 0)

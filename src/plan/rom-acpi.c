@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
 #include <stdarg.h>
 
 #include "basic/log.h"
@@ -154,6 +155,7 @@ static int note_initrd(Plan *plan) {
  * `run` writes into the state directory before the first host step. */
 int plan_rom_acpi(const HostContext *ctx, Plan *plan) {
         const Profile *p = plan->profile;
+        _cleanup_close_ int fd = -1;
         int r;
 
         r = plan_rom_acpi_decide(ctx, p, &plan->rom_acpi_on, &plan->rom_acpi_why);
@@ -163,7 +165,11 @@ int plan_rom_acpi(const HostContext *ctx, Plan *plan) {
                 return log_error_errno(-EINVAL, "[gpu] rom-acpi: the state directory %s has a ':', which QEMU's "
                                                 "-acpitable cannot take; name the VM without one",
                                        plan->paths->state_dir);
-        r = rom_acpi_build_file(p->gpu_rom, &plan->rom_acpi);
+        /* read as QEMU reads its romfile, as QEMU's user: the file may
+         * sit where a user can swap it for a link to root's own */
+        r = privileges_open(&plan->qemu_user, p->gpu_rom, O_RDONLY, &fd);
+        if (r >= 0)
+                r = rom_acpi_build_fd(fd, &plan->rom_acpi);
         if (r == -ENOMEM)
                 return r;
         /* a missing or unreadable file is one of the notes already */

@@ -6,16 +6,18 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "basic/fd-pass.h"
 #include "basic/log.h"
 #include "basic/process.h"
 #include "basic/spawn.h"
 #include "qemu/privileges.h"
 
-/* A few access(2) calls: a child still at it after this is stuck (a hung
- * network file system). */
+/* A few access(2) calls, or an open(2): a child still at it after this
+ * is stuck (a hung network file system). */
 #define ACCESS_CHECK_TIMEOUT (30 * USEC_PER_SEC)
 
 int qemu_credentials_lookup(const char *user, QemuCredentials *ret) {
@@ -210,6 +212,60 @@ int privileges_check_access(const QemuCredentials *c, char *const *paths, const 
         if (r < 0)
                 return log_debug_errno(r, "the access check as user %s (pid %d) did not finish", c->user, (int) pid);
         *ret_errors = TAKE_PTR(errors);
+        return 0;
+}
+
+typedef struct OpenAs {
+        const QemuCredentials *user;
+        const char *path;
+        int flags;
+} OpenAs;
+
+/* In the child: descriptor 3 gets the file, or why not. */
+static int open_as_user(void *userdata) {
+        const OpenAs *o = userdata;
+        int r = privileges_drop(o->user), fd = -1;
+
+        if (r >= 0 && (fd = open(o->path, o->flags | O_CLOEXEC | O_NOCTTY)) < 0)
+                r = -errno;
+        return fd_pass_send(3, r < 0 ? -r : 0, fd) < 0 ? 1 : 0;
+}
+
+int privileges_open(const QemuCredentials *c, const char *path, int flags, int *ret_fd) {
+        _cleanup_close_pair_ int pair[2] = { -1, -1 };
+        _cleanup_close_ int pidfd = -1;
+        pid_t pid;
+        int fd = -1, k, r;
+
+        assert(ret_fd);
+
+        if (geteuid() != 0 || qemu_credentials_privileged(c)) {
+                fd = open(path, flags | O_CLOEXEC | O_NOCTTY);
+                if (fd < 0)
+                        return negative_errno();
+                *ret_fd = fd;
+                return 0;
+        }
+        if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pair) < 0)
+                return negative_errno();
+        r = spawn(&(const Spawn) {
+                        .run = open_as_user,
+                        .userdata = &(OpenAs) { .user = c, .path = path, .flags = flags },
+                        .fds = (const int[]) { -1, -1, STDERR_FILENO, pair[1] },
+                        .n_fds = 4,
+                  },
+                  &pid, &pidfd);
+        if (r < 0)
+                return log_debug_errno(r, "fork to open %s as user %s: %s", path, c->user, STRERROR(r));
+        closep(&pair[1]);
+        r = fd_pass_receive(pair[0], deadline_after(ACCESS_CHECK_TIMEOUT), &fd);
+        k = pidfd_kill_and_reap(pidfd);
+        if (k < 0)
+                log_debug_errno(k, "reap the child (PID %d) that opened %s as %s: %s", (int) pid, path, c->user,
+                                STRERROR(k));
+        if (r < 0)
+                return log_debug_errno(r, "open %s as user %s: %s", path, c->user, STRERROR(r));
+        *ret_fd = fd;
         return 0;
 }
 

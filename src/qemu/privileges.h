@@ -57,3 +57,10 @@ int privileges_spawn(char *const *argv, const QemuCredentials *user, const int *
  * *ret_errors gets one errno per path (0: fine). */
 int privileges_check_access(const QemuCredentials *c, char *const *paths, const int *modes, size_t n,
                             int **ret_errors);
+
+/* `path` opened with `flags` as the QEMU user would open it: in a child
+ * that dropped to that user, the descriptor handed back. Root reads what
+ * QEMU may read and nothing more, whatever the path leads to by the time
+ * it is opened. Where no drop is needed (vmrun not root, QEMU as root) it
+ * is opened here. */
+int privileges_open(const QemuCredentials *c, const char *path, int flags, int *ret_fd);

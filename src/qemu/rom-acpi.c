@@ -190,15 +190,13 @@ int rom_acpi_build(const void *rom, size_t size, RomAcpi *ret) {
         return 0;
 }
 
-int rom_acpi_build_file(const char *path, RomAcpi *ret) {
+int rom_acpi_build_fd(int fd, RomAcpi *ret) {
         _cleanup_free_ uint8_t *rom = NULL;
-        _cleanup_close_ int fd = -1;
         struct stat st;
         size_t size;
         int r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || fstat(fd, &st) < 0)
+        if (fstat(fd, &st) < 0)
                 return negative_errno();
         /* a FIFO or a device would be read for as long as it gives */
         if (!S_ISREG(st.st_mode))
@@ -207,6 +205,12 @@ int rom_acpi_build_file(const char *path, RomAcpi *ret) {
         if (r < 0)
                 return r;
         return rom_acpi_build(rom, size, ret);
+}
+
+int rom_acpi_build_file(const char *path, RomAcpi *ret) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+        return fd < 0 ? negative_errno() : rom_acpi_build_fd(fd, ret);
 }
 
 int rom_acpi_file_name(size_t i, char **ret) {

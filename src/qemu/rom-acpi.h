@@ -63,8 +63,11 @@ size_t rom_acpi_n_tables(size_t size);
  * for more than ROM_ACPI_SIZE_MAX. Logs nothing. */
 int rom_acpi_build(const void *rom, size_t size, RomAcpi *ret);
 
-/* The same for the file at `path`: -EBADFD for what is no regular file,
- * open()'s and read()'s errors too. Logs nothing. */
+/* The same for the file open at `fd`: -EBADFD for what is no regular
+ * file, read()'s errors too. Logs nothing. */
+int rom_acpi_build_fd(int fd, RomAcpi *ret);
+/* ... and for the file at `path`, opened by the caller's own right
+ * (`vmrun rom ssdt`): open()'s errors too. */
 int rom_acpi_build_file(const char *path, RomAcpi *ret);
 
 /* The name of table `i` in a directory: rom-ssdt-I.aml */

@@ -268,6 +268,48 @@ static void test_access_is_checked_as_the_user_not_as_root(void **state) {
         rmdir(dir);
 }
 
+/* What root reads for QEMU (the ROM behind [gpu] rom-acpi) it reads as
+ * QEMU's user: a file that user may read opens; one only root may read,
+ * or a link to one put where the file was, does not. */
+static void test_a_file_is_opened_as_the_user_not_as_root(void **state) {
+        _cleanup_(qemu_credentials_done) QemuCredentials c = { 0 };
+        char dir[] = "/tmp/test-privileges.XXXXXX";
+        _cleanup_free_ char *open_file = NULL, *closed_file = NULL, *link = NULL;
+        char buf[8] = { 0 };
+        int fd;
+
+        if (!running_as_root())
+                skip_because("it needs root");
+        assert_int_equal(qemu_credentials_lookup("nobody", &c), 0);
+        assert_non_null(mkdtemp(dir));
+        assert_int_equal(chmod(dir, 0755), 0);
+        assert_true(asprintf(&open_file, "%s/readable", dir) > 0);
+        assert_true(asprintf(&closed_file, "%s/private", dir) > 0);
+        assert_true(asprintf(&link, "%s/swapped", dir) > 0);
+        fd = open(open_file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        assert_true(fd >= 0 && write(fd, "vbios", 5) == 5);
+        close(fd);
+        fd = open(closed_file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        assert_true(fd >= 0 && write(fd, "secret", 6) == 6);
+        close(fd);
+        assert_int_equal(symlink(closed_file, link), 0);
+
+        assert_int_equal(privileges_open(&c, open_file, O_RDONLY, &fd), 0);
+        assert_int_equal(read(fd, buf, sizeof buf - 1), 5);
+        assert_string_equal(buf, "vbios");
+        close(fd);
+        fd = -1;
+        assert_int_equal(privileges_open(&c, closed_file, O_RDONLY, &fd), -EACCES);
+        assert_int_equal(fd, -1);
+        assert_int_equal(privileges_open(&c, link, O_RDONLY, &fd), -EACCES);
+        assert_int_equal(fd, -1);
+
+        unlink(link);
+        unlink(open_file);
+        unlink(closed_file);
+        rmdir(dir);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_root_is_found_and_is_privileged),
@@ -278,6 +320,7 @@ int main(void) {
                 cmocka_unit_test(test_memlock_is_raised_for_vfio_before_the_drop),
                 cmocka_unit_test(test_root_keeps_root_and_only_memlock_changes),
                 cmocka_unit_test(test_access_is_checked_as_the_user_not_as_root),
+                cmocka_unit_test(test_a_file_is_opened_as_the_user_not_as_root),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
