@@ -233,27 +233,34 @@ static void test_root_keeps_root_and_only_memlock_changes(void **state) {
         assert_true(d.memlock == memlock);
 }
 
+/* In a new directory `dir` (0755, root's): "readable" (0644, "vbios")
+ * and "private" (0600, "secret"), their paths in *ret_open, *ret_closed. */
+static void make_two_files(char *dir, char **ret_open, char **ret_closed) {
+        int fd;
+
+        assert_non_null(mkdtemp(dir));
+        assert_int_equal(chmod(dir, 0755), 0);
+        assert_true(asprintf(ret_open, "%s/readable", dir) > 0);
+        assert_true(asprintf(ret_closed, "%s/private", dir) > 0);
+        fd = open(*ret_open, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        assert_true(fd >= 0 && write(fd, "vbios", 5) == 5);
+        close(fd);
+        fd = open(*ret_closed, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        assert_true(fd >= 0 && write(fd, "secret", 6) == 6);
+        close(fd);
+}
+
 static void test_access_is_checked_as_the_user_not_as_root(void **state) {
         _cleanup_(qemu_credentials_done) QemuCredentials c = { 0 };
         char dir[] = "/tmp/test-privileges.XXXXXX";
         _cleanup_free_ char *open_file = NULL, *closed_file = NULL, *missing = NULL;
         _cleanup_free_ int *errors = NULL;
-        int fd;
 
         if (!running_as_root())
                 skip_because("it needs root");
         assert_int_equal(qemu_credentials_lookup("nobody", &c), 0);
-        assert_non_null(mkdtemp(dir));
-        assert_int_equal(chmod(dir, 0755), 0);
-        assert_true(asprintf(&open_file, "%s/readable", dir) > 0);
-        assert_true(asprintf(&closed_file, "%s/private", dir) > 0);
+        make_two_files(dir, &open_file, &closed_file);
         assert_true(asprintf(&missing, "%s/missing", dir) > 0);
-        fd = open(open_file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-        assert_true(fd >= 0);
-        close(fd);
-        fd = open(closed_file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-        assert_true(fd >= 0);
-        close(fd);
 
         char *paths[] = { open_file, closed_file, missing, dir };
         int modes[] = { R_OK, R_OK, R_OK, W_OK };
@@ -281,17 +288,8 @@ static void test_a_file_is_opened_as_the_user_not_as_root(void **state) {
         if (!running_as_root())
                 skip_because("it needs root");
         assert_int_equal(qemu_credentials_lookup("nobody", &c), 0);
-        assert_non_null(mkdtemp(dir));
-        assert_int_equal(chmod(dir, 0755), 0);
-        assert_true(asprintf(&open_file, "%s/readable", dir) > 0);
-        assert_true(asprintf(&closed_file, "%s/private", dir) > 0);
+        make_two_files(dir, &open_file, &closed_file);
         assert_true(asprintf(&link, "%s/swapped", dir) > 0);
-        fd = open(open_file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-        assert_true(fd >= 0 && write(fd, "vbios", 5) == 5);
-        close(fd);
-        fd = open(closed_file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-        assert_true(fd >= 0 && write(fd, "secret", 6) == 6);
-        close(fd);
         assert_int_equal(symlink(closed_file, link), 0);
 
         assert_int_equal(privileges_open(&c, open_file, O_RDONLY, &fd), 0);
