@@ -260,9 +260,15 @@ static int verb_rom_ssdt(char **args, _unused_ const Options *o) {
                 log_error_errno(r, "read %s: %s", args[0], STRERROR(r));
         if (r < 0)
                 return VMRUN_EXIT_FAILURE;
-        dir_fd = open(args[1], O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        /* as `rom dump` writes its file: never through a link there */
+        dir_fd = open(args[1], O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         if (dir_fd < 0) {
-                log_error_errno(negative_errno(), "open the directory %s: %s", args[1], strerror(errno));
+                struct stat st;
+
+                if ((errno == ENOTDIR || errno == ELOOP) && lstat(args[1], &st) >= 0 && S_ISLNK(st.st_mode))
+                        log_error("%s is a link: vmrun writes through none; name the directory itself", args[1]);
+                else
+                        log_error_errno(negative_errno(), "open the directory %s: %s", args[1], strerror(errno));
                 return VMRUN_EXIT_FAILURE;
         }
         /* logs what it could not write */
