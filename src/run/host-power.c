@@ -101,37 +101,40 @@ bool host_power_is_button(const HostPower *hp, int fd) {
         return false;
 }
 
-int host_power_pressed(HostPower *hp, int fd, int epfd) {
-        for (size_t i = 0; i < hp->buttons.n; i++) {
-                int r;
+/* Button i: a press (1), or not (0); one that is gone or fails is said,
+ * taken out of `epfd` (-1: not watched yet) and closed. */
+static int read_button(HostPower *hp, size_t i, int epfd) {
+        const PowerButton *b = &hp->buttons.v[i];
+        int r = power_button_read(b->fd);
 
-                if (hp->buttons.v[i].fd != fd)
-                        continue;
-                r = power_button_read(fd);
-                if (r >= 0)
-                        return r;
-                if (epfd >= 0)
-                        (void) epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
-                log_warning("power button %s: %s; vmrun reads it no more, and a press of it does nothing until the "
-                            "host is back (`vmrun shutdown` ends the guest)",
-                            hp->buttons.v[i].node, r == -ENODEV ? "gone" : STRERROR(r));
-                power_buttons_remove(&hp->buttons, i);
-                return 0;
-        }
+        if (r >= 0)
+                return r;
+        /* a failure here leaves nothing behind: the close below ends the
+         * watch with the file's last descriptor (spawn() returns only once
+         * its child has closed its copies), said for a look all the same */
+        if (epfd >= 0 && epoll_ctl(epfd, EPOLL_CTL_DEL, b->fd, NULL) < 0)
+                log_debug("power button %s: take it out of the event loop: %s", b->node, strerror(errno));
+        log_warning("power button %s: %s; vmrun reads it no more, and a press of it does nothing until the host is "
+                    "back (`vmrun shutdown` ends the guest)",
+                    b->node, r == -ENODEV ? "gone" : STRERROR(r));
+        power_buttons_remove(&hp->buttons, i);
+        return 0;
+}
+
+int host_power_pressed(HostPower *hp, int fd, int epfd) {
+        for (size_t i = 0; i < hp->buttons.n; i++)
+                if (hp->buttons.v[i].fd == fd)
+                        return read_button(hp, i, epfd);
         return 0;
 }
 
 int host_power_pressed_any(HostPower *hp) {
         bool pressed = false;
 
-        for (size_t i = 0; i < hp->buttons.n;) {
-                size_t n = hp->buttons.n;
-
-                if (host_power_pressed(hp, hp->buttons.v[i].fd, -1) > 0)
+        /* from the last: one taken out moves none still to be read */
+        for (size_t i = hp->buttons.n; i-- > 0;)
+                if (read_button(hp, i, -1) > 0)
                         pressed = true;
-                if (hp->buttons.n == n)
-                        i++;
-        }
         return pressed;
 }
 
