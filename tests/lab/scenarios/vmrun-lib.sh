@@ -140,6 +140,16 @@ until_true() {
         timeout "$t" bash -c 'until "$@"; do sleep 0.2; done' _ "$@"
 }
 
+# SECONDS COMMAND...: until_true, its answer kept in $seen ("yes", or
+# what was not seen) for the check that reports it (`check NAME test
+# "$seen" = yes`). A second look would ask again, and a desktop starting
+# under TCG has said no to it between two that said yes: gnome-shell held
+# card0 at 48 s and not a moment later (its probe's open, before the one
+# from logind), a user unit's state asked while its manager was busy.
+wait_seen() {
+        if until_true "$@"; then seen=yes; else seen="not within $1 s: ${*:2}"; fi
+}
+
 # Wait for background PID to exit, at most SECONDS; its status in $exit_status.
 wait_exit() {
         local pid=$1 t=${2:-120}
