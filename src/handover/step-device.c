@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "basic/log.h"
+#include "basic/strv.h"
+#include "host/holders.h"
 #include "host/host.h"
 #include "host/pci.h"
 #include "handover/step-types.h"
@@ -11,9 +13,53 @@ static int pci_driver_path(const char *driver, const char *attr, char **ret) {
         return asprintf(ret, "/sys/bus/pci/drivers/%s/%s", driver, attr) < 0 ? -ENOMEM : 0;
 }
 
+/* After an unbind that did not return: who still has a file open on the
+ * device's nodes, the files the kernel waits for (ALSA's card removal waits
+ * for each); by the numbers taken before the unbind removed the nodes. */
+static void say_who_keeps(HostContext *ctx, const char *dev, const HeldNodes *nodes) {
+        _cleanup_(holders_done) Holders h = { 0 };
+        char buf[512];
+        int r;
+
+        r = holders_of_held_nodes(ctx->root, nodes, &h);
+        if (r < 0) {
+                log_warning("cannot tell who keeps %s's nodes open: %s", dev, STRERROR(r));
+                return;
+        }
+        if (h.n == 0) {
+                log_error("no process has a node of %s open any more: the driver's remove() itself is stuck", dev);
+                return;
+        }
+        for (size_t i = 0; i < h.n; i++) {
+                holder_describe(&h.holders[i], buf, sizeof buf);
+                log_error("the unbind waits for this to close: %s; end it, and the unbind ends", buf);
+        }
+}
+
+/* DEV from DRV, naming what it waits for if the kernel does not return */
+static int unbind_from(HostContext *ctx, const char *dev, const char *drv) {
+        _cleanup_strv_free_ char **names = NULL;
+        _cleanup_(held_nodes_done) HeldNodes nodes = { 0 };
+        _cleanup_free_ char *unbind = NULL;
+        int r;
+
+        r = pci_driver_path(drv, "unbind", &unbind);
+        if (r < 0)
+                return r;
+        /* a device numbers' snapshot: a few stat()s, no scan */
+        if (device_nodes(ctx->root, dev, &names) < 0 || held_nodes_stat(ctx->root, names, &nodes) < 0)
+                log_debug("the nodes of %s are not known: an unbind that hangs will not say who it waits for", dev);
+        r = host_write(ctx, unbind, dev, 0);
+        if (r == -ETIMEDOUT)
+                say_who_keeps(ctx, dev, &nodes);
+        if (r < 0)
+                return log_error_errno(r, "unbind %s from %s: %s", dev, drv, STRERROR(r));
+        return 0;
+}
+
 static int unbind_device_apply(HostContext *ctx, const json_t *params, StepIntent *intent, json_t **ret_record) {
         const char *dev = str_param(params, "device");
-        _cleanup_free_ char *drv = NULL, *unbind = NULL;
+        _cleanup_free_ char *drv = NULL;
         _cleanup_json_ json_t *record = NULL;
         int r;
 
@@ -24,15 +70,12 @@ static int unbind_device_apply(HostContext *ctx, const json_t *params, StepInten
         }
         if (r < 0)
                 return r;
-        r = pci_driver_path(drv, "unbind", &unbind);
-        if (r < 0)
-                return r;
         r = record_intent(intent, &record, "{s:s, s:s}", "device", dev, "driver", drv);
         if (r < 0)
                 return r;
-        r = host_write(ctx, unbind, dev, 0);
+        r = unbind_from(ctx, dev, drv);
         if (r < 0)
-                return log_error_errno(r, "unbind %s from %s: %s", dev, drv, STRERROR(r));
+                return r;
         *ret_record = TAKE_PTR(record);
         return 0;
 }
@@ -77,7 +120,7 @@ static void put_override_back(const HostContext *ctx, const char *ovr, const cha
 
 static int bind_vfio_apply(HostContext *ctx, const json_t *params, StepIntent *intent, json_t **ret_record) {
         const char *dev = str_param(params, "device");
-        _cleanup_free_ char *ovr = NULL, *old = NULL, *drv = NULL, *unbind = NULL, *now = NULL;
+        _cleanup_free_ char *ovr = NULL, *old = NULL, *drv = NULL, *now = NULL;
         _cleanup_json_ json_t *record = NULL;
         int r;
 
@@ -106,12 +149,9 @@ static int bind_vfio_apply(HostContext *ctx, const json_t *params, StepIntent *i
         if (drv) {
                 /* the plan unloads or unbinds the driver before this
                  * step; one still bound here came back on its own */
-                r = pci_driver_path(drv, "unbind", &unbind);
+                r = unbind_from(ctx, dev, drv);
                 if (r < 0)
                         return r;
-                r = host_write(ctx, unbind, dev, 0);
-                if (r < 0)
-                        return log_error_errno(r, "unbind %s from %s: %s", dev, drv, STRERROR(r));
         }
 
         /* driver_override binds this one device, not every device of the

@@ -277,12 +277,12 @@ int device_nodes(const char *root, const char *pci_address, char ***ret) {
 
 /* ---- who holds them ---- */
 
-typedef struct Target {
+struct Target {
         const char *node;       /* as processes see it */
         dev_t rdev;             /* what an open fd on it stats as */
         dev_t dev;              /* where the node lives, and its inode: */
         ino_t ino;              /* what /proc/PID/maps shows for a mapping */
-} Target;
+};
 
 /* Gone between readdir() and open(), or a zombie: not a holder. */
 static bool process_gone(int r) {
@@ -557,19 +557,14 @@ static bool is_pid(const char *s) {
         return true;
 }
 
-int holders_find(const char *root, char *const *nodes, Holders *ret) {
-        _cleanup_(holders_done) Holders h = { 0 };
-        _cleanup_free_ Target *targets = NULL;
-        _cleanup_free_ char *procdir = NULL;
-        _cleanup_closedir_ DIR *d = NULL;
-        size_t n_targets = 0;
-        struct dirent *de;
+int held_nodes_stat(const char *root, char *const *nodes, HeldNodes *ret) {
+        _cleanup_(held_nodes_done) HeldNodes t = { 0 };
         int r;
 
         assert(ret);
 
-        targets = calloc(strv_length(nodes) + 1, sizeof(Target));
-        if (!targets)
+        t.targets = calloc(strv_length(nodes) + 1, sizeof(Target));
+        if (!t.targets)
                 return -ENOMEM;
         for (size_t i = 0; nodes && nodes[i]; i++) {
                 _cleanup_free_ char *full = NULL;
@@ -582,12 +577,31 @@ int holders_find(const char *root, char *const *nodes, Holders *ret) {
                         log_debug("%s is not a character device (any more), no one can hold it", full);
                         continue;
                 }
-                targets[n_targets++] = (Target) {
+                t.targets[t.n++] = (Target) {
                         .node = nodes[i], .rdev = st.st_rdev, .dev = st.st_dev, .ino = st.st_ino,
                 };
         }
+        *ret = t;
+        t = (HeldNodes) { 0 };
+        return 0;
+}
 
-        if (n_targets > 0) {
+void held_nodes_done(HeldNodes *t) {
+        free(t->targets);
+        t->targets = NULL;
+        t->n = 0;
+}
+
+int holders_of_held_nodes(const char *root, const HeldNodes *t, Holders *ret) {
+        _cleanup_(holders_done) Holders h = { 0 };
+        _cleanup_free_ char *procdir = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
+        struct dirent *de;
+        int r;
+
+        assert(ret);
+
+        if (t->n > 0) {
                 r = root_path(root, "/proc", &procdir);
                 if (r < 0)
                         return r;
@@ -607,7 +621,7 @@ int holders_find(const char *root, char *const *nodes, Holders *ret) {
                 if (asprintf(&proc_pid, "%s/%s", procdir, de->d_name) < 0)
                         return -ENOMEM;
 
-                r = scan_fds(proc_pid, targets, n_targets, pid, &h);
+                r = scan_fds(proc_pid, t->targets, t->n, pid, &h);
                 if (r == -EACCES)
                         log_debug("%s/fd: permission denied, its open files are not checked", proc_pid);
                 else if (r < 0 && !process_gone(r))
@@ -615,7 +629,7 @@ int holders_find(const char *root, char *const *nodes, Holders *ret) {
                 if (process_gone(r))
                         continue;
 
-                r = scan_maps(proc_pid, targets, n_targets, pid, &h);
+                r = scan_maps(proc_pid, t->targets, t->n, pid, &h);
                 if (r == -EACCES)
                         log_debug("%s/maps: permission denied, its mappings are not checked", proc_pid);
                 else if (r < 0 && !process_gone(r))
@@ -628,6 +642,16 @@ int holders_find(const char *root, char *const *nodes, Holders *ret) {
         *ret = h;
         h = (Holders) { 0 };
         return 0;
+}
+
+int holders_find(const char *root, char *const *nodes, Holders *ret) {
+        _cleanup_(held_nodes_done) HeldNodes t = { 0 };
+        int r;
+
+        r = held_nodes_stat(root, nodes, &t);
+        if (r < 0)
+                return r;
+        return holders_of_held_nodes(root, &t, ret);
 }
 
 int holders_of_devices(HostContext *ctx, char *const *devices, Holders *ret) {

@@ -49,6 +49,19 @@ int device_nodes(const char *root, const char *pci_address, char ***ret);
  * during the scan are skipped. */
 int holders_find(const char *root, char *const *nodes, Holders *ret);
 
+/* The same in two parts: the nodes' device numbers now, who holds them
+ * later. An unbind removes a card's nodes from /dev at once, and then
+ * waits for every file still open on them: only numbers taken before it
+ * can say who it waits for. `nodes` must outlive the HeldNodes. */
+typedef struct Target Target;
+typedef struct HeldNodes {
+        Target *targets;
+        size_t n;
+} HeldNodes;
+int held_nodes_stat(const char *root, char *const *nodes, HeldNodes *ret);
+int holders_of_held_nodes(const char *root, const HeldNodes *nodes, Holders *ret);
+void held_nodes_done(HeldNodes *nodes);
+
 /* The unit of process `pid` and, in a user's service manager, that
  * manager's uid and its unit, from ROOT/proc/PID/cgroup (as for a
  * Holder); NULL and UID_INVALID where it is in none. */

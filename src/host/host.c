@@ -354,7 +354,7 @@ int host_write(const HostContext *ctx, const char *path, const char *value, usec
         _cleanup_free_ char *p = NULL;
         _cleanup_close_ int pidfd = -1;
         siginfo_t si;
-        usec_t t = timeout ? timeout : HOST_WRITE_TIMEOUT;
+        usec_t t = timeout ? timeout : ctx->write_timeout ? ctx->write_timeout : HOST_WRITE_TIMEOUT;
         pid_t pid;
         int r;
 

@@ -31,6 +31,8 @@ typedef struct HostContext {
         /* host_verify() saw the desktop take the GPU's card again; false
          * where nothing brings it back (startx: the console is back) */
         bool desktop_back;
+        /* how long a sysfs write may take: HOST_WRITE_TIMEOUT when 0 */
+        usec_t write_timeout;
 } HostContext;
 
 void host_context_done(HostContext *ctx);

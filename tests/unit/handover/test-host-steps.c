@@ -646,6 +646,47 @@ static void test_unbind_device_records_the_driver_for_the_undo(void **state) {
         assert_string_equal(json_string_value(json_object_get(record, "driver")), "snd_hda_intel");
 }
 
+/* ALSA's removal of a card waits for every file still open on it: an
+ * unbind that does not return says who keeps the function's nodes open,
+ * by the numbers taken before the unbind removed them (a FIFO no one reads
+ * stands in for the unbind the kernel does not return from). */
+static void test_an_unbind_that_does_not_return_names_who_keeps_the_nodes_open(void **state) {
+        Fixture *f = *state;
+        const HostStepType *t = host_step_type_find("unbind-device");
+        _cleanup_json_ json_t *params = json_pack("{s:s}", "device", GPU_AUDIO), *record = NULL;
+        _cleanup_free_ char *fifo = fake_path(&f->root, "/sys/bus/pci/drivers/snd_hda_intel/unbind");
+        _cleanup_free_ char *log = NULL;
+        Capture c;
+        int reader, r;
+
+        fake_link(&f->root, "/sys/class/sound/card1/device", "../../../bus/pci/devices/" GPU_AUDIO);
+        fake_link(&f->root, "/sys/class/sound/controlC1/device", "../card1");
+        fake_link(&f->root, "/dev/snd/controlC1", "/dev/random");
+        fake_file(&f->root, "/proc/1245/comm", "wireplumber\n");
+        fake_file(&f->root, "/proc/1245/cgroup",
+                  "0::/user.slice/user-1001.slice/user@1001.service/session.slice/wireplumber.service\n");
+        fake_file(&f->root, "/proc/1245/maps", "");
+        fake_link(&f->root, "/proc/1245/fd/30", "/dev/random");
+        assert_int_equal(unlink(fifo), 0);
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+        f->ctx.write_timeout = 100 * USEC_PER_MSEC;
+
+        capture_start(&c);
+        r = t->apply(&f->ctx, params, NULL, &record);
+        log = capture_end(&c);
+        /* let the writer go before judging */
+        reader = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        assert_true(reader >= 0);
+        while (waitpid(-1, NULL, 0) < 0 && errno == EINTR)
+                ;
+        close(reader);
+
+        assert_int_equal(r, -ETIMEDOUT);
+        assert_logged(log, "the unbind waits for this to close: PID 1245 (wireplumber, wireplumber.service) holds "
+                           "/dev/snd/controlC1");
+        assert_logged(log, "unbind " GPU_AUDIO " from snd_hda_intel");
+}
+
 static void test_bind_vfio_that_does_not_bind_fails_and_puts_the_override_back(void **state) {
         Fixture *f = *state;
         const HostStepType *t = host_step_type_find("bind-vfio");
@@ -1713,6 +1754,7 @@ int main(void) {
                 TEST(test_an_unbound_console_is_recorded_as_such_and_not_rebound),
                 TEST(test_unbind_framebuffer_names_the_device_to_its_driver),
                 TEST(test_unbind_device_records_the_driver_for_the_undo),
+                TEST(test_an_unbind_that_does_not_return_names_who_keeps_the_nodes_open),
                 TEST(test_bind_vfio_that_does_not_bind_fails_and_puts_the_override_back),
                 TEST(test_check_vfio_group_fails_without_the_group_node),
 

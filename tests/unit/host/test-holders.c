@@ -415,6 +415,33 @@ static void test_the_nodes_device_nodes_returns_are_what_holders_find_matches(vo
         }
 }
 
+/* ---- held_nodes_stat(), then holders_of_held_nodes() ---- */
+
+/* An unbind of the GPU's audio removes its card's nodes from /dev and then
+ * waits for every file still open on them: only the numbers taken before
+ * say who it waits for. */
+static void test_the_numbers_taken_before_the_nodes_go_still_find_who_keeps_them_open(void **state) {
+        FakeRoot *f = *state;
+        char *const audio[] = { (char *) "/dev/snd/controlC1", NULL };
+        _cleanup_(held_nodes_done) HeldNodes before = { 0 };
+        _cleanup_(holders_done) Holders h = { 0 }, by_name = { 0 };
+        _cleanup_free_ char *control = fake_path(f, "/dev/snd/controlC1");
+
+        process(f, 1245, "wireplumber", "0::/user.slice/user-1001.slice/user@1001.service/session.slice/wireplumber.service\n");
+        open_fd(f, 1245, 30, "/dev/random");
+        assert_int_equal(held_nodes_stat(f->dir, audio, &before), 0);
+        assert_int_equal(unlink(control), 0);
+
+        assert_int_equal(holders_of_held_nodes(f->dir, &before, &h), 0);
+        assert_int_equal(h.n, 1);
+        assert_int_equal(h.holders[0].pid, 1245);
+        assert_string_equal(h.holders[0].user_unit, "wireplumber.service");
+        assert_string_equal(h.holders[0].node, "/dev/snd/controlC1");
+        /* by name, after: no node, no holder */
+        assert_int_equal(holders_find(f->dir, audio, &by_name), 0);
+        assert_int_equal(by_name.n, 0);
+}
+
 /* ---- what the cgroup says: the unit, and a user manager's unit ---- */
 
 static void test_a_process_of_a_user_manager_has_that_managers_uid_and_its_unit_there(void **state) {
@@ -621,6 +648,8 @@ int main(void) {
                 TEST(test_a_process_that_vanished_during_the_scan_is_skipped),
                 TEST(test_nodes_that_do_not_exist_are_held_by_no_one),
                 TEST(test_the_nodes_device_nodes_returns_are_what_holders_find_matches),
+
+                TEST(test_the_numbers_taken_before_the_nodes_go_still_find_who_keeps_them_open),
 
                 TEST(test_a_process_of_a_user_manager_has_that_managers_uid_and_its_unit_there),
                 TEST(test_the_user_unit_is_the_first_below_the_manager_that_is_no_slice),
