@@ -235,7 +235,7 @@ static char *user_unit_refusal(const UnitInfo *i, const char *user) {
 static int classify_user_unit(HostContext *ctx, const Profile *p, const char *seat, const Holder *h,
                               HolderVerdict *v) {
         struct passwd *pw = getpwuid(h->manager_uid);
-        _cleanup_(units_freep) Units *u = NULL;
+        Units *u = NULL;
         _cleanup_(unit_info_done) UnitInfo i = { 0 };
         _cleanup_free_ char *why = NULL;
         char uidbuf[16];
@@ -246,7 +246,7 @@ static int classify_user_unit(HostContext *ctx, const Profile *p, const char *se
         v->user = strdup(pw ? pw->pw_name : uidbuf);
         if (!v->user)
                 return -ENOMEM;
-        r = units_new_user(ctx->root, h->manager_uid, &u);
+        r = host_user_units(ctx, h->manager_uid, &u);
         if (r == -EPERM)
                 return verdict(v, HOLDER_REFUSED, NULL,
                                printf_alloc("in the service manager of %s (user@%u.service), which vmrun cannot reach: "

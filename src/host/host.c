@@ -19,9 +19,20 @@
 #include "basic/strv.h"
 #include "host/units.h"
 
+typedef struct UserUnits {
+        uid_t uid;
+        Units *units;           /* NULL when reaching it failed: */
+        int error;
+} UserUnits;
+
 void host_context_done(HostContext *ctx) {
         ctx->modules = modules_free(ctx->modules);
         ctx->units = units_free(ctx->units);
+        for (size_t i = 0; i < ctx->n_user_units; i++)
+                units_free(ctx->user_units[i].units);
+        free(ctx->user_units);
+        ctx->user_units = NULL;
+        ctx->n_user_units = 0;
 }
 
 const char *host_root(void) {
@@ -490,6 +501,32 @@ int host_modules(HostContext *ctx, Modules **ret) {
                         return log_error_errno(r, "libkmod: %s", STRERROR(r));
         }
         *ret = ctx->modules;
+        return 0;
+}
+
+int host_user_units(HostContext *ctx, uid_t uid, Units **ret) {
+        UserUnits *n;
+        Units *u = NULL;
+        int r;
+
+        for (size_t i = 0; i < ctx->n_user_units; i++)
+                if (ctx->user_units[i].uid == uid) {
+                        if (ctx->user_units[i].error < 0)
+                                return ctx->user_units[i].error;
+                        *ret = ctx->user_units[i].units;
+                        return 0;
+                }
+        n = reallocarray(ctx->user_units, ctx->n_user_units + 1, sizeof(UserUnits));
+        if (!n)
+                return -ENOMEM;
+        ctx->user_units = n;
+        r = units_new_user(ctx->root, uid, &u);
+        if (r == -ENOMEM)
+                return r;
+        ctx->user_units[ctx->n_user_units++] = (UserUnits) { .uid = uid, .units = u, .error = r < 0 ? r : 0 };
+        if (r < 0)
+                return r;
+        *ret = u;
         return 0;
 }
 

@@ -28,6 +28,10 @@ typedef struct HostContext {
         Modules *modules;
         Units *units;
         int units_error;        /* why the system bus could not be reached, once said */
+        /* users' service managers reached by host_user_units(), one
+         * connection per user for the whole run */
+        struct UserUnits *user_units;
+        size_t n_user_units;
         /* host_verify() saw the desktop take the GPU's card again; false
          * where nothing brings it back (startx: the console is back) */
         bool desktop_back;
@@ -112,3 +116,8 @@ int host_check_device_allowed(const HostContext *ctx, const char *pci_address);
 /* libkmod and the system bus, opened on first use and kept in ctx. */
 int host_modules(HostContext *ctx, Modules **ret);
 int host_units(HostContext *ctx, Units **ret);
+/* User `uid`'s service manager (units_new_user()), reached once and kept
+ * in ctx; what reaching it failed with is kept too. The holders of a
+ * desktop are often a dozen processes of one user's manager, and each
+ * connection is a child that takes the user's credentials. */
+int host_user_units(HostContext *ctx, uid_t uid, Units **ret);

@@ -330,6 +330,25 @@ static void test_the_unit_of_a_user_process_is_the_one_its_manager_names(void **
         assert_string_equal(f->v.unit, "mixer.service");
 }
 
+/* A desktop's holders are often a dozen processes of one user's manager:
+ * vmrun reaches that manager once (each connection is a child that takes
+ * the user's credentials), and asks it about each. */
+static void test_the_holders_in_one_users_manager_are_asked_about_over_one_connection(void **state) {
+        Fixture *f = *state;
+        FakeUnit units[] = { { .id = "mixer.service", .pids = { 1650 } }, { .id = "tuner.service", .pids = { 1651 } } };
+        _cleanup_free_ char *socket = fake_path(&f->root, "/run/user/1000/systemd/private");
+        _cleanup_free_ char *aside = fake_path(&f->root, "/run/user/1000/systemd/private.aside");
+
+        fake_manager_start(&f->manager, &f->root, 1000, units, ELEMENTSOF(units));
+        holder(f, 1650, "mixer", "/user.slice/user-1000.slice/user@1000.service/app.slice/mixer.service");
+        holder(f, 1651, "tuner", "/user.slice/user-1000.slice/user@1000.service/app.slice/tuner.service");
+        assert_int_equal(classify(f, 1650), HOLDER_USER_UNIT);
+        /* a second connection would find no socket now */
+        assert_int_equal(rename(socket, aside), 0);
+        assert_int_equal(classify(f, 1651), HOLDER_USER_UNIT);
+        assert_string_equal(f->v.unit, "tuner.service");
+}
+
 /* GNOME 43's units as Debian ships them: gnome-shell is PartOf
  * gnome-session-initialized.target, PartOf gnome-session.target, which
  * BindsTo graphical-session.target; it refuses a stop or start by hand. */
@@ -714,6 +733,7 @@ int main(void) {
                 TEST(test_an_audio_server_is_left_running_not_stopped_with_its_user_unit),
                 TEST(test_a_unit_of_a_users_service_manager_is_stopped_there),
                 TEST(test_the_unit_of_a_user_process_is_the_one_its_manager_names),
+                TEST(test_the_holders_in_one_users_manager_are_asked_about_over_one_connection),
                 TEST(test_gnome_shell_in_its_user_unit_ends_with_the_graphical_session_never_by_name),
                 TEST(test_a_text_login_of_the_desktops_user_is_not_taken_for_its_graphical_session),
                 TEST(test_a_unit_partof_graphical_session_target_with_no_session_left_ends_with_the_target),
