@@ -606,6 +606,7 @@ static int plan_qemu_argv(Plan *plan) {
 int plan_new(const Profile *p, Plan **ret) {
         _cleanup_plan_ Plan *plan = NULL;
         _cleanup_(host_context_done) HostContext ctx = { .root = host_root(), .allow_classes = p->allow_classes };
+        usec_t start = now_usec();
         int r;
 
         plan = calloc(1, sizeof(Plan));
@@ -648,6 +649,7 @@ int plan_new(const Profile *p, Plan **ret) {
         for (size_t i = 0; i < plan->adjustments.n; i++)
                 log_notice("%s: %s", p->name, plan->adjustments.v[i]);
 
+        log_debug("plan of %s made in %llu ms", p->name, (unsigned long long) ((now_usec() - start) / USEC_PER_MSEC));
         *ret = TAKE_PTR(plan);
         return 0;
 }

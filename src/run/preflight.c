@@ -328,6 +328,7 @@ int preflight_run(const Plan *plan, HostContext *host) {
         r = preflight(plan);
         if (r < 0)
                 return r;
+        log_debug("preflight of %s: files, firmware and directories in order", p->name);
         /* everything that would stop the handover half-way and can be seen
          * without changing anything: refuse now, with the host untouched */
         r = host_precheck(host, p, plan->gpu_functions, &plan->steps);
@@ -335,5 +336,6 @@ int preflight_run(const Plan *plan, HostContext *host) {
                 log_error("the host was not changed; fix the above (`vmrun check %s` shows it again)", p->name);
                 return r;
         }
+        log_debug("precheck of %s: the host would let every step run", p->name);
         return 0;
 }
