@@ -1,7 +1,7 @@
 # Sourced by the tests that look at a test guest's ACPI (tests/guest,
 # booted with vmrun.acpi on its command line: it prints its PCI devices'
 # ACPI nodes and its tables on its console), and run acpiexec (acpica-tools)
-# over those tables: tests/integration/run.
+# over those tables: tests/integration/run, tests/lab/scenarios/rom-acpi.
 
 # The tables between "vmrun-guest: acpi table NAME" and "... end" on the
 # guest's console (vmrun.acpi), as DIR/NAME.dat
@@ -30,4 +30,17 @@ for i, (g, w) in enumerate(zip(got, want)):
     if g != w:
         print("buffer %d: %d bytes, want %d%s" % (i, len(g), len(w), "" if len(g) != len(w) else ", not the same"))
 sys.exit(0 if got == want else 1)' "$@"
+}
+
+# An ACPI path as the guest's kernel prints a node's (firmware_node/path),
+# each name padded to four characters: \_SB.PCI0.S08.S00 → \_SB_.PCI0.S08_.S00_
+acpi_path_padded() {
+        local out= seg
+        local -a segs
+        IFS=. read -r -a segs <<<"${1#\\}"
+        for seg in "${segs[@]}"; do
+                seg=${seg}___
+                out+=.${seg:0:4}
+        done
+        echo "\\${out#.}"
 }
