@@ -69,9 +69,11 @@ handed_over() {
 # The nested guest's profile: SeaBIOS (OVMF under nested TCG is slow and
 # adds nothing to the host side), both functions, the stdvga vBIOS as the
 # romfile, a short shutdown timeout: SeaBIOS with no disk ignores ACPI.
-# FIRMWARE=, MEMORY= and SHUTDOWN= (seconds) change those.
+# FIRMWARE=, MEMORY=, SHUTDOWN= (seconds) and ROM= (a file) change those;
+# ROM_ACPI= sets [gpu] rom-acpi.
 write_profile() { # NAME [extra INI lines...]
         local name=$1 firmware=${FIRMWARE:-bios} memory=${MEMORY:-128M} shutdown=${SHUTDOWN:-5}
+        local rom=${ROM:-/usr/share/seabios/vgabios-stdvga.bin}
         shift
         mkdir -p /etc/vmrun
         {
@@ -86,7 +88,8 @@ firmware = $firmware
 [gpu]
 address = $gpu
 functions = $aud
-rom = /usr/share/seabios/vgabios-stdvga.bin
+rom = $rom
+${ROM_ACPI:+rom-acpi = $ROM_ACPI}
 
 [network]
 mode = none
@@ -102,19 +105,22 @@ PROFILE
 # The test guest (tests/guest, in VMRUN_GUEST_DIR, which tests/lab/run
 # passes) as the nested guest: a Linux that powers off on the ACPI power
 # button and says what it does on its console (/run/vmrun/NAME/console.log).
-# APPEND: more of its command line. Says why when it cannot.
+# APPEND: more of its command line. Says why when it cannot. Under
+# FIRMWARE=uefi it boots the compressed kernel: OVMF needs its EFI stub
+# (SeaBIOS starts the uncompressed one, faster, through its PVH entry).
 write_guest_profile() { # NAME [APPEND]
-        local dir=${VMRUN_GUEST_DIR:-} boot=/var/lib/vmrun-lab-guest f
+        local dir=${VMRUN_GUEST_DIR:-} boot=/var/lib/vmrun-lab-guest f kernel=vmlinux
+        [ "${FIRMWARE:-bios}" = bios ] || kernel=vmlinuz
         [ -n "$dir" ] || { echo "VMRUN_GUEST_DIR is not set (tests/lab/run sets it)"; return 1; }
-        for f in vmlinux initramfs.cpio.gz; do
+        for f in $kernel initramfs.cpio.gz; do
                 [ -f "$dir/$f" ] || { echo "$dir/$f is missing (tests/guest/build-guest $dir)"; return 1; }
         done
         # where QEMU's user can read them (the host's /root is not)
         install -d -m 0755 "$boot"
-        install -m 0644 "$dir/vmlinux" "$dir/initramfs.cpio.gz" "$boot/"
+        install -m 0644 "$dir/$kernel" "$dir/initramfs.cpio.gz" "$boot/"
         # this guest powers off on the button, as the supervisor's timeline
         # shows; under TCG in TCG that took 4-6s from the press: 5s was a race
-        SHUTDOWN=${SHUTDOWN:-120} write_profile "$1" "[boot]" "kernel = $boot/vmlinux" "initrd = $boot/initramfs.cpio.gz" \
+        SHUTDOWN=${SHUTDOWN:-120} write_profile "$1" "[boot]" "kernel = $boot/$kernel" "initrd = $boot/initramfs.cpio.gz" \
                 "append = console=ttyS0 ${2:-}"
 }
 
