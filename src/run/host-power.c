@@ -44,6 +44,8 @@ static int inhibit(HostPower *hp, sd_bus *bus, unsigned what, const char *vm) {
         _cleanup_free_ char *names = NULL, *why = NULL, *message = NULL;
         int r;
 
+        usec_t start = now_usec();
+
         names = inhibit_what_describe(what);
         if (!names || asprintf(&why, "the GPU belongs to VM %s", vm) < 0)
                 return -ENOMEM;
@@ -51,7 +53,9 @@ static int inhibit(HostPower *hp, sd_bus *bus, unsigned what, const char *vm) {
         switch (r) {
         case 0:
                 hp->held = what;
-                log_info("inhibitors: %s held for VM %s", names, vm);
+                /* the time is logind's (and the bus's): see machine.c */
+                log_info("inhibitors: %s held for VM %s (%llu ms)", names, vm,
+                         (unsigned long long) ((now_usec() - start) / USEC_PER_MSEC));
                 return 0;
         case -ENOMEM:
                 return r;
