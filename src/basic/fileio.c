@@ -147,7 +147,7 @@ int mkdir_parents(const char *path, mode_t mode) {
                         continue;
                 char c = *s;
                 *s = '\0';
-                if (mkdir(copy, mode) < 0 && errno != EEXIST)
+                if (mkdir(copy, c == '\0' ? mode : 0755) < 0 && errno != EEXIST)
                         return negative_errno();
                 if (c == '\0')
                         return 0;

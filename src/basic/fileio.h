@@ -24,6 +24,8 @@ int read_full_fd(int fd, size_t max, uint8_t **ret, size_t *ret_size);
 /* The same with `size` bytes from `data`. */
 int write_file_new_at(int dir_fd, const char *name, const void *data, size_t size, mode_t mode);
 
-/* mkdir -p with `mode` for each directory created; existing ones are left
- * as they are. */
+/* mkdir -p: `path` itself made with `mode`, each missing directory above
+ * it with 0755 (as the package's tmpfiles.d makes /run/vmrun: the lock
+ * directory's 0700, made first on a fresh host, would keep users out of
+ * /run/vmrun/alive); existing ones are left as they are. */
 int mkdir_parents(const char *path, mode_t mode);

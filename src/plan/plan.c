@@ -186,6 +186,34 @@ static int plan_hyperv(const HostContext *ctx, Plan *plan) {
         return plan_cpu_flags(p, offered, kvm.fd >= 0 ? kvm_has_cap : NULL, &kvm, &plan->cpu_flags, &plan->adjustments);
 }
 
+/* [display] spice needs a QEMU with SPICE, asked of QEMU (`-spice help`):
+ * where SPICE is a module of its own (QEMU 10 on Debian 13, the package
+ * qemu-system-modules-spice) an installed QEMU can lack it. QEMU would
+ * refuse its command line only after the handover: run and check refuse
+ * before it. */
+static int plan_display(Plan *plan) {
+        const Profile *p = plan->profile;
+        _cleanup_free_ char *said = NULL;
+        int r;
+
+        if (!p->spice_address)
+                return 0;
+        r = qemu_has_spice(p->qemu_binary, QEMU_CAPS_TIMEOUT, &said);
+        if (r == -ENOMEM)
+                return r;
+        /* a QEMU that cannot be executed has its own note already */
+        if (r > 0 || r == -ENOENT || r == -EACCES)
+                return 0;
+        if (r == 0)
+                return strv_pushf(&plan->host_missing,
+                                  "[display] spice: %s has no SPICE; `%s -spice help` says: %s. Install QEMU's SPICE "
+                                  "module (on Debian 13 and later the package qemu-system-modules-spice), or remove "
+                                  "[display] spice",
+                                  p->qemu_binary, p->qemu_binary, said && *said ? said : "nothing");
+        return strv_pushf(&plan->notes, "[display] spice: cannot ask %s whether it has SPICE (%s); see `%s -spice help`",
+                          p->qemu_binary, caps_error(r), p->qemu_binary);
+}
+
 int plan_gpu_subsystem(const HostContext *ctx, const Profile *p, bool *ret_set, QemuPciIds *ret_ids, Strv *notes,
                        Strv *adjustments) {
         _cleanup_(pci_device_done) PciDevice d = { .iommu_group = -1 };
@@ -627,6 +655,10 @@ int plan_new(const Profile *p, Plan **ret) {
                 return r;
 
         r = plan_hyperv(&ctx, plan);
+        if (r < 0)
+                return log_oom();
+
+        r = plan_display(plan);
         if (r < 0)
                 return log_oom();
 

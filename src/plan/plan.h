@@ -50,7 +50,7 @@ typedef struct Plan {
         Strv adjustments;               /* what was left out to fit this host, and why; not errors */
         Strv input_nodes;               /* the event and USB device nodes QEMU opens ([input], [usb]) */
         Strv input_found;               /* one line per such device found, for plan_print() */
-        Strv host_missing;              /* [input], [usb] devices and the [network] bridge this host lacks: notes, and errors for run */
+        Strv host_missing;              /* [input], [usb] devices, the [network] bridge and QEMU's SPICE this host lacks: notes, and errors for run */
         unsigned inhibit;               /* INHIBIT_*: logind's locks while the GPU is handed over; 0 without a GPU */
         Strv power_buttons;             /* with the power key vmrun's: a line per ACPI power button found */
 } Plan;

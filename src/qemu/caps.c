@@ -50,8 +50,10 @@ static int read_all(int fd, usec_t deadline, char **ret) {
 }
 
 /* Run BINARY with ARGV (argv[0] included), stdin from /dev/null, and
- * return what it wrote to stdout and stderr if it exits 0 in time. */
-static int run_help(const char *binary, char *const *argv, usec_t timeout, char **ret) {
+ * return what it wrote to stdout and stderr if it exits 0 in time. When it
+ * exits with an error: -EIO, and what it said in *ret_said if that is
+ * given. */
+static int run_help(const char *binary, char *const *argv, usec_t timeout, char **ret, char **ret_said) {
         _cleanup_close_pair_ int out[2] = { -1, -1 };
         _cleanup_close_ int pidfd = -1;
         _cleanup_free_ char *buf = NULL;
@@ -88,6 +90,8 @@ static int run_help(const char *binary, char *const *argv, usec_t timeout, char 
         if (si.si_code != CLD_EXITED || si.si_status != 0) {
                 log_debug("%s (pid %d) exited with %s %d; it said: %s", binary, (int) pid,
                           si.si_code == CLD_EXITED ? "status" : "signal", si.si_status, buf);
+                if (ret_said)
+                        *ret_said = TAKE_PTR(buf);
                 return -EIO;
         }
         *ret = TAKE_PTR(buf);
@@ -139,8 +143,73 @@ int qemu_cpu_properties(const char *binary, const char *model, usec_t timeout, c
         char *const argv[] = {
                 (char *) binary, (char *) "-nodefaults", (char *) "-no-user-config", (char *) "-device", device, NULL,
         };
-        r = run_help(binary, argv, timeout, &out);
+        r = run_help(binary, argv, timeout, &out, NULL);
         if (r < 0)
                 return r;
         return qemu_parse_device_help(out, ret);
+}
+
+/* QEMU's words about an option it lacks, its "PROGRAM: -OPTION help: "
+ * taken off each line, the lines joined with "; " */
+static int said_without_prefix(const char *said, const char *option, char **ret) {
+        _cleanup_free_ char *marker = NULL, *out = NULL;
+        const char *line = said;
+        size_t len = 0;
+
+        if (asprintf(&marker, "%s help: ", option) < 0)
+                return -ENOMEM;
+        out = malloc(strlen(said) * 2 + 1);
+        if (!out)
+                return -ENOMEM;
+        while (*line) {
+                size_t l = strcspn(line, "\n");
+                const char *s = line, *m;
+
+                line += l + (line[l] == '\n');
+                m = memmem(s, l, marker, strlen(marker));
+                if (m) {
+                        l -= (size_t) (m + strlen(marker) - s);
+                        s = m + strlen(marker);
+                }
+                if (l == 0)
+                        continue;
+                if (len > 0) {
+                        memcpy(out + len, "; ", 2);
+                        len += 2;
+                }
+                memcpy(out + len, s, l);
+                len += l;
+        }
+        out[len] = '\0';
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+int qemu_has_spice(const char *binary, usec_t timeout, char **ret_said) {
+        _cleanup_free_ char *out = NULL, *said = NULL;
+        _cleanup_strv_free_ char **options = NULL;
+        char *const argv[] = {
+                (char *) binary, (char *) "-nodefaults", (char *) "-no-user-config", (char *) "-spice", (char *) "help",
+                NULL,
+        };
+        int r;
+
+        /* QEMU (7.2 and 10 alike) exits 1 after listing the options too:
+         * what it says decides */
+        r = run_help(binary, argv, timeout, &out, &said);
+        if (r == -EIO && said) {
+                out = TAKE_PTR(said);
+                r = 0;
+        }
+        if (r < 0)
+                return r;
+        r = qemu_parse_device_help(out, &options);
+        if (r == -ENOMEM)
+                return r;
+        if (r >= 0 && strv_contains(options, "port"))
+                return 1;
+        /* "There is no option group 'spice'", and where the module is a
+         * package of its own, which one */
+        r = said_without_prefix(out, "-spice", ret_said);
+        return r < 0 ? r : 0;
 }

@@ -25,3 +25,13 @@ int qemu_cpu_properties(const char *binary, const char *model, usec_t timeout, c
  * QEMU's current format ("  hv-relaxed=<bool>  - on/off ...") and the one
  * before 5.0 ("max-x86_64-cpu.hv-relaxed=bool"). */
 int qemu_parse_device_help(const char *text, char ***ret);
+
+/* Whether QEMU has SPICE (-spice, [display] spice), from what `QEMU -spice
+ * help` says (it exits 1 either way): 1 when it lists SPICE's options
+ * (port among them); 0 when it does not, with what it said in *ret_said,
+ * each line without its "PROGRAM: -spice help: " and the lines joined with
+ * "; " (a QEMU built without SPICE, or one whose SPICE is a module not
+ * installed: QEMU 10 on Debian 13 names the package,
+ * qemu-system-modules-spice). -ENOENT/-EACCES, -ETIMEDOUT, -E2BIG as
+ * qemu_cpu_properties(). */
+int qemu_has_spice(const char *binary, usec_t timeout, char **ret_said);

@@ -1,6 +1,8 @@
 # Sourced by the scripts that build a guest from Debian's kernel package
 # (tests/guest/build-guest, tests/lab/build-lab).
 
+. "$(dirname "${BASH_SOURCE[0]}")/debian.sh"
+
 # apt-get and apt-cache options: empty for this machine's own sources;
 # kernel_suite_use sets them for another Debian suite's.
 kernel_apt=()
@@ -10,11 +12,10 @@ kernel_apt=()
 # package lists and cache), which leaves this machine's sources as they
 # are; the lists are refreshed here.
 kernel_suite_use() {
-        local suite=$1 dir=$2 mirror
-        mirror=$(sed -n 's/^URIs: *\(http[^ ]*\/debian\)$/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
+        local suite=$1 dir=$2
         mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
         printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
-                "${mirror:-http://deb.debian.org/debian}" "$suite" >"$dir/sources.list"
+                "$(debian_mirror)" "$suite" >"$dir/sources.list"
         : >"$dir/status"
         kernel_apt=(
                 -o "Dir::Etc::sourcelist=$dir/sources.list" -o Dir::Etc::sourceparts=-

@@ -156,12 +156,82 @@ static void test_a_binary_that_answers_is_parsed(void **state) {
         assert_true(strv_contains(props, "pmu"));
 }
 
+/* ---- SPICE ---- */
+
+/* What QEMU 7.2 (Debian 12's, SPICE built in) prints, shortened, before
+ * it exits 1 (QEMU 10 with its SPICE module the same) */
+static const char spice_help_7_2[] =
+        "spice options:\n"
+        "  addr=<str>\n"
+        "  disable-ticketing=<bool (on/off)>\n"
+        "  port=<number>\n";
+
+/* What QEMU 10 on Debian 13 says without qemu-system-modules-spice */
+static const char no_spice_10[] =
+        "qemu-system-x86_64: -spice help: There is no option group 'spice'\n"
+        "qemu-system-x86_64: -spice help: Perhaps you want to install qemu-system-modules-spice package?\n";
+
+static void test_a_qemu_that_lists_spices_options_has_spice(void **state) {
+        char *said = NULL;
+
+        assert_int_equal(setenv("TEST_FAKE_QEMU", "spice", 1), 0);
+        assert_int_equal(qemu_has_spice(self, QEMU_CAPS_TIMEOUT, &said), 1);
+        assert_null(said);
+}
+
+static void test_a_qemu_without_spice_says_so_and_names_the_package(void **state) {
+        _cleanup_free_ char *said = NULL;
+
+        assert_int_equal(setenv("TEST_FAKE_QEMU", "no-spice", 1), 0);
+        assert_int_equal(qemu_has_spice(self, QEMU_CAPS_TIMEOUT, &said), 0);
+        assert_string_equal(said, "There is no option group 'spice'; Perhaps you want to install "
+                                  "qemu-system-modules-spice package?");
+}
+
+static void test_a_qemu_that_answers_spice_help_without_its_options_has_no_spice(void **state) {
+        _cleanup_free_ char *said = NULL;
+
+        assert_int_equal(setenv("TEST_FAKE_QEMU", "help", 1), 0);
+        assert_int_equal(qemu_has_spice(self, QEMU_CAPS_TIMEOUT, &said), 0);
+        assert_string_equal(said, "qemu-system-x86_64: some other answer");
+}
+
+static void test_the_installed_qemu_answers_whether_it_has_spice(void **state) {
+        _cleanup_free_ char *said = NULL;
+        int r;
+
+        if (access(QEMU, X_OK) < 0)
+                skip_because("QEMU (qemu-system-x86_64) is not installed");
+        /* either answer is this machine's; neither is an error */
+        r = qemu_has_spice(QEMU, QEMU_CAPS_TIMEOUT, &said);
+        if (r < 0)
+                fail_msg("%s -spice help: %s", QEMU, strerror(-r));
+        /* a "no" is QEMU's error, never its list of SPICE's options */
+        if (r == 0 && (strstr(said, "port=") || !strstr(said, "spice")))
+                fail_msg("%s -spice help: no SPICE, it says: %s", QEMU, said);
+}
+
 /* Run as a QEMU by the tests above: they pass the arguments qemu_caps.c
  * gives QEMU, which start with -nodefaults, and say in TEST_FAKE_QEMU how
  * to behave. */
 static int fake_qemu(int argc, char **argv) {
         const char *mode = getenv("TEST_FAKE_QEMU");
 
+        if (argc == 5 && streq(argv[3], "-spice") && streq(argv[4], "help")) {
+                if (streq_ptr(mode, "spice")) {
+                        fputs(spice_help_7_2, stdout);
+                        return 1;
+                }
+                if (streq_ptr(mode, "no-spice")) {
+                        fputs(no_spice_10, stderr);
+                        return 1;
+                }
+                if (!streq_ptr(mode, "help"))
+                        return 2;
+                /* a help text that is not SPICE's */
+                fputs("qemu-system-x86_64: some other answer\n", stdout);
+                return 0;
+        }
         if (argc != 5 || !streq(argv[3], "-device") || !streq(argv[4], "max-x86_64-cpu,help"))
                 return 2;
         if (streq_ptr(mode, "help")) {
@@ -195,6 +265,11 @@ int main(int argc, char **argv) {
                 cmocka_unit_test(test_a_binary_that_never_answers_is_killed_at_the_deadline),
                 cmocka_unit_test(test_a_binary_that_never_stops_talking_is_e2big),
                 cmocka_unit_test(test_a_binary_that_answers_is_parsed),
+
+                cmocka_unit_test(test_a_qemu_that_lists_spices_options_has_spice),
+                cmocka_unit_test(test_a_qemu_without_spice_says_so_and_names_the_package),
+                cmocka_unit_test(test_a_qemu_that_answers_spice_help_without_its_options_has_no_spice),
+                cmocka_unit_test(test_the_installed_qemu_answers_whether_it_has_spice),
         };
         ssize_t n;
 

@@ -571,8 +571,31 @@ static void each(const char *pattern, size_t min, void (*check)(const char *path
         globfree(&g);
 }
 
+/* Where ipxe-qemu puts QEMU's iPXE ROMs: QEMU's data directory (Debian 13
+ * on), or its own (Debian 12); the first that has efi-e1000.rom. */
+static const char *ipxe_dir(void) {
+        static const char *const dirs[] = { "/usr/share/qemu", "/usr/lib/ipxe/qemu" };
+        char path[64];
+
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                snprintf(path, sizeof path, "%s/efi-e1000.rom", dirs[i]);
+                if (access(path, R_OK) == 0)
+                        return dirs[i];
+        }
+        fail_msg("no efi-e1000.rom in /usr/share/qemu or /usr/lib/ipxe/qemu; the tests need ipxe-qemu (scripts/install-deps)");
+        return NULL;
+}
+
+/* DIR/NAME of ipxe_dir(), in a buffer of the caller's */
+static const char *ipxe_path(char buf[static 64], const char *name) {
+        snprintf(buf, 64, "%s/%s", ipxe_dir(), name);
+        return buf;
+}
+
 static void check_ipxe(const char *path) {
         _cleanup_rom_ Rom *rom = NULL;
+        _cleanup_free_ uint8_t *data = NULL;
+        size_t size, end;
 
         assert_int_equal(rom_parse_file(path, NULL, &rom), 0);
         if (rom->n_images != 2 || rom->n_warnings != 0)
@@ -584,12 +607,24 @@ static void check_ipxe(const char *path) {
         assert_int_equal(rom->images[1].efi_machine, ROM_EFI_X64);
         assert_int_equal(rom->images[1].efi_subsystem, ROM_EFI_BOOT_SERVICE_DRIVER);
         assert_true(rom->images[1].last);
-        assert_int_equal(rom->images[1].offset + rom->images[1].length, rom->size);
+        /* the chain ends at the file's end (Debian 12's ROMs), or 0xff
+         * follows it up to a power of two (Debian 13's are 256 KiB): the
+         * walk stops at the last image, padding is no image and no warning */
+        end = rom->images[1].offset + rom->images[1].length;
+        assert_true(end <= rom->size);
+        read_whole(path, &data, &size);
+        assert_int_equal(size, rom->size);
+        for (size_t i = end; i < size; i++)
+                if (data[i] != 0xff)
+                        fail_msg("%s: byte 0x%zx after the chain's end 0x%zx is 0x%02x, not padding", path, i, end,
+                                 data[i]);
         assert_true(rom_usable(rom));
 }
 
 static void test_every_ipxe_efi_rom_is_a_legacy_then_x64_efi_chain(void **state) {
-        each("/usr/lib/ipxe/qemu/efi-*.rom", 4, check_ipxe);
+        char pattern[64];
+
+        each(ipxe_path(pattern, "efi-*.rom"), 4, check_ipxe);
 }
 
 static void check_vgabios(const char *path) {
@@ -618,12 +653,14 @@ static void test_every_seabios_pci_vga_rom_is_legacy_only_and_warns_so(void **st
 static void test_an_ipxe_rom_is_for_its_own_device_and_not_for_an_nvidia_gpu(void **state) {
         static const RomExpect e1000 = { .set = true, .vendor = 0x8086, .device = 0x100e };
         _cleanup_rom_ Rom *own = NULL, *other = NULL;
+        char path[64];
 
-        assert_int_equal(rom_parse_file("/usr/lib/ipxe/qemu/efi-e1000.rom", &e1000, &own), 0);
+        ipxe_path(path, "efi-e1000.rom");
+        assert_int_equal(rom_parse_file(path, &e1000, &own), 0);
         assert_true(rom_usable(own));
         /* its legacy image has a PCIR 3.0 device list */
         assert_int_equal(own->images[0].n_more_devices, 1);
-        assert_int_equal(rom_parse_file("/usr/lib/ipxe/qemu/efi-e1000.rom", &rtx_4060, &other), 0);
+        assert_int_equal(rom_parse_file(path, &rtx_4060, &other), 0);
         assert_true(rom_has_problem(other, ROM_WRONG_DEVICE));
         assert_non_null(strstr(warning_of(other, ROM_WRONG_DEVICE), "another vendor's"));
 }
@@ -631,8 +668,9 @@ static void test_an_ipxe_rom_is_for_its_own_device_and_not_for_an_nvidia_gpu(voi
 static void test_a_real_rom_cut_short_is_truncated(void **state) {
         _cleanup_free_ uint8_t *data = NULL;
         size_t size;
+        char path[64];
 
-        read_whole("/usr/lib/ipxe/qemu/efi-e1000.rom", &data, &size);
+        read_whole(ipxe_path(path, "efi-e1000.rom"), &data, &size);
         _cleanup_rom_ Rom *rom = parse(data, size / 2, NULL);
 
         assert_true(rom_has_problem(rom, ROM_TRUNCATED));
@@ -642,8 +680,9 @@ static void test_a_real_rom_cut_short_is_truncated(void **state) {
 static void test_a_real_rom_behind_an_nvgi_header_is_found(void **state) {
         _cleanup_free_ uint8_t *data = NULL, *with = NULL;
         size_t size;
+        char path[64];
 
-        read_whole("/usr/lib/ipxe/qemu/efi-e1000.rom", &data, &size);
+        read_whole(ipxe_path(path, "efi-e1000.rom"), &data, &size);
         with = calloc(1, size + 0x9400);
         assert_non_null(with);
         memcpy(with, "NVGI", 4);
