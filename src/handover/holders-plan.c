@@ -328,7 +328,7 @@ void classified_holders_done(ClassifiedHolders *c) {
 int holders_classify_all(HostContext *ctx, const Profile *p, const HostSteps *steps, char *const *devices,
                          ClassifiedHolders *ret) {
         _cleanup_(classified_holders_done) ClassifiedHolders c = { 0 };
-        usec_t start = now_usec();
+        double t0 = log_elapsed();
         int r;
 
         r = device_seat(ctx, devices[0], &c.seat);
@@ -349,8 +349,8 @@ int holders_classify_all(HostContext *ctx, const Profile *p, const HostSteps *st
         }
         /* every process's files and mappings are read: the most of
          * vmrun's own time before its first step, said with -v */
-        log_debug("holders of %s's nodes: %zu found and classified in %llu ms", devices[0], c.holders.n,
-                  (unsigned long long) ((now_usec() - start) / USEC_PER_MSEC));
+        log_debug("holders of %s's nodes: %zu found and classified (%.0f ms)", devices[0], c.holders.n,
+                  (log_elapsed() - t0) * 1000);
         *ret = c;
         c = (ClassifiedHolders) { 0 };
         return 0;

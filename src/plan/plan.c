@@ -634,7 +634,7 @@ static int plan_qemu_argv(Plan *plan) {
 int plan_new(const Profile *p, Plan **ret) {
         _cleanup_plan_ Plan *plan = NULL;
         _cleanup_(host_context_done) HostContext ctx = { .root = host_root(), .allow_classes = p->allow_classes };
-        usec_t start = now_usec();
+        double t0 = log_elapsed();
         int r;
 
         plan = calloc(1, sizeof(Plan));
@@ -681,7 +681,7 @@ int plan_new(const Profile *p, Plan **ret) {
         for (size_t i = 0; i < plan->adjustments.n; i++)
                 log_notice("%s: %s", p->name, plan->adjustments.v[i]);
 
-        log_debug("plan of %s made in %llu ms", p->name, (unsigned long long) ((now_usec() - start) / USEC_PER_MSEC));
+        log_debug("plan of %s made (%.0f ms)", p->name, (log_elapsed() - t0) * 1000);
         *ret = TAKE_PTR(plan);
         return 0;
 }

@@ -42,9 +42,8 @@ static int open_buttons(HostPower *hp, const HostContext *host, const char *vm) 
 /* logind's lock, or why there is none: never a reason to stop. */
 static int inhibit(HostPower *hp, sd_bus *bus, unsigned what, const char *vm) {
         _cleanup_free_ char *names = NULL, *why = NULL, *message = NULL;
+        double t0 = log_elapsed();
         int r;
-
-        usec_t start = now_usec();
 
         names = inhibit_what_describe(what);
         if (!names || asprintf(&why, "the GPU belongs to VM %s", vm) < 0)
@@ -54,8 +53,7 @@ static int inhibit(HostPower *hp, sd_bus *bus, unsigned what, const char *vm) {
         case 0:
                 hp->held = what;
                 /* the time is logind's (and the bus's): see machine.c */
-                log_info("inhibitors: %s held for VM %s (%llu ms)", names, vm,
-                         (unsigned long long) ((now_usec() - start) / USEC_PER_MSEC));
+                log_info("inhibitors: %s held for VM %s (%.0f ms)", names, vm, (log_elapsed() - t0) * 1000);
                 return 0;
         case -ENOMEM:
                 return r;

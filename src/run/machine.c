@@ -28,13 +28,13 @@ static int main_of_service(Units *u, const char *unit) {
 static int move_to_scope(Units *u, const char *vm, const char *from, char **ret_unit) {
         /* a VM name has 64 characters at most (vm_name_is_valid) */
         char scope[128], description[128];
-        usec_t start;
+        double t0;
         char *ret;
         int r;
 
         snprintf(scope, sizeof scope, "vmrun-%s.scope", vm);
         snprintf(description, sizeof description, "vmrun VM %s", vm);
-        start = now_usec();
+        t0 = log_elapsed();
         r = unit_start_scope(u, scope, "machine.slice", description, getpid(), SCOPE_TIMEOUT_STOP,
                              deadline_after(SCOPE_START_TIMEOUT));
         if (r < 0) {
@@ -44,8 +44,8 @@ static int move_to_scope(Units *u, const char *vm, const char *from, char **ret_
                 return 0;
         }
         /* the time is systemd's: a benchmark tells it from vmrun's own */
-        log_info("in a scope of its own, %s (was in %s): the VM outlives %s; `systemctl stop %s` stops the VM (%llu ms)",
-                 scope, from, from, scope, (unsigned long long) ((now_usec() - start) / USEC_PER_MSEC));
+        log_info("in a scope of its own, %s (was in %s): the VM outlives %s; `systemctl stop %s` stops the VM (%.0f ms)",
+                 scope, from, from, scope, (log_elapsed() - t0) * 1000);
         ret = strdup(scope);
         if (!ret)
                 return log_oom();
