@@ -282,6 +282,7 @@ struct Target {
         dev_t rdev;             /* what an open fd on it stats as */
         dev_t dev;              /* where the node lives, and its inode: */
         ino_t ino;              /* what /proc/PID/maps shows for a mapping */
+        char maps_dev[24];      /* `dev` as maps prints it, " 00:05 " */
 };
 
 /* Gone between readdir() and open(), or a zombie: not a holder. */
@@ -507,42 +508,14 @@ static int scan_fds(const char *proc_pid, const Target *targets, size_t n_target
 
 /* A desktop's processes map thousands of libraries and anonymous regions,
  * and parsing each line was most of vmrun's own time before its first
- * step in the lab. A target's mapping names the device its node lives on,
- * as the kernel prints it (" 00:05 "), or a path in /dev: any other line
- * is passed over after a substring search or two. */
-typedef struct MapsDevs {
-        char (*v)[24];
-        size_t n;
-} MapsDevs;
-
-static int maps_devs(const Target *targets, size_t n_targets, MapsDevs *ret) {
-        MapsDevs d = { .v = calloc(n_targets + 1, sizeof(*d.v)) };
-
-        if (!d.v)
-                return -ENOMEM;
-        for (size_t i = 0; i < n_targets; i++) {
-                char dev[24];
-                bool seen = false;
-
-                snprintf(dev, sizeof dev, " %02x:%02x ", major(targets[i].dev), minor(targets[i].dev));
-                for (size_t k = 0; k < d.n && !seen; k++)
-                        seen = streq(d.v[k], dev);
-                if (!seen)
-                        memcpy(d.v[d.n++], dev, sizeof dev);
-        }
-        *ret = d;
-        return 0;
-}
-
-static void maps_devs_done(MapsDevs *d) {
-        free(d->v);
-}
-
-static bool maps_line_may_hold(const char *line, const MapsDevs *devs) {
+ * step in the lab. A target's mapping names the device its node lives on
+ * (its maps_dev) or a path in /dev: any other line is passed over after a
+ * substring search or two. */
+static bool maps_line_may_hold(const char *line, const Target *targets, size_t n_targets) {
         if (strstr(line, " /dev/"))
                 return true;
-        for (size_t i = 0; i < devs->n; i++)
-                if (strstr(line, devs->v[i]))
+        for (size_t i = 0; i < n_targets; i++)
+                if (strstr(line, targets[i].maps_dev))
                         return true;
         return false;
 }
@@ -550,7 +523,6 @@ static bool maps_line_may_hold(const char *line, const MapsDevs *devs) {
 static int scan_maps(const char *proc_pid, const Target *targets, size_t n_targets, pid_t pid, Holders *h) {
         _cleanup_free_ char *path = NULL, *line = NULL;
         _cleanup_fclose_ FILE *f = NULL;
-        _cleanup_(maps_devs_done) MapsDevs devs = { 0 };
         size_t size = 0;
         int r;
 
@@ -559,9 +531,6 @@ static int scan_maps(const char *proc_pid, const Target *targets, size_t n_targe
         f = fopen(path, "re");
         if (!f)
                 return negative_errno();
-        r = maps_devs(targets, n_targets, &devs);
-        if (r < 0)
-                return r;
         while (getline(&line, &size, f) >= 0) {
                 unsigned major, minor;
                 unsigned long long ino;
@@ -569,7 +538,7 @@ static int scan_maps(const char *proc_pid, const Target *targets, size_t n_targe
 
                 /* 7f..-7f.. rw-s 00000000 00:05 1234   /dev/dri/card0 */
                 line[strcspn(line, "\n")] = '\0';
-                if (!maps_line_may_hold(line, &devs))
+                if (!maps_line_may_hold(line, targets, n_targets))
                         continue;
                 if (sscanf(line, "%*s %*s %*s %x:%x %llu %n", &major, &minor, &ino, &name_at) < 3)
                         continue;
@@ -625,9 +594,12 @@ int held_nodes_stat(const char *root, char *const *nodes, HeldNodes *ret) {
                         log_debug("%s is not a character device (any more), no one can hold it", full);
                         continue;
                 }
-                t.targets[t.n++] = (Target) {
+                t.targets[t.n] = (Target) {
                         .node = nodes[i], .rdev = st.st_rdev, .dev = st.st_dev, .ino = st.st_ino,
                 };
+                snprintf(t.targets[t.n].maps_dev, sizeof t.targets[t.n].maps_dev, " %02x:%02x ", major(st.st_dev),
+                         minor(st.st_dev));
+                t.n++;
         }
         *ret = t;
         t = (HeldNodes) { 0 };
